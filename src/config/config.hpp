@@ -1,0 +1,106 @@
+#pragma once
+// The configuration of DESIGN.md §2 as plain structs, and its loader.
+// Owns nothing but values; never opens a network connection. The loader is the
+// only place in popfetchd where exceptions (from yaml-cpp) are caught: callers
+// see Diagnostics, never an exception.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/log.hpp"
+#include "common/result.hpp"
+
+namespace config {
+
+enum class Security { None, Tls, TlsIfAvailable, StartTls, StartTlsIfAvailable };
+enum class AuthMethod { Plain, CramMd5 };
+enum class Pipelining { Auto, On, Off };
+
+std::string_view to_string(Security value);    // "none", "tls", "tls-if-available", ...
+std::string_view to_string(AuthMethod value);  // "plain", "cram-md5"
+std::string_view to_string(Pipelining value);  // "auto", "on", "off"
+
+// True for the modes that encrypt and verify the certificate (tls, starttls).
+bool verifies_certificate(Security value);
+// True for implicit TLS (tls, tls-if-available): default port 995.
+bool implicit_tls(Security value);
+
+struct PasswordSource {
+  enum class Kind { Literal, File, Command, Env };
+  Kind kind = Kind::Literal;
+  std::string value;  // the password itself (Literal), a path, a shell command, or a variable name
+};
+std::string_view to_string(PasswordSource::Kind kind);  // "password", "password_file", ...
+
+// Where a value came from in the YAML file, for messages (1-based).
+struct Location {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+struct Account {
+  std::string name;
+  std::string email;       // may be empty
+  std::string server;
+  Security security = Security::Tls;
+  std::uint16_t port = 995;
+  std::string username;    // defaults to the local part of email
+  AuthMethod auth = AuthMethod::Plain;
+  PasswordSource password;
+  std::string ca_file;     // empty: the system CA bundle
+  std::chrono::seconds poll_interval{300};
+  std::chrono::seconds timeout{60};
+  bool keep = true;
+  std::optional<std::chrono::seconds> delete_after;
+  std::uint64_t max_message_size = 50ull * 1000 * 1000;
+  Pipelining pipelining = Pipelining::Auto;
+  Location location;       // of the account's entry in the list
+};
+
+struct Config {
+  std::string path;  // the file it was loaded from
+  std::string database = "/var/lib/popfetchd/popfetchd.db";
+  std::string health_socket = "/run/popfetchd/health.sock";
+  common::LogLevel log_level = common::LogLevel::Info;
+  unsigned max_concurrent_polls = 16;
+  std::vector<Account> accounts;
+
+  const Account* find_account(std::string_view name) const;
+};
+
+// One problem found in a config file, printed as "file:line:col: message".
+struct Diagnostic {
+  Location location;
+  std::string message;
+  std::string to_string() const;
+};
+
+// Either a valid Config or every problem found in the file (not only the first).
+struct LoadResult {
+  std::optional<Config> config;
+  std::vector<Diagnostic> errors;
+  bool ok() const { return config.has_value(); }
+};
+
+LoadResult load_file(const std::string& path);
+// For tests and tools: `file_name` is only used in diagnostics.
+LoadResult load_string(const std::string& yaml, const std::string& file_name);
+
+// Resolves a password source (reads the file's first line, runs the command,
+// reads the variable). Errors are ErrorKind::Config and never contain the password.
+common::Result<std::string> resolve_password(const PasswordSource& source);
+
+// The classic footguns of DESIGN.md §2 (starttls/none on 995, tls on 110, weak
+// modes, a world- or group-readable file holding a password), as one-line warnings.
+std::vector<Diagnostic> footgun_warnings(const Config& config);
+
+// "30s", "5m", "2h", "30d", "45" (seconds). nullopt when malformed.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+// "50MB", "512KB", "1GB", "1000" (bytes); KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024.
+std::optional<std::uint64_t> parse_size(std::string_view text);
+
+}  // namespace config

@@ -1,0 +1,43 @@
+#include "common/log.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+class LogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    common::set_log_sink([this](std::string_view line) { lines_.emplace_back(line); });
+  }
+  void TearDown() override {
+    common::set_log_sink({});
+    common::set_log_level(common::LogLevel::Info);
+  }
+  std::vector<std::string> lines_;
+};
+
+TEST_F(LogTest, PutsAccountAndLevelOnTheLine) {
+  common::set_log_level(common::LogLevel::Info);
+  common::log_warn("alice", "weak security mode");
+  ASSERT_EQ(lines_.size(), 1u);
+  EXPECT_NE(lines_[0].find(" warn [alice] weak security mode"), std::string::npos) << lines_[0];
+}
+
+TEST_F(LogTest, DropsRecordsBelowTheLevel) {
+  common::set_log_level(common::LogLevel::Warn);
+  common::log_info("alice", "hidden");
+  common::log_debug("", "hidden");
+  common::log_error("", "shown");
+  ASSERT_EQ(lines_.size(), 1u);
+  EXPECT_NE(lines_[0].find("shown"), std::string::npos);
+}
+
+TEST_F(LogTest, ParsesLevels) {
+  EXPECT_EQ(common::parse_log_level("debug"), common::LogLevel::Debug);
+  EXPECT_EQ(common::parse_log_level("verbose"), std::nullopt);
+}
+
+}  // namespace

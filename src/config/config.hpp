@@ -2,18 +2,37 @@
 // The configuration of DESIGN.md §2 as plain structs, and its loader.
 // Owns nothing but values; never opens a network connection. The loader is the
 // only place in popfetchd where exceptions (from yaml-cpp) are caught: callers
-// see Diagnostics, never an exception.
+// see Diagnostics, never an exception. resolve_password() is the only function
+// here that reads password files, runs commands or reads the environment for a
+// password; it returns ErrorKind::Config errors that never contain the password.
+//
+// Paths: relative `database`, `health_socket`, `ca_file` and `password_file`
+// values resolve against the directory of the config file (so a config and its
+// files can move together). A relative `password_file` that exists in
+// $CREDENTIALS_DIRECTORY (systemd LoadCredential=) is taken from there instead.
+// After loading, these fields hold the resolved paths.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/log.hpp"
 #include "common/result.hpp"
 
 namespace config {
+
+// poll_interval below this is rejected: it would hammer the server (and many
+// providers lock out clients that log in more often than every few seconds).
+inline constexpr std::chrono::seconds kMinPollInterval{10};
+// Durations above this are rejected as typos; it also keeps every duration far
+// from overflowing when callers convert to milliseconds or add it to a time point.
+inline constexpr std::chrono::seconds kMaxDuration{36500LL * 24 * 3600};  // 100 years
+// A password (first line of a file or of a command's output) is at most this long.
+inline constexpr std::size_t kMaxPasswordLength = 64 * 1024;
 
 enum class Security { None, Tls, TlsIfAvailable, StartTls, StartTlsIfAvailable };
 enum class AuthMethod { Plain, CramMd5 };
@@ -44,21 +63,21 @@ struct Location {
 
 struct Account {
   std::string name;
-  std::string email;       // may be empty
+  std::string email;  // may be empty
   std::string server;
   Security security = Security::Tls;
   std::uint16_t port = 995;
-  std::string username;    // defaults to the local part of email
+  std::string username;  // defaults to the local part of email
   AuthMethod auth = AuthMethod::Plain;
   PasswordSource password;
-  std::string ca_file;     // empty: the system CA bundle
+  std::string ca_file;  // empty: the system CA bundle
   std::chrono::seconds poll_interval{300};
   std::chrono::seconds timeout{60};
   bool keep = true;
   std::optional<std::chrono::seconds> delete_after;
   std::uint64_t max_message_size = 50ull * 1000 * 1000;
   Pipelining pipelining = Pipelining::Auto;
-  Location location;       // of the account's entry in the list
+  Location location;  // of the account's entry in the list
 };
 
 struct Config {
@@ -86,21 +105,32 @@ struct LoadResult {
   bool ok() const { return config.has_value(); }
 };
 
+// Reads and validates `path`. A missing or unreadable file is one diagnostic at
+// line 0 (printed as "file: message"). Never resolves passwords.
 LoadResult load_file(const std::string& path);
-// For tests and tools: `file_name` is only used in diagnostics.
+// For tests and tools: `file_name` is used in diagnostics and its directory
+// (lexically; none for a bare name) is the base for relative paths.
 LoadResult load_string(const std::string& yaml, const std::string& file_name);
 
-// Resolves a password source (reads the file's first line, runs the command,
-// reads the variable). Errors are ErrorKind::Config and never contain the password.
+// Resolves a password source: the literal; the first line of the file; the
+// first line of stdout of `/bin/sh -c command` (stdin is /dev/null, stderr is
+// inherited; blocks until the command exits, so call it before the loop runs or
+// off the loop thread); the environment variable. A trailing "\r\n" or "\n" is
+// stripped. Missing/unreadable/empty file, non-zero exit, death by a signal,
+// empty output, unset/empty variable: ErrorKind::Config, naming the file,
+// exit status or variable, never the password or the command's output.
 common::Result<std::string> resolve_password(const PasswordSource& source);
 
 // The classic footguns of DESIGN.md §2 (starttls/none on 995, tls on 110, weak
 // modes, a world- or group-readable file holding a password), as one-line warnings.
 std::vector<Diagnostic> footgun_warnings(const Config& config);
 
-// "30s", "5m", "2h", "30d", "45" (seconds). nullopt when malformed.
+// "30s", "5m", "2h", "30d", "45" (seconds): digits and one lower-case unit.
+// nullopt when malformed, negative, fractional or above kMaxDuration.
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
-// "50MB", "512KB", "1GB", "1000" (bytes); KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024.
+// "50MB", "512KB", "1GB", "1000" (bytes); KB/MB/GB are powers of 1000, KiB/MiB/GiB
+// of 1024, B is bytes; the suffix is case-insensitive. nullopt when malformed,
+// negative, fractional or above 2^64-1.
 std::optional<std::uint64_t> parse_size(std::string_view text);
 
 }  // namespace config

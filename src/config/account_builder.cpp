@@ -1,0 +1,134 @@
+// Merging an account with defaults and the checks across keys; see account_builder.hpp.
+#include "config/account_builder.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace config::detail {
+namespace {
+
+template <class T>
+struct Picked {
+  const Setting<T>* setting = nullptr;
+  bool from_defaults = false;
+  bool given = false;  // the key is present (setting is null when its value was invalid: already reported)
+};
+
+// The account's own setting when it gives the key (even an invalid one, so a
+// bad value does not silently fall back to defaults), else the defaults'.
+template <class T>
+Picked<T> pick(const AccountFields& own, const AccountFields& defaults,
+               std::optional<Setting<T>> AccountFields::*field, std::string_view key) {
+  if (own.gives(key)) return {(own.*field) ? &*(own.*field) : nullptr, false, true};
+  if (defaults.gives(key)) return {(defaults.*field) ? &*(defaults.*field) : nullptr, true, true};
+  return {};
+}
+
+std::string keep_conflict_message(bool at_delete_after, int other_line) {
+  const std::string advice =
+      ": every message is deleted right after storing it; remove delete_after or set keep: true";
+  if (at_delete_after) {
+    return "delete_after has no meaning with keep: false (line " + std::to_string(other_line) + ")" + advice;
+  }
+  return "keep: false makes delete_after (line " + std::to_string(other_line) + ") meaningless" + advice;
+}
+
+}  // namespace
+
+void check_keep_conflict(const AccountFields& fields, DiagnosticSink& sink) {
+  if (fields.keep && !fields.keep->value && fields.delete_after) {
+    sink.error(fields.delete_after->location, keep_conflict_message(true, fields.keep->location.line));
+  }
+}
+
+std::optional<Account> build_account(const AccountFields& defaults, const AccountFields& own,
+                                     DiagnosticSink& sink) {
+  const std::size_t errors_before = sink.count();
+  Account account;
+  account.location = own.entry;
+
+  if (own.name) {
+    account.name = own.name->value;
+  } else if (!own.gives("name")) {
+    sink.error(own.entry, "account has no name: add 'name:' (letters, digits, '.', '_' and '-')");
+  }
+  // Without a valid name the location alone says which account it is.
+  const std::string label = own.name ? "account '" + account.name + "'" : std::string("account");
+
+  if (const auto server = pick(own, defaults, &AccountFields::server, "server"); server.setting) {
+    account.server = server.setting->value;
+  } else if (!server.given) {
+    sink.error(own.entry, label + " has no server: add 'server:' with the POP3 server's host name");
+  }
+
+  if (const auto security = pick(own, defaults, &AccountFields::security, "security"); security.setting) {
+    account.security = security.setting->value;
+  }
+  if (const auto port = pick(own, defaults, &AccountFields::port, "port"); port.setting) {
+    account.port = port.setting->value;
+  } else {
+    account.port = implicit_tls(account.security) ? 995 : 110;
+  }
+
+  const auto email = pick(own, defaults, &AccountFields::email, "email");
+  if (email.setting) account.email = email.setting->value;
+  const bool bad_email = email.given && !email.setting;
+  if (const auto username = pick(own, defaults, &AccountFields::username, "username"); username.setting) {
+    account.username = username.setting->value;
+  } else if (!account.email.empty()) {
+    account.username = account.email.substr(0, account.email.rfind('@'));
+  } else if (!username.given && !bad_email) {
+    sink.error(own.entry,
+               label + " has no username and no email to derive it from: add 'username:' or 'email:'");
+  }
+
+  if (const auto auth = pick(own, defaults, &AccountFields::auth, "auth"); auth.setting)
+    account.auth = auth.setting->value;
+
+  // The password sources are one setting: mixing the account's password_env
+  // with a password_file from defaults would be "two sources" otherwise.
+  const AccountFields& password_fields = own.gives_password() ? own : defaults;
+  if (password_fields.password) {
+    account.password = password_fields.password->value;
+  } else if (!password_fields.gives_password()) {
+    sink.error(own.entry, label +
+                              " has no password source: give exactly one of password, password_file, "
+                              "password_command, password_env");
+  }
+
+  if (const auto ca_file = pick(own, defaults, &AccountFields::ca_file, "ca_file"); ca_file.setting) {
+    account.ca_file = ca_file.setting->value;
+  }
+  if (const auto value = pick(own, defaults, &AccountFields::poll_interval, "poll_interval"); value.setting) {
+    account.poll_interval = value.setting->value;
+  }
+  if (const auto value = pick(own, defaults, &AccountFields::timeout, "timeout"); value.setting)
+    account.timeout = value.setting->value;
+  if (const auto value = pick(own, defaults, &AccountFields::max_message_size, "max_message_size");
+      value.setting) {
+    account.max_message_size = value.setting->value;
+  }
+  if (const auto value = pick(own, defaults, &AccountFields::pipelining, "pipelining"); value.setting) {
+    account.pipelining = value.setting->value;
+  }
+
+  const auto keep = pick(own, defaults, &AccountFields::keep, "keep");
+  const auto delete_after = pick(own, defaults, &AccountFields::delete_after, "delete_after");
+  if (keep.setting) account.keep = keep.setting->value;
+  if (delete_after.setting) account.delete_after = delete_after.setting->value;
+  // Both from defaults: check_keep_conflict reported it once already.
+  if (!account.keep && delete_after.setting && !(keep.from_defaults && delete_after.from_defaults)) {
+    if (delete_after.from_defaults) {
+      sink.error(keep.setting->location,
+                 label + ": " + keep_conflict_message(false, delete_after.setting->location.line));
+    } else {
+      sink.error(delete_after.setting->location,
+                 label + ": " + keep_conflict_message(true, keep.setting->location.line));
+    }
+  }
+
+  if (sink.count() != errors_before || !own.name) return std::nullopt;
+  return account;
+}
+
+}  // namespace config::detail

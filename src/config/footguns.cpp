@@ -1,0 +1,90 @@
+// footgun_warnings: settings that load fine but are probably a mistake or a risk.
+#include <sys/stat.h>
+
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace config {
+namespace {
+
+// Port numbers that announce a transport (RFC 1939 / RFC 8314).
+constexpr std::uint16_t kPop3Port = 110;
+constexpr std::uint16_t kPop3sPort = 995;
+
+void warn(std::vector<Diagnostic>& out, const Account& account, const std::string& message) {
+  out.push_back(Diagnostic{account.location, "account '" + account.name + "': " + message});
+}
+
+void port_mismatch(std::vector<Diagnostic>& out, const Account& account) {
+  const std::string security(to_string(account.security));
+  if (account.port == kPop3sPort && !implicit_tls(account.security)) {
+    warn(out, account,
+         "security " + security +
+             " on port 995, but 995 is POP3S (TLS from the first byte): the "
+             "server will wait for a TLS handshake; use security: tls, or port: 110");
+  }
+  if (account.port == kPop3Port && implicit_tls(account.security)) {
+    warn(out, account,
+         "security " + security +
+             " on port 110, but 110 is plain POP3: the TLS handshake will "
+             "fail; use security: starttls, or port: 995");
+  }
+}
+
+void weak_mode(std::vector<Diagnostic>& out, const Account& account) {
+  switch (account.security) {
+    case Security::None:
+      warn(out, account,
+           "security none: nothing is encrypted; anyone on the path can read the mail and the "
+           "login");
+      break;
+    case Security::TlsIfAvailable:
+      warn(out, account,
+           "security tls-if-available: the certificate is not checked, so an attacker on the path "
+           "can pose as the server and capture the password; use tls");
+      break;
+    case Security::StartTlsIfAvailable:
+      warn(out, account,
+           "security starttls-if-available: an attacker can strip STLS from the server's "
+           "capabilities to keep the session in clear text, and the certificate is not checked; "
+           "use starttls");
+      break;
+    case Security::Tls:
+    case Security::StartTls:
+      break;
+  }
+  if (account.security == Security::None && account.auth == AuthMethod::Plain) {
+    warn(out, account,
+         "auth plain over security none: the password travels in clear text; use TLS, or "
+         "auth: cram-md5");
+  }
+}
+
+// A config file that others can read must not hold a literal password.
+bool readable_by_others(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return false;  // load_string configs have no file
+  return (info.st_mode & 077) != 0;
+}
+
+}  // namespace
+
+std::vector<Diagnostic> footgun_warnings(const Config& config) {
+  std::vector<Diagnostic> out;
+  const bool exposed = readable_by_others(config.path);
+  for (const Account& account : config.accounts) {
+    port_mismatch(out, account);
+    weak_mode(out, account);
+    if (exposed && account.password.kind == PasswordSource::Kind::Literal) {
+      warn(out, account,
+           "the config file " + config.path +
+               " is readable by group or others and holds this "
+               "account's password; chmod 600 it, or use password_file/password_env/password_command");
+    }
+  }
+  return out;
+}
+
+}  // namespace config

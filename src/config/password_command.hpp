@@ -1,0 +1,17 @@
+#pragma once
+// Running a password_command: `/bin/sh -c command` with stdin from /dev/null,
+// stdout into a pipe, stderr inherited (so the command's own complaints reach
+// the terminal or journal), default signal dispositions. Owns the pipe and the
+// child for the call: the pipe is closed and the child reaped before it returns.
+// Blocks until the child exits. Errors are ErrorKind::Config and name the exit
+// status or signal, never the command's output.
+
+#include <string>
+
+#include "common/result.hpp"
+
+namespace config::detail {
+
+common::Result<std::string> run_password_command(const std::string& command);
+
+}  // namespace config::detail

@@ -1,0 +1,322 @@
+// Loading valid configs: built-in defaults, `defaults:` merging, derived values
+// (port, username) and path resolution.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config/config.hpp"
+#include "temp_dir.hpp"
+
+namespace {
+
+using std::chrono::seconds;
+
+std::string all_errors(const config::LoadResult& result) {
+  std::string text;
+  for (const auto& error : result.errors) text += error.to_string() + "\n";
+  return text;
+}
+
+config::Config load_ok(const std::string& yaml, const std::string& file = "/etc/popfetchd/popfetchd.yaml") {
+  auto result = config::load_string(yaml, file);
+  EXPECT_TRUE(result.ok()) << all_errors(result);
+  EXPECT_TRUE(result.errors.empty());
+  return result.ok() ? *result.config : config::Config{};
+}
+
+TEST(LoadValid, MinimalFileGetsEveryDefault) {
+  const auto config = load_ok(R"(accounts:
+  - name: a
+    server: pop.example.com
+    username: u
+    password: p
+)");
+  EXPECT_EQ(config.path, "/etc/popfetchd/popfetchd.yaml");
+  EXPECT_EQ(config.database, "/var/lib/popfetchd/popfetchd.db");
+  EXPECT_EQ(config.health_socket, "/run/popfetchd/health.sock");
+  EXPECT_EQ(config.log_level, common::LogLevel::Info);
+  EXPECT_EQ(config.max_concurrent_polls, 16u);
+  ASSERT_EQ(config.accounts.size(), 1u);
+  const config::Account& a = config.accounts[0];
+  EXPECT_EQ(a.name, "a");
+  EXPECT_EQ(a.email, "");
+  EXPECT_EQ(a.server, "pop.example.com");
+  EXPECT_EQ(a.security, config::Security::Tls);
+  EXPECT_EQ(a.port, 995);
+  EXPECT_EQ(a.username, "u");
+  EXPECT_EQ(a.auth, config::AuthMethod::Plain);
+  EXPECT_EQ(a.password.kind, config::PasswordSource::Kind::Literal);
+  EXPECT_EQ(a.password.value, "p");
+  EXPECT_EQ(a.ca_file, "");
+  EXPECT_EQ(a.poll_interval, seconds(300));
+  EXPECT_EQ(a.timeout, seconds(60));
+  EXPECT_TRUE(a.keep);
+  EXPECT_EQ(a.delete_after, std::nullopt);
+  EXPECT_EQ(a.max_message_size, 50'000'000u);
+  EXPECT_EQ(a.pipelining, config::Pipelining::Auto);
+  EXPECT_EQ(a.location.file, "/etc/popfetchd/popfetchd.yaml");
+  EXPECT_EQ(a.location.line, 2);
+  EXPECT_EQ(a.location.column, 5);
+}
+
+TEST(LoadValid, FullFileSetsEveryKey) {
+  const auto config = load_ok(R"(database: /srv/mail/archive.db
+health_socket: ""
+log_level: debug
+max_concurrent_polls: 3
+defaults:
+  timeout: 20s
+accounts:
+  - name: full_1.x-y
+    email: someone@example.org
+    server: "2001:db8::1"
+    security: starttls
+    port: 1110
+    username: other
+    auth: cram-md5
+    password_command: echo hi
+    ca_file: /etc/ssl/my-ca.pem
+    poll_interval: 90
+    timeout: 2m
+    keep: true
+    delete_after: 30d
+    max_message_size: 1GiB
+    pipelining: off
+)");
+  EXPECT_EQ(config.database, "/srv/mail/archive.db");
+  EXPECT_EQ(config.health_socket, "");
+  EXPECT_EQ(config.log_level, common::LogLevel::Debug);
+  EXPECT_EQ(config.max_concurrent_polls, 3u);
+  ASSERT_EQ(config.accounts.size(), 1u);
+  const config::Account& a = config.accounts[0];
+  EXPECT_EQ(a.name, "full_1.x-y");
+  EXPECT_EQ(a.email, "someone@example.org");
+  EXPECT_EQ(a.server, "2001:db8::1");
+  EXPECT_EQ(a.security, config::Security::StartTls);
+  EXPECT_EQ(a.port, 1110);
+  EXPECT_EQ(a.username, "other");
+  EXPECT_EQ(a.auth, config::AuthMethod::CramMd5);
+  EXPECT_EQ(a.password.kind, config::PasswordSource::Kind::Command);
+  EXPECT_EQ(a.password.value, "echo hi");
+  EXPECT_EQ(a.ca_file, "/etc/ssl/my-ca.pem");
+  EXPECT_EQ(a.poll_interval, seconds(90));
+  EXPECT_EQ(a.timeout, seconds(120));
+  EXPECT_TRUE(a.keep);
+  EXPECT_EQ(a.delete_after, seconds(30 * 86400));
+  EXPECT_EQ(a.max_message_size, 1024ull * 1024 * 1024);
+  EXPECT_EQ(a.pipelining, config::Pipelining::Off);
+}
+
+TEST(LoadValid, DefaultsApplyAndAccountsOverride) {
+  const auto config = load_ok(R"(defaults:
+  server: pop.example.com
+  security: starttls
+  poll_interval: 10m
+  keep: false
+  password_env: POP_PASSWORD
+  pipelining: on
+accounts:
+  - name: inherits
+    username: a
+  - name: overrides
+    username: b
+    server: other.example.com
+    security: none
+    poll_interval: 1h
+    keep: true
+    delete_after: 7d
+    password_file: /run/secret/b
+)");
+  ASSERT_EQ(config.accounts.size(), 2u);
+  const config::Account& a = config.accounts[0];
+  EXPECT_EQ(a.server, "pop.example.com");
+  EXPECT_EQ(a.security, config::Security::StartTls);
+  EXPECT_EQ(a.poll_interval, seconds(600));
+  EXPECT_FALSE(a.keep);
+  EXPECT_EQ(a.password.kind, config::PasswordSource::Kind::Env);
+  EXPECT_EQ(a.password.value, "POP_PASSWORD");
+  EXPECT_EQ(a.pipelining, config::Pipelining::On);
+
+  const config::Account& b = config.accounts[1];
+  EXPECT_EQ(b.server, "other.example.com");
+  EXPECT_EQ(b.security, config::Security::None);
+  EXPECT_EQ(b.poll_interval, seconds(3600));
+  EXPECT_TRUE(b.keep);
+  EXPECT_EQ(b.delete_after, seconds(7 * 86400));
+  // The account's password_file replaces the defaults' password_env: one setting, not two sources.
+  EXPECT_EQ(b.password.kind, config::PasswordSource::Kind::File);
+  EXPECT_EQ(b.password.value, "/run/secret/b");
+  EXPECT_EQ(b.pipelining, config::Pipelining::On);
+}
+
+TEST(LoadValid, PortDefaultsFollowTheSecurityMode) {
+  const auto config = load_ok(R"(defaults:
+  server: pop.example.com
+  username: u
+  password: p
+accounts:
+  - {name: none, security: none}
+  - {name: tls, security: tls}
+  - {name: tls-if, security: tls-if-available}
+  - {name: starttls, security: starttls}
+  - {name: starttls-if, security: starttls-if-available}
+  - {name: explicit, security: tls, port: 8995}
+)");
+  ASSERT_EQ(config.accounts.size(), 6u);
+  EXPECT_EQ(config.find_account("none")->port, 110);
+  EXPECT_EQ(config.find_account("tls")->port, 995);
+  EXPECT_EQ(config.find_account("tls-if")->port, 995);
+  EXPECT_EQ(config.find_account("starttls")->port, 110);
+  EXPECT_EQ(config.find_account("starttls-if")->port, 110);
+  EXPECT_EQ(config.find_account("explicit")->port, 8995);
+}
+
+TEST(LoadValid, PortFromDefaultsWinsOverTheSecurityDefault) {
+  const auto config = load_ok(R"(defaults: {port: 2110, server: s, username: u, password: p}
+accounts:
+  - {name: a, security: starttls}
+)");
+  ASSERT_EQ(config.accounts.size(), 1u);
+  EXPECT_EQ(config.accounts[0].port, 2110);
+}
+
+TEST(LoadValid, UsernameDefaultsToTheLocalPartOfEmail) {
+  const auto config = load_ok(R"(defaults: {server: s, password: p}
+accounts:
+  - {name: derived, email: alice.smith@example.com}
+  - {name: explicit, email: alice@example.com, username: ALICE}
+  - {name: plus, email: "bob+pop@example.com"}
+)");
+  ASSERT_EQ(config.accounts.size(), 3u);
+  EXPECT_EQ(config.find_account("derived")->username, "alice.smith");
+  EXPECT_EQ(config.find_account("explicit")->username, "ALICE");
+  EXPECT_EQ(config.find_account("plus")->username, "bob+pop");
+}
+
+TEST(LoadValid, FindAccount) {
+  const auto config = load_ok(R"(defaults: {server: s, username: u, password: p}
+accounts: [{name: one}, {name: two}]
+)");
+  ASSERT_NE(config.find_account("two"), nullptr);
+  EXPECT_EQ(config.find_account("two")->name, "two");
+  EXPECT_EQ(config.find_account("three"), nullptr);
+  EXPECT_EQ(config.find_account(""), nullptr);
+}
+
+TEST(LoadValid, ScalarsMayBeQuotedOrPlain) {
+  const auto config = load_ok(R"(max_concurrent_polls: "4"
+accounts:
+  - name: "123"
+    server: 10.0.0.1
+    port: "1995"
+    username: 42
+    password: 0x1F
+    keep: "false"
+    poll_interval: "300"
+    timeout: 45
+    max_message_size: 1000000
+)");
+  ASSERT_EQ(config.accounts.size(), 1u);
+  const config::Account& a = config.accounts[0];
+  EXPECT_EQ(config.max_concurrent_polls, 4u);
+  EXPECT_EQ(a.name, "123");
+  EXPECT_EQ(a.port, 1995);
+  EXPECT_EQ(a.username, "42");
+  EXPECT_EQ(a.password.value, "0x1F");  // the text as written, not the number
+  EXPECT_FALSE(a.keep);
+  EXPECT_EQ(a.poll_interval, seconds(300));
+  EXPECT_EQ(a.timeout, seconds(45));
+  EXPECT_EQ(a.max_message_size, 1'000'000u);
+}
+
+TEST(LoadValid, RelativePathsResolveAgainstTheConfigDirectory) {
+  const auto config = load_ok(R"(database: data/archive.db
+health_socket: run/health.sock
+accounts:
+  - name: a
+    server: s
+    username: u
+    password_file: secrets/a.pw
+    ca_file: ../ca.pem
+  - name: b
+    server: s
+    username: u
+    password_file: /abs/b.pw
+    ca_file: /abs/ca.pem
+)",
+                              "/etc/popfetchd/popfetchd.yaml");
+  EXPECT_EQ(config.database, "/etc/popfetchd/data/archive.db");
+  EXPECT_EQ(config.health_socket, "/etc/popfetchd/run/health.sock");
+  ASSERT_EQ(config.accounts.size(), 2u);
+  EXPECT_EQ(config.accounts[0].password.value, "/etc/popfetchd/secrets/a.pw");
+  EXPECT_EQ(config.accounts[0].ca_file, "/etc/ca.pem");
+  EXPECT_EQ(config.accounts[1].password.value, "/abs/b.pw");
+  EXPECT_EQ(config.accounts[1].ca_file, "/abs/ca.pem");
+}
+
+TEST(LoadValid, RelativePasswordFilePrefersTheCredentialsDirectory) {
+  config_test::TempDir credentials;
+  const std::string in_credentials = credentials.write("alice-pop3", "secret\n");
+  config_test::ScopedEnv env("CREDENTIALS_DIRECTORY", credentials.path().c_str());
+  const auto config = load_ok(R"(defaults: {server: s, username: u}
+accounts:
+  - {name: from-credentials, password_file: alice-pop3}
+  - {name: not-a-credential, password_file: bob-pop3}
+)",
+                              "/etc/popfetchd/popfetchd.yaml");
+  ASSERT_EQ(config.accounts.size(), 2u);
+  EXPECT_EQ(config.accounts[0].password.value, in_credentials);
+  EXPECT_EQ(config.accounts[1].password.value, "/etc/popfetchd/bob-pop3");
+}
+
+TEST(LoadValid, LoadFileResolvesAgainstTheFilesDirectory) {
+  config_test::TempDir dir;
+  const std::string path = dir.write("popfetchd.yaml", R"(database: archive.db
+accounts:
+  - {name: a, server: s, username: u, password_file: a.pw}
+)");
+  const auto result = config::load_file(path);
+  ASSERT_TRUE(result.ok()) << all_errors(result);
+  EXPECT_EQ(result.config->path, path);
+  EXPECT_EQ(result.config->database, (dir.path() / "archive.db").string());
+  EXPECT_EQ(result.config->accounts[0].password.value, (dir.path() / "a.pw").string());
+  EXPECT_EQ(result.config->accounts[0].location.file, path);
+}
+
+TEST(LoadValid, EmptyEmailAndCaFileMeanNone) {
+  const auto config = load_ok(R"(accounts:
+  - {name: a, server: s, username: u, password: p, email: "", ca_file: ""}
+)");
+  ASSERT_EQ(config.accounts.size(), 1u);
+  EXPECT_EQ(config.accounts[0].email, "");
+  EXPECT_EQ(config.accounts[0].ca_file, "");
+}
+
+TEST(Names, EnumsAndPredicates) {
+  EXPECT_EQ(config::to_string(config::Security::None), "none");
+  EXPECT_EQ(config::to_string(config::Security::TlsIfAvailable), "tls-if-available");
+  EXPECT_EQ(config::to_string(config::Security::StartTlsIfAvailable), "starttls-if-available");
+  EXPECT_EQ(config::to_string(config::AuthMethod::CramMd5), "cram-md5");
+  EXPECT_EQ(config::to_string(config::Pipelining::Off), "off");
+  EXPECT_EQ(config::to_string(config::PasswordSource::Kind::Command), "password_command");
+  EXPECT_TRUE(config::verifies_certificate(config::Security::Tls));
+  EXPECT_TRUE(config::verifies_certificate(config::Security::StartTls));
+  EXPECT_FALSE(config::verifies_certificate(config::Security::TlsIfAvailable));
+  EXPECT_FALSE(config::verifies_certificate(config::Security::StartTlsIfAvailable));
+  EXPECT_FALSE(config::verifies_certificate(config::Security::None));
+  EXPECT_TRUE(config::implicit_tls(config::Security::TlsIfAvailable));
+  EXPECT_FALSE(config::implicit_tls(config::Security::StartTls));
+}
+
+TEST(Names, DiagnosticToString) {
+  config::Diagnostic positioned;
+  positioned.location = config::Location{"a.yaml", 3, 7};
+  positioned.message = "bad";
+  EXPECT_EQ(positioned.to_string(), "a.yaml:3:7: bad");
+  config::Diagnostic whole_file;
+  whole_file.location = config::Location{"a.yaml", 0, 0};
+  whole_file.message = "cannot read";
+  EXPECT_EQ(whole_file.to_string(), "a.yaml: cannot read");
+}
+
+}  // namespace

@@ -1,0 +1,167 @@
+// resolve_password for each source, and that no error ever carries the password.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config/config.hpp"
+#include "temp_dir.hpp"
+
+namespace {
+
+using Kind = config::PasswordSource::Kind;
+
+constexpr const char* kSecret = "hunter2-s3cret";
+
+common::Result<std::string> resolve(Kind kind, const std::string& value) {
+  return config::resolve_password(config::PasswordSource{kind, value});
+}
+
+// The error is a Config error containing `part` and never the secret.
+::testing::AssertionResult fails_with(const common::Result<std::string>& result, const std::string& part) {
+  if (result.ok()) return ::testing::AssertionFailure() << "resolved to a value";
+  const auto& error = result.error();
+  if (error.kind != common::ErrorKind::Config)
+    return ::testing::AssertionFailure() << "kind " << to_string(error.kind);
+  if (error.message.find(part) == std::string::npos) {
+    return ::testing::AssertionFailure() << "\"" << error.message << "\" lacks \"" << part << "\"";
+  }
+  if (error.message.find(kSecret) != std::string::npos) {
+    return ::testing::AssertionFailure() << "the message leaks the password: " << error.message;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+TEST(ResolvePassword, Literal) {
+  const auto result = resolve(Kind::Literal, kSecret);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(*result, kSecret);
+  EXPECT_TRUE(fails_with(resolve(Kind::Literal, ""), "password is empty"));
+}
+
+TEST(ResolvePassword, FileGivesTheFirstLineOnly) {
+  config_test::TempDir dir;
+  const auto result = resolve(Kind::File, dir.write("pw", std::string(kSecret) + "\nsecond line\n"));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(*result, kSecret);
+}
+
+TEST(ResolvePassword, FileStripsCrlf) {
+  config_test::TempDir dir;
+  const auto result = resolve(Kind::File, dir.write("pw", std::string(kSecret) + "\r\nsecond\r\n"));
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(*result, kSecret);
+}
+
+TEST(ResolvePassword, FileWithoutNewlineAndWithSpaces) {
+  config_test::TempDir dir;
+  const auto result = resolve(Kind::File, dir.write("pw", " pass word "));
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(*result, " pass word ");  // only the line end is stripped
+}
+
+TEST(ResolvePassword, MissingFile) {
+  config_test::TempDir dir;
+  const std::string path = (dir.path() / "missing").string();
+  EXPECT_TRUE(
+      fails_with(resolve(Kind::File, path), "cannot read password_file '" + path + "': No such file"));
+}
+
+TEST(ResolvePassword, EmptyFile) {
+  config_test::TempDir dir;
+  const std::string path = dir.write("pw", "");
+  EXPECT_TRUE(fails_with(resolve(Kind::File, path), "password_file '" + path + "' is empty"));
+  const std::string blank_first = dir.write("pw2", "\r\n" + std::string(kSecret) + "\n");
+  EXPECT_TRUE(fails_with(resolve(Kind::File, blank_first), "is empty"));
+}
+
+TEST(ResolvePassword, FileWithAnOverlongFirstLine) {
+  config_test::TempDir dir;
+  const std::string path = dir.write("pw", std::string(config::kMaxPasswordLength + 1, 'x'));
+  EXPECT_TRUE(fails_with(resolve(Kind::File, path), "longer than"));
+  const std::string longest = dir.write("pw2", std::string(config::kMaxPasswordLength, 'y') + "\r\n");
+  const auto result = resolve(Kind::File, longest);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->size(), config::kMaxPasswordLength);
+}
+
+TEST(ResolvePassword, UnreadableFile) {
+  config_test::TempDir dir;
+  EXPECT_TRUE(fails_with(resolve(Kind::File, dir.path().string()), "cannot read password_file"));
+}
+
+TEST(ResolvePassword, CommandFirstLineOfStdout) {
+  const auto result = resolve(Kind::Command, std::string("printf '%s\\r\\nmore\\n' ") + kSecret);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(*result, kSecret);
+}
+
+TEST(ResolvePassword, CommandWithoutTrailingNewline) {
+  const auto result = resolve(Kind::Command, "printf abc");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(*result, "abc");
+}
+
+TEST(ResolvePassword, CommandSeesNoStdin) {
+  // stdin is /dev/null: `cat` ends at once instead of waiting on ours.
+  EXPECT_TRUE(fails_with(resolve(Kind::Command, "cat"), "printed nothing"));
+}
+
+TEST(ResolvePassword, CommandFailsWithItsExitStatusNotItsOutput) {
+  EXPECT_TRUE(fails_with(resolve(Kind::Command, std::string("echo ") + kSecret + "; exit 3"),
+                         "password_command exited with status 3"));
+}
+
+TEST(ResolvePassword, CommandPrintsNothing) {
+  EXPECT_TRUE(fails_with(resolve(Kind::Command, "true"), "password_command printed nothing"));
+  EXPECT_TRUE(fails_with(resolve(Kind::Command, "echo"), "printed nothing"));
+}
+
+TEST(ResolvePassword, CommandNotFound) {
+  EXPECT_TRUE(fails_with(resolve(Kind::Command, "/nonexistent/popfetchd-password-helper 2>/dev/null"),
+                         "exited with status 127 (command not found)"));
+}
+
+TEST(ResolvePassword, CommandKilledBySignal) {
+  EXPECT_TRUE(fails_with(resolve(Kind::Command, std::string("echo ") + kSecret + "; kill -KILL $$"),
+                         "password_command was killed by signal 9"));
+}
+
+TEST(ResolvePassword, CommandThatNeverStopsWritingIsCutOffAfterTheFirstLine) {
+  // `yes` writes forever; past the output bound we close the pipe, and the
+  // SIGPIPE death we caused is not an error: the first line is the password.
+  const auto result = resolve(Kind::Command, std::string("yes ") + kSecret);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(*result, kSecret);
+}
+
+TEST(ResolvePassword, CommandPrintingSeveralLinesInSeveralWrites) {
+  // Like `pass show`: the password, then more lines, written separately.
+  const auto result =
+      resolve(Kind::Command, std::string("echo ") + kSecret + "; echo login: alice; echo url: x");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(*result, kSecret);
+}
+
+TEST(ResolvePassword, CommandWithAnOverlongFirstLine) {
+  EXPECT_TRUE(fails_with(resolve(Kind::Command, "head -c 200000 /dev/zero | tr '\\0' x"), "longer than"));
+}
+
+TEST(ResolvePassword, EnvSet) {
+  config_test::ScopedEnv env("POPFETCHD_TEST_PASSWORD", kSecret);
+  const auto result = resolve(Kind::Env, "POPFETCHD_TEST_PASSWORD");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(*result, kSecret);
+}
+
+TEST(ResolvePassword, EnvUnsetOrEmpty) {
+  {
+    config_test::ScopedEnv env("POPFETCHD_TEST_PASSWORD", nullptr);
+    EXPECT_TRUE(fails_with(resolve(Kind::Env, "POPFETCHD_TEST_PASSWORD"),
+                           "environment variable 'POPFETCHD_TEST_PASSWORD' is not set"));
+  }
+  config_test::ScopedEnv env("POPFETCHD_TEST_PASSWORD", "");
+  EXPECT_TRUE(fails_with(resolve(Kind::Env, "POPFETCHD_TEST_PASSWORD"),
+                         "environment variable 'POPFETCHD_TEST_PASSWORD' is empty"));
+}
+
+}  // namespace

@@ -21,7 +21,9 @@ int main(int argc, char** argv) {
                  "Configuration file (default: $POPFETCHD_CONFIG, else /etc/popfetchd/popfetchd.yaml)");
 
   CLI::App* run = cli.add_subcommand("run", "Run the daemon in the foreground (the default command)");
+  bool strict = false;
   CLI::App* check = cli.add_subcommand("check-config", "Validate the config and resolve passwords; connects to nothing");
+  check->add_flag("--strict", strict, "Also fail (exit 2) on warnings and on password sources that cannot be resolved");
 
   std::vector<std::string> poll_accounts;
   CLI::App* poll = cli.add_subcommand("poll-once", "Poll the named accounts (default: all) once, then exit");
@@ -64,7 +66,7 @@ int main(int argc, char** argv) {
     return app::kExitUsage;
   }
 
-  if (check->parsed()) return app::check_config(global);
+  if (check->parsed()) return app::check_config(global, strict);
   if (poll->parsed()) return app::poll_once(global, poll_accounts);
   if (status->parsed()) return app::status(global, status_json);
   if (list->parsed()) return app::list_messages(global, account, limit);

@@ -1,8 +1,13 @@
 // `popfetchd check-config`: validates the config, resolves every password
 // source and prints a summary per account. Connects to nothing.
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "app/commands.hpp"
 #include "app/format.hpp"
@@ -18,13 +23,14 @@ std::string describe_password_source(const config::PasswordSource& source) {
   return text;
 }
 
-void print_account(const config::Account& account) {
+void print_account(const config::Account& account, bool password_resolved) {
   std::printf("account %s\n", account.name.c_str());
   std::printf("  server:        %s:%u\n", account.server.c_str(), static_cast<unsigned>(account.port));
   std::printf("  security:      %s\n", std::string(config::to_string(account.security)).c_str());
   std::printf("  auth:          %s\n", std::string(config::to_string(account.auth)).c_str());
   std::printf("  username:      %s\n", account.username.c_str());
-  std::printf("  password from: %s\n", describe_password_source(account.password).c_str());
+  std::printf("  password from: %s (%s)\n", describe_password_source(account.password).c_str(),
+              password_resolved ? "resolved" : "NOT resolvable now");
   if (config::verifies_certificate(account.security)) {
     std::printf("  ca_file:       %s\n", account.ca_file.empty() ? "(system bundle)" : account.ca_file.c_str());
   }
@@ -43,23 +49,37 @@ void print_account(const config::Account& account) {
 
 }  // namespace
 
-int check_config(const GlobalOptions& global) {
+int check_config(const GlobalOptions& global, bool strict) {
   std::optional<config::Config> loaded = load_config_or_report(global.config_path);
   if (!loaded) return kExitUsage;
   const config::Config& cfg = *loaded;
 
-  bool passwords_ok = true;
+  // A password source that cannot be resolved here (a systemd credential, a
+  // variable set only in the service's environment, a locked password store)
+  // may well resolve inside the service: a warning, unless --strict.
+  std::vector<bool> resolved;
+  std::size_t warnings = 0;
   for (const config::Account& account : cfg.accounts) {
     common::Result<std::string> password = config::resolve_password(account.password);
+    resolved.push_back(password.ok());
     if (!password) {
-      print_error(cfg.path + ": account " + account.name + ": " + password.error().message);
-      passwords_ok = false;
+      std::fprintf(stderr, "popfetchd: warning: %s: account '%s': %s\n", cfg.path.c_str(), account.name.c_str(),
+                   password.error().message.c_str());
+      ++warnings;
+    }
+  }
+  for (const config::Account& account : cfg.accounts) {
+    if (config::verifies_certificate(account.security) && !account.ca_file.empty() &&
+        access(account.ca_file.c_str(), R_OK) != 0) {
+      std::fprintf(stderr, "popfetchd: warning: %s: account '%s': cannot read ca_file '%s': %s\n", cfg.path.c_str(),
+                   account.name.c_str(), account.ca_file.c_str(), std::strerror(errno));
+      ++warnings;
     }
   }
   for (const config::Diagnostic& warning : config::footgun_warnings(cfg)) {
     std::fprintf(stderr, "popfetchd: warning: %s\n", warning.to_string().c_str());
+    ++warnings;
   }
-  if (!passwords_ok) return kExitUsage;
 
   std::printf("%s: valid, %zu account%s\n", cfg.path.c_str(), cfg.accounts.size(),
               cfg.accounts.size() == 1 ? "" : "s");
@@ -67,7 +87,11 @@ int check_config(const GlobalOptions& global) {
   std::printf("health socket:  %s\n", cfg.health_socket.empty() ? "(disabled)" : cfg.health_socket.c_str());
   std::printf("log level:      %s\n", std::string(common::to_string(cfg.log_level)).c_str());
   std::printf("max concurrent: %u sessions\n", cfg.max_concurrent_polls);
-  for (const config::Account& account : cfg.accounts) print_account(account);
+  for (std::size_t i = 0; i < cfg.accounts.size(); ++i) print_account(cfg.accounts[i], resolved[i]);
+  if (strict && warnings > 0) {
+    print_error(std::to_string(warnings) + " warning(s), failing because of --strict");
+    return kExitUsage;
+  }
   return kExitOk;
 }
 

@@ -19,7 +19,9 @@ struct GlobalOptions {
   std::string config_path;
 };
 
-int check_config(const GlobalOptions& global);
+// Exit 0 when the file is valid (warnings are printed); with `strict`, any
+// warning (a footgun, a password source that cannot be resolved) also exits 2.
+int check_config(const GlobalOptions& global, bool strict);
 int run_daemon(const GlobalOptions& global);
 int poll_once(const GlobalOptions& global, const std::vector<std::string>& accounts);
 int status(const GlobalOptions& global, bool json);

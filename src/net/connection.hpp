@@ -15,6 +15,7 @@
 //   Tls     handshake and verification failures in words
 //           ("... certificate verification failed for x: certificate has expired")
 //   Config  the CA file cannot be used
+//   Aborted misuse (connect() twice, ...) or an internal error (e.g. out of memory)
 //
 // One `timeout` bounds each phase: name resolution, each TCP connection
 // attempt, the TLS handshake as a whole, and — once connected — silence from

@@ -178,6 +178,19 @@ TEST_F(ConnectionTest, RefusedConnectionIsAnIoError) {
   EXPECT_EQ(events_.connected, 0);
 }
 
+TEST_F(ConnectionTest, UnansweredConnectIsATimeout) {
+  net_test::BlackholePort blackhole;
+  ASSERT_TRUE(blackhole.ok());
+  auto& connection = make_connection();
+  connection.connect("127.0.0.1", blackhole.port(), kShortTimeout, std::nullopt);
+  ASSERT_TRUE(run_until([&] { return events_.terminal() || events_.connected > 0; }));
+  if (events_.connected > 0) GTEST_SKIP() << "this kernel accepted past a full listen queue";
+  ASSERT_TRUE(events_.error);
+  EXPECT_EQ(events_.error->kind, ErrorKind::Timeout);
+  EXPECT_EQ(events_.error->message,
+            "connection to 127.0.0.1:" + std::to_string(blackhole.port()) + " timed out after 200ms");
+}
+
 TEST_F(ConnectionTest, SilentServerIsATimeout) {
   auto& server = start_server(LoopbackServer::Mode::Silent);
   auto& connection = make_connection();

@@ -207,4 +207,27 @@ RefusingPort::~RefusingPort() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+BlackholePort::BlackholePort() {
+  listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(listener_, 0) != 0 ||
+      ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    return;
+  }
+  // A blocking connect returns once the kernel queued the connection: the
+  // queue is then full.
+  parked_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (parked_ < 0 || ::connect(parked_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return;
+  port_ = ntohs(address.sin_port);
+}
+
+BlackholePort::~BlackholePort() {
+  if (parked_ >= 0) ::close(parked_);
+  if (listener_ >= 0) ::close(listener_);
+}
+
 }  // namespace net_test

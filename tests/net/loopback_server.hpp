@@ -75,4 +75,23 @@ class RefusingPort {
   std::uint16_t port_ = 0;
 };
 
+// A listening port on 127.0.0.1 whose accept queue is full (backlog 0, one
+// connection parked, never accepted): Linux drops further SYNs, so a connect
+// there hangs until the client gives up — a connect timeout without leaving
+// the machine. `ok()` is false where that could not be set up.
+class BlackholePort {
+ public:
+  BlackholePort();
+  ~BlackholePort();
+  BlackholePort(const BlackholePort&) = delete;
+  BlackholePort& operator=(const BlackholePort&) = delete;
+  bool ok() const { return port_ != 0; }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int listener_ = -1;
+  int parked_ = -1;
+  std::uint16_t port_ = 0;
+};
+
 }  // namespace net_test

@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 #include <mbedtls/x509.h>
 
+#include <cstdio>
+#include <fstream>
 #include <string>
 
+#include "net/tls_trust.hpp"
 #include "net/tls_verify.hpp"
 #include "test_pki.hpp"
 #include "tls_test_server.hpp"
@@ -266,6 +269,30 @@ TEST(TlsSession, EmptyCaFileMeansTheSystemBundleWhichDoesNotKnowTheTestCa) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().message,
             "certificate verification failed for localhost: certificate is not trusted (unknown CA)");
+}
+
+TEST(TlsTrust, CaFileIsParsedOnceAndAgainOnlyWhenItChanges) {
+  const std::string path = pki().ca_file + ".cache-test";
+  std::ofstream(path) << pki().ca_pem;
+  auto first = net::detail::trust_store(path);
+  auto second = net::detail::trust_store(path);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->get(), second->get());
+
+  std::ofstream(path, std::ios::app) << "\n";  // a different size: re-read
+  auto third = net::detail::trust_store(path);
+  ASSERT_TRUE(third.ok());
+  EXPECT_NE(third->get(), first->get());
+  std::remove(path.c_str());
+}
+
+TEST(TlsTrust, FileWithoutCertificatesIsAConfigError) {
+  const std::string path = pki().ca_file + ".empty";
+  std::ofstream(path) << "not a certificate\n";
+  auto store = net::detail::trust_store(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().kind, common::ErrorKind::Config);
+  std::remove(path.c_str());
 }
 
 TEST(TlsVerify, DescribesSeveralFailuresAtOnce) {

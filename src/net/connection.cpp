@@ -163,7 +163,7 @@ class Connection::Core {
     maybe_delete();
   }
 
-  bool secure() const { return tls_ && tls_->handshake_done() && phase_ == Phase::Open; }
+  bool secure() const { return tls_ && tls_->handshake_done(); }
   std::string peer_address() const { return peer_; }
   std::optional<TlsInfo> tls_info() const {
     if (!tls_ || !tls_->handshake_done()) return std::nullopt;

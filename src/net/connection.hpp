@@ -41,6 +41,14 @@
 //     so destroying the Connection inside a handler never destroys the running
 //     std::function.
 // Not thread-safe: use it only on the loop's thread.
+//
+// The security modes of DESIGN.md §2 map onto it as:
+//   none                   connect(host, port, timeout, std::nullopt)
+//   tls                    connect(host, port, timeout, TlsOptions{host, true, ca_file})
+//   tls-if-available       connect(host, port, timeout, TlsOptions{host, false, {}})
+//   starttls               connect(..., std::nullopt); after "+OK" to STLS:
+//                          start_tls(TlsOptions{host, true, ca_file})
+//   starttls-if-available  the same with verify = false, and only if CAPA lists STLS
 
 #include <uv.h>
 

@@ -1,11 +1,20 @@
 #include "tls_test_server.hpp"
 
+#include <mbedtls/version.h>
+
 #include <cstring>
 #include <stdexcept>
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+#include <psa/crypto.h>
+#endif
 
 namespace net_test {
 
 TlsTestServer::TlsTestServer(const Credential& credential, Options options) : key_(credential.key) {
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+  (void)psa_crypto_init();  // TLS 1.3 on mbedTLS 3.x runs on PSA
+#endif
   mbedtls_x509_crt_init(&chain_);
   mbedtls_ssl_config_init(&conf_);
   mbedtls_ssl_init(&ssl_);

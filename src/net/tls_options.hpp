@@ -1,0 +1,30 @@
+#pragma once
+// What a TLS client connection is asked to do (TlsOptions) and what it ended
+// up with (TlsInfo, for logs). Plain values: owns no mbedTLS state.
+
+#include <string>
+
+namespace net {
+
+struct TlsOptions {
+  // The server's name: sent as SNI (RFC 6066, not for an IP literal) and, with
+  // `verify`, matched against the certificate (dNSName/CN for a name,
+  // iPAddress subjectAltName for an IPv4/IPv6 literal). Empty in
+  // Connection::connect/start_tls: the host that was connected to.
+  std::string host;
+  // true: the chain must lead to a CA in `ca_file`, be in its validity period
+  // and match `host` (DESIGN.md modes tls/starttls). false: encrypt only, accept
+  // any certificate (tls-if-available/starttls-if-available).
+  bool verify = true;
+  // PEM bundle of trusted CAs; empty: the system bundle
+  // (/etc/ssl/certs/ca-certificates.crt on Debian). Not read when !verify.
+  std::string ca_file;
+  // TLS 1.2 is the minimum, always (DESIGN.md §2); not configurable on purpose.
+};
+
+struct TlsInfo {
+  std::string version;       // "TLSv1.2", "TLSv1.3"
+  std::string cipher_suite;  // IANA-style name from mbedTLS, e.g. "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384"
+};
+
+}  // namespace net

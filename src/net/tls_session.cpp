@@ -1,0 +1,278 @@
+#include "net/tls_session.hpp"
+
+#include <mbedtls/ssl.h>
+#include <mbedtls/version.h>
+#include <mbedtls/x509.h>
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "net/address.hpp"
+#include "net/mbed_error.hpp"
+#include "net/tls_trust.hpp"
+#include "net/tls_verify.hpp"
+
+namespace net {
+
+using common::ErrorKind;
+using common::make_error;
+
+namespace {
+
+// mbedTLS 3.x renamed the "server chose an old version" error.
+#if defined(MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION)
+constexpr int kBadProtocolVersion = MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION;
+#else
+constexpr int kBadProtocolVersion = MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION;
+#endif
+
+// One TLS record's worth of plaintext per mbedtls_ssl_read call.
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+bool want_io(int ret) { return ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE; }
+
+}  // namespace
+
+struct TlsSession::State {
+  TlsOptions options;
+  std::optional<std::vector<std::uint8_t>> ip;  // the server was given as an IP literal
+  std::shared_ptr<detail::Rng> rng;
+  std::shared_ptr<detail::TrustStore> trust;
+  mbedtls_ssl_config conf;
+  mbedtls_ssl_context ssl;
+
+  std::string in;            // ciphertext fed, not yet consumed by mbedTLS
+  std::size_t in_pos = 0;    // consumed prefix of `in`
+  std::string out;           // ciphertext produced, not yet taken
+  bool done = false;         // handshake complete
+  bool peer_closed = false;  // close_notify (or end of stream) seen
+  bool notify_sent = false;
+  std::optional<common::Error> failure;  // set once: the session is dead
+  bool peer_self_signed = false;         // observed by the verify callback
+
+  State() {
+    mbedtls_ssl_config_init(&conf);
+    mbedtls_ssl_init(&ssl);
+  }
+  ~State() {
+    mbedtls_ssl_free(&ssl);
+    mbedtls_ssl_config_free(&conf);
+  }
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+
+  common::Error fail(ErrorKind kind, std::string message) {
+    failure = make_error(kind, std::move(message));
+    return *failure;
+  }
+};
+
+namespace {
+
+using State = TlsSession::State;
+
+// The BIO callbacks mbedTLS calls from inside its C code: no exception may
+// escape them, so the one allocation is guarded.
+int bio_send(void* context, const unsigned char* buffer, std::size_t length) {
+  auto* state = static_cast<State*>(context);
+  try {
+    state->out.append(reinterpret_cast<const char*>(buffer), length);
+  } catch (...) {
+    return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+  }
+  return static_cast<int>(length);
+}
+
+int bio_recv(void* context, unsigned char* buffer, std::size_t length) {
+  auto* state = static_cast<State*>(context);
+  const std::size_t available = state->in.size() - state->in_pos;
+  if (available == 0) return MBEDTLS_ERR_SSL_WANT_READ;
+  const std::size_t n = std::min(length, available);
+  std::memcpy(buffer, state->in.data() + state->in_pos, n);
+  state->in_pos += n;
+  if (state->in_pos == state->in.size()) {
+    state->in.clear();
+    state->in_pos = 0;
+  }
+  return static_cast<int>(n);
+}
+
+// Called by mbedTLS for each certificate of the chain it built, the server's
+// own at depth 0. Adds the checks mbedTLS does not make itself.
+int verify_callback(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
+  auto* state = static_cast<State*>(context);
+  if (depth != 0) return 0;
+  state->peer_self_signed = detail::is_self_signed(*crt);
+  if (state->ip && !detail::certificate_matches_ip(*crt, *state->ip)) {
+    *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  }
+  return 0;
+}
+
+common::Status configure(State& state) {
+  auto config_error = [](const char* what, int ret) {
+    return make_error(ErrorKind::Tls, std::string(what) + ": " + detail::mbed_error_text(ret));
+  };
+  int ret = mbedtls_ssl_config_defaults(&state.conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                        MBEDTLS_SSL_PRESET_DEFAULT);
+  if (ret != 0) return config_error("cannot set up TLS", ret);
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000
+  mbedtls_ssl_conf_min_tls_version(&state.conf, MBEDTLS_SSL_VERSION_TLS1_2);
+#else
+  mbedtls_ssl_conf_min_version(&state.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
+  mbedtls_ssl_conf_rng(&state.conf, detail::Rng::random, state.rng.get());
+  if (state.options.verify) {
+    mbedtls_ssl_conf_authmode(&state.conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(&state.conf, state.trust->chain(), nullptr);
+  } else {
+    mbedtls_ssl_conf_authmode(&state.conf, MBEDTLS_SSL_VERIFY_NONE);
+  }
+
+  ret = mbedtls_ssl_setup(&state.ssl, &state.conf);
+  if (ret != 0) return config_error("cannot set up TLS", ret);
+  // SNI and mbedTLS's own name check take a DNS name only: RFC 6066 §3 forbids
+  // an IP literal in SNI, and mbedTLS 2.28 cannot match iPAddress SANs (our
+  // verify callback does). Passing NULL also tells mbedTLS >= 3.6.3 that the
+  // missing name is deliberate.
+  ret = mbedtls_ssl_set_hostname(&state.ssl, state.ip ? nullptr : state.options.host.c_str());
+  if (ret != 0) return config_error("cannot use the host name for TLS", ret);
+  if (state.options.verify) mbedtls_ssl_set_verify(&state.ssl, verify_callback, &state);
+  mbedtls_ssl_set_bio(&state.ssl, &state, bio_send, bio_recv, nullptr);
+  return {};
+}
+
+}  // namespace
+
+TlsSession::TlsSession(std::unique_ptr<State> state) : state_(std::move(state)) {}
+TlsSession::TlsSession(TlsSession&&) noexcept = default;
+TlsSession& TlsSession::operator=(TlsSession&&) noexcept = default;
+TlsSession::~TlsSession() = default;
+
+common::Result<TlsSession> TlsSession::create(const TlsOptions& options) {
+  const std::string_view host = strip_brackets(options.host);
+  if (host.empty()) return make_error(ErrorKind::Config, "TLS needs the server's host name");
+  if (host.find('\0') != std::string_view::npos) {
+    return make_error(ErrorKind::Config, "the server's host name contains a NUL byte");
+  }
+
+  auto state = std::make_unique<State>();
+  state->options = options;
+  state->options.host = std::string(host);
+  state->ip = parse_ip_literal(host);
+
+  auto rng = detail::Rng::shared();
+  if (!rng) return rng.error();
+  state->rng = std::move(*rng);
+  if (options.verify) {
+    auto trust = detail::trust_store(options.ca_file);
+    if (!trust) return trust.error();
+    state->trust = std::move(*trust);
+  }
+  if (auto configured = configure(*state); !configured) return configured.error();
+  return TlsSession(std::move(state));
+}
+
+void TlsSession::feed_ciphertext(std::string_view bytes) {
+  State& s = *state_;
+  // Drop the consumed prefix before it dominates the buffer.
+  if (s.in_pos > 0 && s.in_pos * 2 >= s.in.size()) {
+    s.in.erase(0, s.in_pos);
+    s.in_pos = 0;
+  }
+  s.in.append(bytes);
+}
+
+std::string TlsSession::take_ciphertext() { return std::exchange(state_->out, std::string()); }
+
+bool TlsSession::has_ciphertext() const { return !state_->out.empty(); }
+
+common::Result<TlsSession::Handshake> TlsSession::handshake() {
+  State& s = *state_;
+  if (s.failure) return *s.failure;
+  if (s.done) return Handshake::Done;
+  const int ret = mbedtls_ssl_handshake(&s.ssl);
+  if (ret == 0) {
+    s.done = true;
+    return Handshake::Done;
+  }
+  if (want_io(ret)) return Handshake::NeedMore;
+
+  if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+    const std::uint32_t flags = mbedtls_ssl_get_verify_result(&s.ssl);
+    return s.fail(ErrorKind::Tls, "certificate verification failed for " + s.options.host + ": " +
+                                      detail::describe_verify_failure(flags, s.peer_self_signed));
+  }
+  if (ret == kBadProtocolVersion) {
+    return s.fail(ErrorKind::Tls, "the server does not offer TLS 1.2 or later");
+  }
+  if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+    return s.fail(ErrorKind::Tls, "the server refused the TLS handshake (fatal alert)");
+  }
+  return s.fail(ErrorKind::Tls, "TLS handshake failed: " + detail::mbed_error_text(ret));
+}
+
+bool TlsSession::handshake_done() const { return state_->done; }
+
+common::Status TlsSession::write(std::string_view plaintext) {
+  State& s = *state_;
+  if (s.failure) return *s.failure;
+  if (!s.done) return make_error(ErrorKind::Tls, "TLS write before the handshake completed");
+  if (s.notify_sent) return make_error(ErrorKind::Tls, "TLS write after close_notify");
+  const auto* data = reinterpret_cast<const unsigned char*>(plaintext.data());
+  std::size_t written = 0;
+  while (written < plaintext.size()) {
+    const int ret = mbedtls_ssl_write(&s.ssl, data + written, plaintext.size() - written);
+    // Our BIO never pushes back, so anything but progress (even WANT_*, which
+    // would mean renegotiation, disabled by default) is a dead end.
+    if (ret <= 0) return s.fail(ErrorKind::Tls, "TLS write failed: " + detail::mbed_error_text(ret));
+    written += static_cast<std::size_t>(ret);
+  }
+  return {};
+}
+
+common::Result<TlsSession::Plaintext> TlsSession::read_plaintext() {
+  State& s = *state_;
+  if (s.failure) return *s.failure;
+  Plaintext result;
+  if (!s.done) return result;
+  while (!s.peer_closed) {
+    const std::size_t before = result.bytes.size();
+    result.bytes.resize(before + kReadChunk);
+    const int ret =
+        mbedtls_ssl_read(&s.ssl, reinterpret_cast<unsigned char*>(result.bytes.data() + before), kReadChunk);
+    result.bytes.resize(before + static_cast<std::size_t>(std::max(ret, 0)));
+    if (ret > 0) continue;
+    if (want_io(ret)) break;
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+    // TLS 1.3 (mbedTLS 3.x): a session ticket is not data; keep reading.
+    if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;
+#endif
+    if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+      s.peer_closed = true;
+      break;
+    }
+    return s.fail(ErrorKind::Tls, "TLS record error: " + detail::mbed_error_text(ret));
+  }
+  result.closed = s.peer_closed;
+  return result;
+}
+
+void TlsSession::close_notify() {
+  State& s = *state_;
+  if (!s.done || s.failure || s.notify_sent) return;
+  s.notify_sent = true;
+  (void)mbedtls_ssl_close_notify(&s.ssl);  // only fails when the BIO does, and ours cannot
+}
+
+TlsInfo TlsSession::info() const {
+  if (!state_->done) return {};
+  const char* version = mbedtls_ssl_get_version(&state_->ssl);
+  const char* suite = mbedtls_ssl_get_ciphersuite(&state_->ssl);
+  return TlsInfo{version ? version : "", suite ? suite : ""};
+}
+
+}  // namespace net

@@ -1,0 +1,51 @@
+#pragma once
+// Test-only: a throw-away PKI generated at run time with mbedTLS's x509write
+// API (no private key is ever committed, nothing expires in the repository).
+// Built once per test process; the CA certificate is written to a temporary
+// directory that is removed at exit.
+
+#include <mbedtls/pk.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace net_test {
+
+// The test process's random generator (mbedTLS CTR-DRBG), for keys and servers.
+int test_random(void* unused, unsigned char* out, std::size_t length);
+
+// An EC P-256 key pair.
+class Key {
+ public:
+  Key();
+  ~Key();
+  Key(const Key&) = delete;
+  Key& operator=(const Key&) = delete;
+  mbedtls_pk_context* get() { return &pk_; }
+
+ private:
+  mbedtls_pk_context pk_;
+};
+
+// What a server presents: its certificate chain (leaf first) and key.
+struct Credential {
+  std::string chain_pem;
+  std::shared_ptr<Key> key;
+};
+
+struct TestPki {
+  static const TestPki& instance();
+
+  std::string ca_pem;        // the trusted test CA
+  std::string ca_file;       // a file holding ca_pem
+  Credential good;           // CN=localhost; SAN localhost, 127.0.0.1, ::1; by the CA
+  Credential wrong_host;     // CN/SAN mail.example.org; by the CA
+  Credential expired;        // localhost, valid 2000-2001; by the CA
+  Credential self_signed;    // localhost, its own issuer
+  Credential unknown_ca;     // localhost, by a CA not in ca_file (chain includes that CA)
+  Credential ip_in_cn_only;  // CN=127.0.0.1, no iPAddress SAN; by the CA
+};
+
+}  // namespace net_test

@@ -1,0 +1,62 @@
+#pragma once
+// Test-only: the server side of TLS over memory buffers, mirroring
+// net::TlsSession, so the client can be exercised with no socket at all (and,
+// glued to a libuv stream by loopback_server, over real sockets).
+
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "test_pki.hpp"
+
+namespace net_test {
+
+class TlsTestServer {
+ public:
+  struct Options {
+    bool tls11_only = false;  // offer TLS 1.1 and nothing newer
+  };
+
+  TlsTestServer(const Credential& credential, Options options);
+  explicit TlsTestServer(const Credential& credential) : TlsTestServer(credential, Options{}) {}
+  ~TlsTestServer();
+  TlsTestServer(const TlsTestServer&) = delete;
+  TlsTestServer& operator=(const TlsTestServer&) = delete;
+
+  void feed(std::string_view ciphertext) { in_.append(ciphertext); }
+  std::string take() { return std::exchange(out_, std::string()); }
+
+  // 0: done; 1: needs more input; negative: mbedTLS error (handshake failed).
+  int handshake();
+  bool handshake_done() const { return done_; }
+  bool failed() const { return failed_; }
+
+  std::string read();                                // plaintext decrypted so far
+  bool peer_closed() const { return peer_closed_; }  // close_notify seen
+  void write(std::string_view plaintext);
+  void close_notify();
+
+  const std::string& sni() const { return sni_; }  // the name the client sent, "" if none
+
+ private:
+  static int send_cb(void* self, const unsigned char* buffer, std::size_t length);
+  static int recv_cb(void* self, unsigned char* buffer, std::size_t length);
+  static int sni_cb(void* self, mbedtls_ssl_context* ssl, const unsigned char* name, std::size_t length);
+
+  std::shared_ptr<Key> key_;
+  mbedtls_x509_crt chain_;
+  mbedtls_ssl_config conf_;
+  mbedtls_ssl_context ssl_;
+  std::string in_;
+  std::string out_;
+  std::string sni_;
+  bool done_ = false;
+  bool failed_ = false;
+  bool peer_closed_ = false;
+};
+
+}  // namespace net_test

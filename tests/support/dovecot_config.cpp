@@ -14,7 +14,7 @@ constexpr int kMaxUserIpConnections = 1000;
 }  // namespace
 
 DovecotPaths dovecot_paths(const std::filesystem::path& dir) {
-  return DovecotPaths{dir / "run", dir / "state", dir / "dovecot.log", dir / "passwd", dir / "mail"};
+  return DovecotPaths{dir / "run", dir / "state", dir / "dovecot.log", dir / "mail", dir / "users"};
 }
 
 std::string render_dovecot_config(const DovecotConfigParams& p) {
@@ -44,11 +44,11 @@ std::string render_dovecot_config(const DovecotConfigParams& p) {
     << "auth_failure_delay = 0\n"
     << "passdb {\n"
     << "  driver = passwd-file\n"
-    << "  args = scheme=PLAIN " << paths.passwd_file.string() << "\n"
+    << "  args = scheme=PLAIN " << paths.users_dir.string() << "/%u\n"
     << "}\n"
     << "userdb {\n"
     << "  driver = passwd-file\n"
-    << "  args = " << paths.passwd_file.string() << "\n"
+    << "  args = " << paths.users_dir.string() << "/%u\n"
     << "}\n"
     << "first_valid_uid = " << p.mail_uid << "\n"
     << "first_valid_gid = " << p.mail_gid << "\n"

@@ -33,7 +33,12 @@ struct DovecotConfigParams {
 
 // Paths below `dir` that the config names; the fixture creates them.
 struct DovecotPaths {
-  std::filesystem::path base_dir, state_dir, log_file, passwd_file, mail_root;
+  std::filesystem::path base_dir, state_dir, log_file, mail_root;
+  // One passwd-file per user (<users_dir>/<name>), named with %u in the
+  // config: Dovecot's auth process stat()s a passwd-file at most once per
+  // second, so a user appended to one shared file could stay invisible for up
+  // to a second; a file it has never seen (or saw missing) is read at once.
+  std::filesystem::path users_dir;
 };
 DovecotPaths dovecot_paths(const std::filesystem::path& dir);
 

@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,6 +64,20 @@ bool valid_user_name(std::string_view name) {
   });
 }
 
+// Lines of `text` that contain `needle` and, unless client_port is 0, "rport=<client_port>,".
+std::vector<std::string> matching_lines(const std::string& text, std::string_view needle,
+                                        std::uint16_t client_port) {
+  const std::string port_tag = "rport=" + std::to_string(client_port) + ",";
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(needle) == std::string::npos) continue;
+    if (client_port != 0 && line.find(port_tag) == std::string::npos) continue;
+    lines.push_back(line);
+  }
+  return lines;
+}
+
 bool keep_requested() {
   const char* env = std::getenv("POPFETCHD_KEEP_FIXTURES");
   return env != nullptr && std::string_view(env) == "1";
@@ -93,10 +109,10 @@ common::Status DovecotServer::ensure_dir() {
     mail_gid_ = ::getegid();
   }
   const DovecotPaths paths = dovecot_paths(dir_->path());
-  for (const auto& path : {paths.base_dir, paths.state_dir, paths.mail_root}) {
+  for (const auto& path : {paths.base_dir, paths.state_dir, paths.mail_root, paths.users_dir}) {
     if (auto made = make_dir(path, 0, 0, false); !made) return made;
   }
-  return replace_file(paths.passwd_file, passwd_text_, 0644);
+  return {};
 }
 
 fs::path DovecotServer::maildir(std::string_view user) const {
@@ -125,23 +141,9 @@ common::Status DovecotServer::add_user(std::string_view name, std::string_view p
   std::ostringstream line;
   line << name << ":{PLAIN}" << password << ":" << mail_uid_ << ":" << mail_gid_ << "::" << home.string()
        << "::\n";
-  std::string text = passwd_text_ + line.str();
-  if (auto written = replace_file(paths.passwd_file, text, 0644); !written) return written;
-
-  // Dovecot re-reads the file when its mtime (seconds) or size changes; make
-  // the mtime move forward even when two users are added within one second.
-  const auto now = std::chrono::system_clock::now();
-  passwd_mtime_ = std::max(now, passwd_mtime_ + std::chrono::seconds(1));
-  const auto since_epoch = passwd_mtime_.time_since_epoch();
-  timespec times[2];
-  times[0].tv_sec =
-      static_cast<time_t>(std::chrono::duration_cast<std::chrono::seconds>(since_epoch).count());
-  times[0].tv_nsec = 0;
-  times[1] = times[0];
-  if (::utimensat(AT_FDCWD, paths.passwd_file.c_str(), times, 0) != 0) {
-    return io_error(errno_message(("utimensat " + paths.passwd_file.string()).c_str()));
-  }
-  passwd_text_ = std::move(text);
+  // Written under a temporary name and renamed: Dovecot never reads half a file.
+  if (auto written = replace_file(paths.users_dir / std::string(name), line.str(), 0644); !written)
+    return written;
   users_.emplace_back(name);
   return {};
 }
@@ -234,8 +236,8 @@ common::Status DovecotServer::start_once(const Options& options) {
 
   DovecotConfigParams params;
   params.dir = dir;
-  params.instance_name =
-      "popfetchd-test-" + std::to_string(::getpid()) + "-" + std::to_string(instance_counter++);
+  instance_name_ = "popfetchd-test-" + std::to_string(::getpid()) + "-" + std::to_string(instance_counter++);
+  params.instance_name = instance_name_;
   params.pop3_port = *pop3;
   params.pop3s_port = pop3s;
   params.ssl = options.ssl;
@@ -314,13 +316,34 @@ std::string DovecotServer::log_text() const {
 }
 
 std::vector<std::string> DovecotServer::log_lines_for_client(std::uint16_t client_port) const {
-  const std::string needle = "rport=" + std::to_string(client_port) + ",";
-  std::vector<std::string> lines;
-  std::istringstream in(log_text());
-  for (std::string line; std::getline(in, line);) {
-    if (line.find(needle) != std::string::npos) lines.push_back(line);
+  return matching_lines(log_text(), "", client_port);
+}
+
+std::optional<std::string> DovecotServer::wait_for_log_line(std::string_view needle,
+                                                            std::uint16_t client_port,
+                                                            std::chrono::milliseconds timeout) const {
+  if (!dir_) return std::nullopt;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Watch the directory, not the file: the log may not exist yet.
+  UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (watch.valid()) ::inotify_add_watch(watch.get(), dir_->path().c_str(), IN_MODIFY | IN_CREATE);
+  for (;;) {
+    auto lines = matching_lines(log_text(), needle, client_port);
+    if (!lines.empty()) return lines.front();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    if (!watch.valid()) {
+      std::this_thread::sleep_for(std::min(left, kReadyPollStep));
+      continue;
+    }
+    pollfd pfd{watch.get(), POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(left.count())) > 0) {
+      char events[4096];
+      while (::read(watch.get(), events, sizeof events) > 0) {
+      }
+    }
   }
-  return lines;
 }
 
 }  // namespace test_support

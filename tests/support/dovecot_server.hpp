@@ -41,6 +41,14 @@ struct DovecotOptions {
   // Bound for the readiness poll; a healthy start takes well under a second.
   std::chrono::milliseconds ready_timeout{15'000};
   std::vector<std::string> extra_config;  // extra dovecot.conf lines, appended verbatim
+
+  // Options with ssl = false. (Designated initializers such as {.ssl = false}
+  // trip GCC 12's -Wmissing-field-initializers, so use this or assignments.)
+  static DovecotOptions without_ssl() {
+    DovecotOptions options;
+    options.ssl = false;
+    return options;
+  }
 };
 
 struct DeliveredMessage {
@@ -68,9 +76,8 @@ class DovecotServer {
   bool running() const;
 
   // Adds a passwd-file entry ({PLAIN}, so CRAM-MD5 works) and the user's
-  // Maildir. Safe before and after start(): the file is replaced atomically
-  // and its mtime always moves forward by at least a second, because Dovecot
-  // notices changes by mtime at one-second resolution.
+  // Maildir. Safe before and after start(), usable at once: each user has its
+  // own passwd-file, written atomically (see DovecotPaths::users_dir).
   // name: [A-Za-z0-9._@-]+; password: no ':' or line break.
   common::Status add_user(std::string_view name, std::string_view password);
 
@@ -101,6 +108,14 @@ class DovecotServer {
   // Log lines of the connection whose local (client-side) port was `client_port`.
   std::vector<std::string> log_lines_for_client(std::uint16_t client_port) const;
   std::uint16_t probe_port() const { return probe_port_; }
+  // Waits (inotify on the log, bounded by `timeout`) until a log line contains
+  // `needle` - and "rport=<client_port>," unless client_port is 0 - and
+  // returns it. Dovecot logs asynchronously, after the client saw the reply.
+  std::optional<std::string> wait_for_log_line(
+      std::string_view needle, std::uint16_t client_port = 0,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+  // "popfetchd-test-<pid>-<n>": Dovecot's processes show "dovecot-<this>/..." in ps.
+  const std::string& instance_name() const { return instance_name_; }
 
   // How long the last start() took until ready (for reports, never for asserts).
   std::chrono::milliseconds last_start_duration() const { return last_start_duration_; }
@@ -116,14 +131,13 @@ class DovecotServer {
   std::optional<TempDir> dir_;
   std::optional<ChildProcess> child_;
   std::optional<CertificateFiles> certificates_;
-  std::string passwd_text_;
   std::vector<std::string> users_;
-  std::chrono::system_clock::time_point passwd_mtime_{};
   std::int64_t last_delivery_time_ = 0;
   std::uint64_t delivery_count_ = 0;
   std::uint16_t pop3_port_ = 0;
   std::uint16_t pop3s_port_ = 0;
   std::uint16_t probe_port_ = 0;
+  std::string instance_name_;
   uid_t mail_uid_ = 0;
   gid_t mail_gid_ = 0;
   bool keep_dir_ = false;

@@ -52,15 +52,20 @@ common::Status LineClient::fill() {
 }
 
 common::Result<std::string> LineClient::read_raw_line() {
-  std::size_t scanned = 0;
+  std::size_t scanned = start_;
   for (;;) {
     const auto lf = buffer_.find('\n', scanned);
     if (lf != std::string::npos) {
-      std::string line = buffer_.substr(0, lf + 1);
-      buffer_.erase(0, lf + 1);
+      std::string line = buffer_.substr(start_, lf + 1 - start_);
+      start_ = lf + 1;
+      // Compact now and then, not per line: a long reply has many lines.
+      if (start_ == buffer_.size() || start_ > kReadChunk) {
+        buffer_.erase(0, start_);
+        start_ = 0;
+      }
       return line;
     }
-    if (buffer_.size() > kMaxLine) return make_error(ErrorKind::Protocol, "line longer than 1 MiB");
+    if (buffer_.size() - start_ > kMaxLine) return make_error(ErrorKind::Protocol, "line longer than 1 MiB");
     scanned = buffer_.size();
     if (auto filled = fill(); !filled) return filled.error();
   }
@@ -93,7 +98,7 @@ common::Result<std::string> LineClient::read_multiline() {
 }
 
 common::Result<bool> LineClient::at_eof() {
-  if (!buffer_.empty()) return false;
+  if (start_ < buffer_.size()) return false;
   if (eof_) return true;
   auto filled = fill();
   if (eof_) return true;

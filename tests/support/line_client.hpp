@@ -48,6 +48,7 @@ class LineClient {
   UniqueFd fd_;
   std::uint16_t local_port_ = 0;
   std::string buffer_;
+  std::size_t start_ = 0;  // buffer_[0, start_) was handed out already
   bool eof_ = false;
 };
 

@@ -251,10 +251,16 @@ TEST(DovecotSmoke, LogShowsAuthFailuresAndConnectionsWithoutAuth) {
 TEST(DovecotSmoke, StopLeavesNoProcessBehind) {
   DovecotServer server;
   ASSERT_TRUE(server.start(test_support::DovecotOptions::without_ssl()).ok());
+  // Reported, never asserted: how long a start and a stop take here.
+  RecordProperty("dovecot_start_ms", static_cast<int>(server.last_start_duration().count()));
   const std::string instance = server.instance_name();
   ASSERT_FALSE(instance.empty());
   ASSERT_FALSE(processes_mentioning(instance).empty());
+  const auto stop_began = std::chrono::steady_clock::now();
   ASSERT_TRUE(server.stop().ok());
+  RecordProperty("dovecot_stop_ms", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                         std::chrono::steady_clock::now() - stop_began)
+                                                         .count()));
   EXPECT_FALSE(server.running());
   EXPECT_THAT(processes_mentioning(instance), ElementsAre());
   EXPECT_THAT(processes_mentioning(server.dir().string()), ElementsAre());

@@ -175,6 +175,7 @@ TEST(DovecotSmoke, TlsServerOffersStlsAndPop3sVerifiesAgainstTheTestCa) {
   ASSERT_TRUE(server.add_user("bob", "pw-2").ok());
   auto started = server.start();
   ASSERT_TRUE(started.ok()) << started.error().message;
+  RecordProperty("dovecot_start_with_certificates_ms", static_cast<int>(server.last_start_duration().count()));
   ASSERT_NE(server.pop3s_port(), 0);
   ASSERT_TRUE(std::filesystem::exists(server.ca_file()));
 

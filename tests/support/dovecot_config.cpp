@@ -23,7 +23,11 @@ std::string render_dovecot_config(const DovecotConfigParams& p) {
   c << "# Written by the popfetchd test fixture (tests/support/dovecot_config.cpp).\n"
     << "protocols = pop3\n"
     << "listen = 127.0.0.1\n"
-    << "instance_name = " << p.instance_name << "\n"
+    << "instance_name = " << p.instance_name
+    << "\n"
+    // The readiness probe checks for this, so it cannot mistake another
+    // server that won a race for our port for ours.
+    << "login_greeting = " << p.instance_name << " ready.\n"
     << "base_dir = " << paths.base_dir.string() << "\n"
     << "state_dir = " << paths.state_dir.string() << "\n"
     << "log_path = " << paths.log_file.string() << "\n"

@@ -31,6 +31,7 @@ TEST(DovecotConfig, EverythingLivesInTheFixtureDirectory) {
   EXPECT_THAT(conf, HasSubstr("mail_location = maildir:/tmp/popfetchd-dovecot-test/mail/%u/Maildir\n"));
   EXPECT_THAT(conf, HasSubstr("args = scheme=PLAIN /tmp/popfetchd-dovecot-test/users/%u\n"));
   EXPECT_THAT(conf, HasSubstr("listen = 127.0.0.1\n"));
+  EXPECT_THAT(conf, HasSubstr("login_greeting = popfetchd-test-1-0 ready.\n"));
   EXPECT_THAT(conf, Not(HasSubstr("/etc/dovecot")));
   EXPECT_THAT(conf, Not(HasSubstr("!include")));
 }

@@ -282,13 +282,14 @@ common::Status DovecotServer::wait_ready(const Options& options) {
       auto port = local_port(client->get());
       char greeting[512];
       const ssize_t n = ::recv(client->get(), greeting, sizeof greeting - 1, 0);
-      if (n >= 3 && std::string_view(greeting, 3) == "+OK") {
+      const std::string_view text(greeting, n > 0 ? static_cast<std::size_t>(n) : 0);
+      if (text.rfind("+OK", 0) == 0 && text.find(instance_name_) != std::string_view::npos) {
         probe_port_ = port ? *port : 0;
         static constexpr std::string_view kQuit = "QUIT\r\n";
         (void)::send(client->get(), kQuit.data(), kQuit.size(), MSG_NOSIGNAL);
         return {};
       }
-      last_problem = n > 0 ? "unexpected greeting" : "no greeting";
+      last_problem = n > 0 ? "greeting of another server on our port" : "no greeting";
     } else {
       last_problem = client.error().message;
     }

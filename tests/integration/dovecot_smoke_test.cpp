@@ -175,7 +175,8 @@ TEST(DovecotSmoke, TlsServerOffersStlsAndPop3sVerifiesAgainstTheTestCa) {
   ASSERT_TRUE(server.add_user("bob", "pw-2").ok());
   auto started = server.start();
   ASSERT_TRUE(started.ok()) << started.error().message;
-  RecordProperty("dovecot_start_with_certificates_ms", static_cast<int>(server.last_start_duration().count()));
+  RecordProperty("dovecot_start_with_certificates_ms",
+                 static_cast<int>(server.last_start_duration().count()));
   ASSERT_NE(server.pop3s_port(), 0);
   ASSERT_TRUE(std::filesystem::exists(server.ca_file()));
 
@@ -247,6 +248,31 @@ TEST(DovecotSmoke, LogShowsAuthFailuresAndConnectionsWithoutAuth) {
   ASSERT_TRUE(failed) << server.log_text();
   EXPECT_THAT(*failed, Not(HasSubstr("no auth attempts")));
   EXPECT_THAT(server.log_text(), Not(HasSubstr("wrong")));
+}
+
+// The limits in the fixture's config allow 100+ sessions at once from one IP
+// (the daemon's concurrency tests), also 30 per user (Dovecot's default
+// mail_max_userip_connections is 10).
+TEST(DovecotSmoke, HoldsOverHundredSessionsAtOnce) {
+  constexpr int kUsers = 4;
+  constexpr int kSessions = 120;
+  DovecotServer server;
+  for (int u = 0; u < kUsers; ++u) {
+    const std::string user = "user" + std::to_string(u);
+    ASSERT_TRUE(server.add_user(user, "pw" + std::to_string(u)).ok());
+    ASSERT_TRUE(server.deliver(user, test_support::make_message(static_cast<std::uint64_t>(u), 200)).ok());
+  }
+  ASSERT_TRUE(server.start(test_support::DovecotOptions::without_ssl()).ok());
+  std::vector<LineClient> clients;
+  for (int i = 0; i < kSessions; ++i) {
+    const int u = i % kUsers;
+    auto client = login(server, "user" + std::to_string(u), "pw" + std::to_string(u));
+    ASSERT_TRUE(client) << "session " << i;
+    clients.push_back(std::move(*client));
+  }
+  // All sessions are open at the same time now.
+  for (auto& client : clients) EXPECT_THAT(*client.command("STAT"), StartsWith("+OK 1 "));
+  for (auto& client : clients) EXPECT_THAT(*client.command("QUIT"), StartsWith("+OK"));
 }
 
 TEST(DovecotSmoke, StopLeavesNoProcessBehind) {

@@ -1,0 +1,82 @@
+#include "support/fake_pop3_script.hpp"
+
+namespace test_support {
+
+FakePop3Script& FakePop3Script::send(std::string bytes) {
+  steps_.push_back({StepKind::Send, std::move(bytes), 0, nullptr});
+  return *this;
+}
+
+FakePop3Script& FakePop3Script::send_line(std::string_view line) { return send(std::string(line) + "\r\n"); }
+
+FakePop3Script& FakePop3Script::send_repeated(std::string chunk, std::uint64_t total_bytes) {
+  if (chunk.empty()) chunk = "x";
+  steps_.push_back({StepKind::SendRepeated, std::move(chunk), total_bytes, nullptr});
+  return *this;
+}
+
+FakePop3Script& FakePop3Script::send_unterminated_line(std::uint64_t length) {
+  return send_repeated("x", length);
+}
+
+FakePop3Script& FakePop3Script::expect(std::string exact_line) {
+  steps_.push_back({StepKind::ExpectExact, std::move(exact_line), 0, nullptr});
+  return *this;
+}
+
+FakePop3Script& FakePop3Script::expect_prefix(std::string prefix) {
+  steps_.push_back({StepKind::ExpectPrefix, std::move(prefix), 0, nullptr});
+  return *this;
+}
+
+FakePop3Script& FakePop3Script::expect_regex(const std::string& pattern) {
+  steps_.push_back({StepKind::ExpectRegex, pattern, 0, std::make_shared<const std::regex>(pattern)});
+  return *this;
+}
+
+FakePop3Script& FakePop3Script::read_line() {
+  steps_.push_back({StepKind::ReadLine, {}, 0, nullptr});
+  return *this;
+}
+
+FakePop3Script& FakePop3Script::stall() {
+  steps_.push_back({StepKind::Stall, {}, 0, nullptr});
+  return *this;
+}
+
+FakePop3Script& FakePop3Script::close() {
+  steps_.push_back({StepKind::Close, {}, 0, nullptr});
+  return *this;
+}
+
+FakePop3Script& FakePop3Script::reset() {
+  steps_.push_back({StepKind::Reset, {}, 0, nullptr});
+  return *this;
+}
+
+std::string_view to_string(FakePop3Script::StepKind kind) {
+  using K = FakePop3Script::StepKind;
+  switch (kind) {
+    case K::Send:
+      return "send";
+    case K::SendRepeated:
+      return "send_repeated";
+    case K::ExpectExact:
+      return "expect";
+    case K::ExpectPrefix:
+      return "expect_prefix";
+    case K::ExpectRegex:
+      return "expect_regex";
+    case K::ReadLine:
+      return "read_line";
+    case K::Stall:
+      return "stall";
+    case K::Close:
+      return "close";
+    case K::Reset:
+      return "reset";
+  }
+  return "?";
+}
+
+}  // namespace test_support

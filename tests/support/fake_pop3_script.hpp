@@ -1,0 +1,65 @@
+#pragma once
+// FakePop3Script: what a FakePop3Server does on one connection, step by step,
+// built fluently in the test:
+//
+//   FakePop3Script()
+//       .send_line("+OK fake ready")
+//       .expect("CAPA")
+//       .send("+OK\r\nUIDL\r\n.\r\n")
+//       .stall();
+//
+// Owns only its step list. Regexes are compiled here, in the test thread, so
+// a bad pattern throws std::regex_error at once instead of inside the server.
+
+#include <cstdint>
+#include <memory>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace test_support {
+
+class FakePop3Script {
+ public:
+  enum class StepKind {
+    Send,          // write `bytes`
+    SendRepeated,  // write `total` bytes of `bytes` repeated, generated lazily (no N MB buffer)
+    ExpectExact,   // read one client line (CRLF or LF stripped); it must equal `bytes`
+    ExpectPrefix,  // ... must start with `bytes`
+    ExpectRegex,   // ... must match `regex` as a whole (ECMAScript)
+    ReadLine,      // read one client line, any content
+    Stall,         // send nothing until the client disconnects or the server stops
+    Close,         // close the connection (FIN)
+    Reset,         // abort the connection (RST, SO_LINGER 0)
+  };
+
+  struct Step {
+    StepKind kind;
+    std::string bytes;
+    std::uint64_t total = 0;
+    std::shared_ptr<const std::regex> regex;
+  };
+
+  FakePop3Script& send(std::string bytes);
+  FakePop3Script& send_line(std::string_view line);  // appends CRLF
+  FakePop3Script& send_repeated(std::string chunk, std::uint64_t total_bytes);
+  // A line of `length` bytes of 'x' and no line end at all (over-long line tests).
+  FakePop3Script& send_unterminated_line(std::uint64_t length);
+  FakePop3Script& expect(std::string exact_line);
+  FakePop3Script& expect_prefix(std::string prefix);
+  FakePop3Script& expect_regex(const std::string& pattern);
+  FakePop3Script& read_line();
+  FakePop3Script& stall();
+  FakePop3Script& close();
+  FakePop3Script& reset();
+
+  const std::vector<Step>& steps() const { return steps_; }
+
+ private:
+  std::vector<Step> steps_;
+};
+
+std::string_view to_string(FakePop3Script::StepKind kind);
+
+}  // namespace test_support

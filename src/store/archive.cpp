@@ -343,14 +343,14 @@ common::Result<std::vector<MessageSummary>> Archive::search(std::string_view que
   auto use = stmt.use();
   if (auto s = stmt.bind_all(query, account, limit <= 0 ? std::int64_t{-1} : limit); !s) return s.error();
   auto rows = collect_summaries(stmt);
-  if (!rows) {
-    // FTS5 reports query syntax errors when the statement runs.
+  // FTS5 reports a malformed query when the statement runs, as a plain
+  // SQLITE_ERROR; I/O, busy or corruption errors have codes of their own.
+  if (!rows && (sqlite3_extended_errcode(impl_->db.handle()) & 0xff) == SQLITE_ERROR) {
     const std::string& message = rows.error().message;
-    if (message.find("fts5:") != std::string::npos || message.find("no such column") != std::string::npos) {
-      return storage("search query \"" + common::sanitize(query) + "\" is not valid" +
-                     message.substr(message.find(':')) +
-                     " (put words containing punctuation, such as addresses, in double quotes)");
-    }
+    const std::size_t colon = message.find(": ");
+    return storage("search query \"" + common::sanitize(query) +
+                   "\" is not valid: " + (colon == std::string::npos ? message : message.substr(colon + 2)) +
+                   " (put words containing punctuation, such as addresses, in double quotes)");
   }
   return rows;
 }

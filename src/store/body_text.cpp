@@ -169,6 +169,7 @@ class Collector {
       bytes = std::string(encoded);
     }
     const auto charset = content_type ? parameter(*content_type, "charset") : std::nullopt;
+    if (bytes.empty()) return;
     std::optional<std::string> text = charset ? to_utf8(bytes, *charset) : std::nullopt;
     if (!text) text = make_valid_utf8(bytes);
     if (type == "text/html") {

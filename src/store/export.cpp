@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,8 @@
 
 namespace store {
 namespace {
+
+std::atomic<std::uint64_t> g_maildir_sequence{0};
 
 common::Error io_error(const std::string& what) {
   return common::make_error(common::ErrorKind::Io, what + ": " + std::strerror(errno));
@@ -142,14 +145,21 @@ common::Result<ExportStats> export_maildir(Archive& archive, const std::string& 
   auto status =
       archive.for_each_message(account, [&](const MessageSummary& m, std::string_view raw) -> common::Status {
         const std::string text = crlf_to_lf(raw);
-        const std::string name = std::to_string(m.fetched_at) + ".M" + std::to_string(m.id) + "P" +
-                                 std::to_string(pid) + "Q" + std::to_string(stats.messages + 1) + "." + host +
-                                 ",S=" + std::to_string(text.size());
+        // Unique: the pid tells processes apart, the process-wide counter the
+        // messages of one process (even across several exports into one Maildir).
+        const std::string name = std::to_string(::time(nullptr)) + ".M" + std::to_string(m.id) + "P" +
+                                 std::to_string(pid) + "Q" + std::to_string(++g_maildir_sequence) + "." +
+                                 host + ",S=" + std::to_string(text.size());
         const std::string tmp_path = dir + "/tmp/" + name;
         const std::string new_path = dir + "/new/" + name;
         UniqueFd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
         if (!fd.valid()) return io_error("creating " + tmp_path);
         common::Status written = write_all(fd.get(), text, tmp_path);
+        // Maildir readers take the file's mtime as the arrival time.
+        const struct timespec times[2] = {{static_cast<time_t>(m.fetched_at), 0},
+                                          {static_cast<time_t>(m.fetched_at), 0}};
+        if (written && ::futimens(fd.get(), times) != 0)
+          written = io_error("setting the time of " + tmp_path);
         if (written && ::fsync(fd.get()) != 0) written = io_error("syncing " + tmp_path);
         fd.reset();
         if (written && ::rename(tmp_path.c_str(), new_path.c_str()) != 0)

@@ -1,6 +1,8 @@
 #include "store/archive.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -34,15 +36,31 @@ bool is_uri(const std::string& path) { return path.rfind("file:", 0) == 0; }
 // say what is actually wrong, and that creating it is the admin's job.
 common::Status check_parent_directory(const std::string& path) {
   const std::size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return {};
-  const std::string dir = slash == 0 ? "/" : path.substr(0, slash);
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
   struct stat info {};
   if (::stat(dir.c_str(), &info) != 0) {
     return storage("opening database " + path + ": directory " + dir + " does not exist (" +
                    std::strerror(errno) + "); create it, popfetchd does not");
   }
   if (!S_ISDIR(info.st_mode)) return storage("opening database " + path + ": " + dir + " is not a directory");
+  // SQLite would say "unable to open database file (No such file or
+  // directory)" for a new database in a directory we may not write to.
+  if (::stat(path.c_str(), &info) != 0 && errno == ENOENT &&
+      ::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
+    return storage("opening database " + path + ": cannot create it, directory " + dir +
+                   " is not writable (" + std::strerror(errno) + ")");
+  }
   return {};
+}
+
+// Said whenever SQLite reports SQLITE_READONLY: WAL mode needs the -wal and
+// -shm files next to the database, so the directory matters too.
+constexpr std::string_view kWritableHint =
+    " (popfetchd must be able to write the database file and its directory)";
+
+common::Error with_read_only_hint(const Database& db, common::Error error) {
+  if ((sqlite3_extended_errcode(db.handle()) & 0xff) == SQLITE_READONLY) error.message += kWritableHint;
+  return error;
 }
 
 MessageSummary read_summary(const Statement& row) {
@@ -191,12 +209,15 @@ Batch::~Batch() {
 common::Result<AddOutcome> Batch::add_message(std::string_view account, std::string_view uidl,
                                               std::string_view raw, std::int64_t fetched_at) {
   if (!state_) return storage("storing a message: the batch is already committed");
-  return state_->impl->insert_message(account, uidl, raw, fetched_at);
+  auto outcome = state_->impl->insert_message(account, uidl, raw, fetched_at);
+  if (!outcome) return with_read_only_hint(state_->impl->db, outcome.error());
+  return outcome;
 }
 
 common::Status Batch::commit() {
   if (!state_) return storage("committing: the batch is already committed");
   auto status = state_->transaction.commit();
+  if (!status) status = with_read_only_hint(state_->impl->db, status.error());
   state_->impl->batch_open = false;
   state_.reset();
   return status;
@@ -221,15 +242,11 @@ common::Result<Archive> Archive::open(const std::string& path) {
   auto db = Database::open(path.empty() ? ":memory:" : path, flags);
   if (!db) return db.error();
   sqlite3_busy_timeout(db->handle(), kBusyTimeoutMs);
-  if (db->read_only()) {
-    return storage(context +
-                   ": the database is read-only; popfetchd must be able to write the file and its "
-                   "directory");
-  }
+  if (db->read_only()) return storage(context + ": the database is read-only" + std::string(kWritableHint));
   // The first statement is where SQLite reads the file: a corrupt file ("file
   // is not a database") or an unreadable one fails here, with `context`.
   auto version = db->query_int64("PRAGMA user_version", context);
-  if (!version) return version.error();
+  if (!version) return with_read_only_hint(*db, version.error());
   if (*version > kSchemaVersion) {
     return storage(context + ": database schema version " + std::to_string(*version) +
                    " is newer than this popfetchd supports (" + std::to_string(kSchemaVersion) +
@@ -237,7 +254,7 @@ common::Result<Archive> Archive::open(const std::string& path) {
   }
   if (!is_memory(path)) {
     auto mode = db->query_text("PRAGMA journal_mode = WAL", context + ": enabling WAL");
-    if (!mode) return mode.error();
+    if (!mode) return with_read_only_hint(*db, mode.error());
     if (*mode != "wal") {
       common::log_warn("", "database " + path + " does not support WAL (journal mode is " + *mode +
                                "); concurrent readers may wait for the daemon");
@@ -245,9 +262,10 @@ common::Result<Archive> Archive::open(const std::string& path) {
   }
   if (auto s = db->exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", context + ": setting pragmas");
       !s) {
-    return s.error();
+    return with_read_only_hint(*db, s.error());
   }
-  if (auto s = migrate(*db, path); !s) return storage(context + ": " + s.error().message);
+  if (auto s = migrate(*db, path); !s)
+    return with_read_only_hint(*db, storage(context + ": " + s.error().message));
 
   auto impl = std::make_unique<Impl>(path.empty() ? ":memory:" : path, std::move(*db));
   if (auto s = impl->prepare_all(); !s) return storage(context + ": " + s.error().message);
@@ -289,7 +307,7 @@ common::Result<std::vector<std::string>> Archive::stored_before(std::string_view
 common::Result<Batch> Archive::begin_batch() {
   if (impl_->batch_open) return storage("starting a batch: another batch is still open on this archive");
   auto transaction = Transaction::begin(impl_->db);
-  if (!transaction) return transaction.error();
+  if (!transaction) return with_read_only_hint(impl_->db, transaction.error());
   impl_->batch_open = true;
   return Batch(std::make_unique<Batch::State>(Batch::State{impl_.get(), std::move(*transaction)}));
 }
@@ -308,7 +326,7 @@ common::Result<std::int64_t> Archive::mark_deleted(std::string_view account,
                                                    std::span<const std::string> uidls, std::int64_t when) {
   if (impl_->batch_open) return storage("marking messages deleted: a batch is still open on this archive");
   auto transaction = Transaction::begin(impl_->db);
-  if (!transaction) return transaction.error();
+  if (!transaction) return with_read_only_hint(impl_->db, transaction.error());
   std::int64_t marked = 0;
   auto& stmt = *impl_->mark_deleted;
   for (const auto& uidl : uidls) {

@@ -256,6 +256,7 @@ TEST(ArchiveFile, ReadOnlyFileIsAClearError) {
   ASSERT_NE(message, "SETUID FAILED");
   ASSERT_NE(message, "") << "writing a read-only database succeeded";
   EXPECT_NE(message.find("read-only"), std::string::npos) << message;
+  EXPECT_NE(message.find("must be able to write the database file"), std::string::npos) << message;
 }
 
 TEST(ArchiveFile, ReadOnlyDirectoryIsAClearError) {
@@ -273,9 +274,12 @@ TEST(ArchiveFile, ReadOnlyDirectoryIsAClearError) {
   ASSERT_NE(created, "SETUID FAILED");
   EXPECT_NE(created, "") << "creating a database in a read-only directory succeeded";
   EXPECT_EQ(created.rfind("opening database ", 0), 0u) << created;
+  EXPECT_NE(created.find("is not writable"), std::string::npos) << created;
   // ...and an existing one cannot get its WAL files.
   const std::string reopened = without_root([&] { return open_and_write(existing); });
   EXPECT_NE(reopened, "") << "writing a database in a read-only directory succeeded";
+  EXPECT_NE(reopened.find("must be able to write the database file and its directory"), std::string::npos)
+      << reopened;
   ::chmod(sub.c_str(), 0755);
 }
 

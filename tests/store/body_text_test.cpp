@@ -104,3 +104,44 @@ TEST(BodyText, ForwardedMessagesAreIndexed) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(BodyText, BinaryGarbageNeverCrashes) {
+  // Deterministic pseudo-random MIME-ish input: headers, boundaries, encodings.
+  std::uint32_t state = 987654321;
+  auto next = [&state] {
+    state = state * 1664525u + 1013904223u;
+    return state >> 16;
+  };
+  const char* pieces[] = {"Content-Type: multipart/mixed; boundary=b\r\n",
+                          "Content-Type: text/plain; charset=koi8-r\r\n",
+                          "Content-Type: text/html; charset=\"utf-8\r\n",
+                          "Content-Transfer-Encoding: base64\r\n",
+                          "Content-Transfer-Encoding: quoted-printable\r\n",
+                          "Content-Type: message/rfc822\r\n",
+                          "Content-Type: multipart/alternative; boundary=\"\"\r\n",
+                          "\r\n",
+                          "--b\r\n",
+                          "--b--\r\n",
+                          "=C3=\r\n",
+                          "=",
+                          "<a href=",
+                          "QUJD\r\n"};
+  for (int round = 0; round < 500; ++round) {
+    std::string raw;
+    const unsigned count = next() % 40;
+    for (unsigned i = 0; i < count; ++i) {
+      if (next() % 4 == 0) {
+        raw += static_cast<char>(next() & 0xff);
+      } else {
+        raw += pieces[next() % (sizeof pieces / sizeof pieces[0])];
+      }
+    }
+    const std::string text = store::body_text(raw, 4096);
+    EXPECT_LE(text.size(), 4096u);
+    EXPECT_TRUE(store::is_valid_utf8(text)) << round;
+  }
+}
+
+}  // namespace

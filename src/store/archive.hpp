@@ -70,6 +70,7 @@ class Batch {
   // Stores `raw` (bytes exactly as given) unless (account, uidl) is already
   // stored. Header fields and the search index are derived here; a message
   // whose headers cannot be parsed is still stored, with NULL header fields.
+  // After an error, drop the batch (it rolls back) and start a new one.
   common::Result<AddOutcome> add_message(std::string_view account, std::string_view uidl,
                                          std::string_view raw, std::int64_t fetched_at);
   // Durable when this returns OK; only then may the messages be DELEted.
@@ -89,6 +90,7 @@ class Archive {
   // passed to SQLite as a URI (e.g. "file:/x.db?mode=ro").
   static common::Result<Archive> open(const std::string& path);
 
+  // A moved-from Archive may only be destroyed or assigned to.
   Archive(Archive&&) noexcept;
   Archive& operator=(Archive&&) noexcept;
   ~Archive();

@@ -1,6 +1,7 @@
 #pragma once
 // store::UniqueFd: owns one file descriptor and closes it on destruction.
 // Used by the lock files and the exporters; never shared outside store/.
+// Reports no errors: close() failures at destruction have no one to go to.
 
 #include <unistd.h>
 

@@ -93,6 +93,7 @@ struct Archive::Impl {
   std::string path;
   Database db;
   std::optional<Statement> contains;
+  std::optional<Statement> stored_uidls;
   std::optional<Statement> stored_at;
   std::optional<Statement> stored_before;
   std::optional<Statement> insert;
@@ -117,6 +118,7 @@ struct Archive::Impl {
     const std::string summary(kSummaryColumns);
     common::Status s;
     s = prepare(contains, "SELECT 1 FROM messages WHERE account = ?1 AND uidl = ?2", "looking up a message");
+    if (s) s = prepare(stored_uidls, "SELECT uidl FROM messages WHERE account = ?1", "listing stored UIDLs");
     if (s)
       s = prepare(stored_at,
                   "SELECT fetched_at FROM messages WHERE account = ?1 AND uidl = ?2 AND deleted_at IS NULL",
@@ -277,6 +279,19 @@ common::Result<bool> Archive::contains(std::string_view account, std::string_vie
   auto use = stmt.use();
   if (auto s = stmt.bind_all(account, uidl); !s) return s.error();
   return stmt.step();
+}
+
+common::Result<std::unordered_set<std::string>> Archive::stored_uidls(std::string_view account) {
+  auto& stmt = *impl_->stored_uidls;
+  auto use = stmt.use();
+  if (auto s = stmt.bind_all(account); !s) return s.error();
+  std::unordered_set<std::string> uidls;
+  while (true) {
+    auto row = stmt.step();
+    if (!row) return row.error();
+    if (!*row) return uidls;
+    uidls.insert(stmt.column_text(0));
+  }
 }
 
 common::Result<std::optional<std::int64_t>> Archive::stored_at(std::string_view account,

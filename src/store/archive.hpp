@@ -25,6 +25,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/result.hpp"
@@ -101,6 +102,11 @@ class Archive {
   // the UNIQUE(account, uidl) index with a statement prepared at open: cheap
   // enough to call for every line of a 300,000-message UIDL listing.
   common::Result<bool> contains(std::string_view account, std::string_view uidl);
+
+  // Every UIDL stored for `account`, deleted from the server or not: one scan
+  // of the (account, uidl) index, for diffing a large listing in memory
+  // instead of one contains() per line.
+  common::Result<std::unordered_set<std::string>> stored_uidls(std::string_view account);
 
   // fetched_at of (account, uidl) if stored and not yet marked deleted.
   common::Result<std::optional<std::int64_t>> stored_at(std::string_view account, std::string_view uidl);

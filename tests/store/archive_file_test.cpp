@@ -98,6 +98,13 @@ TEST(ArchiveFile, ManyUidlLookups) {
     if (*present) ++found;
   }
   EXPECT_EQ(found, 150000);
+
+  // The same answer from one scan.
+  auto uidls = archive->stored_uidls("alice");
+  ASSERT_TRUE(uidls.ok());
+  EXPECT_EQ(uidls->size(), 150000u);
+  EXPECT_EQ(uidls->count("uidl-2"), 1u);
+  EXPECT_EQ(uidls->count("uidl-3"), 0u);
 }
 
 TEST(ArchiveFile, MigratesAVersion1Database) {

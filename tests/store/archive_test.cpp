@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "store/content_hash.hpp"
@@ -56,6 +57,8 @@ TEST(Archive, ContainsAndStoredAt) {
   EXPECT_FALSE(*archive.contains("bob", "u1"));
   EXPECT_EQ(*archive.stored_at("alice", "u1"), 1000);
   EXPECT_EQ(*archive.stored_at("alice", "u2"), std::nullopt);
+  EXPECT_EQ(*archive.stored_uidls("alice"), (std::unordered_set<std::string>{"u1"}));
+  EXPECT_TRUE(archive.stored_uidls("bob")->empty());
 }
 
 TEST(Archive, RawRoundTripIsByteExact) {

@@ -1,0 +1,101 @@
+#include "store/account_lock.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <set>
+
+namespace store {
+namespace {
+
+std::mutex& memory_locks_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::set<std::string, std::less<>>& memory_locks() {
+  static std::set<std::string, std::less<>> locks;
+  return locks;
+}
+
+bool is_memory(const std::string& db_path) { return db_path.empty() || db_path == ":memory:"; }
+
+// A "file:" URI names the file before any "?query".
+std::string file_of(const std::string& db_path) {
+  if (db_path.rfind("file:", 0) != 0) return db_path;
+  return db_path.substr(5,
+                        db_path.find('?') == std::string::npos ? std::string::npos : db_path.find('?') - 5);
+}
+
+// The config allows [A-Za-z0-9._-]+; anything else could escape the directory.
+bool valid_account_name(std::string_view account) {
+  if (account.empty() || account == "." || account == "..") return false;
+  for (char c : account) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+common::Error io_error(std::string what) {
+  return common::make_error(common::ErrorKind::Io, std::move(what) + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+std::string AccountLock::lock_path(const std::string& db_path, std::string_view account) {
+  return file_of(db_path) + ".locks/" + std::string(account) + ".lock";
+}
+
+common::Result<std::optional<AccountLock>> AccountLock::try_acquire(const std::string& db_path,
+                                                                    std::string_view account) {
+  if (!valid_account_name(account)) {
+    return common::make_error(common::ErrorKind::Config,
+                              "account name \"" + std::string(account) + "\" cannot name a lock file");
+  }
+  if (is_memory(db_path)) {
+    std::lock_guard<std::mutex> guard(memory_locks_mutex());
+    if (!memory_locks().emplace(account).second) return std::optional<AccountLock>{};
+    return std::optional<AccountLock>{AccountLock(std::string(account), UniqueFd{}, true)};
+  }
+
+  const std::string dir = file_of(db_path) + ".locks";
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return io_error("creating lock directory " + dir);
+  const std::string path = lock_path(db_path, account);
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd.valid()) return io_error("opening lock file " + path);
+  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    if (errno == EWOULDBLOCK) return std::optional<AccountLock>{};
+    return io_error("locking " + path);
+  }
+  return std::optional<AccountLock>{AccountLock(std::string(account), std::move(fd), false)};
+}
+
+AccountLock& AccountLock::operator=(AccountLock&& other) noexcept {
+  if (this != &other) {
+    release();
+    account_ = std::move(other.account_);
+    fd_ = std::move(other.fd_);
+    in_process_ = std::exchange(other.in_process_, false);
+  }
+  return *this;
+}
+
+AccountLock::~AccountLock() { release(); }
+
+void AccountLock::release() {
+  if (in_process_) {
+    std::lock_guard<std::mutex> guard(memory_locks_mutex());
+    memory_locks().erase(account_);
+    in_process_ = false;
+  }
+  fd_.reset();  // closing the only descriptor of the open file description drops the flock
+}
+
+}  // namespace store

@@ -1,0 +1,419 @@
+#include "store/archive.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.hpp"
+#include "common/sanitize.hpp"
+#include "store/database.hpp"
+#include "store/message_index.hpp"
+#include "store/schema.hpp"
+#include "store/statement.hpp"
+#include "store/transaction.hpp"
+
+namespace store {
+namespace {
+
+// A writer (another popfetchd, a `list` holding a read lock during a
+// checkpoint) is waited for this long before a statement fails with "busy".
+constexpr int kBusyTimeoutMs = 5000;
+
+constexpr std::string_view kSummaryColumns =
+    "m.id, m.account, m.uidl, m.date, m.from_addr, m.subject, m.size, m.fetched_at, m.deleted_at";
+
+common::Error storage(std::string message) {
+  return common::make_error(common::ErrorKind::Storage, std::move(message));
+}
+
+bool is_memory(const std::string& path) { return path == ":memory:" || path.empty(); }
+bool is_uri(const std::string& path) { return path.rfind("file:", 0) == 0; }
+
+// SQLite would report a missing directory as "unable to open database file";
+// say what is actually wrong, and that creating it is the admin's job.
+common::Status check_parent_directory(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  struct stat info {};
+  if (::stat(dir.c_str(), &info) != 0) {
+    return storage("opening database " + path + ": directory " + dir + " does not exist (" +
+                   std::strerror(errno) + "); create it, popfetchd does not");
+  }
+  if (!S_ISDIR(info.st_mode)) return storage("opening database " + path + ": " + dir + " is not a directory");
+  // SQLite would say "unable to open database file (No such file or
+  // directory)" for a new database in a directory we may not write to.
+  if (::stat(path.c_str(), &info) != 0 && errno == ENOENT &&
+      ::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
+    return storage("opening database " + path + ": cannot create it, directory " + dir +
+                   " is not writable (" + std::strerror(errno) + ")");
+  }
+  return {};
+}
+
+// Said whenever SQLite reports SQLITE_READONLY: WAL mode needs the -wal and
+// -shm files next to the database, so the directory matters too.
+constexpr std::string_view kWritableHint =
+    " (popfetchd must be able to write the database file and its directory)";
+
+common::Error with_read_only_hint(const Database& db, common::Error error) {
+  if ((sqlite3_extended_errcode(db.handle()) & 0xff) == SQLITE_READONLY) error.message += kWritableHint;
+  return error;
+}
+
+MessageSummary read_summary(const Statement& row) {
+  MessageSummary m;
+  m.id = row.column_int64(0);
+  m.account = row.column_text(1);
+  m.uidl = row.column_text(2);
+  m.date = row.column_optional_int64(3);
+  m.from = row.column_text(4);
+  m.subject = row.column_text(5);
+  m.size = row.column_int64(6);
+  m.fetched_at = row.column_int64(7);
+  m.deleted_at = row.column_optional_int64(8);
+  return m;
+}
+
+common::Result<std::vector<MessageSummary>> collect_summaries(Statement& stmt) {
+  std::vector<MessageSummary> out;
+  while (true) {
+    auto row = stmt.step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(read_summary(stmt));
+  }
+}
+
+}  // namespace
+
+struct Archive::Impl {
+  std::string path;
+  Database db;
+  std::optional<Statement> contains;
+  std::optional<Statement> stored_uidls;
+  std::optional<Statement> stored_at;
+  std::optional<Statement> stored_before;
+  std::optional<Statement> insert;
+  std::optional<Statement> insert_fts;
+  std::optional<Statement> mark_deleted;
+  std::optional<Statement> list_all;
+  std::optional<Statement> list_account;
+  std::optional<Statement> search;
+  std::optional<Statement> totals;
+  bool batch_open = false;
+
+  Impl(std::string p, Database d) : path(std::move(p)), db(std::move(d)) {}
+
+  common::Status prepare(std::optional<Statement>& slot, std::string_view sql, std::string_view what) {
+    auto stmt = db.prepare(sql, what);
+    if (!stmt) return stmt.error();
+    slot.emplace(std::move(*stmt));
+    return {};
+  }
+
+  common::Status prepare_all() {
+    const std::string summary(kSummaryColumns);
+    common::Status s;
+    s = prepare(contains, "SELECT 1 FROM messages WHERE account = ?1 AND uidl = ?2", "looking up a message");
+    if (s) s = prepare(stored_uidls, "SELECT uidl FROM messages WHERE account = ?1", "listing stored UIDLs");
+    if (s)
+      s = prepare(stored_at,
+                  "SELECT fetched_at FROM messages WHERE account = ?1 AND uidl = ?2 AND deleted_at IS NULL",
+                  "looking up when a message was stored");
+    if (s)
+      s = prepare(stored_before,
+                  "SELECT uidl FROM messages WHERE account = ?1 AND fetched_at <= ?2 AND deleted_at IS NULL "
+                  "ORDER BY fetched_at, id",
+                  "listing messages due for deletion");
+    if (s)
+      s = prepare(
+          insert,
+          "INSERT INTO messages (account, uidl, size, fetched_at, raw, message_id, from_addr, to_addr, "
+          "subject, date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+          "ON CONFLICT (account, uidl) DO NOTHING",
+          "storing a message");
+    if (s) s = prepare(insert_fts, kInsertFtsSql, "indexing a message");
+    if (s)
+      s = prepare(
+          mark_deleted,
+          "UPDATE messages SET deleted_at = ?3 WHERE account = ?1 AND uidl = ?2 AND deleted_at IS NULL",
+          "marking a message deleted");
+    if (s)
+      s = prepare(list_all,
+                  "SELECT " + summary + " FROM messages m ORDER BY m.fetched_at DESC, m.id DESC LIMIT ?1",
+                  "listing messages");
+    if (s)
+      s = prepare(list_account,
+                  "SELECT " + summary +
+                      " FROM messages m WHERE m.account = ?1 ORDER BY m.fetched_at DESC, m.id DESC LIMIT ?2",
+                  "listing messages");
+    if (s)
+      s = prepare(search,
+                  "SELECT " + summary +
+                      " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+                      " WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR m.account = ?2)"
+                      " ORDER BY bm25(messages_fts), m.id DESC LIMIT ?3",
+                  "searching");
+    if (s)
+      s = prepare(totals,
+                  "SELECT account, count(*), sum(size) FROM messages GROUP BY account ORDER BY account",
+                  "counting messages");
+    return s;
+  }
+
+  common::Result<AddOutcome> insert_message(std::string_view account, std::string_view uidl,
+                                            std::string_view raw, std::int64_t fetched_at) {
+    if (account.empty() || uidl.empty()) return storage("storing a message: empty account name or UIDL");
+    DerivedFields fields;
+    try {
+      fields = derive_fields(raw);
+    } catch (...) {
+      // Parsing is best effort; the raw message is what must never be lost.
+      fields = DerivedFields{};
+    }
+    {
+      auto use = insert->use();
+      const auto& h = fields.headers;
+      if (auto s = insert->bind_all(account, uidl, static_cast<std::int64_t>(raw.size()), fetched_at,
+                                    Blob{raw}, h.message_id, h.from, h.to, h.subject, h.date);
+          !s) {
+        return s.error();
+      }
+      auto done = insert->step();
+      if (!done) return done.error();
+    }
+    if (db.changes() == 0) return AddOutcome::AlreadyPresent;
+    if (auto s = store::insert_fts(*insert_fts, db.last_insert_rowid(), fields); !s) return s.error();
+    return AddOutcome::Stored;
+  }
+};
+
+// ---- Batch
+
+struct Batch::State {
+  Archive::Impl* impl;
+  Transaction transaction;
+};
+
+Batch::Batch(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+Batch::Batch(Batch&& other) noexcept = default;
+
+Batch::~Batch() {
+  if (!state_) return;
+  state_->transaction.rollback();
+  state_->impl->batch_open = false;
+}
+
+common::Result<AddOutcome> Batch::add_message(std::string_view account, std::string_view uidl,
+                                              std::string_view raw, std::int64_t fetched_at) {
+  if (!state_) return storage("storing a message: the batch is already committed");
+  auto outcome = state_->impl->insert_message(account, uidl, raw, fetched_at);
+  if (!outcome) return with_read_only_hint(state_->impl->db, outcome.error());
+  return outcome;
+}
+
+common::Status Batch::commit() {
+  if (!state_) return storage("committing: the batch is already committed");
+  auto status = state_->transaction.commit();
+  if (!status) status = with_read_only_hint(state_->impl->db, status.error());
+  state_->impl->batch_open = false;
+  state_.reset();
+  return status;
+}
+
+// ---- Archive
+
+Archive::Archive(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Archive::Archive(Archive&&) noexcept = default;
+Archive& Archive::operator=(Archive&&) noexcept = default;
+Archive::~Archive() = default;
+
+const std::string& Archive::path() const { return impl_->path; }
+
+common::Result<Archive> Archive::open(const std::string& path) {
+  const std::string context = "opening database " + (path.empty() ? std::string(":memory:") : path);
+  if (!is_memory(path) && !is_uri(path)) {
+    if (auto s = check_parent_directory(path); !s) return s.error();
+  }
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (is_uri(path)) flags |= SQLITE_OPEN_URI;
+  auto db = Database::open(path.empty() ? ":memory:" : path, flags);
+  if (!db) return db.error();
+  sqlite3_busy_timeout(db->handle(), kBusyTimeoutMs);
+  if (db->read_only()) return storage(context + ": the database is read-only" + std::string(kWritableHint));
+  // The first statement is where SQLite reads the file: a corrupt file ("file
+  // is not a database") or an unreadable one fails here, with `context`.
+  auto version = db->query_int64("PRAGMA user_version", context);
+  if (!version) return with_read_only_hint(*db, version.error());
+  if (*version > kSchemaVersion) {
+    return storage(context + ": database schema version " + std::to_string(*version) +
+                   " is newer than this popfetchd supports (" + std::to_string(kSchemaVersion) +
+                   "); upgrade popfetchd");
+  }
+  if (!is_memory(path)) {
+    auto mode = db->query_text("PRAGMA journal_mode = WAL", context + ": enabling WAL");
+    if (!mode) return with_read_only_hint(*db, mode.error());
+    if (*mode != "wal") {
+      common::log_warn("", "database " + path + " does not support WAL (journal mode is " + *mode +
+                               "); concurrent readers may wait for the daemon");
+    }
+  }
+  if (auto s = db->exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", context + ": setting pragmas");
+      !s) {
+    return with_read_only_hint(*db, s.error());
+  }
+  if (auto s = migrate(*db, path); !s)
+    return with_read_only_hint(*db, storage(context + ": " + s.error().message));
+
+  auto impl = std::make_unique<Impl>(path.empty() ? ":memory:" : path, std::move(*db));
+  if (auto s = impl->prepare_all(); !s) return storage(context + ": " + s.error().message);
+  return Archive(std::move(impl));
+}
+
+common::Result<bool> Archive::contains(std::string_view account, std::string_view uidl) {
+  auto& stmt = *impl_->contains;
+  auto use = stmt.use();
+  if (auto s = stmt.bind_all(account, uidl); !s) return s.error();
+  return stmt.step();
+}
+
+common::Result<std::unordered_set<std::string>> Archive::stored_uidls(std::string_view account) {
+  auto& stmt = *impl_->stored_uidls;
+  auto use = stmt.use();
+  if (auto s = stmt.bind_all(account); !s) return s.error();
+  std::unordered_set<std::string> uidls;
+  while (true) {
+    auto row = stmt.step();
+    if (!row) return row.error();
+    if (!*row) return uidls;
+    uidls.insert(stmt.column_text(0));
+  }
+}
+
+common::Result<std::optional<std::int64_t>> Archive::stored_at(std::string_view account,
+                                                               std::string_view uidl) {
+  auto& stmt = *impl_->stored_at;
+  auto use = stmt.use();
+  if (auto s = stmt.bind_all(account, uidl); !s) return s.error();
+  auto row = stmt.step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::int64_t>{};
+  return std::optional<std::int64_t>{stmt.column_int64(0)};
+}
+
+common::Result<std::vector<std::string>> Archive::stored_before(std::string_view account,
+                                                                std::int64_t cutoff) {
+  auto& stmt = *impl_->stored_before;
+  auto use = stmt.use();
+  if (auto s = stmt.bind_all(account, cutoff); !s) return s.error();
+  std::vector<std::string> uidls;
+  while (true) {
+    auto row = stmt.step();
+    if (!row) return row.error();
+    if (!*row) return uidls;
+    uidls.push_back(stmt.column_text(0));
+  }
+}
+
+common::Result<Batch> Archive::begin_batch() {
+  if (impl_->batch_open) return storage("starting a batch: another batch is still open on this archive");
+  auto transaction = Transaction::begin(impl_->db);
+  if (!transaction) return with_read_only_hint(impl_->db, transaction.error());
+  impl_->batch_open = true;
+  return Batch(std::make_unique<Batch::State>(Batch::State{impl_.get(), std::move(*transaction)}));
+}
+
+common::Result<AddOutcome> Archive::add_message(std::string_view account, std::string_view uidl,
+                                                std::string_view raw, std::int64_t fetched_at) {
+  auto batch = begin_batch();
+  if (!batch) return batch.error();
+  auto outcome = batch->add_message(account, uidl, raw, fetched_at);
+  if (!outcome) return outcome;
+  if (auto s = batch->commit(); !s) return s.error();
+  return outcome;
+}
+
+common::Result<std::int64_t> Archive::mark_deleted(std::string_view account,
+                                                   std::span<const std::string> uidls, std::int64_t when) {
+  if (impl_->batch_open) return storage("marking messages deleted: a batch is still open on this archive");
+  auto transaction = Transaction::begin(impl_->db);
+  if (!transaction) return with_read_only_hint(impl_->db, transaction.error());
+  std::int64_t marked = 0;
+  auto& stmt = *impl_->mark_deleted;
+  for (const auto& uidl : uidls) {
+    auto use = stmt.use();
+    if (auto s = stmt.bind_all(account, uidl, when); !s) return s.error();
+    if (auto done = stmt.step(); !done) return done.error();
+    marked += impl_->db.changes();
+  }
+  if (auto s = transaction->commit(); !s) return s.error();
+  return marked;
+}
+
+common::Result<std::vector<MessageSummary>> Archive::list(std::optional<std::string_view> account,
+                                                          std::int64_t limit) {
+  const std::int64_t sql_limit = limit <= 0 ? -1 : limit;
+  if (account) {
+    auto& stmt = *impl_->list_account;
+    auto use = stmt.use();
+    if (auto s = stmt.bind_all(*account, sql_limit); !s) return s.error();
+    return collect_summaries(stmt);
+  }
+  auto& stmt = *impl_->list_all;
+  auto use = stmt.use();
+  if (auto s = stmt.bind_all(sql_limit); !s) return s.error();
+  return collect_summaries(stmt);
+}
+
+common::Result<std::vector<MessageSummary>> Archive::search(std::string_view query,
+                                                            std::optional<std::string_view> account,
+                                                            std::int64_t limit) {
+  auto& stmt = *impl_->search;
+  auto use = stmt.use();
+  if (auto s = stmt.bind_all(query, account, limit <= 0 ? std::int64_t{-1} : limit); !s) return s.error();
+  auto rows = collect_summaries(stmt);
+  // FTS5 reports a malformed query when the statement runs, as a plain
+  // SQLITE_ERROR; I/O, busy or corruption errors have codes of their own.
+  if (!rows && (sqlite3_extended_errcode(impl_->db.handle()) & 0xff) == SQLITE_ERROR) {
+    const std::string& message = rows.error().message;
+    const std::size_t colon = message.find(": ");
+    return storage("search query \"" + common::sanitize(query) +
+                   "\" is not valid: " + (colon == std::string::npos ? message : message.substr(colon + 2)) +
+                   " (put words containing punctuation, such as addresses, in double quotes)");
+  }
+  return rows;
+}
+
+common::Status Archive::for_each_message(std::optional<std::string_view> account, const Visitor& visit) {
+  const std::string sql = "SELECT " + std::string(kSummaryColumns) + ", m.raw FROM messages m" +
+                          (account ? " WHERE m.account = ?1" : "") + " ORDER BY m.id";
+  auto stmt = impl_->db.prepare(sql, "reading messages");
+  if (!stmt) return stmt.error();
+  if (account) {
+    if (auto s = stmt->bind_all(*account); !s) return s;
+  }
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) return {};
+    if (auto s = visit(read_summary(*stmt), stmt->column_blob(9)); !s) return s;
+  }
+}
+
+common::Result<std::vector<AccountTotals>> Archive::totals() {
+  auto& stmt = *impl_->totals;
+  auto use = stmt.use();
+  std::vector<AccountTotals> out;
+  while (true) {
+    auto row = stmt.step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(AccountTotals{stmt.column_text(0), stmt.column_int64(1), stmt.column_int64(2)});
+  }
+}
+
+}  // namespace store

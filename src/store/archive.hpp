@@ -1,0 +1,162 @@
+#pragma once
+// store::Archive: the popfetchd message archive (DESIGN.md §3) in one SQLite
+// database file. Owns the connection and its prepared statements; runs the
+// schema migrations at open (schema.hpp). It never talks to a POP3 server,
+// never hashes (see content_hash.hpp) and never creates the database's parent
+// directory: a missing directory is a clear error at open.
+//
+// Durability: journal_mode=WAL with synchronous=FULL, so a commit that
+// returned OK is on disk. That is what makes "DELE only after the commit"
+// (the nothing-is-ever-lost invariant) safe.
+//
+// One connection holds at most one transaction: one Batch at a time. Several
+// accounts polling on the same libuv loop should each collect their messages
+// and write a batch in one synchronous go (begin_batch, add_message..., commit)
+// rather than keep a batch open across callbacks; a second begin_batch while
+// one is open is an error, never a silent nesting.
+//
+// Every error is common::Error{Storage, "<what we were doing>: <reason>"}.
+// Not thread-safe: use one Archive per thread (or process).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace store {
+
+enum class AddOutcome { Stored, AlreadyPresent };
+
+// One archived message as `list`, `search` and export see it.
+struct MessageSummary {
+  std::int64_t id = 0;
+  std::string account;
+  std::string uidl;
+  std::optional<std::int64_t> date;  // the Date: header, unix seconds
+  std::string from;                  // decoded From:, "" when missing
+  std::string subject;               // decoded Subject:, "" when missing
+  std::int64_t size = 0;             // bytes of raw
+  std::int64_t fetched_at = 0;
+  std::optional<std::int64_t> deleted_at;
+};
+
+struct AccountTotals {
+  std::string account;
+  std::int64_t messages = 0;
+  std::int64_t bytes = 0;
+};
+
+// For list() and search(): no LIMIT.
+inline constexpr std::int64_t kNoLimit = -1;
+
+class Archive;
+
+// A write transaction holding newly fetched messages. Rolled back when
+// destroyed without commit(). Must not outlive the Archive that made it.
+class Batch {
+ public:
+  Batch(Batch&& other) noexcept;
+  Batch& operator=(Batch&&) = delete;
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+  ~Batch();
+
+  // Stores `raw` (bytes exactly as given) unless (account, uidl) is already
+  // stored. Header fields and the search index are derived here; a message
+  // whose headers cannot be parsed is still stored, with NULL header fields.
+  // After an error, drop the batch (it rolls back) and start a new one.
+  common::Result<AddOutcome> add_message(std::string_view account, std::string_view uidl,
+                                         std::string_view raw, std::int64_t fetched_at);
+  // Durable when this returns OK; only then may the messages be DELEted.
+  common::Status commit();
+
+ private:
+  friend class Archive;
+  struct State;
+  explicit Batch(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+class Archive {
+ public:
+  // Opens or creates the database at `path` and brings its schema up to date.
+  // ":memory:" gives a private in-memory archive (tests); a "file:" URI is
+  // passed to SQLite as a URI (e.g. "file:/x.db?mode=ro").
+  static common::Result<Archive> open(const std::string& path);
+
+  // A moved-from Archive may only be destroyed or assigned to.
+  Archive(Archive&&) noexcept;
+  Archive& operator=(Archive&&) noexcept;
+  ~Archive();
+
+  const std::string& path() const;
+
+  // Is (account, uidl) stored, deleted from the server or not? One lookup in
+  // the UNIQUE(account, uidl) index with a statement prepared at open: cheap
+  // enough to call for every line of a 300,000-message UIDL listing.
+  common::Result<bool> contains(std::string_view account, std::string_view uidl);
+
+  // Every UIDL stored for `account`, deleted from the server or not: one scan
+  // of the (account, uidl) index, for diffing a large listing in memory
+  // instead of one contains() per line.
+  common::Result<std::unordered_set<std::string>> stored_uidls(std::string_view account);
+
+  // fetched_at of (account, uidl) if stored and not yet marked deleted.
+  common::Result<std::optional<std::int64_t>> stored_at(std::string_view account, std::string_view uidl);
+
+  // UIDLs of `account` stored at or before `cutoff` and not yet marked deleted,
+  // oldest first: the delete_after candidates (intersect with the server's
+  // current UIDL listing before sending DELE).
+  common::Result<std::vector<std::string>> stored_before(std::string_view account, std::int64_t cutoff);
+
+  // Starts a write transaction (BEGIN IMMEDIATE). Error if a batch is open.
+  common::Result<Batch> begin_batch();
+
+  // add_message in a transaction of its own.
+  common::Result<AddOutcome> add_message(std::string_view account, std::string_view uidl,
+                                         std::string_view raw, std::int64_t fetched_at);
+
+  // Records that the server deleted these messages (call after QUIT was
+  // answered +OK). UIDLs not stored or already marked are ignored. Returns
+  // how many rows were marked. One transaction; error if a batch is open.
+  common::Result<std::int64_t> mark_deleted(std::string_view account, std::span<const std::string> uidls,
+                                            std::int64_t when);
+
+  // Newest first (by fetched_at, then id). `limit` <= 0: all.
+  common::Result<std::vector<MessageSummary>> list(std::optional<std::string_view> account,
+                                                   std::int64_t limit = kNoLimit);
+
+  // Full-text search, best match first. `query` is FTS5 syntax: words (all
+  // must match), "quoted phrases", OR, NOT, prefix*, and the columns from:,
+  // to:, subject:, body: (e.g. `from:alice subject:invoice`). Words with
+  // punctuation such as an address go in double quotes. A malformed query is
+  // a Storage error naming the query and SQLite's complaint.
+  common::Result<std::vector<MessageSummary>> search(std::string_view query,
+                                                     std::optional<std::string_view> account,
+                                                     std::int64_t limit = kNoLimit);
+
+  // Calls `visit` for every stored message (of `account` if given) in id
+  // order, with its raw bytes (valid only during the call). Stops at and
+  // returns the first error `visit` returns. `visit` must not write to this
+  // Archive.
+  using Visitor = std::function<common::Status(const MessageSummary& message, std::string_view raw)>;
+  common::Status for_each_message(std::optional<std::string_view> account, const Visitor& visit);
+
+  // Messages and bytes stored per account (for /metrics), by account name.
+  common::Result<std::vector<AccountTotals>> totals();
+
+  struct Impl;
+
+ private:
+  explicit Archive(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace store

@@ -1,0 +1,31 @@
+#pragma once
+// The archive's schema and its migrations. The version lives in
+// PRAGMA user_version; each migration step runs in its own transaction that
+// also bumps the version, so an interrupted upgrade leaves the database at the
+// last completed step and the next start continues from there. A database
+// newer than kSchemaVersion is refused (an older popfetchd must not write to
+// it); a non-empty database without a version is refused as not ours.
+// Touches only the schema and, for backfills, existing rows. Errors: Storage.
+//
+// Version history:
+//   1  the `messages` table of DESIGN.md §3
+//   2  parsed header columns (message_id, from_addr, to_addr, subject, date),
+//      indexes on (account, fetched_at) and date, the FTS5 table
+//      messages_fts, and a backfill of both for rows stored by version 1
+
+#include <string_view>
+
+#include "common/result.hpp"
+#include "store/database.hpp"
+
+namespace store {
+
+inline constexpr int kSchemaVersion = 2;
+
+// Reads the version, refuses what we cannot handle, applies missing steps.
+// `path` is only used in messages.
+common::Status migrate(Database& db, std::string_view path);
+
+common::Result<int> schema_version(Database& db);
+
+}  // namespace store

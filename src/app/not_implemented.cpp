@@ -16,15 +16,5 @@ int not_implemented(const char* command) {
 int run_daemon(const GlobalOptions&) { return not_implemented("run"); }
 int poll_once(const GlobalOptions&, const std::vector<std::string>&) { return not_implemented("poll-once"); }
 int status(const GlobalOptions&, bool) { return not_implemented("status"); }
-int list_messages(const GlobalOptions&, const std::optional<std::string>&, int) {
-  return not_implemented("list");
-}
-int search_messages(const GlobalOptions&, const std::string&, const std::optional<std::string>&) {
-  return not_implemented("search");
-}
-int export_archive(const GlobalOptions&, const std::optional<std::string>&, const std::optional<std::string>&,
-                   const std::optional<std::string>&) {
-  return not_implemented("export");
-}
 
 }  // namespace app

@@ -14,7 +14,6 @@ int not_implemented(const char* command) {
 }  // namespace
 
 int run_daemon(const GlobalOptions&) { return not_implemented("run"); }
-int poll_once(const GlobalOptions&, const std::vector<std::string>&) { return not_implemented("poll-once"); }
 int status(const GlobalOptions&, bool) { return not_implemented("status"); }
 
 }  // namespace app

@@ -9,7 +9,7 @@ HttpResponseParser* self(http_parser* parser) { return static_cast<HttpResponseP
 
 }  // namespace
 
-HttpResponseParser::HttpResponseParser(std::size_t max_bytes) : max_bytes_(max_bytes) {
+HttpResponseParser::HttpResponseParser(HttpResponseOptions options) : options_(options) {
   http_parser_init(&parser_, HTTP_RESPONSE);
 }
 
@@ -32,7 +32,7 @@ int HttpResponseParser::on_header_field(http_parser* parser, const char* at, std
   HttpResponseParser& p = *self(parser);
   try {
     // Responses come from our own daemon; the byte bound limits the fields.
-    if (!p.header_assembler_.add_name_piece(p.response_.headers, {at, length}, p.max_bytes_)) {
+    if (!p.header_assembler_.add_name_piece(p.response_.headers, {at, length}, p.options_.max_bytes)) {
       return p.fail("too many header fields");
     }
     return 0;
@@ -52,8 +52,9 @@ int HttpResponseParser::on_header_value(http_parser* parser, const char* at, std
 }
 
 int HttpResponseParser::on_headers_complete(http_parser* parser) {
-  self(parser)->response_.status = static_cast<int>(parser->status_code);
-  return 0;
+  HttpResponseParser& p = *self(parser);
+  p.response_.status = static_cast<int>(parser->status_code);
+  return p.options_.head_request ? 1 : 0;  // 1: "no body follows"
 }
 
 int HttpResponseParser::on_body(http_parser* parser, const char* at, std::size_t length) {
@@ -89,8 +90,8 @@ void HttpResponseParser::check_errno() {
 
 HttpResponseParser::Progress HttpResponseParser::feed(std::string_view bytes) {
   if (progress_ != Progress::NeedMore || bytes.empty()) return progress_;
-  if (bytes.size() > max_bytes_ - bytes_seen_) {
-    fail("HTTP response larger than " + std::to_string(max_bytes_) + " bytes");
+  if (bytes.size() > options_.max_bytes - bytes_seen_) {
+    fail("HTTP response larger than " + std::to_string(options_.max_bytes) + " bytes");
     return progress_;
   }
   bytes_seen_ += bytes.size();

@@ -27,15 +27,19 @@ struct HttpResponse {
   std::optional<std::string_view> header(std::string_view name) const { return find_header(headers, name); }
 };
 
+struct HttpResponseOptions {
+  // The answer to a HEAD request has headers only, whatever Content-Length says.
+  bool head_request = false;
+  // The health JSON and the metrics of even a few hundred accounts stay far
+  // below this; a peer sending more is not our daemon.
+  std::size_t max_bytes = 4 * 1024 * 1024;
+};
+
 class HttpResponseParser {
  public:
   enum class Progress { NeedMore, Complete, Error };
 
-  // The health JSON and the metrics of even a few hundred accounts stay far
-  // below this; a peer sending more is not our daemon.
-  static constexpr std::size_t kDefaultMaxBytes = 4 * 1024 * 1024;
-
-  explicit HttpResponseParser(std::size_t max_bytes = kDefaultMaxBytes);
+  explicit HttpResponseParser(HttpResponseOptions options = {});
   HttpResponseParser(const HttpResponseParser&) = delete;
   HttpResponseParser& operator=(const HttpResponseParser&) = delete;
   HttpResponseParser(HttpResponseParser&&) = default;
@@ -61,7 +65,7 @@ class HttpResponseParser {
   int fail(std::string reason);
   void check_errno();
 
-  std::size_t max_bytes_;
+  HttpResponseOptions options_;
   http_parser parser_{};
   HttpResponse response_;
   Progress progress_ = Progress::NeedMore;

@@ -25,11 +25,11 @@ bool valid_account_name(std::string_view name) {
   return true;
 }
 
-HttpAnswer json_answer(int status, const nlohmann::json& body) {
+HttpAnswer json_answer(int status, const nlohmann::ordered_json& body) {
   HttpAnswer answer;
   answer.status = status;
   answer.content_type = kJsonContentType;
-  answer.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  answer.body = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   return answer;
 }
 
@@ -69,7 +69,8 @@ HttpAnswer poll(const HttpRequest& request, std::optional<std::string> account,
   if (request.method != "POST") return method_not_allowed("POST");
   if (account && !valid_account_name(*account)) return error_answer(404, "unknown account");
   if (!callbacks.request_poll) return error_answer(503, "polling not available");
-  nlohmann::json body = {{"status", "accepted"}, {"account", account ? nlohmann::json(*account) : nullptr}};
+  const nlohmann::ordered_json body = {{"status", "accepted"},
+                                       {"account", account ? nlohmann::ordered_json(*account) : nullptr}};
   if (callbacks.request_poll(account)) return json_answer(202, body);
   return account ? error_answer(404, "unknown account") : error_answer(503, "poll not accepted");
 }
@@ -100,7 +101,7 @@ HttpAnswer answer_request(const HttpRequest& request, const HealthCallbacks& cal
 }
 
 HttpAnswer error_answer(int status, std::string_view reason) {
-  return json_answer(status, nlohmann::json{{"error", reason}});
+  return json_answer(status, nlohmann::ordered_json{{"error", reason}});
 }
 
 std::string serialize(const HttpAnswer& answer) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "daemon/health_client.hpp"
+#include "daemon/status_report.hpp"
 
 namespace popfetchd::daemon {
 namespace {
@@ -517,6 +518,40 @@ TEST_F(HealthServerTest, ExceptionInACallbackIsA500) {
   auto response = exchange(get("/health"));
   ASSERT_TRUE(response.ok()) << response.error().message;
   EXPECT_EQ(response->status, 500);
+}
+
+TEST_F(HealthServerTest, StatusCommandPrintsTheTableAndExitsByHealth) {
+  start_server();
+  StatusOutput healthy;
+  run_with_client([&] { healthy = run_status(path_, false, snapshot_.now); });
+  EXPECT_EQ(healthy.exit_status, kStatusHealthy) << healthy.error;
+  EXPECT_TRUE(healthy.error.empty());
+  EXPECT_EQ(healthy.out, render_status_table(render_health_json(snapshot_), snapshot_.now)->text);
+
+  snapshot_ = degraded_snapshot();
+  start_server();
+  StatusOutput degraded;
+  run_with_client([&] { degraded = run_status(path_, false, snapshot_.now); });
+  EXPECT_EQ(degraded.exit_status, kStatusDegraded) << degraded.error;
+  EXPECT_NE(degraded.out.find("bob      backoff"), std::string::npos) << degraded.out;
+}
+
+TEST_F(HealthServerTest, StatusCommandJsonPrintsTheRawBody) {
+  snapshot_ = degraded_snapshot();
+  start_server();
+  StatusOutput output;
+  run_with_client([&] { output = run_status(path_, true, snapshot_.now); });
+  EXPECT_EQ(output.exit_status, kStatusDegraded);
+  EXPECT_EQ(output.out, render_health_json(snapshot_) + "\n");
+}
+
+TEST_F(HealthServerTest, StatusCommandAfterStopIsUnreachable) {
+  start_server();
+  server_->stop();
+  StatusOutput output;
+  run_with_client([&] { output = run_status(path_, false, snapshot_.now); });
+  EXPECT_EQ(output.exit_status, kStatusUnreachable);
+  EXPECT_FALSE(output.error.empty());
 }
 
 }  // namespace

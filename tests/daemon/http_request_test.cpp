@@ -30,6 +30,16 @@ struct Case {
   std::string path = {};
 };
 
+// Small limits keep the oversized cases short, so that splitting them at
+// every point stays fast; the default limits have their own tests below.
+HttpRequestLimits table_limits() {
+  HttpRequestLimits limits;
+  limits.max_head_bytes = 512;
+  limits.max_body_bytes = 64;
+  limits.max_headers = 8;
+  return limits;
+}
+
 const std::vector<Case>& cases() {
   static const std::vector<Case> kCases = {
       {"curl_get",
@@ -65,11 +75,17 @@ const std::vector<Case>& cases() {
       {"asterisk_target", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", Progress::Complete, 0, "OPTIONS", "*"},
       {"http2_preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", Progress::Error, 400},
       {"http_version_2", "GET /health HTTP/2.0\r\nHost: x\r\n\r\n", Progress::Error, 505},
-      {"declared_body_too_large", "POST /poll HTTP/1.1\r\nHost: x\r\nContent-Length: 1025\r\n\r\n",
+      {"declared_body_too_large", "POST /poll HTTP/1.1\r\nHost: x\r\nContent-Length: 65\r\n\r\n",
        Progress::Error, 413},
-      {"head_too_large", "GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(8200, 'a') + "\r\n\r\n",
+      {"sent_body_too_large",
+       "POST /poll HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n" + std::string(65, 'b'),
+       Progress::Error, 413},
+      {"head_too_large", "GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(600, 'a') + "\r\n\r\n",
        Progress::Error, 431},
-      {"target_too_large", "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\n", Progress::Error, 431},
+      {"target_too_large", "GET /" + std::string(600, 'a') + " HTTP/1.1\r\n", Progress::Error, 431},
+      {"too_many_headers",
+       "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\nF: 6\r\nG: 7\r\nH: 8\r\n\r\n",
+       Progress::Error, 431},
   };
   return kCases;
 }
@@ -96,14 +112,14 @@ void expect_outcome(const Case& c, const HttpRequestParser& parser, Progress pro
 
 TEST(HttpRequestParser, EveryCaseFedWhole) {
   for (const Case& c : cases()) {
-    HttpRequestParser parser;
+    HttpRequestParser parser(table_limits());
     expect_outcome(c, parser, parser.feed(c.input), "whole");
   }
 }
 
 TEST(HttpRequestParser, EveryCaseFedByteByByte) {
   for (const Case& c : cases()) {
-    HttpRequestParser parser;
+    HttpRequestParser parser(table_limits());
     std::vector<std::string_view> bytes;
     for (std::size_t i = 0; i < c.input.size(); ++i) bytes.push_back(std::string_view(c.input).substr(i, 1));
     expect_outcome(c, parser, feed_all(parser, bytes), "byte by byte");
@@ -114,7 +130,7 @@ TEST(HttpRequestParser, EveryCaseSplitAtEveryPoint) {
   for (const Case& c : cases()) {
     const std::string_view input = c.input;
     for (std::size_t split = 0; split <= input.size(); ++split) {
-      HttpRequestParser parser;
+      HttpRequestParser parser(table_limits());
       expect_outcome(c, parser, feed_all(parser, {input.substr(0, split), input.substr(split)}),
                      "split at " + std::to_string(split));
     }
@@ -180,6 +196,15 @@ TEST(HttpRequestParser, HeadExactlyAtTheLimitIsAccepted) {
   HttpRequestParser over_limit(limits);
   EXPECT_EQ(over_limit.feed(one_more), Progress::Error);
   EXPECT_EQ(over_limit.error_status(), 431);
+}
+
+TEST(HttpRequestParser, DefaultBodyLimitIsOneKibibyte) {
+  const std::string head = "POST /poll HTTP/1.1\r\nHost: x\r\nContent-Length: ";
+  HttpRequestParser at_limit;
+  EXPECT_EQ(at_limit.feed(head + "1024\r\n\r\n" + std::string(1024, 'b')), Progress::Complete);
+  HttpRequestParser over_limit;
+  EXPECT_EQ(over_limit.feed(head + "1025\r\n\r\n"), Progress::Error);
+  EXPECT_EQ(over_limit.error_status(), 413);
 }
 
 TEST(HttpRequestParser, TooManyHeaderFields) {

@@ -40,7 +40,8 @@ common::Error timeout_error(const std::string& path, std::chrono::milliseconds t
       "no answer from the health socket " + path + " within " + std::to_string(timeout.count()) + " ms");
 }
 
-// Milliseconds left until `deadline` for poll(); 0 once it has passed.
+// Milliseconds left until `deadline` for poll(); 0 once it has passed. Capped
+// so that the int cannot overflow; wait_for() simply polls again.
 int remaining_ms(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 60'000));

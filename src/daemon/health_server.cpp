@@ -37,7 +37,9 @@ void ignore_sigpipe_if_unhandled() {
 // so it never depends on the server still being alive (detach()).
 class HealthServer::Client {
  public:
-  // Null when libuv cannot initialise the handles.
+  // Null when libuv cannot initialise the handles. (On Unix both inits only
+  // fill in structs and cannot fail; if they did, the connection would stay
+  // in the backlog, since accepting needs an initialised handle.)
   static Client* create(HealthServer& server) {
     auto* client = new Client(server);
     if (uv_pipe_init(server.loop_, &client->pipe_, 0) != 0) {

@@ -16,7 +16,7 @@
 //       connection closed before the request was complete)
 //   413 body larger than max_body_bytes
 //   431 request line + headers larger than max_head_bytes, or too many headers
-//   505 an HTTP version other than 1.0 or 1.1
+//   505 an HTTP major version other than 1 (1.x minor versions are taken as 1.1)
 
 #include <http_parser.h>
 
@@ -88,7 +88,6 @@ class HttpRequestParser {
 
   int headers_complete();
   int fail(int status, std::string reason);
-  Progress after_execute(std::size_t parsed, std::size_t length);
 
   HttpRequestLimits limits_;
   http_parser parser_{};

@@ -4,12 +4,13 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
+
+#include "daemon/unix_socket_file.hpp"
 
 namespace popfetchd::daemon {
 namespace {
@@ -59,12 +60,8 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
 }
 
 common::Status connect_socket(int fd, const std::string& path, std::chrono::milliseconds timeout) {
-  sockaddr_un address{};
-  if (path.empty() || path.size() >= sizeof(address.sun_path)) {
-    return common::make_error(common::ErrorKind::Config, "health socket path " + path + " is not usable");
-  }
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  const auto address = unix_socket_address(path);
+  if (!address) return address.error();
   // A blocking connect() to a Unix socket waits while the listener's backlog
   // is full; SO_SNDTIMEO bounds that wait (it then fails with EAGAIN).
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
@@ -72,7 +69,7 @@ common::Status connect_socket(int fd, const std::string& path, std::chrono::mill
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
   int rc;
   do {
-    rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
+    rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&*address), sizeof(*address));
   } while (rc != 0 && errno == EINTR);
   if (rc == 0) return {};
   const int error = errno;

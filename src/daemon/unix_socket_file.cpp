@@ -55,12 +55,9 @@ struct ProbeResult {
   int error;  // errno for Failed
 };
 
-ProbeResult probe_socket(const std::string& path) {
+ProbeResult probe_socket(const sockaddr_un& address) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return {Probe::Failed, errno};
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
   const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
   const int error = rc == 0 ? 0 : errno;
   ::close(fd);
@@ -72,11 +69,11 @@ ProbeResult probe_socket(const std::string& path) {
 
 }  // namespace
 
-common::Status prepare_socket_path(const std::string& path) {
+common::Result<sockaddr_un> unix_socket_address(const std::string& path) {
+  sockaddr_un address{};
+  constexpr std::size_t kMaxPath = sizeof(address.sun_path) - 1;
   if (path.empty()) return common::make_error(common::ErrorKind::Config, "the health socket path is empty");
-  constexpr std::size_t kMaxPath = sizeof(sockaddr_un::sun_path) - 1;
   if (path.size() > kMaxPath) {
-    // libuv would silently truncate it and bind somewhere else.
     return common::make_error(common::ErrorKind::Config,
                               "health socket path " + path + " is too long (" + std::to_string(path.size()) +
                                   " bytes, at most " + std::to_string(kMaxPath) + ")");
@@ -84,6 +81,14 @@ common::Status prepare_socket_path(const std::string& path) {
   if (path.find('\0') != std::string::npos) {
     return common::make_error(common::ErrorKind::Config, "health socket path contains a NUL byte");
   }
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  return address;
+}
+
+common::Status prepare_socket_path(const std::string& path) {
+  const auto address = unix_socket_address(path);
+  if (!address) return address.error();
 
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
@@ -98,7 +103,7 @@ common::Status prepare_socket_path(const std::string& path) {
   if (!S_ISSOCK(st.st_mode)) {
     return common::make_error(common::ErrorKind::Io, path + " exists and is not a socket; not replacing it");
   }
-  const ProbeResult probe = probe_socket(path);
+  const ProbeResult probe = probe_socket(*address);
   switch (probe.probe) {
     case Probe::Alive:
       return common::make_error(common::ErrorKind::Io, "another process is listening on " + path +

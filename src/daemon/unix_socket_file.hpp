@@ -8,6 +8,7 @@
 // (directory cannot be created, path taken by a file or a live socket).
 
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <optional>
 #include <string>
@@ -15,6 +16,11 @@
 #include "common/result.hpp"
 
 namespace popfetchd::daemon {
+
+// The address of the Unix socket at `path`. Config error when the path is
+// empty, holds a NUL byte or does not fit sun_path (libuv would silently
+// truncate it and bind somewhere else).
+common::Result<sockaddr_un> unix_socket_address(const std::string& path);
 
 // Creates the missing parent directories (mode 0750) and removes a stale
 // socket file at `path`: one that is a socket and refuses connections.

@@ -6,48 +6,31 @@
 #include "daemon/health_client.hpp"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cstring>
-#include <filesystem>
 #include <thread>
+
+#include "socket_test_support.hpp"
 
 namespace popfetchd::daemon {
 namespace {
 
-namespace fs = std::filesystem;
-
 class HealthClientTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "popfetchd-client-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    path_ = (dir_ / "health.sock").string();
-  }
+  void SetUp() override { ASSERT_FALSE(dir_.path().empty()); }
   void TearDown() override {
     if (fd_ >= 0) ::close(fd_);
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
   }
 
   // A socket bound at path_; listening when `listen` is true.
   void bind_socket(bool listen) {
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, path_.c_str(), sizeof(address.sun_path) - 1);
-    ASSERT_EQ(::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
-    if (listen) {
-      ASSERT_EQ(::listen(fd_, 4), 0);
-    }
+    fd_ = test_support::bind_unix_socket(path_, listen);
+    ASSERT_GE(fd_, 0);
   }
 
-  fs::path dir_;
-  std::string path_;
+  test_support::TempDir dir_;
+  std::string path_ = (dir_.path() / "health.sock").string();
   int fd_ = -1;
 };
 

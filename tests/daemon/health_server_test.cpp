@@ -7,14 +7,11 @@
 
 #include <gtest/gtest.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -24,6 +21,7 @@
 
 #include "daemon/health_client.hpp"
 #include "daemon/status_report.hpp"
+#include "socket_test_support.hpp"
 
 namespace popfetchd::daemon {
 namespace {
@@ -58,19 +56,6 @@ HealthSnapshot degraded_snapshot() {
   bob.consecutive_failures = 2;
   snapshot.accounts.push_back(bob);
   return snapshot;
-}
-
-// A blocking socket connected to `path`, or -1.
-int connect_raw(const std::string& path, bool non_blocking = false) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (non_blocking ? SOCK_NONBLOCK : 0), 0);
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 void send_all(int fd, std::string_view data) {
@@ -113,10 +98,7 @@ class HealthServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(uv_loop_init(&loop_), 0);
-    std::string pattern = (fs::temp_directory_path() / "popfetchd-health-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    path_ = (dir_ / "health.sock").string();
+    ASSERT_FALSE(dir_.empty());
     callbacks_.snapshot = [this] { return snapshot_; };
     callbacks_.request_poll = [this](std::optional<std::string> account) {
       poll_requests_.push_back(account);
@@ -143,8 +125,6 @@ class HealthServerTest : public ::testing::Test {
     uv_run(&loop_, UV_RUN_DEFAULT);  // every close callback runs: nothing leaks
     EXPECT_EQ(uv_loop_close(&loop_), 0) << "a handle was left open";
     EXPECT_FALSE(watchdog_fired_) << "the test hung";
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
   }
 
   HealthServer& start_server(HealthServerLimits limits = {}) {
@@ -188,8 +168,9 @@ class HealthServerTest : public ::testing::Test {
   uv_loop_t loop_{};
   uv_timer_t watchdog_{};
   bool watchdog_fired_ = false;
-  fs::path dir_;
-  std::string path_;
+  test_support::TempDir temp_dir_;
+  const fs::path dir_ = temp_dir_.path();
+  std::string path_ = (dir_ / "health.sock").string();
   HealthSnapshot snapshot_ = healthy_snapshot();
   std::vector<std::optional<std::string>> poll_requests_;
   HealthCallbacks callbacks_;
@@ -366,7 +347,7 @@ TEST_F(HealthServerTest, SlowClientDoesNotBlockAnother) {
   std::optional<common::Result<HttpResponse>> second;
   bool slow_still_open = false;
   run_with_client([&] {
-    const int slow = connect_raw(path_);
+    const int slow = test_support::connect_unix_socket(path_);
     send_all(slow, "GET /hea");  // and nothing more for now
     second = fetch_health(path_);
     slow_still_open = !readable(slow);  // no answer and no close: it is still waiting
@@ -383,7 +364,7 @@ TEST_F(HealthServerTest, SlowClientIsDroppedAfterTheTimeout) {
   start_server(limits);
   ReadResult slow;
   run_with_client([&] {
-    const int fd = connect_raw(path_);
+    const int fd = test_support::connect_unix_socket(path_);
     send_all(fd, "GET /health HTTP/1.1\r\nHo");
     slow = read_until_eof(fd);
     ::close(fd);
@@ -396,12 +377,12 @@ TEST_F(HealthServerTest, ClientsOverTheLimitGet503) {
   HealthServerLimits limits;
   limits.max_clients = 2;
   HealthServer& server = start_server(limits);
-  const int first = connect_raw(path_, true);
-  const int second = connect_raw(path_, true);
+  const int first = test_support::connect_unix_socket(path_, true);
+  const int second = test_support::connect_unix_socket(path_, true);
   ASSERT_GE(first, 0);
   ASSERT_GE(second, 0);
   run_until([&] { return server.client_count() == 2; });
-  const int third = connect_raw(path_, true);
+  const int third = test_support::connect_unix_socket(path_, true);
   ASSERT_GE(third, 0);
   run_until([&] { return readable(third); });
   const ReadResult answer = read_until_eof(third);
@@ -413,7 +394,7 @@ TEST_F(HealthServerTest, ClientsOverTheLimitGet503) {
 
 TEST_F(HealthServerTest, StopClosesOpenClients) {
   HealthServer& server = start_server();
-  const int fd = connect_raw(path_, true);
+  const int fd = test_support::connect_unix_socket(path_, true);
   ASSERT_GE(fd, 0);
   send_all(fd, "GET /hea");
   run_until([&] { return server.client_count() == 1; });
@@ -431,7 +412,7 @@ TEST_F(HealthServerTest, ClientHangingUpBeforeTheAnswerDoesNotHurt) {
   std::optional<common::Result<HttpResponse>> after;
   run_with_client([&] {
     for (int i = 0; i < 20; ++i) {
-      const int fd = connect_raw(path_);
+      const int fd = test_support::connect_unix_socket(path_);
       send_all(fd, get("/metrics"));
       ::close(fd);  // before the answer: the server's write fails (EPIPE), nothing else
     }
@@ -443,11 +424,8 @@ TEST_F(HealthServerTest, ClientHangingUpBeforeTheAnswerDoesNotHurt) {
 
 TEST_F(HealthServerTest, StaleSocketFileIsReplaced) {
   // What a crashed daemon leaves behind: a socket file nobody listens on.
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::strncpy(address.sun_path, path_.c_str(), sizeof(address.sun_path) - 1);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+  const int fd = test_support::bind_unix_socket(path_, /*listen=*/false);
+  ASSERT_GE(fd, 0);
   ::close(fd);
   ASSERT_TRUE(fs::is_socket(path_));
 
@@ -510,6 +488,16 @@ TEST_F(HealthServerTest, OverlongPathIsRefusedNotTruncated) {
   ASSERT_FALSE(started.ok());
   EXPECT_EQ(started.error().kind, common::ErrorKind::Config);
   EXPECT_NE(started.error().message.find("too long"), std::string::npos);
+}
+
+TEST_F(HealthServerTest, EmptyOrNulPathIsRefused) {
+  HealthServer server(&loop_, callbacks_);
+  for (const std::string& path : {std::string(), path_ + std::string(1, '\0') + "x"}) {
+    const common::Status started = server.start(path);
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().kind, common::ErrorKind::Config);
+  }
+  EXPECT_FALSE(fs::exists(fs::symlink_status(path_)));
 }
 
 TEST_F(HealthServerTest, ExceptionInACallbackIsA500) {

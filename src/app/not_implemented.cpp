@@ -14,6 +14,5 @@ int not_implemented(const char* command) {
 }  // namespace
 
 int run_daemon(const GlobalOptions&) { return not_implemented("run"); }
-int status(const GlobalOptions&, bool) { return not_implemented("status"); }
 
 }  // namespace app

@@ -1,21 +1,19 @@
 // popfetchd-test-server: a throwaway Dovecot POP3 server with generated mail,
 // for scripts/demo and bench/ (the same DovecotServer the integration tests
-// use). Writes a popfetchd config for its users, prints "READY <dir>" on
-// stdout once the server answers, and runs until SIGINT/SIGTERM or until its
-// stdin is closed; then stops Dovecot and removes everything it made.
+// use). Writes a popfetchd config for its users, prints "READY <dir> ..." on
+// stdout once the server answers, and runs until SIGINT/SIGTERM/SIGHUP (or
+// its parent process dies); then stops Dovecot and removes what it made.
 //
 //   popfetchd-test-server --users 2 --messages 5 --size 3000
 //       --config-out DIR/popfetchd.yaml --database DIR/archive.db
 
-#include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -75,6 +73,8 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A script that dies without stopping us must not leave Dovecot behind.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
 
   test_support::DovecotServer dovecot;
   std::mt19937_64 random(42);
@@ -127,18 +127,9 @@ int main(int argc, char** argv) {
               dovecot.pop3s_port(), dovecot.ca_file().c_str());
   std::fflush(stdout);
 
-  // Wait for a stop signal or for stdin to close (the script that started us ended).
-  const int signal_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC);
-  for (;;) {
-    pollfd fds[2] = {{signal_fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
-    if (fds[0].revents != 0) break;
-    if (fds[1].revents != 0) {
-      char buffer[256];
-      if (read(STDIN_FILENO, buffer, sizeof buffer) <= 0) break;
-    }
-  }
-  close(signal_fd);
+  // Wait for a stop signal.
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
   if (auto stopped = dovecot.stop(); !stopped) return fail(stopped.error().message);
   return 0;
 }

@@ -50,7 +50,7 @@ class BodyDecoder {
 
   bool failed() const { return failed_; }
   // Bytes held between calls (the last output), for memory assertions.
-  std::size_t buffered() const { return out_.capacity(); }
+  std::size_t buffered() const { return out_.size(); }
 
  private:
   enum class State {

@@ -39,6 +39,11 @@ std::string Protocol::take_output() {
 
 void Protocol::resume_after_tls() { awaiting_tls_ = false; }
 
+void Protocol::abandon() {
+  failed_ = true;
+  output_.clear();
+}
+
 std::optional<Reply> Protocol::next() {
   if (replies_.empty()) return std::nullopt;
   Reply reply = std::move(replies_.front());

@@ -111,6 +111,10 @@ class Protocol {
   // The bytes to send. From now on the commands in them count as on the wire.
   std::string take_output();
 
+  // The caller gives up on this connection: drop the output not yet taken
+  // (it may hold a secret) and ignore all further input.
+  void abandon();
+
   // After the "+OK" to STLS the protocol accepts no input until the caller
   // has put TLS in place and says so here.
   void resume_after_tls();

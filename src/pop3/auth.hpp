@@ -1,0 +1,37 @@
+#pragma once
+// The credentials computations of POP3 authentication, without I/O:
+//  - SASL PLAIN initial response (RFC 4616): base64("" NUL user NUL password);
+//  - CRAM-MD5 response (RFC 2195): base64(user SP hex(HMAC-MD5(password, challenge)));
+//  - APOP digest (RFC 1939 §7): hex(MD5(timestamp password));
+//  - the APOP timestamp in a greeting (RFC 1939 §7: a msg-id "<...@...>").
+// The hashes come from a Digests the caller supplies. These functions own
+// nothing; their results contain secrets (or values derived from them), so
+// callers must never log them. They cannot fail, except that there may be no
+// timestamp (nullopt).
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "pop3/digests.hpp"
+
+namespace pop3 {
+
+// Lower-case hexadecimal, as APOP and CRAM-MD5 require.
+std::string to_lower_hex(const Md5Digest& digest);
+
+// The base64 initial response for "AUTH PLAIN" (empty authorisation identity).
+std::string sasl_plain_response(std::string_view username, std::string_view password);
+
+// The base64 response to a CRAM-MD5 challenge; `challenge` is already base64-decoded.
+std::string cram_md5_response(std::string_view username, std::string_view password,
+                              std::string_view challenge, const Digests& digests);
+
+// The digest argument of "APOP name digest"; `timestamp` includes its angle brackets.
+std::string apop_digest(std::string_view timestamp, std::string_view password, const Digests& digests);
+
+// The first "<...>" in a greeting text that looks like a msg-id: it contains
+// "@", and only printable ASCII without spaces or further angle brackets.
+std::optional<std::string> greeting_timestamp(std::string_view greeting_text);
+
+}  // namespace pop3

@@ -1,0 +1,37 @@
+#pragma once
+// Named limits on what a POP3 server may make the engine hold. Every buffer the
+// engine keeps is bounded by one of these, so a hostile or broken server can
+// neither exhaust memory nor flood the logs. The numbers are generous: an
+// honest server never comes close.
+
+#include <cstddef>
+
+namespace pop3 {
+
+// A greeting, status, CAPA or LIST/UIDL line, without its CRLF. RFC 2449 §4
+// caps a response line at 512 octets, but long -ERR texts exist in the wild;
+// 8 KiB tolerates them and still bounds the line buffer.
+inline constexpr std::size_t kMaxReplyLineLength = 8 * 1024;
+
+// A line of a message body (RETR/TOP), without its CRLF. RFC 5322 asks for 998
+// octets, but real mail carries much longer lines (HTML on one line, broken
+// generators). Bodies are streamed, so this limit does not bound memory; it
+// stops a server that never ends a line from keeping one message open forever.
+inline constexpr std::size_t kMaxMessageLineLength = 1024 * 1024;
+
+// RFC 1939 §7: a unique-id is 1 to 70 characters in 0x21..0x7E. Some servers
+// send longer ids; 255 tolerates them while keeping the archive's key small.
+inline constexpr std::size_t kMaxUidlLength = 255;
+
+// RFC 5034 §4: an AUTH command carrying an initial response must not exceed
+// 255 octets including its CRLF; longer ones go out as a continuation.
+inline constexpr std::size_t kMaxAuthCommandLength = 255;
+
+// CAPA: at most this many SASL mechanisms are remembered; more are ignored.
+inline constexpr std::size_t kMaxSaslMechanisms = 32;
+
+// Server text quoted in our messages and events is cut at this many bytes:
+// enough for any honest -ERR explanation, small enough not to flood a journal.
+inline constexpr std::size_t kMaxQuotedServerText = 200;
+
+}  // namespace pop3

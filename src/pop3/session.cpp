@@ -1,0 +1,554 @@
+#include "pop3/session.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "pop3/auth.hpp"
+#include "pop3/base64.hpp"
+#include "pop3/limits.hpp"
+#include "pop3/listing.hpp"
+#include "pop3/text.hpp"
+
+namespace pop3 {
+namespace {
+
+const CommandTag* command_of(const Reply& reply) {
+  return std::visit(
+      [](const auto& r) -> const CommandTag* {
+        if constexpr (requires { r.command; }) {
+          return &r.command;
+        } else {
+          return nullptr;
+        }
+      },
+      reply);
+}
+
+bool is_reply_to(const Reply& reply, CommandKind kind) {
+  const CommandTag* command = command_of(reply);
+  return command != nullptr && command->kind == kind;
+}
+
+std::string step_name(const CommandTag& command) {
+  if (command.kind == CommandKind::Greeting) return "the greeting";
+  return "the reply to " + command.describe();
+}
+
+}  // namespace
+
+Session::Session(SessionOptions options, const Digests& digests)
+    : options_(std::move(options)), digests_(digests) {}
+
+// ---------------------------------------------------------------------------
+// Driver interface
+
+void Session::receive(std::string_view bytes) {
+  if (finished()) return;
+  protocol_.receive(bytes);
+  while (std::optional<Reply> reply = protocol_.next()) {
+    handle(*reply);
+    if (finished()) break;  // Closed or Failed: whatever follows is not ours to interpret
+  }
+  pump();
+}
+
+void Session::receive_eof() {
+  if (finished()) return;
+  std::string where;
+  const CommandTag* current = protocol_.current();
+  if (current != nullptr && protocol_.on_wire() > 0) {
+    where =
+        (protocol_.reply_in_progress() ? "in the middle of " : "while waiting for ") + step_name(*current);
+  } else if (state_ == State::AwaitTls) {
+    where = "during the TLS handshake after STLS";
+  } else {
+    where = "while the session was idle, before QUIT";
+  }
+  fail(SessionErrorKind::ConnectionClosed, "server closed the connection " + where, ResponseCode::None,
+       protocol_.on_wire() > 1);
+}
+
+std::optional<Event> Session::next_event() {
+  if (events_.empty()) return std::nullopt;
+  QueuedEvent queued = std::move(events_.front());
+  events_.pop_front();
+  if (auto* data = std::get_if<MessageData>(&queued.event)) {
+    current_payload_ = std::move(queued.payload);
+    data->chunk = current_payload_;
+  }
+  return std::move(queued.event);
+}
+
+std::string Session::take_output() {
+  if (state_ == State::Failed) return {};
+  return protocol_.take_output();
+}
+
+void Session::tls_established() {
+  if (finished()) return;
+  if (state_ != State::AwaitTls) {
+    fail(SessionErrorKind::Usage, "tls_established() called while the session was not waiting for TLS");
+    return;
+  }
+  protocol_.resume_after_tls();
+  // RFC 2595 §4: forget what was learnt in clear text, ask again.
+  capabilities_ = {};
+  have_capa_ = false;
+  state_ = State::CapaAfterTls;
+  send(Command::capa());
+}
+
+bool Session::accepting_driver_commands(std::string_view call) {
+  if (finished()) return false;
+  if (quit_queued_) {
+    fail(SessionErrorKind::Usage, std::string(call) + " called after quit()");
+    return false;
+  }
+  if (state_ != State::Listing && state_ != State::Transaction) {
+    fail(SessionErrorKind::Usage, std::string(call) + " called before the session was authenticated");
+    return false;
+  }
+  return true;
+}
+
+void Session::retrieve(std::uint32_t msgno) {
+  if (!accepting_driver_commands("retrieve()")) return;
+  if (msgno == 0) return fail(SessionErrorKind::Usage, "retrieve() called with message number 0");
+  pending_.push_back(Command::retr(msgno));
+  pump();
+}
+
+void Session::remove(std::uint32_t msgno) {
+  if (!accepting_driver_commands("remove()")) return;
+  if (msgno == 0) return fail(SessionErrorKind::Usage, "remove() called with message number 0");
+  pending_.push_back(Command::dele(msgno));
+  pump();
+}
+
+void Session::quit() {
+  if (finished() || quit_queued_) return;
+  if (!accepting_driver_commands("quit()")) return;
+  pending_.push_back(Command::quit());
+  quit_queued_ = true;
+  pump();
+}
+
+bool Session::idle() const { return pending_.empty() && protocol_.in_flight() == 0; }
+
+// ---------------------------------------------------------------------------
+// The state machine
+
+void Session::handle(Reply& reply) {
+  if (const auto* violation = std::get_if<ViolationReply>(&reply)) {
+    return fail(SessionErrorKind::Protocol, violation->message, ResponseCode::None,
+                violation->during_pipelining);
+  }
+  const auto* status = std::get_if<StatusReply>(&reply);
+
+  switch (state_) {
+    case State::Greeting:
+      if (!status || !is_reply_to(reply, CommandKind::Greeting)) return fail_unexpected(reply);
+      if (!status->ok) {
+        return fail(SessionErrorKind::GreetingRejected,
+                    "server rejected the connection: " + sanitize_server_text(status->text), status->code);
+      }
+      apop_timestamp_ = greeting_timestamp(status->text);
+      state_ = State::Capa;
+      return send(Command::capa());
+
+    case State::Capa:
+    case State::CapaAfterTls: {
+      const CapaProgress progress = collect_capa(reply);
+      if (progress == CapaProgress::Pending) return;
+      if (progress == CapaProgress::Refused) {
+        capabilities_ = {};  // an old server without CAPA (RFC 1939 only)
+        have_capa_ = false;
+      }
+      return state_ == State::Capa ? after_first_capa() : start_auth();
+    }
+
+    case State::Stls:
+      if (!status || !is_reply_to(reply, CommandKind::Stls)) return fail_unexpected(reply);
+      if (status->ok) {
+        state_ = State::AwaitTls;
+        return emit(StartTls{});
+      }
+      if (options_.tls == TlsPolicy::StartTlsRequired) {
+        return fail(SessionErrorKind::TlsRequired,
+                    "server refused STLS: " + sanitize_server_text(status->text), status->code);
+      }
+      notice("server refused STLS (" + sanitize_server_text(status->text) + "); continuing in clear text");
+      return start_auth();
+
+    case State::AwaitTls:
+      // Protocol refuses input until resume_after_tls(); nothing can arrive here.
+      return fail_unexpected(reply);
+
+    case State::Auth:
+      if (const auto* challenge = std::get_if<ContinuationReply>(&reply)) return answer_challenge(*challenge);
+      if (!status) return fail_unexpected(reply);
+      if (!status->ok) {
+        return fail_from_server(*status, SessionErrorKind::Auth,
+                                "authentication failed (" + status->command.describe() + ")");
+      }
+      switch (status->command.kind) {
+        case CommandKind::User:
+          if (!pass_sent_) {
+            pass_sent_ = true;
+            send(Command::pass(options_.password));
+          }
+          return;
+        case CommandKind::Pass:
+        case CommandKind::Apop:
+        case CommandKind::Auth:
+          return after_auth();
+        default:
+          return fail_unexpected(reply);
+      }
+
+    case State::CapaAfterAuth: {
+      const CapaProgress progress = collect_capa(reply);
+      if (progress == CapaProgress::Pending) return;
+      // On Refused keep what the server said before authentication.
+      return finish_auth();
+    }
+
+    case State::Listing: {
+      const CommandTag* command = command_of(reply);
+      if (command == nullptr) return fail_unexpected(reply);
+      if (command->kind == CommandKind::List) {
+        if (status) {
+          if (!status->ok) return fail_from_server(*status, SessionErrorKind::CommandRejected, "LIST failed");
+          return;
+        }
+        if (const auto* line = std::get_if<LineReply>(&reply)) {
+          const Parsed<ScanListing> entry = parse_scan_listing(line->line);
+          if (!entry) {
+            return fail(SessionErrorKind::Protocol, "bad LIST entry '" + sanitize_server_text(line->line) +
+                                                        "': " + std::string(entry.error));
+          }
+          return emit(ListEntry{entry.value->msgno, entry.value->size});
+        }
+        if (std::holds_alternative<EndReply>(reply)) {
+          list_done_ = true;
+          if (options_.want_uidl && !uidl_sent_) {
+            uidl_sent_ = true;
+            send(Command::uidl());
+          }
+          return maybe_finish_listing();
+        }
+      } else if (command->kind == CommandKind::Uidl) {
+        if (status) {
+          if (status->ok) return;
+          notice("server refused UIDL: " + sanitize_server_text(status->text));
+          uidl_done_ = true;
+          have_uidl_ = false;
+          return maybe_finish_listing();
+        }
+        if (const auto* line = std::get_if<LineReply>(&reply)) {
+          const Parsed<UidlListing> entry = parse_uidl_listing(line->line);
+          if (!entry) {
+            return fail(SessionErrorKind::Protocol, "bad UIDL entry '" + sanitize_server_text(line->line) +
+                                                        "': " + std::string(entry.error));
+          }
+          return emit(UidlEntry{entry.value->msgno, std::string(entry.value->uidl)});
+        }
+        if (std::holds_alternative<EndReply>(reply)) {
+          uidl_done_ = true;
+          have_uidl_ = true;
+          return maybe_finish_listing();
+        }
+      }
+      return fail_unexpected(reply);
+    }
+
+    case State::Transaction: {
+      const CommandTag* command = command_of(reply);
+      if (command == nullptr) return fail_unexpected(reply);
+      const std::uint32_t msgno = command->msgno;
+      switch (command->kind) {
+        case CommandKind::Retr:
+          if (status) {
+            if (status->ok) {
+              message_failed_ = false;
+              return emit(MessageBegin{msgno});
+            }
+            const ServerError error = status->error();
+            return emit(MessageFailed{msgno, "server refused RETR: " + error.text, error});
+          }
+          if (auto* chunk = std::get_if<BodyChunkReply>(&reply)) {
+            if (message_failed_) return;
+            return emit(MessageData{msgno, {}}, std::move(chunk->data));
+          }
+          if (std::holds_alternative<BodyLineTooLongReply>(reply)) {
+            message_failed_ = true;
+            return emit(MessageFailed{msgno, "line too long", std::nullopt});
+          }
+          if (std::holds_alternative<EndReply>(reply)) {
+            if (message_failed_) {
+              message_failed_ = false;
+              return;
+            }
+            return emit(MessageEnd{msgno});
+          }
+          return fail_unexpected(reply);
+        case CommandKind::Dele:
+          if (!status) return fail_unexpected(reply);
+          if (status->ok) return emit(Deleted{msgno});
+          return emit(DeleteFailed{msgno, status->error()});
+        case CommandKind::Quit:
+          if (!status) return fail_unexpected(reply);
+          if (!status->ok) {
+            return fail_from_server(*status, SessionErrorKind::CommandRejected,
+                                    "QUIT failed, deletions may not have been committed");
+          }
+          state_ = State::Closed;
+          pending_.clear();
+          return emit(Closed{});
+        default:
+          return fail_unexpected(reply);
+      }
+    }
+
+    case State::Closed:
+    case State::Failed:
+      return;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Steps
+
+void Session::after_first_capa() {
+  switch (options_.tls) {
+    case TlsPolicy::AlreadySecure:
+      return start_auth();
+    case TlsPolicy::StartTlsRequired:
+      if (!capabilities_.stls) {
+        return fail(SessionErrorKind::TlsRequired,
+                    have_capa_
+                        ? "server does not offer STLS; refusing to authenticate without TLS"
+                        : "server does not support CAPA, so it offers no STLS; refusing to authenticate "
+                          "without TLS");
+      }
+      state_ = State::Stls;
+      return send(Command::stls());
+    case TlsPolicy::StartTlsIfAvailable:
+      if (!capabilities_.stls) {
+        notice("server does not offer STLS; continuing in clear text");
+        return start_auth();
+      }
+      state_ = State::Stls;
+      return send(Command::stls());
+  }
+}
+
+bool Session::pipelining_known_on() const {
+  switch (options_.pipelining) {
+    case PipeliningMode::On:
+      return true;
+    case PipeliningMode::Off:
+      return false;
+    case PipeliningMode::Auto:
+      return capabilities_.pipelining;
+  }
+  return false;
+}
+
+void Session::start_auth() {
+  if (has_line_break_or_nul(options_.username) || has_line_break_or_nul(options_.password)) {
+    return fail(SessionErrorKind::Usage,
+                "the user name or password contains a line break or NUL; not sending it");
+  }
+  state_ = State::Auth;
+  pass_sent_ = false;
+  sasl_response_sent_ = false;
+
+  if (options_.auth == AuthMethod::Plain) {
+    if (capabilities_.has_sasl("PLAIN")) {
+      const std::string response = sasl_plain_response(options_.username, options_.password);
+      // RFC 5034 §4: "AUTH PLAIN <response>" CRLF must fit in 255 octets.
+      const std::size_t length = std::string_view("AUTH PLAIN ").size() + response.size() + 2;
+      if (length <= kMaxAuthCommandLength) {
+        sasl_response_sent_ = true;
+        return send(Command::auth("PLAIN", response));
+      }
+      return send(Command::auth("PLAIN"));
+    }
+    notice(have_capa_ ? "server does not offer SASL PLAIN; falling back to USER/PASS"
+                      : "server does not support CAPA; falling back to USER/PASS");
+    send(Command::user(options_.username));
+    if (pipelining_known_on()) {
+      pass_sent_ = true;
+      send(Command::pass(options_.password));
+    }
+    return;
+  }
+
+  // AuthMethod::CramMd5: the password never leaves in clear text.
+  if (capabilities_.has_sasl("CRAM-MD5")) return send(Command::auth("CRAM-MD5"));
+  if (apop_timestamp_) {
+    notice("server does not offer SASL CRAM-MD5; using APOP");
+    return send(Command::apop(options_.username, apop_digest(*apop_timestamp_, options_.password, digests_)));
+  }
+  fail(SessionErrorKind::AuthUnavailable,
+       "cram-md5 authentication requested, but the server offers neither SASL CRAM-MD5 nor APOP (no "
+       "timestamp in "
+       "its greeting); the password was not sent");
+}
+
+void Session::answer_challenge(const ContinuationReply& challenge) {
+  if (sasl_response_sent_) {
+    return fail(SessionErrorKind::Protocol, "unexpected further SASL challenge to " +
+                                                challenge.command.describe() + ": '" +
+                                                sanitize_server_text(challenge.payload) + "'");
+  }
+  std::string response;
+  if (challenge.command.mechanism == "PLAIN") {
+    response = sasl_plain_response(options_.username, options_.password);
+  } else if (challenge.command.mechanism == "CRAM-MD5") {
+    const std::optional<std::string> decoded = base64_decode(challenge.payload);
+    if (!decoded || decoded->empty()) {
+      return fail(SessionErrorKind::Protocol,
+                  "bad CRAM-MD5 challenge: '" + sanitize_server_text(challenge.payload) + "'");
+    }
+    response = cram_md5_response(options_.username, options_.password, *decoded, digests_);
+  } else {
+    return fail_unexpected(challenge);
+  }
+  sasl_response_sent_ = true;
+  if (!protocol_.send_sasl_response(response)) {
+    return fail(SessionErrorKind::Usage, "could not answer the SASL challenge");
+  }
+  emit(CommandSent{"*** (" + challenge.command.describe() + " response)"});
+}
+
+void Session::after_auth() {
+  wipe_password();
+  if (have_capa_) {
+    state_ = State::CapaAfterAuth;
+    return send(Command::capa());
+  }
+  finish_auth();
+}
+
+void Session::finish_auth() {
+  switch (options_.pipelining) {
+    case PipeliningMode::On:
+      pipelining_ = true;
+      break;
+    case PipeliningMode::Off:
+      pipelining_ = false;
+      break;
+    case PipeliningMode::Auto:
+      pipelining_ = capabilities_.pipelining;
+      break;
+  }
+  emit(Authenticated{capabilities_, pipelining_});
+  state_ = State::Listing;
+  send(Command::list());
+  if (options_.want_uidl && pipelining_) {
+    uidl_sent_ = true;
+    send(Command::uidl());
+  }
+}
+
+void Session::maybe_finish_listing() {
+  if (!list_done_ || (options_.want_uidl && !uidl_done_)) return;
+  state_ = State::Transaction;
+  emit(ListingDone{have_uidl_});
+}
+
+void Session::pump() {
+  if (state_ != State::Transaction) return;
+  const std::size_t window = pipelining_ ? std::max<std::size_t>(1, options_.window) : 1;
+  while (!pending_.empty() && protocol_.in_flight() < window && !finished()) {
+    const Command command = std::move(pending_.front());
+    pending_.pop_front();
+    send(command);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+Session::CapaProgress Session::collect_capa(const Reply& reply) {
+  if (!is_reply_to(reply, CommandKind::Capa)) {
+    fail_unexpected(reply);
+    return CapaProgress::Pending;
+  }
+  if (const auto* status = std::get_if<StatusReply>(&reply)) {
+    if (!status->ok) return CapaProgress::Refused;
+    incoming_capabilities_ = {};
+    return CapaProgress::Pending;
+  }
+  if (const auto* line = std::get_if<LineReply>(&reply)) {
+    incoming_capabilities_.add_line(line->line);
+    return CapaProgress::Pending;
+  }
+  capabilities_ = std::move(incoming_capabilities_);
+  incoming_capabilities_ = {};
+  have_capa_ = true;
+  return CapaProgress::Done;
+}
+
+void Session::send(const Command& command) {
+  if (finished()) return;
+  if (!protocol_.send(command)) {
+    // A Protocol that failed on its own has queued a ViolationReply, which the
+    // session reaches next; anything else means our argument was unusable.
+    if (protocol_.failed()) return;
+    return fail(SessionErrorKind::Usage, "cannot send " + std::string(to_string(command.tag().kind)) +
+                                             ": its argument contains a line break or NUL");
+  }
+  emit(CommandSent{command.trace()});
+}
+
+void Session::emit(Event event, std::string payload) {
+  events_.push_back({std::move(event), std::move(payload)});
+}
+
+void Session::notice(std::string text) { emit(Notice{std::move(text)}); }
+
+void Session::fail(SessionErrorKind kind, std::string message, ResponseCode code, bool during_pipelining) {
+  if (finished()) return;
+  state_ = State::Failed;
+  pending_.clear();
+  protocol_.abandon();  // never send anything more, and drop any secret in the output
+  wipe_password();
+  emit(Failed{SessionError{kind, std::move(message), code, during_pipelining}});
+}
+
+void Session::fail_from_server(const StatusReply& reply, SessionErrorKind fallback, std::string_view what) {
+  const ServerError error = reply.error();
+  SessionErrorKind kind = fallback;
+  switch (error.kind) {
+    case ServerErrorKind::Auth:
+      kind = SessionErrorKind::Auth;
+      break;
+    case ServerErrorKind::TempFail:
+      kind = SessionErrorKind::TempFail;
+      break;
+    case ServerErrorKind::PermFail:
+      kind = SessionErrorKind::PermFail;
+      break;
+    case ServerErrorKind::Other:
+      break;
+  }
+  fail(kind, std::string(what) + ": " + error.text, error.code, reply.outstanding > 1);
+}
+
+void Session::fail_unexpected(const Reply& reply) {
+  const CommandTag* command = command_of(reply);
+  fail(SessionErrorKind::Protocol,
+       "unexpected reply" + (command ? " to " + command->describe() : std::string()) + " at this step");
+}
+
+void Session::wipe_password() {
+  // Overwrite before releasing, so the secret does not linger in freed memory.
+  std::fill(options_.password.begin(), options_.password.end(), '\0');
+  options_.password.clear();
+  options_.password.shrink_to_fit();
+}
+
+}  // namespace pop3

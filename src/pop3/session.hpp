@@ -1,0 +1,178 @@
+#pragma once
+// Session: the client side of one POP3 fetch session as a state machine with
+// no I/O ("sans-I/O"): bytes from the server go in with receive(), commands to
+// send come out of take_output(), and what happened comes out of next_event().
+// The driver (src/net + src/daemon) owns the socket, TLS, timers and storage.
+//
+// Flow (RFC 1939, 2449, 2595, 5034, 2195):
+//   greeting -> CAPA -> [STLS -> (driver: TLS) -> CAPA] -> authentication
+//   -> [CAPA] -> Authenticated -> LIST [+ UIDL] -> ListingDone
+//   -> the driver's retrieve()/remove() ... quit() -> Closed
+// Authentication: AuthMethod::Plain uses "AUTH PLAIN" when CAPA's SASL lists
+// PLAIN, else USER/PASS. AuthMethod::CramMd5 uses "AUTH CRAM-MD5" when listed,
+// else APOP when the greeting carries a timestamp, else fails with
+// AuthUnavailable without sending the password. TlsPolicy::StartTlsRequired
+// fails with TlsRequired before any credential is sent when STLS is not
+// offered or refused.
+// Pipelining (RFC 2449 §6.6): with it, up to `window` commands are in flight
+// and the window is refilled as replies arrive; without it, one at a time.
+//
+// Usage: after every receive(), receive_eof(), tls_established(), retrieve(),
+// remove() and quit(), drain next_event() until it returns nullopt, then send
+// take_output(). StartTls: run the TLS handshake, then tls_established().
+// Failed and Closed are terminal: later input is ignored, no more output.
+//
+// Owns: a copy of the options (the password is wiped once authenticated), the
+// Protocol below it, the capabilities, the driver's queued RETR/DELE/QUIT and
+// the events not yet drained. Memory is bounded by the limits in limits.hpp,
+// the window, and the input of one receive() - never by the mailbox: listings
+// and bodies are streamed. Never touches sockets, clocks, files or logs.
+// Errors: a Failed event with a SessionError (see events.hpp); a -ERR to one
+// RETR or DELE is a MessageFailed / DeleteFailed event and the session goes on.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "pop3/capabilities.hpp"
+#include "pop3/command.hpp"
+#include "pop3/digests.hpp"
+#include "pop3/events.hpp"
+#include "pop3/protocol.hpp"
+
+namespace pop3 {
+
+enum class AuthMethod { Plain, CramMd5 };
+
+enum class TlsPolicy {
+  AlreadySecure,        // implicit TLS, or no TLS by choice: never STLS
+  StartTlsRequired,     // STLS or fail, before any credential is sent
+  StartTlsIfAvailable,  // STLS when offered; otherwise a Notice and clear text
+};
+
+enum class PipeliningMode {
+  Auto,  // when CAPA (after authentication, else before) lists PIPELINING
+  On,
+  Off,
+};
+
+struct SessionOptions {
+  std::string username;
+  std::string password;
+  AuthMethod auth = AuthMethod::Plain;
+  TlsPolicy tls = TlsPolicy::AlreadySecure;
+  PipeliningMode pipelining = PipeliningMode::Auto;
+  bool want_uidl = true;
+  std::size_t window = 16;  // commands in flight when pipelining (at least 1)
+};
+
+class Session {
+ public:
+  // `digests` must outlive the session.
+  Session(SessionOptions options, const Digests& digests);
+
+  // Bytes from the server (plaintext: after TLS when TLS is on).
+  void receive(std::string_view bytes);
+  // The server closed the connection.
+  void receive_eof();
+
+  std::optional<Event> next_event();
+  // Bytes to send to the server; may be empty.
+  std::string take_output();
+
+  // After the StartTls event: TLS is in place; the session asks CAPA again.
+  void tls_established();
+  // Queue "RETR msgno" / "DELE msgno"; valid once authenticated (they go out
+  // after ListingDone, as the window allows). Call remove() only once the
+  // message is durably stored.
+  void retrieve(std::uint32_t msgno);
+  void remove(std::uint32_t msgno);
+  // Queue QUIT after everything queued; Closed follows its +OK.
+  void quit();
+
+  // Nothing queued and nothing in flight.
+  bool idle() const;
+  // Closed or Failed.
+  bool finished() const { return state_ == State::Closed || state_ == State::Failed; }
+  // Commands written or on the wire whose reply is not complete.
+  std::size_t in_flight() const { return protocol_.in_flight(); }
+  // Bytes held for partial server input: at most about one reply line.
+  std::size_t buffered_bytes() const { return protocol_.buffered_bytes(); }
+  std::size_t pending_events() const { return events_.size(); }
+
+ private:
+  enum class State {
+    Greeting,       // waiting for the greeting
+    Capa,           // CAPA after the greeting
+    Stls,           // STLS sent
+    AwaitTls,       // STLS accepted; the driver runs the handshake
+    CapaAfterTls,   // CAPA again, now over TLS (RFC 2595 §4)
+    Auth,           // USER/PASS, AUTH or APOP in flight
+    CapaAfterAuth,  // CAPA again: some servers list PIPELINING only now
+    Listing,        // LIST (and UIDL) in flight
+    Transaction,    // the driver's RETR/DELE/QUIT
+    Closed,
+    Failed,
+  };
+  enum class CapaProgress { Pending, Done, Refused };
+
+  // The state machine: one switch over state_.
+  void handle(Reply& reply);  // may move a body chunk out of `reply`
+
+  // Steps of the flow.
+  void after_first_capa();
+  void start_auth();
+  void answer_challenge(const ContinuationReply& challenge);
+  void after_auth();
+  void finish_auth();
+  void maybe_finish_listing();
+  void pump();
+
+  // Helpers.
+  CapaProgress collect_capa(const Reply& reply);
+  void send(const Command& command);
+  void emit(Event event, std::string payload = {});
+  void notice(std::string text);
+  void fail(SessionErrorKind kind, std::string message, ResponseCode code = ResponseCode::None,
+            bool during_pipelining = false);
+  void fail_from_server(const StatusReply& reply, SessionErrorKind fallback, std::string_view what);
+  void fail_unexpected(const Reply& reply);
+  bool accepting_driver_commands(std::string_view call);
+  void wipe_password();
+  bool pipelining_known_on() const;
+
+  struct QueuedEvent {
+    Event event;
+    std::string payload;  // the bytes a MessageData's chunk will point to
+  };
+
+  SessionOptions options_;
+  const Digests& digests_;
+  Protocol protocol_;
+  State state_ = State::Greeting;
+  std::deque<QueuedEvent> events_;
+  std::string current_payload_;  // backs the MessageData last returned by next_event()
+
+  std::optional<std::string> apop_timestamp_;
+  Capabilities capabilities_;
+  Capabilities incoming_capabilities_;  // while a CAPA reply is arriving
+  bool have_capa_ = false;              // the server answered CAPA with +OK
+
+  bool pass_sent_ = false;           // USER/PASS: PASS already went out
+  bool sasl_response_sent_ = false;  // AUTH: our response (or initial response) went out
+
+  bool pipelining_ = false;  // decided at Authenticated
+  bool uidl_sent_ = false;
+  bool list_done_ = false;
+  bool uidl_done_ = false;
+  bool have_uidl_ = false;
+
+  std::deque<Command> pending_;  // the driver's RETR/DELE/QUIT, not yet written
+  bool quit_queued_ = false;
+  bool message_failed_ = false;  // the body being received has failed
+};
+
+}  // namespace pop3

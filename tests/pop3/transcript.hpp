@@ -1,0 +1,93 @@
+#pragma once
+// A scripted POP3 server played against a Session, so tests read like the
+// transcripts in the RFCs:
+//
+//   h.run({
+//       "S: +OK ready",          // the server sends this line (CRLF added)
+//       "C: CAPA",               // the client must have sent exactly this line next
+//       "S: -ERR unknown",
+//       "D: retrieve 1",         // the driver calls session.retrieve(1)
+//       "E: Begin 1",            // the next unchecked event must be this (see format())
+//   });
+//
+// Driver actions: "D: tls", "D: retrieve N", "D: remove N", "D: quit", "D: eof".
+// Server lines are delivered per FeedMode: each line in its own receive(),
+// consecutive lines coalesced into one receive() (as one TCP segment would
+// carry them), or coalesced and then fed byte by byte. After every call the
+// harness drains all events and takes the output, like a real driver.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fake_digests.hpp"
+#include "pop3/session.hpp"
+
+namespace pop3::testing {
+
+enum class FeedMode { Lines, Coalesced, Bytes };
+
+const char* to_string(FeedMode mode);
+inline constexpr FeedMode kAllFeedModes[] = {FeedMode::Lines, FeedMode::Coalesced, FeedMode::Bytes};
+
+// One line per event ("List 1 120", "Failed protocol: ..."); MessageData is
+// not listed (bodies are collected in Harness::bodies) and CommandSent goes to
+// Harness::sent.
+std::string format(const Event& event);
+
+SessionOptions default_options();  // user "alice", password "Secret-Pw1", plain, pipelining off
+
+class Harness {
+ public:
+  explicit Harness(SessionOptions options = default_options(), FeedMode mode = FeedMode::Lines);
+
+  // Plays the script; returns false (after recording a gtest failure) at the first mismatch.
+  bool run(const std::vector<std::string_view>& script);
+
+  // Plays the script but lets only the first `cut` server bytes through, then
+  // calls receive_eof(). Client lines are checked only up to the cut.
+  void run_with_eof_after(const std::vector<std::string_view>& script, std::size_t cut);
+
+  // Total server bytes in a script (for cut loops).
+  static std::size_t server_bytes(const std::vector<std::string_view>& script);
+
+  // Direct access for tests that need raw bytes (NUL, bare LF, injections).
+  void server_raw(std::string_view bytes);
+  void eof();
+  void drain();
+
+  Session& session() { return session_; }
+  const FakeDigests& digests() const { return digests_; }
+
+  std::vector<std::string> events;              // formatted events, in order
+  std::vector<std::string> sent;                // CommandSent texts, in order
+  std::string client_bytes;                     // everything the session wrote, for leak checks
+  std::string unmatched_client;                 // written but not yet matched by a "C:" line
+  std::map<std::uint32_t, std::string> bodies;  // MessageData, concatenated per message
+  std::map<std::uint32_t, int> chunks;          // MessageData events per message
+  std::optional<SessionError> error;            // from a Failed event
+  std::optional<Authenticated> authenticated;
+  std::size_t max_in_flight = 0;           // most commands in flight after any output was taken
+  std::size_t max_commands_per_write = 0;  // most command lines in one take_output()
+  std::size_t checked_events = 0;          // events consumed by "E:" lines
+
+  // The events not consumed by "E:" lines yet.
+  std::vector<std::string> unchecked_events() const;
+
+ private:
+  bool step(std::string_view line, std::string& pending_server);
+  void flush_server(std::string& pending_server);
+  void feed(std::string_view bytes);
+  void take_output();
+
+  FakeDigests digests_;
+  Session session_;
+  FeedMode mode_;
+  std::optional<std::size_t> cut_;  // server bytes still allowed through; nullopt: no limit
+  bool stopped_ = false;            // the cut was reached
+};
+
+}  // namespace pop3::testing

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <optional>
 
-#include "config/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 namespace config::detail {
 
@@ -30,7 +30,7 @@ bool read_bounded(int fd, std::string& out, std::size_t max_bytes, bool stop_at_
 }
 
 common::Result<FilePrefix> read_file_prefix(const std::string& path, std::size_t max_bytes) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return common::make_error(common::ErrorKind::Io, std::strerror(errno));
   FilePrefix prefix;
   // One byte more than allowed tells "exactly max_bytes" from "more".

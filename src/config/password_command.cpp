@@ -13,7 +13,7 @@
 
 #include "config/config.hpp"
 #include "config/file_reader.hpp"
-#include "config/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 extern char** environ;
 
@@ -88,8 +88,8 @@ common::Result<std::string> run_password_command(const std::string& command) {
   int ends[2];
   if (::pipe2(ends, O_CLOEXEC) != 0)
     return config_error(std::string("password_command: pipe: ") + std::strerror(errno));
-  UniqueFd read_end(ends[0]);
-  UniqueFd write_end(ends[1]);
+  common::UniqueFd read_end(ends[0]);
+  common::UniqueFd write_end(ends[1]);
 
   SpawnSetup setup;
   if (int rc = setup.prepare(write_end.get()); rc != 0) {

@@ -61,13 +61,13 @@ common::Result<std::optional<AccountLock>> AccountLock::try_acquire(const std::s
   if (is_memory(db_path)) {
     std::lock_guard<std::mutex> guard(memory_locks_mutex());
     if (!memory_locks().emplace(account).second) return std::optional<AccountLock>{};
-    return std::optional<AccountLock>{AccountLock(std::string(account), UniqueFd{}, true)};
+    return std::optional<AccountLock>{AccountLock(std::string(account), common::UniqueFd{}, true)};
   }
 
   const std::string dir = file_of(db_path) + ".locks";
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return io_error("creating lock directory " + dir);
   const std::string path = lock_path(db_path, account);
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  common::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd.valid()) return io_error("opening lock file " + path);
   while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EINTR) continue;

@@ -24,7 +24,7 @@
 #include <utility>
 
 #include "common/result.hpp"
-#include "store/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 namespace store {
 
@@ -49,12 +49,12 @@ class AccountLock {
   static std::string lock_path(const std::string& db_path, std::string_view account);
 
  private:
-  AccountLock(std::string account, UniqueFd fd, bool in_process)
+  AccountLock(std::string account, common::UniqueFd fd, bool in_process)
       : account_(std::move(account)), fd_(std::move(fd)), in_process_(in_process) {}
   void release();
 
   std::string account_;
-  UniqueFd fd_;              // the flock()ed lock file (file databases)
+  common::UniqueFd fd_;              // the flock()ed lock file (file databases)
   bool in_process_ = false;  // held in the in-process set (":memory:")
 };
 

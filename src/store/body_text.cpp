@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "store/charset.hpp"
+#include "store/digit_values.hpp"
 #include "store/headers.hpp"
 
 namespace store {
@@ -55,21 +56,8 @@ std::optional<std::string> parameter(std::string_view field, std::string_view na
   return std::nullopt;
 }
 
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
+using detail::base64_value;
+using detail::hex_value;
 
 // Lenient: line breaks and stray characters are skipped, '=' ends the data.
 std::string decode_base64(std::string_view text) {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "store/charset.hpp"
+#include "store/digit_values.hpp"
 #include "store/headers.hpp"
 
 namespace store {
@@ -74,21 +75,8 @@ std::optional<EncodedWord> parse_word(std::string_view value, std::size_t pos) {
   return EncodedWord{charset, encoding, value.substr(text_start, i - text_start), i + 2};
 }
 
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
+using detail::base64_value;
+using detail::hex_value;
 
 std::optional<std::string> decode_b(std::string_view text) {
   std::string out;

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "store/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 namespace store {
 namespace {
@@ -45,7 +45,7 @@ common::Status make_dir(const std::string& path) {
 }
 
 common::Status fsync_path(const std::string& path, int flags) {
-  UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
+  common::UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
   if (!fd.valid()) return io_error("opening " + path);
   if (::fsync(fd.get()) != 0) return io_error("syncing " + path);
   return {};
@@ -152,7 +152,7 @@ common::Result<ExportStats> export_maildir(Archive& archive, const std::string& 
                                  host + ",S=" + std::to_string(text.size());
         const std::string tmp_path = dir + "/tmp/" + name;
         const std::string new_path = dir + "/new/" + name;
-        UniqueFd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+        common::UniqueFd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
         if (!fd.valid()) return io_error("creating " + tmp_path);
         common::Status written = write_all(fd.get(), text, tmp_path);
         // Maildir readers take the file's mtime as the arrival time.
@@ -180,7 +180,7 @@ common::Result<ExportStats> export_maildir(Archive& archive, const std::string& 
 
 common::Result<ExportStats> export_mbox(Archive& archive, const std::string& file,
                                         std::optional<std::string_view> account) {
-  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  common::UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) {
     if (errno == EEXIST) {
       return common::make_error(

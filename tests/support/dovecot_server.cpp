@@ -326,7 +326,7 @@ std::optional<std::string> DovecotServer::wait_for_log_line(std::string_view nee
   if (!dir_) return std::nullopt;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   // Watch the directory, not the file: the log may not exist yet.
-  UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  common::UniqueFd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
   if (watch.valid()) ::inotify_add_watch(watch.get(), dir_->path().c_str(), IN_MODIFY | IN_CREATE);
   for (;;) {
     auto lines = matching_lines(log_text(), needle, client_port);

@@ -71,9 +71,9 @@ class FakePop3Server {
   void run();
 
   std::vector<FakePop3Script> scripts_;
-  UniqueFd listener_;
-  UniqueFd stop_read_;
-  UniqueFd stop_write_;
+  common::UniqueFd listener_;
+  common::UniqueFd stop_read_;
+  common::UniqueFd stop_write_;
   std::uint16_t port_ = 0;
   std::thread thread_;
   FakePop3Recorder recorder_;

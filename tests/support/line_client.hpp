@@ -41,11 +41,11 @@ class LineClient {
   void close() { fd_.reset(); }
 
  private:
-  LineClient(UniqueFd fd, std::uint16_t local_port) : fd_(std::move(fd)), local_port_(local_port) {}
+  LineClient(common::UniqueFd fd, std::uint16_t local_port) : fd_(std::move(fd)), local_port_(local_port) {}
   common::Result<std::string> read_raw_line();  // with its line end
   common::Status fill();
 
-  UniqueFd fd_;
+  common::UniqueFd fd_;
   std::uint16_t local_port_ = 0;
   std::string buffer_;
   std::size_t start_ = 0;  // buffer_[0, start_) was handed out already

@@ -25,20 +25,10 @@ sockaddr_in loopback(std::uint16_t port) {
 
 }  // namespace
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-  if (this != &other) reset(std::exchange(other.fd_, -1));
-  return *this;
-}
-
-void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 std::string errno_message(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
-common::Result<UniqueFd> listen_tcp(std::uint16_t port) {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+common::Result<common::UniqueFd> listen_tcp(std::uint16_t port) {
+  common::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return make_error(ErrorKind::Io, errno_message("socket"));
   const int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -60,7 +50,7 @@ common::Result<std::uint16_t> local_port(int fd) {
 }
 
 common::Result<std::uint16_t> find_free_port() {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  common::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return make_error(ErrorKind::Io, errno_message("socket"));
   const sockaddr_in addr = loopback(0);
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
@@ -69,7 +59,7 @@ common::Result<std::uint16_t> find_free_port() {
   return local_port(fd.get());
 }
 
-common::Result<UniqueFd> connect_tcp(const std::string& host, std::uint16_t port,
+common::Result<common::UniqueFd> connect_tcp(const std::string& host, std::uint16_t port,
                                      std::chrono::milliseconds io_timeout) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -77,7 +67,7 @@ common::Result<UniqueFd> connect_tcp(const std::string& host, std::uint16_t port
   if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
     return make_error(ErrorKind::Io, "not an IPv4 address: " + host);
   }
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  common::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return make_error(ErrorKind::Io, errno_message("socket"));
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(io_timeout.count() / 1000);

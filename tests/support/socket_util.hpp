@@ -1,6 +1,6 @@
 #pragma once
 // Blocking-socket helpers for the test fixtures (IPv4 loopback only).
-// Owns: UniqueFd owns one file descriptor and closes it. Every descriptor is
+// Owns: common::UniqueFd owns one file descriptor and closes it. Every descriptor is
 // made close-on-exec, so servers the fixtures start inherit none of them.
 // Errors: common::ErrorKind::Io with the call and errno text.
 
@@ -10,38 +10,21 @@
 #include <utility>
 
 #include "common/result.hpp"
+#include "common/unique_fd.hpp"
 
 namespace test_support {
-
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
 
 // A port that was free on 127.0.0.1 a moment ago (bind to port 0, read, close).
 // Another process may take it before it is used; callers retry on EADDRINUSE.
 common::Result<std::uint16_t> find_free_port();
 
 // A listening socket on 127.0.0.1, port 0 = any free port.
-common::Result<UniqueFd> listen_tcp(std::uint16_t port = 0);
+common::Result<common::UniqueFd> listen_tcp(std::uint16_t port = 0);
 common::Result<std::uint16_t> local_port(int fd);
 
 // Connects to host:port (IPv4 literal); reads and writes on the result time out
 // after `io_timeout` so a broken test fails instead of hanging.
-common::Result<UniqueFd> connect_tcp(const std::string& host, std::uint16_t port,
+common::Result<common::UniqueFd> connect_tcp(const std::string& host, std::uint16_t port,
                                      std::chrono::milliseconds io_timeout = std::chrono::seconds(10));
 
 std::string errno_message(const char* what);

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "app/commands.hpp"
-#include "app/format.hpp"
 #include "app/load_config.hpp"
+#include "common/format.hpp"
 #include "store/archive.hpp"
 #include "store/export.hpp"
 
@@ -55,14 +55,24 @@ OpenedArchive open_existing_archive(const config::Config& cfg) {
   return {std::move(archive).value(), kExitOk};
 }
 
+// `text` padded with spaces to `width` characters (printf pads bytes, which
+// misaligns the columns after a UTF-8 name).
+std::string padded(std::string text, std::size_t width) {
+  std::size_t chars = 0;
+  for (unsigned char c : text) chars += (c & 0xC0) != 0x80 ? 1 : 0;
+  if (chars < width) text.append(width - chars, ' ');
+  return text;
+}
+
 void print_messages(const std::vector<store::MessageSummary>& messages) {
-  std::printf("%-8s %-14s %-20s %-30s %-40s %10s\n", "ID", "ACCOUNT", "DATE", "FROM", "SUBJECT", "SIZE");
+  std::printf("%-8s %-14s %-19s %-30s %-40s %10s\n", "ID", "ACCOUNT", "DATE (UTC)", "FROM", "SUBJECT", "SIZE");
   for (const store::MessageSummary& m : messages) {
-    std::string date = m.date ? format_time(*m.date) : "-";
-    if (date.size() > 4) date.resize(date.size() - 4);  // drop " UTC" in the table
-    std::printf("%-8lld %-14s %-20s %-30s %-40s %10s\n", static_cast<long long>(m.id),
-                terminal_text(m.account, 14).c_str(), date.c_str(), terminal_text(m.from, 27).c_str(),
-                terminal_text(m.subject, 37).c_str(), format_bytes(static_cast<std::uint64_t>(m.size)).c_str());
+    std::string date = m.date ? common::format_time(*m.date) : "-";
+    if (date.size() > 4) date.resize(date.size() - 4);  // " UTC" is in the heading
+    std::printf("%-8lld %s %-19s %s %s %10s\n", static_cast<long long>(m.id),
+                padded(terminal_text(m.account, 14), 14).c_str(), date.c_str(),
+                padded(terminal_text(m.from, 27), 30).c_str(), padded(terminal_text(m.subject, 37), 40).c_str(),
+                common::format_bytes(static_cast<std::uint64_t>(m.size)).c_str());
   }
 }
 
@@ -144,7 +154,7 @@ int export_archive(const GlobalOptions& global, const std::optional<std::string>
     return kExitFailed;
   }
   std::printf("exported %lld message%s (%s) to %s\n", static_cast<long long>(stats->messages),
-              stats->messages == 1 ? "" : "s", format_bytes(static_cast<std::uint64_t>(stats->bytes)).c_str(),
+              stats->messages == 1 ? "" : "s", common::format_bytes(static_cast<std::uint64_t>(stats->bytes)).c_str(),
               maildir ? maildir->c_str() : mbox->c_str());
   return kExitOk;
 }

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "app/commands.hpp"
-#include "app/format.hpp"
 #include "app/load_config.hpp"
+#include "common/format.hpp"
 
 namespace app {
 namespace {
@@ -34,16 +34,16 @@ void print_account(const config::Account& account, bool password_resolved) {
   if (config::verifies_certificate(account.security)) {
     std::printf("  ca_file:       %s\n", account.ca_file.empty() ? "(system bundle)" : account.ca_file.c_str());
   }
-  std::printf("  poll every:    %s (timeout %s)\n", format_duration(account.poll_interval).c_str(),
-              format_duration(account.timeout).c_str());
+  std::printf("  poll every:    %s (timeout %s)\n", common::format_duration(account.poll_interval).c_str(),
+              common::format_duration(account.timeout).c_str());
   if (account.keep) {
     std::printf("  keep:          yes, %s\n",
-                account.delete_after ? ("delete from the server after " + format_duration(*account.delete_after)).c_str()
+                account.delete_after ? ("delete from the server after " + common::format_duration(*account.delete_after)).c_str()
                                      : "never delete from the server");
   } else {
     std::printf("  keep:          no, delete from the server once stored\n");
   }
-  std::printf("  max size:      %s\n", format_bytes(account.max_message_size).c_str());
+  std::printf("  max size:      %s\n", common::format_bytes(account.max_message_size).c_str());
   std::printf("  pipelining:    %s\n", std::string(config::to_string(account.pipelining)).c_str());
 }
 

@@ -1,7 +1,7 @@
 // `popfetchd poll-once [ACCOUNT...]`: polls the named accounts (default: all)
 // once, concurrently on one loop (at most max_concurrent_polls sessions at a
-// time), prints a summary line per account and exits 0 only when every
-// account succeeded.
+// time), prints a summary line per account (stdout; a failed account's line
+// goes to stderr) and exits 0 only when every account succeeded.
 
 #include <uv.h>
 
@@ -136,9 +136,9 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
                   static_cast<double>(report.elapsed_ms) / 1000.0);
     } else {
       exit_code = kExitFailed;
-      std::printf("%s: FAILED (%s): %s\n", account->name.c_str(),
-                  std::string(common::to_string(report.error->kind)).c_str(), report.summary().c_str());
-      common::log_error(account->name, "poll failed: " + report.error->message);
+      // Errors go to stderr, as one line per account.
+      std::fflush(stdout);
+      print_error(account->name + ": " + report.summary());
     }
   }
   std::fflush(stdout);

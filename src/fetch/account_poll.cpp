@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "common/format.hpp"
 #include "common/log.hpp"
 #include "common/sanitize.hpp"
 #include "net/sha256.hpp"
@@ -65,12 +66,6 @@ Classified classify(const pop3::SessionError& error) {
     case K::CommandRejected: return {common::ErrorKind::Protocol, RetryHint::Normal};
   }
   return {common::ErrorKind::Protocol, RetryHint::Normal};
-}
-
-std::string megabytes(std::uint64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
-  return text;
 }
 
 template <class... Ts>
@@ -380,7 +375,7 @@ void AccountPoll::on_listing_done(const pop3::ListingDone& done) {
   std::uint64_t wanted_bytes = 0;
   for (const Listed& message : wanted_) wanted_bytes += sizes_[message.msgno];
   common::log_info(account.name, std::to_string(report_.listed) + " messages on the server, " +
-                                     std::to_string(wanted_.size()) + " to fetch (" + megabytes(wanted_bytes) +
+                                     std::to_string(wanted_.size()) + " to fetch (" + common::format_bytes(wanted_bytes) +
                                      ")" +
                                      (delete_now_.empty() ? "" : ", " + std::to_string(delete_now_.size()) +
                                                                      " stored ones to delete"));

@@ -1,25 +1,21 @@
 #include "fetch/poll_report.hpp"
 
-#include <cstdio>
+#include "common/format.hpp"
 
 namespace fetch {
-namespace {
-
-std::string megabytes(std::uint64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
-  return text;
-}
-
-}  // namespace
 
 std::string PollReport::summary() const {
-  std::string text = std::to_string(new_messages) + " new (" + megabytes(new_bytes) + "), " +
+  std::string text = std::to_string(new_messages) + " new (" + common::format_bytes(new_bytes) + "), " +
                      std::to_string(deleted) + " deleted";
   if (skipped_oversize > 0) text += ", " + std::to_string(skipped_oversize) + " skipped (too large)";
   if (failed_messages > 0) text += ", " + std::to_string(failed_messages) + " failed";
   if (more_pending) text += ", more to fetch";
-  if (error) text += "; failed: " + error->message;
+  if (error) {
+    // The error first; what the poll still achieved after it, when anything.
+    const bool progress = new_messages > 0 || deleted > 0 || skipped_oversize > 0 || failed_messages > 0;
+    return "failed (" + std::string(common::to_string(error->kind)) + "): " + error->message +
+           (progress ? "; before that: " + text : "");
+  }
   return text;
 }
 

@@ -43,7 +43,8 @@ struct PollReport {
   bool pipelining_suspect = false;
 
   bool ok() const { return !error.has_value(); }
-  // "12 new (1.2 MB), 3 deleted, 1 skipped (too large)" or the error.
+  // "12 new (1.2 MB), 3 deleted, 1 skipped (too large)", or
+  // "failed (auth): <message>[; before that: 2 new (8.1 KB), 0 deleted]".
   std::string summary() const;
 };
 

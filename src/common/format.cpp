@@ -1,9 +1,9 @@
-#include "app/format.hpp"
+#include "common/format.hpp"
 
 #include <cstdio>
 #include <ctime>
 
-namespace app {
+namespace common {
 
 std::string format_duration(std::chrono::seconds duration) {
   long long total = duration.count();
@@ -55,4 +55,4 @@ std::string format_time(std::int64_t unix_seconds) {
   return text;
 }
 
-}  // namespace app
+}  // namespace common

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <fstream>
 #include <memory>
 
 namespace integration {
@@ -94,6 +95,41 @@ common::Status set_fetched_at(const std::string& database, const std::string& ac
       return common::make_error(common::ErrorKind::Storage, "no stored message " + account + "/" + uidl);
     }
   }
+  return {};
+}
+
+common::Status corrupt_root_page(const std::string& database, const std::string& object) {
+  std::int64_t page = 0;
+  std::int64_t page_size = 0;
+  {
+    auto db = open(database);
+    if (!db) return db.error();
+    {
+      auto statement = prepare(db->get(), "SELECT rootpage FROM sqlite_schema WHERE name = ?1");
+      if (!statement) return statement.error();
+      sqlite3_bind_text(statement->get(), 1, object.data(), static_cast<int>(object.size()),
+                        SQLITE_TRANSIENT);
+      if (sqlite3_step(statement->get()) != SQLITE_ROW)
+        return storage("no b-tree named " + object, db->get());
+      page = sqlite3_column_int64(statement->get(), 0);
+      auto size = prepare(db->get(), "PRAGMA page_size");
+      if (!size || sqlite3_step(size->get()) != SQLITE_ROW)
+        return storage("reading the page size", db->get());
+      page_size = sqlite3_column_int64(size->get(), 0);
+    }  // statements finalized: a checkpoint needs no reader in this connection
+    if (sqlite3_wal_checkpoint_v2(db->get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) !=
+        SQLITE_OK) {
+      return storage("checkpointing", db->get());
+    }
+  }
+  if (page < 2) return common::make_error(common::ErrorKind::Storage, object + " has no page of its own");
+  std::fstream file(database, std::ios::in | std::ios::out | std::ios::binary);
+  if (!file) return common::make_error(common::ErrorKind::Io, "cannot open " + database);
+  std::string garbage(static_cast<std::size_t>(page_size), '\0');
+  for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 7919 + 13) & 0xff);
+  file.seekp((page - 1) * page_size);
+  file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  if (!file.flush()) return common::make_error(common::ErrorKind::Io, "cannot write " + database);
   return {};
 }
 

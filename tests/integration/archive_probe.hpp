@@ -40,4 +40,10 @@ common::Result<RowCounts> row_counts(const std::string& database);
 common::Status set_fetched_at(const std::string& database, const std::string& account,
                               const std::vector<std::string>& uidls, std::int64_t fetched_at);
 
+// Overwrites the root page of the table or index `object` (a name from
+// sqlite_schema) with garbage, as a disk error would: the file still opens,
+// and the first read of that b-tree fails with SQLITE_CORRUPT. Checkpoints
+// first, so the page lives in the main file, not in the WAL.
+common::Status corrupt_root_page(const std::string& database, const std::string& object);
+
 }  // namespace integration

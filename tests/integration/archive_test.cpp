@@ -310,6 +310,7 @@ class UnusableDatabase : public ArchiveSemantics {
         integration::run_popfetchd({"poll-once", "-c", config.string()}, suite_.work_dir(), {}, prefix);
     ASSERT_TRUE(run.ok()) << run.error().message;
     EXPECT_EQ(run->exit_code(), 1) << run->out << run->err;
+    EXPECT_TRUE(integration::sanitizer_clean(run->err)) << run->err;
     EXPECT_THAT(run->err, HasSubstr("popfetchd: ")) << run->err;
     EXPECT_THAT(run->err, HasSubstr(reason)) << run->err;
     EXPECT_EQ(*server().mailbox_size(user), 3U);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <ostream>
 #include <regex>
 #include <set>
 #include <string>
@@ -57,6 +58,9 @@ class Cli : public ::testing::Test {
   CapturedRun run(const std::vector<std::string>& args) {
     auto result = run_popfetchd(args, dir_->path());
     EXPECT_TRUE(result.ok()) << result.error().message;
+    if (result) {
+      EXPECT_TRUE(integration::sanitizer_clean(result->err)) << result->err;
+    }
     return result ? *result : CapturedRun{};
   }
   std::optional<test_support::TempDir> dir_;
@@ -127,6 +131,8 @@ struct BrokenConfig {
   int column;
   const char* message;
 };
+
+void PrintTo(const BrokenConfig& broken, std::ostream* out) { *out << broken.name; }
 
 // A valid account on lines 1-5; the cases append from line 6 on.
 const std::string kValid = "accounts:\n  - name: a\n    server: s\n    username: u\n    password: p\n";

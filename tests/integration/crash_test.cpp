@@ -221,6 +221,7 @@ TEST_F(CrashTest, KilledAnywhereNothingIsLostOrStoredTwice) {
       SCOPED_TRACE("run " + std::to_string(runs) + ": kill after " + name_of(kind) + " " + std::to_string(k) +
                    " (" + std::to_string(unstored) + " not stored yet)");
       KilledRun run = run_and_kill_after(argv, suite_.work_dir(), kind, k);
+      EXPECT_TRUE(integration::sanitizer_clean(run.log)) << run.log;
       if (run.killed) {
         ++done;
         ++kills;
@@ -248,6 +249,7 @@ TEST_F(CrashTest, KilledAnywhereNothingIsLostOrStoredTwice) {
                                           {std::string(fetch::kCrashAfterCommitVariable) + "=1"});
     ASSERT_TRUE(run.ok()) << run.error().message;
     ++runs;
+    EXPECT_TRUE(integration::sanitizer_clean(run->err)) << run->err;
     ASSERT_TRUE(WIFSIGNALED(run->status) && WTERMSIG(run->status) == SIGKILL)
         << "the hook did not fire: " << test_support::describe_wait_status(run->status) << "\n"
         << run->err;
@@ -277,6 +279,7 @@ TEST_F(CrashTest, KilledAnywhereNothingIsLostOrStoredTwice) {
   auto last = integration::run_popfetchd({"poll-once", "-c", config.string()}, suite_.work_dir());
   ASSERT_TRUE(last.ok()) << last.error().message;
   EXPECT_EQ(last->exit_code(), 0) << last->out << last->err;
+  EXPECT_TRUE(integration::sanitizer_clean(last->err)) << last->err;
   EXPECT_THAT(last->out, HasSubstr("crash: "));
   EXPECT_EQ(*server.mailbox_size(mailbox->user), 0U) << "the server mailbox is not empty";
   EXPECT_TRUE(integration::archive_holds(db, mailbox->user, *mailbox, integration::all_of(*mailbox)));

@@ -49,4 +49,9 @@ common::Result<test_support::CapturedRun> run_popfetchd(const std::vector<std::s
   return test_support::ChildProcess::run_captured(argv, dir, environment, std::chrono::seconds(120));
 }
 
+bool sanitizer_clean(const std::string& stderr_text) {
+  return stderr_text.find("Sanitizer") == std::string::npos &&
+         stderr_text.find("runtime error:") == std::string::npos;
+}
+
 }  // namespace integration

@@ -48,4 +48,9 @@ common::Result<test_support::CapturedRun> run_popfetchd(const std::vector<std::s
                                                         const std::vector<std::string>& environment = {},
                                                         const std::vector<std::string>& prefix = {});
 
+// No AddressSanitizer / UndefinedBehaviorSanitizer report in popfetchd's
+// stderr. (ASan exits 1 - an exit status the tests also expect for a failed
+// poll - so the status alone does not show a clean run.)
+bool sanitizer_clean(const std::string& stderr_text);
+
 }  // namespace integration

@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -189,10 +190,16 @@ class GoodCertificateServer : public ::testing::Test {
 };
 integration::ServerSuite GoodCertificateServer::suite_;
 
-class SecurityMatrix : public GoodCertificateServer, public ::testing::WithParamInterface<Security> {};
+// The matrix's parameter; a struct of ours so that GoogleTest prints it by name.
+struct Mode {
+  Security security;
+};
+void PrintTo(const Mode& mode, std::ostream* out) { *out << name_of(mode.security); }
+
+class SecurityMatrix : public GoodCertificateServer, public ::testing::WithParamInterface<Mode> {};
 
 TEST_P(SecurityMatrix, BothAuthMethodsFetchEveryMessageByteExact) {
-  const Security security = GetParam();
+  const Security security = GetParam().security;
   const bool encrypted = security != Security::None;
   for (AuthMethod auth : kAuths) {
     const std::string user = "m-" + name_of(security) + "-" + name_of(auth);
@@ -220,10 +227,11 @@ TEST_P(SecurityMatrix, BothAuthMethodsFetchEveryMessageByteExact) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Dovecot, SecurityMatrix,
-                         ::testing::Values(Security::None, Security::Tls, Security::TlsIfAvailable,
-                                           Security::StartTls, Security::StartTlsIfAvailable),
-                         [](const ::testing::TestParamInfo<Security>& info) {
-                           std::string name = name_of(info.param);
+                         ::testing::Values(Mode{Security::None}, Mode{Security::Tls},
+                                           Mode{Security::TlsIfAvailable}, Mode{Security::StartTls},
+                                           Mode{Security::StartTlsIfAvailable}),
+                         [](const ::testing::TestParamInfo<Mode>& info) {
+                           std::string name = name_of(info.param.security);
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });

@@ -347,6 +347,11 @@ void AccountPoll::on_uidl_entry(const pop3::UidlEntry& entry) {
     if (deleting()) {
       // Stored by an earlier poll that did not get to delete it (a crash or
       // a lost connection between commit and QUIT): it is durable, delete it.
+      // But read its row first: contains() consults only the (account, uidl)
+      // index, which would also vouch for a row that a damaged archive can
+      // no longer read, and the server's copy may be the last one.
+      auto readable = writer_.archive().stored_at(account.name, entry.uidl);
+      if (!readable) return fail(common::ErrorKind::Storage, readable.error().message);
       delete_now_.push_back({entry.msgno, entry.uidl});
     } else if (account.delete_after) {
       auto stored_at = writer_.archive().stored_at(account.name, entry.uidl);

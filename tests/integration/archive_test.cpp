@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -280,30 +281,67 @@ TEST_F(ArchiveSemantics, OversizeMessagesAreSkippedReportedAndKeptOnTheServer) {
   }
 }
 
-TEST_F(ArchiveSemantics, CorruptIndexFailsThePollWithAStorageErrorAndDeletesNothing) {
-  // A working archive, then a disk error in the (account, uidl) index: the
-  // file still opens, the first lookup fails.
+// A working archive, then a disk error in one b-tree of it: the file still
+// opens, and a delete-mode poll must fail with a Storage error without any
+// message being deleted on the server (no QUIT after DELE).
+struct Damage {
+  const char* name;
+  const char* btree;     // whose root page is overwritten
+  bool new_mail;         // mail arrives after the archive was filled
+  const char* expected;  // what the poll did before it failed
+};
+
+class DamagedArchive : public ArchiveSemantics, public ::testing::WithParamInterface<Damage> {};
+void PrintTo(const Damage& damage, std::ostream* out) { *out << damage.name; }
+
+TEST_P(DamagedArchive, PollFailsWithAStorageErrorAndNothingIsDeleted) {
+  const Damage& damage = GetParam();
+  const std::string user = std::string("damaged-") + damage.name;
   auto mailbox =
-      integration::create_mailbox(server(), "damaged", "pw-damaged", integration::plain_messages(700, 30));
+      integration::create_mailbox(server(), user, "pw-damaged", integration::plain_messages(700, 30));
   ASSERT_TRUE(mailbox.ok()) << mailbox.error().message;
-  const std::string db = suite_.database("damaged");
+  const std::string db = suite_.database(user);
   config::Account account = account_for(*mailbox);
   auto first = poll(account, *mailbox, db);  // keep: true, stores all 30
   ASSERT_EQ(first.report.new_messages, 30U);
-  ASSERT_TRUE(integration::deliver_more(server(), *mailbox, integration::plain_messages(800, 4)).ok());
-  auto corrupted = integration::corrupt_root_page(db, "sqlite_autoindex_messages_1");
+  if (damage.new_mail) {
+    ASSERT_TRUE(integration::deliver_more(server(), *mailbox, integration::plain_messages(800, 4)).ok());
+  }
+  auto corrupted = integration::corrupt_root_page(db, damage.btree);
   ASSERT_TRUE(corrupted.ok()) << corrupted.error().message;
 
-  account.keep = false;  // the poll would delete everything it knows to be stored
+  account.keep = false;  // the poll would delete everything it believes stored
   auto outcome = integration::run_poll(account, mailbox->password, db);
   ASSERT_TRUE(outcome.ok()) << outcome.error().message;
-  ASSERT_FALSE(outcome->report.ok()) << "a poll on a corrupt archive succeeded";
+  ASSERT_FALSE(outcome->report.ok()) << "a poll on a damaged archive succeeded" << dump(outcome->log);
   EXPECT_EQ(outcome->report.error->kind, common::ErrorKind::Storage) << outcome->report.error->message;
   EXPECT_THAT(outcome->report.error->message, HasSubstr("malformed")) << outcome->report.error->message;
-  EXPECT_EQ(commands_sent(*outcome, "DELE"), 0U) << dump(outcome->log);
+  const std::string expected = damage.expected;
+  if (expected == "nothing") {
+    EXPECT_EQ(commands_sent(*outcome, "RETR"), 0U) << dump(outcome->log);
+    EXPECT_EQ(commands_sent(*outcome, "DELE"), 0U) << dump(outcome->log);
+  } else if (expected == "retrieved") {
+    EXPECT_GE(commands_sent(*outcome, "RETR"), 1U) << dump(outcome->log);
+  }
+  EXPECT_EQ(commands_sent(*outcome, "QUIT"), 0U) << "QUIT would commit DELEs" << dump(outcome->log);
   EXPECT_EQ(outcome->report.deleted, 0U);
-  EXPECT_EQ(*server().mailbox_size(mailbox->user), 34U);
+  EXPECT_EQ(*server().mailbox_size(mailbox->user), mailbox->delivered.size());
 }
+
+INSTANTIATE_TEST_SUITE_P(ArchiveSemantics, DamagedArchive,
+                         ::testing::Values(
+                             // The (account, uidl) index: the first lookup fails, before any RETR or DELE.
+                             Damage{"uidl_index", "sqlite_autoindex_messages_1", true, "nothing"},
+                             // The table, with its index intact: the index alone says all 30 are
+                             // stored, but their rows cannot be read - the server's copies may be
+                             // the last ones, so they must not be deleted.
+                             Damage{"table", "messages", false, "nothing"},
+                             // An index only inserts touch: lookups work, the new messages are
+                             // retrieved, storing the first one fails.
+                             Damage{"fetched_at_index", "messages_account_fetched_at", true, "retrieved"}),
+                         [](const ::testing::TestParamInfo<Damage>& info) {
+                           return std::string(info.param.name);
+                         });
 
 // The database cannot be used at all: `popfetchd poll-once` says so and never
 // talks to the server (so it cannot delete anything there).

@@ -1,6 +1,8 @@
 #include "fetch/account_poll.hpp"
 
 #include <algorithm>
+#include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <functional>
 #include <string_view>
@@ -75,6 +77,19 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
+// The crash test hook (see the header): N from the environment, 0 when unset
+// or not a positive number. Read once per process.
+std::uint64_t crash_after_commit_from_environment() {
+  static const std::uint64_t n = [] {
+    const char* text = std::getenv(kCrashAfterCommitVariable);
+    if (text == nullptr || *text == '\0') return std::uint64_t{0};
+    char* end = nullptr;
+    const unsigned long long value = std::strtoull(text, &end, 10);
+    return *end == '\0' ? static_cast<std::uint64_t>(value) : std::uint64_t{0};
+  }();
+  return n;
+}
+
 // Progress lines for a long first import: at most one per this interval.
 constexpr std::uint64_t kProgressIntervalMs = 10'000;
 // A body buffer that grew past this is given back after the message, so one
@@ -85,7 +100,12 @@ constexpr std::size_t kBodyCapacityToKeep = 1u << 20;
 
 AccountPoll::AccountPoll(uv_loop_t* loop, PollOptions options, ArchiveWriter& writer, const pop3::Digests& digests,
                          DoneCallback on_done)
-    : loop_(loop), options_(std::move(options)), writer_(writer), digests_(digests), on_done_(std::move(on_done)) {
+    : loop_(loop),
+      options_(std::move(options)),
+      writer_(writer),
+      digests_(digests),
+      on_done_(std::move(on_done)),
+      crash_after_commit_(crash_after_commit_from_environment()) {
   report_.account = options_.account.name;
 }
 
@@ -213,6 +233,7 @@ void AccountPoll::on_commit(const common::Status& outcome) {
     return finish(
         common::make_error(common::ErrorKind::Storage, "storing messages failed: " + outcome.error().message));
   }
+  if (++commits_with_ours_ == crash_after_commit_) std::raise(SIGKILL);  // test hook: durable, no DELE yet
   report_.new_messages += uncommitted_new_;
   report_.new_bytes += uncommitted_bytes_;
   uncommitted_new_ = 0;
@@ -321,6 +342,11 @@ void AccountPoll::on_uidl_entry(const pop3::UidlEntry& entry) {
     if (deleting()) {
       // Stored by an earlier poll that did not get to delete it (a crash or
       // a lost connection between commit and QUIT): it is durable, delete it.
+      // But read its row first: contains() consults only the (account, uidl)
+      // index, which would also vouch for a row that a damaged archive can
+      // no longer read, and the server's copy may be the last one.
+      auto readable = writer_.archive().stored_at(account.name, entry.uidl);
+      if (!readable) return fail(common::ErrorKind::Storage, readable.error().message);
       delete_now_.push_back({entry.msgno, entry.uidl});
     } else if (account.delete_after) {
       auto stored_at = writer_.archive().stored_at(account.name, entry.uidl);

@@ -26,6 +26,14 @@
 // fetch). Never blocks the loop except for SQLite writes.
 // Errors: reported once through the DoneCallback as PollReport::error
 // (Io, Timeout, Tls, Protocol, Auth, TempFail, PermFail, Storage, Config, Aborted).
+//
+// Test hook (the crash test of tests/integration only):
+// POPFETCHD_TEST_CRASH_AFTER_COMMIT=N in the environment makes the process
+// kill itself with SIGKILL right after the Nth commit that made this poll's
+// messages durable, before any DELE for them is sent: the one moment between
+// commit and DELE that a kill from outside cannot hit on purpose. The variable
+// is read once per process; unset (always, outside that test) it costs one
+// integer comparison per commit.
 
 #include <uv.h>
 
@@ -47,6 +55,9 @@
 #include "store/account_lock.hpp"
 
 namespace fetch {
+
+// The environment variable of the test hook described above.
+inline constexpr const char* kCrashAfterCommitVariable = "POPFETCHD_TEST_CRASH_AFTER_COMMIT";
 
 // Messages retrieved in one poll at most: bounds the memory a poll needs for
 // the UIDLs it will fetch; a bigger mailbox is worked through in later polls.
@@ -173,6 +184,9 @@ class AccountPoll {
   std::vector<Listed> uncommitted_;
   std::uint64_t uncommitted_new_ = 0;
   std::uint64_t uncommitted_bytes_ = 0;
+
+  std::uint64_t commits_with_ours_ = 0;   // for the crash test hook
+  std::uint64_t crash_after_commit_ = 0;  // the hook's N; 0: off
 
   std::unordered_map<std::uint32_t, std::string> dele_sent_;  // msgno -> uidl
   std::vector<std::string> deleted_uidls_;                    // +OK to DELE

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
@@ -60,6 +61,35 @@ TEST_F(ChildProcessTest, StopTerminatesAndReaps) {
   auto again = child->stop();
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, *status);
+}
+
+TEST_F(ChildProcessTest, RunCapturedKeepsStreamsApartAndAddsEnvironment) {
+  auto run = ChildProcess::run_captured({"/bin/sh", "-c", "echo out:$EXTRA_ONE; echo err:$HOME >&2; exit 4"},
+                                        dir_->path(), {"EXTRA_ONE=1", "HOME=/replaced"});
+  ASSERT_TRUE(run.ok()) << run.error().message;
+  EXPECT_EQ(run->exit_code(), 4);
+  EXPECT_EQ(run->out, "out:1\n");
+  EXPECT_EQ(run->err, "err:/replaced\n");
+}
+
+TEST_F(ChildProcessTest, StderrPipeDeliversOutputWhileRunningAndSignalEndsIt) {
+  test_support::SpawnOptions options;
+  options.output_file = out();
+  options.pipe_stderr = true;
+  auto child = ChildProcess::spawn({"/bin/sh", "-c", "echo ready >&2; exec sleep 1000"}, options);
+  ASSERT_TRUE(child.ok());
+  ASSERT_GE(child->stderr_fd(), 0);
+  char buffer[16] = {};
+  // Blocks until the line is written: the pipe is the synchronisation.
+  ASSERT_EQ(::read(child->stderr_fd(), buffer, 6), 6);
+  EXPECT_EQ(std::string(buffer, 6), "ready\n");
+  ASSERT_TRUE(child->send_signal(SIGKILL).ok());
+  auto status = child->wait(std::chrono::seconds(10));
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(WIFSIGNALED(*status));
+  EXPECT_EQ(WTERMSIG(*status), SIGKILL);
+  EXPECT_EQ(::read(child->stderr_fd(), buffer, sizeof buffer), 0);  // EOF: no other writer
+  EXPECT_FALSE(child->send_signal(SIGKILL).ok());                   // reaped
 }
 
 }  // namespace

@@ -69,6 +69,16 @@ TEST(DovecotConfig, RootRunsUseDovecotsOwnUsersUnprivilegedRunsTheCurrentOne) {
   EXPECT_THAT(conf, HasSubstr("chroot =\n"));
 }
 
+TEST(DovecotConfig, NoAuthPenaltyAfterAFailedLogin) {
+  for (bool unprivileged : {false, true}) {
+    DovecotConfigParams p = params(false);
+    if (unprivileged) p.unprivileged_user = p.unprivileged_group = "builder";
+    EXPECT_THAT(render_dovecot_config(p),
+                HasSubstr("service anvil {\n" + std::string(unprivileged ? "  chroot =\n" : "") +
+                          "  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}\n"));
+  }
+}
+
 TEST(DovecotConfig, ExtraLinesComeLast) {
   DovecotConfigParams p = params(false);
   p.extra_lines = {"pop3_logout_format = custom"};

@@ -61,6 +61,13 @@ int main(int argc, char** argv) {
     return cli.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return cli.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    // CLI11 says "The following argument was not expected: frobnicate".
+    const std::string what = e.what();
+    const std::size_t colon = what.find(": ");
+    const std::string extras = colon == std::string::npos ? what : what.substr(colon + 2);
+    app::print_error("unknown command or argument: " + extras + " (see popfetchd --help)");
+    return app::kExitUsage;
   } catch (const CLI::ParseError& e) {
     app::print_error(std::string(e.what()) + " (see popfetchd --help)");
     return app::kExitUsage;

@@ -74,7 +74,10 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
   }
   common::Result<store::Archive> archive = open_archive_for_writing(cfg->database);
   if (!archive) {
-    print_error(archive.error().message);
+    // No archive, no poll: every selected account failed, each says why.
+    for (const config::Account* account : selected) {
+      print_error(account->name + ": failed (storage): " + archive.error().message);
+    }
     return kExitFailed;
   }
   fetch::ArchiveWriter writer(*archive, fetch::ArchiveWriter::Limits{});

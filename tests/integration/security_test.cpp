@@ -350,7 +350,7 @@ TEST_F(ClearTextServer, ImplicitTlsModesFailCleanlyWithoutFallingBackToClearText
   // listen): the connection is refused, an Io error naming the address.
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ASSERT_GE(fd, 0);
-  test_support::UniqueFd socket_fd(fd);
+  common::UniqueFd socket_fd(fd);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

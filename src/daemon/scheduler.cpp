@@ -387,8 +387,8 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
   health.messages_skipped = report.skipped_oversize;
   if (report.login_delay_seconds) slot.login_delay_s = report.login_delay_seconds;
   const std::string& name = slot.name();
-  const std::string took = " in " + std::to_string(report.elapsed_ms / 1000) + "." +
-                           std::to_string(report.elapsed_ms % 1000 / 100) + "s";
+  const std::string took =
+      std::to_string(report.elapsed_ms / 1000) + "." + std::to_string(report.elapsed_ms % 1000 / 100) + "s";
 
   const bool aborted_by_us =
       shutting_down_ && report.error && report.error->kind == common::ErrorKind::Aborted;
@@ -406,15 +406,15 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
     }
     health.state = AccountHealth::State::Idle;
     if (shutting_down_ || slot.removing) {
-      common::log_info(name, "poll ended: " + report.summary() + took);
+      common::log_info(name, "poll ended after " + took + ": " + report.summary());
     } else {
       AttemptOutcome outcome;
       outcome.ok = true;
       outcome.more_pending = report.more_pending;
       outcome.login_delay_s = slot.login_delay_s;
       const Scheduled next = schedule_after(slot, outcome);
-      common::log_info(name,
-                       "poll done: " + report.summary() + took + "; next poll " + describe_delay(next.delay));
+      common::log_info(name, "poll done in " + took + ": " + report.summary() + "; next poll " +
+                                 describe_delay(next.delay));
     }
   } else {
     if (report.pipelining_suspect) {
@@ -432,7 +432,8 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
     if (report.new_messages > 0 || report.deleted > 0) {
       fetch::PollReport partial = report;
       partial.error.reset();
-      common::log_info(name, "before it failed, the poll stored or deleted: " + partial.summary() + took);
+      common::log_info(
+          name, "poll failed after " + took + "; before that it stored or deleted: " + partial.summary());
     }
     record_failure(slot, *report.error, report.retry);
   }

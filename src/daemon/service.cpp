@@ -86,9 +86,9 @@ common::Status Service::start() {
   }
 
   for (const config::Account& account : config_.accounts) warn_about_weak_security(account);
-  refresh_archive_totals();
   scheduler_.set_on_change([this] { on_scheduler_change(); });
   scheduler_.start(config_);
+  refresh_archive_totals();  // after start(): the totals go to the accounts' slots
 
   // The first loop turn: the loop runs and the socket listens.
   ready_timer_ = make_timer(loop_, this);

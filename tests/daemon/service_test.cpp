@@ -173,6 +173,16 @@ TEST_F(ServiceTest, ReadyPollsStatusAndACleanShutdownThatEndsTheLoop) {
   ASSERT_TRUE(until([&] { return !uv_loop_alive(&loop_); }));
 }
 
+TEST_F(ServiceTest, HealthStartsFromTheArchiveTotals) {
+  ASSERT_TRUE(archive_->add_message("a", "uidl-1", "Subject: x\r\n\r\nbody\r\n", 1).ok());
+  ASSERT_TRUE(archive_->add_message("a", "uidl-2", "Subject: y\r\n\r\nbody\r\n", 1).ok());
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  EXPECT_EQ(health("a")->messages_stored, 2u);
+  EXPECT_GT(health("a")->bytes_stored, 0u);
+  EXPECT_EQ(health("b")->messages_stored, 0u);
+}
+
 TEST_F(ServiceTest, InvalidReloadKeepsTheRunningConfig) {
   make();
   ASSERT_TRUE(service_->start().ok());
@@ -250,6 +260,17 @@ TEST_F(ServiceTest, HealthSocketInUseFailsTheStart) {
   ASSERT_FALSE(started.ok());
   EXPECT_NE(started.error().message.find("health socket"), std::string::npos);
   EXPECT_FALSE(notified("READY=1"));
+}
+
+TEST_F(ServiceTest, WatchdogPingsWhenSystemdAsksForThem) {
+  ::setenv("WATCHDOG_USEC", "100000", 1);  // 100 ms: a ping every 50 ms
+  make();
+  const common::Status started = service_->start();
+  ::unsetenv("WATCHDOG_USEC");
+  ASSERT_TRUE(started.ok());
+  ASSERT_TRUE(until([&] { return count("WATCHDOG=1") >= 3; }));
+  service_->shutdown();
+  ASSERT_TRUE(until([&] { return !uv_loop_alive(&loop_); }));  // the watchdog timer is closed too
 }
 
 TEST_F(ServiceTest, NoNotifySocketIsHarmless) {

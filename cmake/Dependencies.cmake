@@ -23,3 +23,6 @@ find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
 add_library(http_parser_lib INTERFACE)
 target_include_directories(http_parser_lib SYSTEM INTERFACE ${HTTP_PARSER_INCLUDE_DIR})
 target_link_libraries(http_parser_lib INTERFACE ${HTTP_PARSER_LIBRARY})
+
+# libsystemd: sd_notify() for Type=notify (READY, RELOADING, STOPPING, STATUS, WATCHDOG).
+pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)

@@ -6,10 +6,7 @@
 #include <uv.h>
 
 #include <cstdio>
-#include <deque>
-#include <functional>
 #include <map>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,30 +14,14 @@
 #include "app/load_config.hpp"
 #include "app/open_archive.hpp"
 #include "common/log.hpp"
+#include "daemon/poll_runner.hpp"
+#include "daemon/weak_security.hpp"
 #include "fetch/account_poll.hpp"
 #include "fetch/archive_writer.hpp"
 #include "net/mbed_digests.hpp"
 
 namespace app {
 namespace {
-
-void warn_about_weak_security(const config::Account& account) {
-  switch (account.security) {
-    case config::Security::None:
-      common::log_warn(account.name, "security none: the session, mail and credentials travel in clear text");
-      break;
-    case config::Security::TlsIfAvailable:
-      common::log_warn(account.name, "security tls-if-available: the server's certificate is not checked");
-      break;
-    case config::Security::StartTlsIfAvailable:
-      common::log_warn(account.name,
-                       "security starttls-if-available: the certificate is not checked, and without STLS "
-                       "the session stays in clear text");
-      break;
-    case config::Security::Tls:
-    case config::Security::StartTls: break;
-  }
-}
 
 struct Outcome {
   bool done = false;
@@ -86,11 +67,15 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
   uv_loop_init(&loop);
 
   std::map<std::string, Outcome> outcomes;
-  std::deque<fetch::PollOptions> waiting;
+  // The daemon's runner: at most max_concurrent_polls sessions at a time.
+  popfetchd::daemon::PollRunner runner(popfetchd::daemon::account_poll_factory(&loop, writer, **digests),
+                                       cfg->max_concurrent_polls);
+  std::vector<fetch::PollOptions> ready;
   for (const config::Account* account : selected) {
-    warn_about_weak_security(*account);
+    popfetchd::daemon::warn_about_weak_security(*account);
     Outcome& outcome = outcomes[account->name];
-    // Passwords are resolved before the loop runs: a password command may block.
+    // Every password is resolved before the first poll starts: a password
+    // command may block, and the polls' timeouts must not tick meanwhile.
     common::Result<std::string> password = config::resolve_password(account->password);
     if (!password) {
       outcome.done = true;
@@ -102,32 +87,19 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
     options.account = *account;
     options.password = std::move(password).value();
     options.database_path = cfg->database;
-    waiting.push_back(std::move(options));
+    ready.push_back(std::move(options));
   }
-
-  std::map<std::string, std::unique_ptr<fetch::AccountPoll>> running;
-  std::vector<std::unique_ptr<fetch::AccountPoll>> finished_polls;
-  std::function<void()> start_more = [&] {
-    while (!waiting.empty() && running.size() < cfg->max_concurrent_polls) {
-      fetch::PollOptions options = std::move(waiting.front());
-      waiting.pop_front();
-      const std::string name = options.account.name;
-      auto poll = std::make_unique<fetch::AccountPoll>(
-          &loop, std::move(options), writer, **digests, [&, name](fetch::PollReport report) {
-            Outcome& outcome = outcomes[name];
-            outcome.done = true;
-            outcome.report = std::move(report);
-            // Destroying the finished poll later, not inside its own callback chain.
-            finished_polls.push_back(std::move(running[name]));
-            running.erase(name);
-            start_more();
-          });
-      fetch::AccountPoll* raw = poll.get();
-      running[name] = std::move(poll);
-      raw->start();
-    }
-  };
-  start_more();
+  uv_update_time(&loop);
+  for (fetch::PollOptions& options : ready) {
+    Outcome& outcome = outcomes[options.account.name];
+    popfetchd::daemon::PollRunner::Callbacks callbacks;
+    callbacks.on_done = [&outcome](fetch::PollReport report) {
+      outcome.done = true;
+      outcome.report = std::move(report);
+    };
+    (void)runner.submit(std::move(options), std::move(callbacks));
+  }
+  ready.clear();
   uv_run(&loop, UV_RUN_DEFAULT);
   (void)writer.commit();
 
@@ -145,7 +117,6 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
     }
   }
   std::fflush(stdout);
-  finished_polls.clear();
   uv_run(&loop, UV_RUN_DEFAULT);  // let the closed connections' handles finish
   uv_loop_close(&loop);
   return exit_code;

@@ -30,6 +30,7 @@ std::string render_health_json(const HealthSnapshot& snapshot) {
     entry["bytes_fetched_total"] = account.bytes_fetched_total;
     entry["messages_skipped"] = account.messages_skipped;
     entry["auth_failure"] = account.auth_failure;
+    entry["permanent_failure"] = account.permanent_failure;
     accounts.push_back(std::move(entry));
   }
 

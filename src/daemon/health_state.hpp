@@ -39,6 +39,9 @@ struct AccountHealth {
   std::uint64_t bytes_fetched_total = 0;
   std::uint64_t messages_skipped = 0;  // over max_message_size in the last poll
   bool auth_failure = false;           // backing off because the server rejected our credentials
+  // Backing off because the server said the failure is permanent ([SYS/PERM],
+  // no usable authentication mechanism): a human has to act.
+  bool permanent_failure = false;
 };
 
 struct HealthSnapshot {
@@ -56,7 +59,7 @@ std::string_view to_string(AccountHealth::State state);  // "idle", "polling", "
 
 // The JSON body of `GET /health`: exactly DESIGN.md §4's keys in its order,
 // followed by extra keys (started_at, now, the per-account counters,
-// messages_skipped, auth_failure). "status" is "ok" or "degraded"; last_error
+// messages_skipped, auth_failure, permanent_failure). "status" is "ok" or "degraded"; last_error
 // is null or a string (invalid UTF-8 replaced by U+FFFD).
 std::string render_health_json(const HealthSnapshot& snapshot);
 

@@ -282,6 +282,7 @@ void AccountPoll::handle(pop3::Event& event) {
                  [&](pop3::Notice& notice) { common::log_warn(name, notice.text); },
                  [&](pop3::CommandSent& sent) { common::log_debug(name, "> " + sent.text); },
                  [&](pop3::Authenticated& authenticated) {
+                   report_.login_delay_seconds = authenticated.capabilities.login_delay_seconds;
                    common::log_debug(name, "authenticated; server offers " + authenticated.capabilities.summary() +
                                                (authenticated.pipelining ? "; pipelining" : "; not pipelining"));
                  },

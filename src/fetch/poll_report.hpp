@@ -41,6 +41,9 @@ struct PollReport {
   // The failure happened with several commands in flight: the next poll
   // should try without pipelining.
   bool pipelining_suspect = false;
+  // The server's LOGIN-DELAY (RFC 2449 §6.8) from its CAPA, when this poll
+  // authenticated and the server gave one: the least time between logins.
+  std::optional<std::uint32_t> login_delay_seconds;
 
   bool ok() const { return !error.has_value(); }
   // "12 new (1.2 MB), 3 deleted, 1 skipped (too large)", or

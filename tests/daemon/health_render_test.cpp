@@ -107,6 +107,7 @@ TEST(HealthJson, HasDesignKeysInOrderWithTheirTypes) {
   EXPECT_EQ(account["bytes_fetched_total"], 5000);
   EXPECT_EQ(account["messages_skipped"], 0);
   EXPECT_EQ(account["auth_failure"], false);
+  EXPECT_EQ(account["permanent_failure"], false);
 }
 
 TEST(HealthJson, DegradedWithErrorString) {
@@ -118,7 +119,17 @@ TEST(HealthJson, DegradedWithErrorString) {
   EXPECT_EQ(bob["last_error"], "server said: -ERR [AUTH] invalid login");
   EXPECT_EQ(bob["consecutive_failures"], 3);
   EXPECT_EQ(bob["auth_failure"], true);
+  EXPECT_EQ(bob["permanent_failure"], false);
   EXPECT_EQ(bob["messages_skipped"], 2);
+}
+
+TEST(HealthJson, PermanentFailureIsAnExtraKey) {
+  AccountHealth b = bob_failing();
+  b.auth_failure = false;
+  b.permanent_failure = true;
+  const auto body = nlohmann::json::parse(render_health_json(snapshot({b})));
+  EXPECT_EQ(body["accounts"][0]["permanent_failure"], true);
+  EXPECT_EQ(body["accounts"][0]["auth_failure"], false);
 }
 
 TEST(HealthJson, PollingStateAndEmptyAccountList) {

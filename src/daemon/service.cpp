@@ -1,0 +1,305 @@
+#include "daemon/service.hpp"
+
+#include <signal.h>
+
+#include <ctime>
+#include <utility>
+
+#include "common/log.hpp"
+#include "daemon/reload_diff.hpp"
+#include "daemon/status_line.hpp"
+#include "daemon/weak_security.hpp"
+#include "version.hpp"
+
+namespace popfetchd::daemon {
+namespace {
+
+std::int64_t wall_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+UvHandlePtr<uv_timer_t> make_timer(uv_loop_t* loop, void* data) {
+  auto* timer = new uv_timer_t;
+  uv_timer_init(loop, timer);
+  timer->data = data;
+  return UvHandlePtr<uv_timer_t>(timer);
+}
+
+std::uint64_t to_uv_ms(Millis duration) {
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, duration.count()));
+}
+
+ServiceOptions with_defaults(ServiceOptions options) {
+  if (!options.resolve_password) options.resolve_password = &config::resolve_password;
+  if (!options.load_config) options.load_config = &config::load_file;
+  if (!options.poll_factory) options.poll_factory = &account_poll_factory;
+  return options;
+}
+
+std::string plural(std::size_t count, const char* one, const char* many) {
+  return std::to_string(count) + " " + (count == 1 ? one : many);
+}
+
+}  // namespace
+
+Service::Service(uv_loop_t* loop, config::Config config, store::Archive& archive,
+                 const pop3::Digests& digests, ServiceOptions options)
+    : loop_(loop),
+      options_(with_defaults(std::move(options))),
+      config_(std::move(config)),
+      archive_(archive),
+      writer_(archive, fetch::ArchiveWriter::Limits{}),
+      runner_(options_.poll_factory(loop, writer_, digests), config_.max_concurrent_polls),
+      scheduler_(loop, runner_, options_.resolve_password, options_.tuning),
+      signals_(loop) {}
+
+Service::~Service() {
+  // An uncommitted batch holds complete messages whose DELE has not gone
+  // out: storing them is always right.
+  if (writer_.has_uncommitted()) (void)writer_.commit();
+}
+
+common::Status Service::start() {
+  started_at_ = wall_now();
+  if (!config_.health_socket.empty()) {
+    if (common::Status started = start_health_server(config_.health_socket); !started) return started;
+  }
+  const std::pair<int, void (Service::*)()> handlers[] = {{SIGTERM, &Service::shutdown},
+                                                          {SIGINT, &Service::shutdown},
+                                                          {SIGHUP, &Service::reload},
+                                                          {SIGUSR1, &Service::poll_all}};
+  for (const auto& [signum, handler] : handlers) {
+    if (common::Status watching = signals_.watch(signum, [this, handler = handler] { (this->*handler)(); });
+        !watching) {
+      health_.reset();
+      signals_.close();
+      return watching;
+    }
+  }
+
+  if (auto interval = SystemdNotifier::watchdog_interval()) {
+    watchdog_timer_ = make_timer(loop_, this);
+    const auto half = std::chrono::duration_cast<Millis>(*interval / 2);
+    uv_timer_start(
+        watchdog_timer_.get(),
+        [](uv_timer_t* timer) { static_cast<Service*>(timer->data)->notifier_.watchdog(); }, 0,
+        to_uv_ms(std::max(half, Millis{1})));
+    common::log_debug("", "systemd watchdog: pinging every " + std::to_string(half.count()) + " ms");
+  }
+
+  for (const config::Account& account : config_.accounts) warn_about_weak_security(account);
+  scheduler_.set_on_change([this] { on_scheduler_change(); });
+  scheduler_.start(config_);
+  refresh_archive_totals();  // after start(): the totals go to the accounts' slots
+
+  // The first loop turn: the loop runs and the socket listens.
+  ready_timer_ = make_timer(loop_, this);
+  uv_timer_start(
+      ready_timer_.get(),
+      [](uv_timer_t* timer) {
+        auto* self = static_cast<Service*>(timer->data);
+        self->notifier_.ready();
+        self->notifier_.status(status_line(self->snapshot()));
+        self->ready_timer_.reset();
+      },
+      0, 0);
+  common::log_info("", "started: " + plural(config_.accounts.size(), "account", "accounts") + ", at most " +
+                           std::to_string(config_.max_concurrent_polls) + " polls at once, archive " +
+                           config_.database +
+                           (config_.health_socket.empty() ? ", no health socket"
+                                                          : ", health socket " + config_.health_socket));
+  return {};
+}
+
+HealthCallbacks Service::health_callbacks() {
+  HealthCallbacks callbacks;
+  callbacks.snapshot = [this] { return snapshot(); };
+  callbacks.request_poll = [this](std::optional<std::string> account) {
+    return scheduler_.request_poll(account);
+  };
+  return callbacks;
+}
+
+common::Status Service::start_health_server(const std::string& path) {
+  auto server = std::make_unique<HealthServer>(loop_, health_callbacks());
+  if (common::Status started = server->start(path); !started) {
+    return common::make_error(started.error().kind, "health socket: " + started.error().message);
+  }
+  health_ = std::move(server);
+  return {};
+}
+
+HealthSnapshot Service::snapshot() const {
+  HealthSnapshot snapshot;
+  snapshot.version = popfetchd::kVersion;
+  snapshot.started_at = started_at_;
+  snapshot.now = wall_now();
+  snapshot.accounts = scheduler_.health();
+  return snapshot;
+}
+
+void Service::refresh_archive_totals() {
+  // One GROUP BY over the archive: at start and after a reload only; polls
+  // add their own counts in between.
+  auto totals = archive_.totals();
+  if (!totals) {
+    common::log_warn("", "cannot count the archive's messages: " + totals.error().message);
+    return;
+  }
+  scheduler_.set_archive_totals(*totals);
+}
+
+void Service::on_scheduler_change() {
+  if (stopped_) {
+    // Shutdown waits for nothing but password lookups now.
+    if (scheduler_.pending_password_lookups() == 0) shutdown_timer_.reset();
+    return;
+  }
+  notifier_.status(status_line(snapshot()));
+}
+
+// --- signals
+
+void Service::poll_all() {
+  if (shutting_down_) return;
+  common::log_info("", "SIGUSR1: polling every account now");
+  scheduler_.request_poll(std::nullopt);
+}
+
+void Service::reload() {
+  if (shutting_down_) return;
+  notifier_.reloading();
+  common::log_info("", "SIGHUP: reloading " + config_.path);
+  config::LoadResult loaded = options_.load_config(config_.path);
+  if (!loaded.ok()) {
+    for (const config::Diagnostic& error : loaded.errors)
+      common::log_error("", "reload: " + error.to_string());
+    common::log_error("", "reload rejected: " + config_.path + " is invalid (" +
+                              plural(loaded.errors.size(), "error", "errors") +
+                              "); the running configuration stays in force");
+    notifier_.ready();
+    return;
+  }
+  config::Config next = std::move(*loaded.config);
+  const ConfigDiff diff = diff_config(config_, next);
+  if (diff.database_changed) {
+    common::log_warn("", "reload: database changed from " + config_.database + " to " + next.database +
+                             "; that needs a restart, so the daemon keeps using " + config_.database);
+    next.database = config_.database;
+  }
+  if (diff.log_level_changed) {
+    common::set_log_level(next.log_level);
+    common::log_info("", "reload: log_level is now " + std::string(common::to_string(next.log_level)));
+  }
+  if (diff.health_socket_changed) switch_health_socket(next);
+  if (diff.max_concurrent_polls_changed) {
+    runner_.set_max_concurrent(next.max_concurrent_polls);
+    common::log_info("", "reload: at most " + std::to_string(next.max_concurrent_polls) + " polls at once");
+  }
+  for (const std::string& name : diff.accounts.added) {
+    if (const config::Account* account = next.find_account(name)) warn_about_weak_security(*account);
+  }
+  for (const std::string& name : diff.accounts.changed) {
+    if (const config::Account* account = next.find_account(name)) warn_about_weak_security(*account);
+  }
+  scheduler_.apply(next, diff.accounts);
+  config_ = std::move(next);
+  if (!diff.accounts.added.empty()) refresh_archive_totals();
+  common::log_info("", "reloaded: " + plural(diff.accounts.added.size(), "account added", "accounts added") +
+                           ", " + std::to_string(diff.accounts.removed.size()) + " removed, " +
+                           std::to_string(diff.accounts.changed.size()) + " changed");
+  notifier_.ready();
+  notifier_.status(status_line(snapshot()));
+}
+
+void Service::switch_health_socket(config::Config& next) {
+  const std::string old_path = config_.health_socket;
+  if (next.health_socket.empty()) {
+    health_.reset();
+    common::log_info("", "reload: health socket " + old_path + " closed (health_socket is \"\")");
+    return;
+  }
+  // Start the new one first: if it fails, the old one keeps serving.
+  auto server = std::make_unique<HealthServer>(loop_, health_callbacks());
+  if (common::Status started = server->start(next.health_socket); !started) {
+    common::log_error("", "reload: cannot listen on the new health socket " + next.health_socket + " (" +
+                              started.error().message + "); " +
+                              (old_path.empty() ? "no health socket" : "still serving " + old_path));
+    next.health_socket = old_path;
+    return;
+  }
+  health_ = std::move(server);  // the old server's destructor closes and removes its socket
+  common::log_info("", "reload: health socket now " + next.health_socket);
+}
+
+void Service::shutdown() {
+  if (stopped_) return;
+  if (shutting_down_) {
+    common::log_warn("", "second stop signal: closing the running polls now");
+    scheduler_.abandon_running();
+    return;
+  }
+  shutting_down_ = true;
+  notifier_.stopping();
+  common::log_info("", "stopping: waiting up to " + std::to_string(options_.shutdown_grace.count() / 1000) +
+                           "s for running polls to store what they have and QUIT");
+  shutdown_timer_ = make_timer(loop_, this);
+  uv_timer_start(
+      shutdown_timer_.get(),
+      [](uv_timer_t* timer) { static_cast<Service*>(timer->data)->on_shutdown_deadline(); },
+      to_uv_ms(options_.shutdown_grace), 0);
+  scheduler_.shutdown([this] { finish_shutdown(); });
+}
+
+void Service::on_shutdown_deadline() {
+  if (!stopped_) {
+    common::log_warn("",
+                     "polls still running after " + std::to_string(options_.shutdown_grace.count() / 1000) +
+                         "s: closing them (what they stored is committed; the rest is fetched next time)");
+    scheduler_.abandon_running();  // ends in finish_shutdown()
+  }
+  if (stopped_ && scheduler_.pending_password_lookups() > 0) {
+    common::log_warn("", "a password lookup has not answered; exiting without waiting for it");
+    loop_abandoned_ = true;
+    uv_stop(loop_);
+  }
+}
+
+void Service::finish_shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (common::Status committed = writer_.commit(); !committed) {
+    common::log_error(
+        "", "the final commit failed: " + committed.error().message +
+                " (those messages were not deleted on any server; the next run fetches them again)");
+  }
+  health_.reset();
+  signals_.close();
+  ready_timer_.reset();
+  watchdog_timer_.reset();
+  if (scheduler_.pending_password_lookups() == 0) shutdown_timer_.reset();
+  common::log_info("", "stopped");
+}
+
+common::Status run_service(config::Config config, store::Archive& archive, const pop3::Digests& digests,
+                           ServiceOptions options) {
+  uv_loop_t loop;
+  if (const int failed = uv_loop_init(&loop); failed != 0) {
+    return common::make_error(common::ErrorKind::Io,
+                              std::string("cannot create the event loop: ") + uv_strerror(failed));
+  }
+  common::Status outcome;
+  bool abandoned = false;
+  {
+    Service service(&loop, std::move(config), archive, digests, std::move(options));
+    outcome = service.start();
+    if (outcome) uv_run(&loop, UV_RUN_DEFAULT);
+    abandoned = service.loop_abandoned();
+  }
+  // A lookup stuck on the thread pool still refers to the loop: leave it be;
+  // the process is about to exit.
+  if (abandoned) return outcome;
+  uv_run(&loop, UV_RUN_DEFAULT);  // the handles closed by the destructors
+  uv_loop_close(&loop);
+  return outcome;
+}
+
+}  // namespace popfetchd::daemon

@@ -1,0 +1,130 @@
+#pragma once
+// Service: the running daemon (`popfetchd run`, DESIGN.md §1 and §4) on one
+// libuv loop — the scheduler and its polls, the health socket, signals and
+// systemd notifications wired together.
+//
+//   SIGTERM, SIGINT  stop starting polls; running ones finish their current
+//                    message, commit and QUIT; after `shutdown_grace` (15 s)
+//                    the rest are closed hard (a second signal does that at
+//                    once). Then the open batch is committed and every handle
+//                    closed, so the loop ends. Nothing is half-stored: a
+//                    message is stored whole in a committed batch or not at
+//                    all, and DELE only ever follows a commit.
+//   SIGHUP           reload the config file: accounts are added, removed and
+//                    changed without dropping sessions in flight; an invalid
+//                    file is rejected (every diagnostic logged) and the
+//                    running config stays; a new `database` is refused with a
+//                    warning (needs a restart); health_socket, log_level and
+//                    max_concurrent_polls apply at once.
+//   SIGUSR1          poll every account now.
+//   systemd          READY=1 once the loop runs and the health socket
+//                    listens; STATUS=<summary> as polls end; RELOADING=1 and
+//                    READY=1 around a reload; STOPPING=1; WATCHDOG=1 at half
+//                    of WATCHDOG_USEC when set.
+//
+// Owns the ArchiveWriter, the PollRunner, the Scheduler, the HealthServer,
+// the signal handles and its timers. Borrows the archive and the digests
+// (they must outlive it). Never blocks the loop except for SQLite writes and
+// reading the config file on SIGHUP. Not thread-safe: the loop's thread.
+// Errors: start() returns Io/Config when the health socket or a signal
+// cannot be set up; later failures are logged and the daemon keeps running.
+
+#include <uv.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+#include "config/config.hpp"
+#include "daemon/health_server.hpp"
+#include "daemon/health_state.hpp"
+#include "daemon/password_lookup.hpp"
+#include "daemon/poll_runner.hpp"
+#include "daemon/scheduler.hpp"
+#include "daemon/signal_set.hpp"
+#include "daemon/systemd_notify.hpp"
+#include "daemon/uv_handle.hpp"
+#include "fetch/archive_writer.hpp"
+#include "pop3/digests.hpp"
+#include "store/archive.hpp"
+
+namespace popfetchd::daemon {
+
+struct ServiceOptions {
+  Millis shutdown_grace{15'000};
+  SchedulerTuning tuning;
+  // Runs on the thread pool; config::resolve_password unless a test says otherwise.
+  PasswordResolver resolve_password;
+  // Reads the config file on SIGHUP; config::load_file unless a test says otherwise.
+  std::function<config::LoadResult(const std::string& path)> load_config;
+  // Makes the polls; fetch::AccountPoll (account_poll_factory) unless a test
+  // says otherwise. Called with the service's writer.
+  std::function<PollFactory(uv_loop_t* loop, fetch::ArchiveWriter& writer, const pop3::Digests& digests)>
+      poll_factory;
+};
+
+class Service {
+ public:
+  Service(uv_loop_t* loop, config::Config config, store::Archive& archive, const pop3::Digests& digests,
+          ServiceOptions options = {});
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+  ~Service();
+
+  // Starts the health socket (unless health_socket is ""), the signal
+  // handlers, the watchdog and the scheduler. READY=1 follows on the loop's
+  // first turn. On error nothing keeps the loop alive.
+  common::Status start();
+
+  // What the signals do; public for tests.
+  void reload();    // SIGHUP
+  void poll_all();  // SIGUSR1
+  void shutdown();  // SIGTERM, SIGINT
+
+  // Shutdown finished: the loop ends once the last handles have closed.
+  bool stopped() const { return stopped_; }
+  // A password lookup never answered within the shutdown bound: the loop was
+  // stopped with work outstanding and must not be closed.
+  bool loop_abandoned() const { return loop_abandoned_; }
+
+  HealthSnapshot snapshot() const;
+  const config::Config& config() const { return config_; }
+
+ private:
+  HealthCallbacks health_callbacks();
+  common::Status start_health_server(const std::string& path);
+  void switch_health_socket(config::Config& next);
+  void refresh_archive_totals();
+  void on_scheduler_change();
+  void on_shutdown_deadline();
+  void finish_shutdown();
+
+  uv_loop_t* loop_;
+  ServiceOptions options_;
+  config::Config config_;
+  store::Archive& archive_;
+  fetch::ArchiveWriter writer_;
+  PollRunner runner_;
+  Scheduler scheduler_;
+  SystemdNotifier notifier_;
+  std::unique_ptr<HealthServer> health_;
+  SignalSet signals_;
+  UvHandlePtr<uv_timer_t> ready_timer_;
+  UvHandlePtr<uv_timer_t> watchdog_timer_;
+  UvHandlePtr<uv_timer_t> shutdown_timer_;
+  std::int64_t started_at_ = 0;
+  bool shutting_down_ = false;
+  bool stopped_ = false;
+  bool loop_abandoned_ = false;
+};
+
+// The whole life of `popfetchd run` once the config is loaded and the
+// archive open: a loop, a Service, run until shutdown, close the loop.
+// Returns the start error, or ok after a clean shutdown.
+common::Status run_service(config::Config config, store::Archive& archive, const pop3::Digests& digests,
+                           ServiceOptions options = {});
+
+}  // namespace popfetchd::daemon

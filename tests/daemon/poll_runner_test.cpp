@@ -1,0 +1,199 @@
+// PollRunner: the concurrency cap, the FIFO queue, one poll per account,
+// stop_all() and abandon(), with fake polls on a real uv loop.
+
+#include "daemon/poll_runner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "fake_poll.hpp"
+
+namespace popfetchd::daemon {
+namespace {
+
+using test_support::FakePolls;
+using test_support::run_until;
+
+fetch::PollOptions options_for(const std::string& name) {
+  fetch::PollOptions options;
+  options.account.name = name;
+  options.password = "pw-" + name;
+  return options;
+}
+
+class PollRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(uv_loop_init(&loop_), 0); }
+  void TearDown() override {
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    EXPECT_EQ(uv_loop_close(&loop_), 0);
+  }
+
+  PollRunner::Callbacks record(const std::string& name) {
+    PollRunner::Callbacks callbacks;
+    callbacks.on_started = [this, name] { started_.push_back(name); };
+    callbacks.on_done = [this](fetch::PollReport report) { reports_.push_back(std::move(report)); };
+    return callbacks;
+  }
+
+  uv_loop_t loop_{};
+  std::vector<std::string> started_;
+  std::vector<fetch::PollReport> reports_;
+};
+
+TEST_F(PollRunnerTest, CapsConcurrencyAndRunsTheQueueInOrder) {
+  FakePolls polls(&loop_);
+  {
+    PollRunner runner(polls.factory(), 3);
+    for (int i = 0; i < 10; ++i) {
+      const std::string name = "acct" + std::to_string(i);
+      ASSERT_TRUE(runner.submit(options_for(name), record(name)));
+    }
+    EXPECT_EQ(runner.running_count(), 3u);
+    EXPECT_EQ(runner.queued_count(), 7u);
+    ASSERT_TRUE(run_until(&loop_, [&] { return reports_.size() == 10; }));
+    EXPECT_EQ(polls.max_running(), 3u);
+    EXPECT_EQ(runner.peak_running(), 3u);
+    EXPECT_FALSE(polls.overlap_seen());
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(started_[i], "acct" + std::to_string(i));
+    EXPECT_EQ(polls.started()[0].options.password, "pw-acct0");
+  }
+}
+
+TEST_F(PollRunnerTest, OneAccountIsNeverQueuedOrRunTwice) {
+  FakePolls polls(&loop_);
+  polls.hold("a");
+  PollRunner runner(polls.factory(), 1);
+  ASSERT_TRUE(runner.submit(options_for("a"), record("a")));
+  EXPECT_TRUE(runner.running("a"));
+  EXPECT_FALSE(runner.submit(options_for("a"), record("a")));  // running
+  ASSERT_TRUE(runner.submit(options_for("b"), record("b")));
+  EXPECT_TRUE(runner.queued("b"));
+  EXPECT_FALSE(runner.submit(options_for("b"), record("b")));  // queued
+  ASSERT_TRUE(polls.finish("a", FakePolls::ok_report("a")));
+  ASSERT_TRUE(run_until(&loop_, [&] { return reports_.size() == 2; }));
+  EXPECT_FALSE(polls.overlap_seen());
+  EXPECT_EQ(polls.starts_of("a"), 1);
+  // Done: it may be submitted again.
+  EXPECT_TRUE(runner.submit(options_for("a"), record("a")));
+  ASSERT_TRUE(polls.finish("a", FakePolls::ok_report("a")));
+  EXPECT_EQ(reports_.size(), 3u);
+}
+
+TEST_F(PollRunnerTest, CancelDropsOnlyQueuedPolls) {
+  FakePolls polls(&loop_);
+  polls.hold("a");
+  PollRunner runner(polls.factory(), 1);
+  ASSERT_TRUE(runner.submit(options_for("a"), record("a")));
+  ASSERT_TRUE(runner.submit(options_for("b"), record("b")));
+  EXPECT_FALSE(runner.cancel("a"));  // running: not cancellable
+  EXPECT_TRUE(runner.cancel("b"));
+  EXPECT_FALSE(runner.queued("b"));
+  ASSERT_TRUE(polls.finish("a", FakePolls::ok_report("a")));
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  EXPECT_EQ(polls.starts_of("b"), 0);
+  EXPECT_EQ(reports_.size(), 1u);
+}
+
+TEST_F(PollRunnerTest, RaisingTheCapStartsQueuedPolls) {
+  FakePolls polls(&loop_);
+  for (const char* name : {"a", "b", "c"}) polls.hold(name);
+  PollRunner runner(polls.factory(), 1);
+  for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(runner.submit(options_for(name), record(name)));
+  EXPECT_EQ(runner.running_count(), 1u);
+  runner.set_max_concurrent(5);
+  EXPECT_EQ(runner.running_count(), 3u);
+  runner.set_max_concurrent(0);
+  EXPECT_EQ(runner.max_concurrent(), 1u);  // at least one
+  runner.stop_all();
+  ASSERT_TRUE(run_until(&loop_, [&] { return reports_.size() == 3; }));
+}
+
+TEST_F(PollRunnerTest, StopAllStopsRunningDropsQueuedAndRefusesNew) {
+  FakePolls polls(&loop_);
+  polls.hold("a");
+  polls.hold("b");
+  PollRunner runner(polls.factory(), 2);
+  for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(runner.submit(options_for(name), record(name)));
+  runner.stop_all();
+  EXPECT_EQ(polls.stops(), 2);
+  EXPECT_EQ(runner.queued_count(), 0u);
+  EXPECT_FALSE(runner.submit(options_for("d"), record("d")));
+  ASSERT_TRUE(run_until(&loop_, [&] { return runner.running_count() == 0; }));
+  ASSERT_EQ(reports_.size(), 2u);
+  for (const auto& report : reports_) {
+    ASSERT_TRUE(report.error.has_value());
+    EXPECT_EQ(report.error->kind, common::ErrorKind::Aborted);
+  }
+  EXPECT_EQ(polls.starts_of("c"), 0);
+}
+
+TEST_F(PollRunnerTest, AbandonDestroysRunningPollsWithoutReports) {
+  FakePolls polls(&loop_);
+  polls.hold("a", /*honour_stop=*/false);
+  PollRunner runner(polls.factory(), 2);
+  ASSERT_TRUE(runner.submit(options_for("a"), record("a")));
+  runner.stop_all();
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  EXPECT_EQ(runner.running_count(), 1u);  // ignores stop()
+  runner.abandon();
+  EXPECT_EQ(runner.running_count(), 0u);
+  EXPECT_EQ(polls.running(), 0u);
+  EXPECT_TRUE(reports_.empty());
+}
+
+TEST_F(PollRunnerTest, APollFinishingInsideStartDoesNotRecurse) {
+  // Polls that end inside start() (e.g. the account lock is taken): the
+  // queue drains in one pass and every report arrives.
+  std::vector<fetch::PollReport> reports;
+  class Instant final : public Poll {
+   public:
+    Instant(std::string name, PollDone done) : name_(std::move(name)), done_(std::move(done)) {}
+    void start() override {
+      PollDone done = std::move(done_);
+      done(FakePolls::failed_report(name_, common::ErrorKind::TempFail, "locked"));
+    }
+    void stop() override {}
+
+   private:
+    std::string name_;
+    PollDone done_;
+  };
+  PollRunner runner(
+      [](fetch::PollOptions options, PollDone done) -> std::unique_ptr<Poll> {
+        return std::make_unique<Instant>(options.account.name, std::move(done));
+      },
+      2);
+  for (int i = 0; i < 200; ++i) {
+    PollRunner::Callbacks callbacks;
+    callbacks.on_done = [&](fetch::PollReport report) { reports.push_back(std::move(report)); };
+    ASSERT_TRUE(runner.submit(options_for("x" + std::to_string(i)), std::move(callbacks)));
+  }
+  EXPECT_EQ(reports.size(), 200u);
+  EXPECT_EQ(runner.running_count(), 0u);
+  EXPECT_EQ(runner.queued_count(), 0u);
+}
+
+TEST_F(PollRunnerTest, OnDoneMaySubmitAFollowUp) {
+  FakePolls polls(&loop_);
+  PollRunner runner(polls.factory(), 1);
+  int follow_ups = 0;
+  std::function<PollRunner::Callbacks()> callbacks = [&] {
+    PollRunner::Callbacks c;
+    c.on_done = [&](fetch::PollReport) {
+      if (++follow_ups < 3) {
+        EXPECT_TRUE(runner.submit(options_for("a"), callbacks()));
+      }
+    };
+    return c;
+  };
+  ASSERT_TRUE(runner.submit(options_for("a"), callbacks()));
+  ASSERT_TRUE(run_until(&loop_, [&] { return follow_ups == 3; }));
+  EXPECT_EQ(polls.starts_of("a"), 3);
+  EXPECT_FALSE(polls.overlap_seen());
+}
+
+}  // namespace
+}  // namespace popfetchd::daemon

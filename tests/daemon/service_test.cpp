@@ -1,0 +1,288 @@
+// Service: the daemon's wiring on a real loop, with fake polls, an in-memory
+// archive, a scripted config loader and a real notification socket
+// (NOTIFY_SOCKET) — signals are raised for real and arrive through libuv.
+// The end-to-end version against Dovecot is tests/integration/daemon_run_test.cpp.
+
+#include "daemon/service.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/log.hpp"
+#include "fake_poll.hpp"
+#include "socket_test_support.hpp"
+
+namespace popfetchd::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+using test_support::FakePolls;
+using test_support::run_until;
+
+class NoDigests final : public pop3::Digests {
+ public:
+  pop3::Md5Digest md5(std::string_view) const override { return {}; }
+  pop3::Md5Digest hmac_md5(std::string_view, std::string_view) const override { return {}; }
+};
+
+config::Account account(const std::string& name) {
+  config::Account a;
+  a.name = name;
+  a.server = "127.0.0.1";
+  a.username = name;
+  a.password.kind = config::PasswordSource::Kind::Literal;
+  a.password.value = "pw";
+  a.poll_interval = std::chrono::seconds(100'000);
+  return a;
+}
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(dir_.path().empty());
+    ASSERT_EQ(uv_loop_init(&loop_), 0);
+    auto archive = store::Archive::open(":memory:");
+    ASSERT_TRUE(archive.ok()) << archive.error().message;
+    archive_.emplace(std::move(*archive));
+    polls_ = std::make_unique<FakePolls>(&loop_);
+
+    // Our own notification socket, as systemd would offer it.
+    notify_path_ = (dir_.path() / "notify").string();
+    notify_fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    auto address = unix_socket_address(notify_path_);
+    ASSERT_TRUE(address.ok());
+    ASSERT_EQ(::bind(notify_fd_, reinterpret_cast<const sockaddr*>(&*address), sizeof(*address)), 0);
+    ::setenv("NOTIFY_SOCKET", notify_path_.c_str(), 1);
+    ::unsetenv("WATCHDOG_USEC");
+
+    common::set_log_sink([this](std::string_view line) { log_.emplace_back(line); });
+
+    config_.path = (dir_.path() / "popfetchd.yaml").string();
+    config_.database = ":memory:";
+    config_.health_socket = (dir_.path() / "health.sock").string();
+    config_.accounts = {account("a"), account("b")};
+  }
+
+  void TearDown() override {
+    service_.reset();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    EXPECT_EQ(uv_loop_close(&loop_), 0);
+    common::set_log_sink({});
+    common::set_log_level(common::LogLevel::Info);
+    ::unsetenv("NOTIFY_SOCKET");
+    if (notify_fd_ >= 0) ::close(notify_fd_);
+  }
+
+  void make() {
+    ServiceOptions options;
+    options.tuning.time_scale = 0.001;
+    options.tuning.seed = 7;
+    options.shutdown_grace = Millis{200};
+    options.resolve_password = [](const config::PasswordSource& source) -> common::Result<std::string> {
+      return source.value;
+    };
+    options.load_config = [this](const std::string& path) {
+      EXPECT_EQ(path, config_.path);
+      return next_load_;
+    };
+    options.poll_factory = [this](uv_loop_t*, fetch::ArchiveWriter&, const pop3::Digests&) {
+      return polls_->factory();
+    };
+    service_ = std::make_unique<Service>(&loop_, config_, *archive_, digests_, std::move(options));
+  }
+
+  // Every notification received so far, in order.
+  const std::vector<std::string>& notifications() {
+    char buffer[4096];
+    for (;;) {
+      const ssize_t got = ::recv(notify_fd_, buffer, sizeof buffer, 0);
+      if (got < 0) break;
+      notes_.emplace_back(buffer, static_cast<std::size_t>(got));
+    }
+    return notes_;
+  }
+  bool notified(const std::string& text) {
+    for (const std::string& note : notifications()) {
+      if (note == text) return true;
+    }
+    return false;
+  }
+  std::size_t count(const std::string& text) {
+    std::size_t n = 0;
+    for (const std::string& note : notifications()) n += note == text ? 1 : 0;
+    return n;
+  }
+  bool logged(const std::string& needle) const {
+    for (const std::string& line : log_) {
+      if (line.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+  const AccountHealth* health(const std::string& name) {
+    snapshot_ = service_->snapshot();
+    for (const AccountHealth& h : snapshot_.accounts) {
+      if (h.name == name) return &h;
+    }
+    return nullptr;
+  }
+  bool until(const std::function<bool()>& done) { return run_until(&loop_, done); }
+
+  test_support::TempDir dir_;
+  uv_loop_t loop_{};
+  std::optional<store::Archive> archive_;
+  NoDigests digests_;
+  std::unique_ptr<FakePolls> polls_;
+  std::unique_ptr<Service> service_;
+  config::Config config_;
+  config::LoadResult next_load_;
+  std::string notify_path_;
+  int notify_fd_ = -1;
+  std::vector<std::string> notes_;
+  std::vector<std::string> log_;
+  HealthSnapshot snapshot_;
+};
+
+TEST_F(ServiceTest, ReadyPollsStatusAndACleanShutdownThatEndsTheLoop) {
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  EXPECT_TRUE(fs::exists(config_.health_socket));
+  EXPECT_FALSE(notified("READY=1"));  // only once the loop runs
+  ASSERT_TRUE(until([&] { return notified("READY=1"); }));
+  ASSERT_TRUE(until([&] { return health("a")->polls_total == 1 && health("b")->polls_total == 1; }));
+  ASSERT_TRUE(until([&] { return notified("STATUS=2 accounts, 2 ok, 0 failing; 0 messages stored"); }));
+  EXPECT_EQ(snapshot_.version, service_->snapshot().version);
+  EXPECT_FALSE(snapshot_.version.empty());
+
+  ::raise(SIGUSR1);
+  ASSERT_TRUE(until([&] { return polls_->starts_of("a") == 2 && polls_->starts_of("b") == 2; }));
+
+  ::raise(SIGTERM);
+  ASSERT_TRUE(until([&] { return service_->stopped(); }));
+  EXPECT_TRUE(notified("STOPPING=1"));
+  EXPECT_FALSE(fs::exists(config_.health_socket));  // removed on the way out
+  // Every handle is closed: the loop has nothing left to do.
+  ASSERT_TRUE(until([&] { return !uv_loop_alive(&loop_); }));
+}
+
+TEST_F(ServiceTest, HealthStartsFromTheArchiveTotals) {
+  ASSERT_TRUE(archive_->add_message("a", "uidl-1", "Subject: x\r\n\r\nbody\r\n", 1).ok());
+  ASSERT_TRUE(archive_->add_message("a", "uidl-2", "Subject: y\r\n\r\nbody\r\n", 1).ok());
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  EXPECT_EQ(health("a")->messages_stored, 2u);
+  EXPECT_GT(health("a")->bytes_stored, 0u);
+  EXPECT_EQ(health("b")->messages_stored, 0u);
+}
+
+TEST_F(ServiceTest, InvalidReloadKeepsTheRunningConfig) {
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  ASSERT_TRUE(until([&] { return notified("READY=1"); }));
+  next_load_.errors.push_back(
+      config::Diagnostic{config::Location{config_.path, 7, 3}, "unknown key 'acounts'"});
+  ::raise(SIGHUP);
+  ASSERT_TRUE(until([&] { return count("READY=1") == 2; }));
+  EXPECT_TRUE(notified("RELOADING=1"));
+  EXPECT_TRUE(logged("reload rejected"));
+  EXPECT_TRUE(logged(config_.path + ":7:3: unknown key 'acounts'"));
+  EXPECT_EQ(service_->config().accounts.size(), 2u);
+  EXPECT_NE(health("a"), nullptr);
+  EXPECT_TRUE(fs::exists(config_.health_socket));
+}
+
+TEST_F(ServiceTest, ReloadAppliesAccountsSocketAndLogLevelButNotTheDatabase) {
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  ASSERT_TRUE(until([&] { return notified("READY=1") && health("a")->polls_total == 1; }));
+
+  config::Config next = config_;
+  next.database = (dir_.path() / "elsewhere.db").string();
+  next.health_socket = (dir_.path() / "health2.sock").string();
+  next.log_level = common::LogLevel::Debug;
+  next.max_concurrent_polls = 1;
+  next.accounts = {account("b"), account("c")};
+  next_load_.config = next;
+  service_->reload();
+
+  EXPECT_EQ(service_->config().database, config_.database);  // refused: needs a restart
+  EXPECT_TRUE(logged("needs a restart"));
+  EXPECT_EQ(common::log_level(), common::LogLevel::Debug);
+  EXPECT_EQ(service_->config().health_socket, next.health_socket);
+  EXPECT_TRUE(fs::exists(next.health_socket));
+  EXPECT_FALSE(fs::exists(config_.health_socket));
+  ASSERT_TRUE(until([&] { return health("c") != nullptr && health("c")->polls_total == 1; }));
+  EXPECT_EQ(health("a"), nullptr);
+  EXPECT_EQ(polls_->starts_for("c")[0].options.database_path, config_.database);
+  EXPECT_TRUE(notified("RELOADING=1"));
+  EXPECT_EQ(count("READY=1"), 2u);
+}
+
+TEST_F(ServiceTest, ShutdownWaitsForRunningPollsWithinTheBound) {
+  polls_->hold("a", /*honour_stop=*/false);  // a poll that never finishes
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  ASSERT_TRUE(until([&] { return polls_->is_running("a"); }));
+  service_->shutdown();
+  EXPECT_FALSE(service_->stopped());
+  // The grace period (200 ms here) ends it.
+  ASSERT_TRUE(until([&] { return service_->stopped(); }));
+  EXPECT_TRUE(logged("polls still running after"));
+  EXPECT_EQ(polls_->running(), 0u);
+  ASSERT_TRUE(until([&] { return !uv_loop_alive(&loop_); }));
+}
+
+TEST_F(ServiceTest, ASecondStopSignalClosesPollsAtOnce) {
+  polls_->hold("a", /*honour_stop=*/false);
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  ASSERT_TRUE(until([&] { return polls_->is_running("a"); }));
+  service_->shutdown();
+  service_->shutdown();
+  EXPECT_TRUE(service_->stopped());
+  EXPECT_TRUE(logged("second stop signal"));
+}
+
+TEST_F(ServiceTest, HealthSocketInUseFailsTheStart) {
+  const int live = test_support::bind_unix_socket(config_.health_socket, true);
+  ASSERT_GE(live, 0);
+  make();
+  const common::Status started = service_->start();
+  ::close(live);
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.error().message.find("health socket"), std::string::npos);
+  EXPECT_FALSE(notified("READY=1"));
+}
+
+TEST_F(ServiceTest, WatchdogPingsWhenSystemdAsksForThem) {
+  ::setenv("WATCHDOG_USEC", "100000", 1);  // 100 ms: a ping every 50 ms
+  make();
+  const common::Status started = service_->start();
+  ::unsetenv("WATCHDOG_USEC");
+  ASSERT_TRUE(started.ok());
+  ASSERT_TRUE(until([&] { return count("WATCHDOG=1") >= 3; }));
+  service_->shutdown();
+  ASSERT_TRUE(until([&] { return !uv_loop_alive(&loop_); }));  // the watchdog timer is closed too
+}
+
+TEST_F(ServiceTest, NoNotifySocketIsHarmless) {
+  ::unsetenv("NOTIFY_SOCKET");
+  config_.health_socket = "";
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  ASSERT_TRUE(until([&] { return health("a")->polls_total == 1; }));
+  service_->shutdown();
+  ASSERT_TRUE(until([&] { return !uv_loop_alive(&loop_); }));
+  EXPECT_TRUE(notifications().empty());
+}
+
+}  // namespace
+}  // namespace popfetchd::daemon

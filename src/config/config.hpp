@@ -51,6 +51,7 @@ struct PasswordSource {
   enum class Kind { Literal, File, Command, Env };
   Kind kind = Kind::Literal;
   std::string value;  // the password itself (Literal), a path, a shell command, or a variable name
+  bool operator==(const PasswordSource&) const = default;
 };
 std::string_view to_string(PasswordSource::Kind kind);  // "password", "password_file", ...
 
@@ -59,6 +60,7 @@ struct Location {
   std::string file;
   int line = 0;
   int column = 0;
+  bool operator==(const Location&) const = default;
 };
 
 struct Account {
@@ -78,6 +80,10 @@ struct Account {
   std::uint64_t max_message_size = 50ull * 1000 * 1000;
   Pipelining pipelining = Pipelining::Auto;
   Location location;  // of the account's entry in the list
+
+  // Every field, `location` included (see daemon::same_settings for "the
+  // same settings wherever they stand in the file").
+  bool operator==(const Account&) const = default;
 };
 
 struct Config {

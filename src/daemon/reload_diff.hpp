@@ -32,10 +32,9 @@ struct ConfigDiff {
   bool empty() const;  // nothing at all differs
 };
 
-// True when both describe the same account with the same settings.
-bool same_settings(const config::Account& a, const config::Account& b);
-// True when both take the password from the same place (same kind and value).
-bool same_password_source(const config::PasswordSource& a, const config::PasswordSource& b);
+// True when both describe the same account with the same settings (where
+// they stand in the file does not count).
+bool same_settings(config::Account a, config::Account b);
 
 AccountsDiff diff_accounts(const std::vector<config::Account>& old_accounts,
                            const std::vector<config::Account>& new_accounts);

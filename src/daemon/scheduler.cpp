@@ -167,7 +167,7 @@ void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
     if (changed_names.contains(account.name)) {
       const config::Account old = std::move(slot->account);
       slot->account = account;
-      if (same_password_source(old.password, account.password)) {
+      if (old.password == account.password) {
         slot->password_stale = true;
       } else {
         wipe(slot->password);
@@ -323,7 +323,7 @@ void Scheduler::on_password(Slot& slot, const config::PasswordSource& source,
     changed();
     return;
   }
-  if (!same_password_source(source, slot.account.password)) {
+  if (source != slot.account.password) {
     read_password(slot);  // a reload changed the source meanwhile
     return;
   }
@@ -333,7 +333,7 @@ void Scheduler::on_password(Slot& slot, const config::PasswordSource& source,
     slot.password = std::move(password).value();
     slot.password_from = source;
     slot.password_stale = false;
-  } else if (slot.password && slot.password_stale && same_password_source(slot.password_from, source)) {
+  } else if (slot.password && slot.password_stale && slot.password_from == source) {
     common::log_warn(slot.name(), "reading the password again failed (" + password.error().message +
                                       "); using the one read before");
     slot.password_stale = false;

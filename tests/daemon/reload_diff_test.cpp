@@ -74,14 +74,6 @@ TEST(ReloadDiff, RenameIsRemoveAndAdd) {
   EXPECT_TRUE(diff.changed.empty());
 }
 
-TEST(ReloadDiff, PasswordSourceComparison) {
-  config::PasswordSource a{config::PasswordSource::Kind::Env, "X"};
-  config::PasswordSource b{config::PasswordSource::Kind::Env, "X"};
-  EXPECT_TRUE(same_password_source(a, b));
-  b.kind = config::PasswordSource::Kind::Command;
-  EXPECT_FALSE(same_password_source(a, b));
-}
-
 TEST(ReloadDiff, GlobalSettings) {
   config::Config before;
   before.accounts = {account("a")};

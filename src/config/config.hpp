@@ -33,6 +33,9 @@ inline constexpr std::chrono::seconds kMinPollInterval{10};
 inline constexpr std::chrono::seconds kMaxDuration{36500LL * 24 * 3600};  // 100 years
 // A password (first line of a file or of a command's output) is at most this long.
 inline constexpr std::size_t kMaxPasswordLength = 64 * 1024;
+// A password_command still running after this is killed (with its process
+// group) and the source fails: a prompt nobody answers must not hang popfetchd.
+inline constexpr std::chrono::seconds kPasswordCommandTimeout{30};
 
 enum class Security { None, Tls, TlsIfAvailable, StartTls, StartTlsIfAvailable };
 enum class AuthMethod { Plain, CramMd5 };

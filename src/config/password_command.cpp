@@ -2,12 +2,15 @@
 #include "config/password_command.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <vector>
 
@@ -53,7 +56,12 @@ class SpawnSetup {
     sigemptyset(&none);
     if (int rc = posix_spawnattr_setsigdefault(&attr_, &all); rc != 0) return rc;
     if (int rc = posix_spawnattr_setsigmask(&attr_, &none); rc != 0) return rc;
-    if (int rc = posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK); rc != 0)
+    // Its own process group, so a command that hangs can be killed together
+    // with whatever it started (a shell pipeline, a prompt).
+    if (int rc = posix_spawnattr_setpgroup(&attr_, 0); rc != 0) return rc;
+    if (int rc = posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
+                                                      POSIX_SPAWN_SETPGROUP);
+        rc != 0)
       return rc;
     if (int rc = posix_spawn_file_actions_addopen(&actions_, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
         rc != 0) {
@@ -73,6 +81,35 @@ class SpawnSetup {
   bool actions_ok_ = false;
 };
 
+// Reads until EOF, kMaxCommandOutput bytes or the deadline. Returns false on a
+// read error (errno set); `timed_out` tells the deadline passed first.
+bool read_until(int fd, std::string& out, std::chrono::steady_clock::time_point deadline, bool& timed_out) {
+  timed_out = false;
+  char buffer[4096];
+  while (out.size() < kMaxCommandOutput) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      return true;
+    }
+    pollfd pfd{fd, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    if (ready == 0) continue;  // the loop re-checks the deadline
+    const ssize_t n = ::read(fd, buffer, std::min(sizeof buffer, kMaxCommandOutput - out.size()));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    if (n == 0) return true;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
 // waitpid, retried on EINTR. -1 when the child cannot be waited for.
 int wait_for(pid_t pid) {
   int status = 0;
@@ -84,7 +121,7 @@ int wait_for(pid_t pid) {
 
 }  // namespace
 
-common::Result<std::string> run_password_command(const std::string& command) {
+common::Result<std::string> run_password_command(const std::string& command, std::chrono::milliseconds timeout) {
   int ends[2];
   if (::pipe2(ends, O_CLOEXEC) != 0)
     return config_error(std::string("password_command: pipe: ") + std::strerror(errno));
@@ -113,10 +150,21 @@ common::Result<std::string> run_password_command(const std::string& command) {
   // the pipe: a command that never stops writing then dies of SIGPIPE, and
   // time and memory stay bounded.
   std::string output;
-  const bool read_ok = read_bounded(read_end.get(), output, kMaxCommandOutput, false);
+  bool timed_out = false;
+  const bool read_ok =
+      read_until(read_end.get(), output, std::chrono::steady_clock::now() + timeout, timed_out);
   const int read_errno = errno;
   const bool cut_off = output.size() >= kMaxCommandOutput;
   read_end.reset();
+  if (timed_out) {
+    // A command waiting for a prompt nobody answers, or a hung agent: kill
+    // its whole process group rather than block the caller for ever.
+    ::kill(-pid, SIGKILL);
+    (void)wait_for(pid);
+    const std::string bound = timeout.count() % 1000 == 0 ? std::to_string(timeout.count() / 1000) + "s"
+                                                           : std::to_string(timeout.count()) + " ms";
+    return config_error("password_command did not finish within " + bound + " and was killed");
+  }
 
   const int status = wait_for(pid);
   if (status < 0) return config_error(std::string("password_command: waitpid: ") + std::strerror(errno));

@@ -5,6 +5,7 @@
 #include <exception>
 #include <vector>
 
+#include "common/sanitize.hpp"
 #include "config/config.hpp"
 #include "config/diagnostic_sink.hpp"
 #include "config/document.hpp"
@@ -39,11 +40,13 @@ LoadResult load_text(const std::string& yaml, const std::string& file_name,
         detail::build_config(documents.empty() ? YAML::Node() : documents.front(), file_name, paths, sink);
   } catch (const YAML::ParserException& e) {
     // yaml-cpp stops at the first syntax error: one diagnostic at its position.
-    sink.error(e.mark, "YAML syntax error: " + e.msg);
+    // Its text may quote a raw byte of the file (e.g. "unknown escape
+    // character: <LF>"): sanitised, so a diagnostic stays one printable line.
+    sink.error(e.mark, "YAML syntax error: " + common::sanitize(e.msg));
   } catch (const YAML::Exception& e) {
-    sink.error(e.mark, "cannot read the YAML: " + e.msg);
+    sink.error(e.mark, "cannot read the YAML: " + common::sanitize(e.msg));
   } catch (const std::exception& e) {
-    sink.error(sink.whole_file(), std::string("cannot load the config: ") + e.what());
+    sink.error(sink.whole_file(), "cannot load the config: " + common::sanitize(e.what()));
   }
   return finish(std::move(config), sink);
 }

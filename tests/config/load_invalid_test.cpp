@@ -273,6 +273,14 @@ TEST(LoadInvalid, YamlSyntaxErrorTextIsOnePrintableLine) {
   }
 }
 
+TEST(LoadInvalid, StrayFlowIndicatorIsASyntaxErrorNotAHang) {
+  // Found by tests/fuzz (fuzz_config): yaml-cpp 0.7's LoadAll() loops forever,
+  // allocating, on a file holding just "," (its parser stops consuming input).
+  EXPECT_TRUE(one_error(",", 1, 1, {"YAML syntax error: unexpected ','"}));
+  EXPECT_TRUE(one_error("\n\n  ,\n", 3, 3, {"YAML syntax error: unexpected ','"}));
+  EXPECT_TRUE(one_error(kValid + "---\n,\n", 7, 1, {"single YAML document"}));
+}
+
 TEST(LoadInvalid, MoreThanOneDocument) {
   EXPECT_TRUE(one_error(kValid + "---\ndatabase: x\n", 7, 1, {"single YAML document"}));
 }

@@ -1,4 +1,4 @@
-#include "test_pki.hpp"
+#include "support/test_pki.hpp"
 
 #include <arpa/inet.h>
 #include <mbedtls/ctr_drbg.h>
@@ -16,7 +16,7 @@
 #include <fstream>
 #include <stdexcept>
 
-namespace net_test {
+namespace test_support {
 namespace {
 
 struct Drbg {
@@ -130,7 +130,7 @@ std::string issue(const Spec& spec, Key& subject_key, Key& issuer_key, const std
 struct TempDir {
   std::filesystem::path path;
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "popfetchd-net-test-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "popfetchd-test-pki-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path = pattern;
   }
@@ -201,4 +201,4 @@ const TestPki& TestPki::instance() {
   return pki;
 }
 
-}  // namespace net_test
+}  // namespace test_support

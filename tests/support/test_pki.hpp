@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace net_test {
+namespace test_support {
 
 // The test process's random generator (mbedTLS CTR-DRBG), for keys and servers.
 int test_random(void* unused, unsigned char* out, std::size_t length);
@@ -48,4 +48,4 @@ struct TestPki {
   Credential ip_in_cn_only;  // CN=127.0.0.1, no iPAddress SAN; by the CA
 };
 
-}  // namespace net_test
+}  // namespace test_support

@@ -24,12 +24,21 @@ bool printable_line(std::string_view text) {
 
 }  // namespace
 
-std::vector<std::string> secret_forms() {
-  const std::string password(kPassword);
-  const std::string user(kUser);
+std::vector<std::string> secret_forms(std::string_view user_view, std::string_view password_view) {
+  const std::string password(password_view);
+  const std::string user(user_view);
   return {password, pop3::base64_encode(password), pop3::sasl_plain_response(user, password),
           pop3::base64_encode(std::string(1, '\0') + user + '\0' + password),
           pop3::base64_encode(user + '\0' + user + '\0' + password)};
+}
+
+std::vector<std::string> secret_forms() { return secret_forms(kUser, kPassword); }
+
+std::optional<std::string> find_secret(std::string_view bytes, const std::vector<std::string>& forms) {
+  for (const std::string& form : forms) {
+    if (bytes.find(form) != std::string_view::npos) return form;
+  }
+  return std::nullopt;
 }
 
 void HostileTest::SetUp() {
@@ -63,10 +72,15 @@ void HostileTest::TearDown() {
 
 config::Account HostileTest::account_for(const test_support::FakePop3Server& server,
                                          config::Security security) const {
+  return account_at(server.host(), server.port(), security);
+}
+
+config::Account HostileTest::account_at(std::string host, std::uint16_t port,
+                                        config::Security security) const {
   config::Account account;
   account.name = "hostile";
-  account.server = server.host();
-  account.port = server.port();
+  account.server = std::move(host);
+  account.port = port;
   account.security = security;
   account.username = std::string(kUser);
   account.auth = config::AuthMethod::Plain;
@@ -81,7 +95,7 @@ config::Account HostileTest::account_for(const test_support::FakePop3Server& ser
 fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks tweaks) {
   fetch::PollOptions options;
   options.account = account;
-  options.password = std::string(kPassword);
+  options.password = std::move(tweaks.password);
   options.database_path = database_path_;
   options.max_messages_per_poll = tweaks.max_messages_per_poll;
 

@@ -41,10 +41,13 @@ inline constexpr std::string_view kPassword = "Hostile-Pw-5e1f-x9";
 inline constexpr std::chrono::seconds kTimeout{1};
 inline constexpr std::chrono::seconds kWatchdog{60};
 
-// Every form in which the password could leave the process: as is, in SASL
+// Every form in which a password could leave the process: as is, in SASL
 // PLAIN's base64 ("\0user\0password" and "user\0user\0password"), and base64
-// of the password alone.
+// of the password alone. Without arguments: kUser's kPassword.
+std::vector<std::string> secret_forms(std::string_view user, std::string_view password);
 std::vector<std::string> secret_forms();
+// The first secret form found in `bytes` (a log, a file), if any.
+std::optional<std::string> find_secret(std::string_view bytes, const std::vector<std::string>& forms);
 
 struct StoredMessage {
   std::string uidl;
@@ -60,9 +63,11 @@ class HostileTest : public ::testing::Test {
   // keep: true, timeout kTimeout, max_message_size 10 MB, ca_file the test PKI's CA.
   config::Account account_for(const test_support::FakePop3Server& server,
                               config::Security security = config::Security::None) const;
+  config::Account account_at(std::string host, std::uint16_t port, config::Security security) const;
 
   struct PollTweaks {
     std::size_t max_messages_per_poll = fetch::kDefaultMaxMessagesPerPoll;
+    std::string password = std::string(kPassword);
   };
   // Runs one poll to its end and returns its report. Afterwards the writer
   // has nothing uncommitted (asserted) and log() holds every line it logged.

@@ -119,7 +119,9 @@ TEST_F(Uidl, ThreeHundredThousandEntriesAreWorkedThroughInBoundedMemory) {
   FakePop3Server server(script);
   ASSERT_TRUE(server.start().ok());
   const long rss_before = peak_rss_kib();
-  const fetch::PollReport report = poll(account_for(server), PollTweaks{kCap});
+  PollTweaks tweaks;
+  tweaks.max_messages_per_poll = kCap;
+  const fetch::PollReport report = poll(account_for(server), tweaks);
   ASSERT_TRUE(report.ok()) << report.error->message;
   EXPECT_EQ(report.listed, kListed);
   EXPECT_EQ(report.new_messages, kCap);

@@ -36,6 +36,58 @@ TEST_F(Uidl, OneIdForTwoMessagesFailsBeforeAnythingIsRetrievedOrDeleted) {
   EXPECT_THAT(stored(), IsEmpty());
 }
 
+TEST_F(Uidl, OneMessageNumberWithTwoIdsFailsBeforeAnythingIsRetrieved) {
+  // Message 1 listed twice under different ids: taking both would store one
+  // message twice (and DELE it twice).
+  FakePop3Script script;
+  login(script)
+      .expect("LIST")
+      .send("+OK\r\n1 100\r\n2 100\r\n.\r\n")
+      .expect("UIDL")
+      .send("+OK\r\n1 first\r\n1 second\r\n2 third\r\n.\r\n")
+      .stall();
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  config::Account account = account_for(server);
+  account.keep = false;
+  const fetch::PollReport report = poll(account);
+  expect_failed(report, ErrorKind::Protocol, "the server's UIDL names message 1 twice", server);
+  EXPECT_THAT(lines_starting_with(server, "RETR"), IsEmpty());
+  EXPECT_THAT(stored(), IsEmpty());
+}
+
+TEST_F(Uidl, AnEndlessListingOfOneMessageFailsAtTheSecondLine) {
+  // 50 MB of "1 again" never ends and never falls silent (the timeout never
+  // fires), and each line would cost the client memory: it must stop at once.
+  constexpr std::uint64_t kEndless = 50'000'000;
+  FakePop3Script script;
+  login(script)
+      .expect("LIST")
+      .send("+OK\r\n1 100\r\n.\r\n")
+      .expect("UIDL")
+      .send("+OK\r\n")
+      .send_repeated("1 again-and-again\r\n", kEndless)
+      .stall();
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(account_for(server));
+  expect_failed(report, ErrorKind::Protocol, "the server's UIDL names message 1 twice", server);
+  ASSERT_TRUE(server.wait_finished());
+  EXPECT_LT(server.sent_bytes(), kEndless / 4);
+}
+
+TEST_F(Uidl, AnEndlessListRepeatingOneMessageFailsAtTheSecondLine) {
+  constexpr std::uint64_t kEndless = 50'000'000;
+  FakePop3Script script;
+  login(script).expect("LIST").send("+OK\r\n").send_repeated("1 100\r\n", kEndless).stall();
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(account_for(server));
+  expect_failed(report, ErrorKind::Protocol, "the server's LIST names message 1 twice", server);
+  ASSERT_TRUE(server.wait_finished());
+  EXPECT_LT(server.sent_bytes(), kEndless / 4);
+}
+
 struct BadUidl {
   const char* name;
   std::string line;  // the UIDL listing line for message 1

@@ -85,6 +85,25 @@ TEST_F(Greeting, AReplyToACommandNeverSentIsAProtocolError) {
   EXPECT_THAT(server.received_lines(), IsEmpty());
 }
 
+TEST_F(Greeting, AnEndlessCapaListStopsAtItsLineLimit) {
+  // Capability lines forever: nothing to hold (unknown ones are dropped), but
+  // the server never falls silent, so only a limit can end the session.
+  constexpr std::uint64_t kEndless = 50'000'000;
+  FakePop3Server server(FakePop3Script()
+                            .send_line("+OK ready")
+                            .expect("CAPA")
+                            .send("+OK\r\n")
+                            .send_repeated("X-MORE\r\n", kEndless)
+                            .stall());
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(account_for(server));
+  expect_failed(report, ErrorKind::Protocol,
+                "the reply to CAPA has more than " + std::to_string(pop3::kMaxCapaLines) + " lines", server);
+  ASSERT_TRUE(server.wait_finished());
+  EXPECT_LT(server.sent_bytes(), kEndless / 4);
+  EXPECT_THAT(server.received_lines(), ElementsAre("CAPA"));
+}
+
 TEST_F(Greeting, ExtraRepliesLaterInTheSessionAreAProtocolError) {
   // LIST answered, and in the same write an answer to a UIDL the client has
   // not sent yet (it does not pipeline with this server).

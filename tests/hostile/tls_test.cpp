@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "hostile/dialogue.hpp"
 #include "hostile/poll_harness.hpp"
 #include "support/test_pki.hpp"
@@ -140,6 +142,10 @@ struct TlsCase {
   Security security;
   const char* refusal;  // nullptr: the poll must succeed
 };
+
+// For test names and messages (gtest would otherwise dump the raw bytes,
+// padding included).
+void PrintTo(const TlsCase& c, std::ostream* out) { *out << c.name; }
 
 class Certificates : public HostileTest, public ::testing::WithParamInterface<TlsCase> {
  protected:

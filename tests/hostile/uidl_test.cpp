@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "hostile/dialogue.hpp"
 #include "hostile/poll_harness.hpp"
 #include "pop3/limits.hpp"
@@ -93,6 +95,10 @@ struct BadUidl {
   std::string line;  // the UIDL listing line for message 1
   const char* problem;
 };
+
+// For test names and messages (gtest would otherwise dump the raw bytes,
+// padding included).
+void PrintTo(const BadUidl& bad, std::ostream* out) { *out << bad.name; }
 
 class UidlBadEntry : public HostileTest, public ::testing::WithParamInterface<BadUidl> {};
 

@@ -14,6 +14,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
 
 namespace test_support {
@@ -185,6 +186,9 @@ TestPki build() {
 
 int test_random(void* /*unused*/, unsigned char* out, std::size_t length) {
   static Drbg drbg;
+  // FakePop3Server threads (one per server) and the test thread share it.
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
   return mbedtls_ctr_drbg_random(&drbg.drbg, out, length);
 }
 

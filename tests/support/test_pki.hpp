@@ -14,6 +14,7 @@
 namespace test_support {
 
 // The test process's random generator (mbedTLS CTR-DRBG), for keys and servers.
+// Thread-safe (a mutex): several fake servers may run TLS at once.
 int test_random(void* unused, unsigned char* out, std::size_t length);
 
 // An EC P-256 key pair.

@@ -4,7 +4,7 @@
 // glued to a socket, over real connections: tests/net's loopback_server and
 // FakePop3Server's start_tls step).
 // Owns its mbedTLS contexts and a reference to the credential's key. Not
-// thread-safe: one thread at a time (test_random() is shared). Errors:
+// thread-safe: use each one from one thread at a time. Errors:
 // handshake() returns the mbedTLS error; the constructor and write() throw
 // std::runtime_error (tests only).
 

@@ -3,6 +3,7 @@
 // time), prints a summary line per account (stdout; a failed account's line
 // goes to stderr) and exits 0 only when every account succeeded.
 
+#include <sys/prctl.h>
 #include <uv.h>
 
 #include <cstdio>
@@ -31,6 +32,9 @@ struct Outcome {
 }  // namespace
 
 int poll_once(const GlobalOptions& global, const std::vector<std::string>& names) {
+  // Passwords are in this process's memory from here on: no core dump (and
+  // no ptrace attach by other processes of the same user) may copy them out.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   std::optional<config::Config> cfg = load_config_or_report(global.config_path);
   if (!cfg) return kExitUsage;
 

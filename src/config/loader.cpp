@@ -1,10 +1,16 @@
 // load_file and load_string: reading the file, running yaml-cpp, and turning
 // every exception it may throw into a Diagnostic (exceptions stop here).
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <exception>
+#include <optional>
+#include <sstream>
+#include <string>
 #include <vector>
 
+#include "common/sanitize.hpp"
 #include "config/config.hpp"
 #include "config/diagnostic_sink.hpp"
 #include "config/document.hpp"
@@ -25,25 +31,85 @@ LoadResult finish(std::optional<Config> config, detail::DiagnosticSink& sink) {
   return result;
 }
 
+// Where each document of a stream starts, and where its content starts.
+class DocumentMarks final : public YAML::EventHandler {
+ public:
+  struct Document {
+    YAML::Mark start;
+    std::optional<YAML::Mark> content;
+  };
+
+  const std::vector<Document>& documents() const { return documents_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override { documents_.push_back({mark, std::nullopt}); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { content(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { content(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+    content(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    content(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    content(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void content(const YAML::Mark& mark) {
+    if (!documents_.empty() && !documents_.back().content) documents_.back().content = mark;
+  }
+  std::vector<Document> documents_;
+};
+
+// Checks that `yaml` holds at most one document; false when the parser got
+// stuck (nothing more can be read from this text). yaml-cpp 0.7's LoadAll()
+// must not be used: when its parser stops consuming input (a file holding
+// just ",", yaml-cpp issue #1040, fixed upstream after 0.8) it returns a null
+// document forever and loops, allocating, until memory runs out. Here the
+// parser runs at most twice, and a second document that starts where the
+// first one did means the parser is stuck: a syntax error at that place.
+bool check_single_document(const std::string& yaml, detail::DiagnosticSink& sink) {
+  std::istringstream stream(yaml);
+  YAML::Parser parser(stream);
+  DocumentMarks marks;
+  while (marks.documents().size() < 2 && parser.HandleNextDocument(marks)) {
+  }
+  if (marks.documents().size() < 2) return true;
+  const DocumentMarks::Document& first = marks.documents()[0];
+  const DocumentMarks::Document& second = marks.documents()[1];
+  if (second.start.pos == first.start.pos) {
+    const auto at = static_cast<std::size_t>(std::max(0, second.start.pos));
+    sink.error(second.start, "YAML syntax error: unexpected " +
+                                 (at < yaml.size() ? "'" + common::sanitize(yaml.substr(at, 1)) + "'"
+                                                   : std::string("end of the file")));
+    return false;
+  }
+  sink.error(second.content.value_or(second.start),
+             "the config must be a single YAML document (found a second one after '---')");
+  return true;
+}
+
 LoadResult load_text(const std::string& yaml, const std::string& file_name,
                      const detail::PathContext& paths) {
   detail::DiagnosticSink sink(file_name);
   std::optional<Config> config;
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(yaml);
-    if (documents.size() > 1) {
-      sink.error(documents[1].Mark(),
-                 "the config must be a single YAML document (found a second one after '---')");
-    }
-    config =
-        detail::build_config(documents.empty() ? YAML::Node() : documents.front(), file_name, paths, sink);
+    if (!check_single_document(yaml, sink)) return finish(std::nullopt, sink);
+    config = detail::build_config(YAML::Load(yaml), file_name, paths, sink);
   } catch (const YAML::ParserException& e) {
     // yaml-cpp stops at the first syntax error: one diagnostic at its position.
-    sink.error(e.mark, "YAML syntax error: " + e.msg);
+    // Its text may quote a raw byte of the file (e.g. "unknown escape
+    // character: <LF>"): sanitised, so a diagnostic stays one printable line.
+    sink.error(e.mark, "YAML syntax error: " + common::sanitize(e.msg));
   } catch (const YAML::Exception& e) {
-    sink.error(e.mark, "cannot read the YAML: " + e.msg);
+    sink.error(e.mark, "cannot read the YAML: " + common::sanitize(e.msg));
   } catch (const std::exception& e) {
-    sink.error(sink.whole_file(), std::string("cannot load the config: ") + e.what());
+    sink.error(sink.whole_file(), "cannot load the config: " + common::sanitize(e.what()));
   }
   return finish(std::move(config), sink);
 }

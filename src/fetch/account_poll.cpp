@@ -324,6 +324,12 @@ void AccountPoll::on_list_entry(const pop3::ListEntry& entry) {
     return;
   }
   if (sizes_.size() <= entry.msgno) sizes_.resize(entry.msgno + 1, kNotListed);
+  if (sizes_[entry.msgno] != kNotListed) {
+    // A listing that repeats itself could go on forever without the server
+    // ever falling silent (the timeout would never fire).
+    return fail(common::ErrorKind::Protocol,
+                "the server's LIST names message " + std::to_string(entry.msgno) + " twice");
+  }
   sizes_[entry.msgno] = entry.size;
   ++report_.listed;
 }
@@ -334,6 +340,14 @@ void AccountPoll::on_uidl_entry(const pop3::UidlEntry& entry) {
          "the server's UIDL names message " + std::to_string(entry.msgno) + ", which LIST did not");
     return;
   }
+  // One UIDL per message: a second one would store the message twice (and
+  // DELE it twice), and an endless repetition would grow uidl_hashes_ forever.
+  if (uidl_seen_.size() < sizes_.size()) uidl_seen_.resize(sizes_.size());
+  if (uidl_seen_[entry.msgno]) {
+    return fail(common::ErrorKind::Protocol,
+                "the server's UIDL names message " + std::to_string(entry.msgno) + " twice");
+  }
+  uidl_seen_[entry.msgno] = true;
   const config::Account& account = options_.account;
   uidl_hashes_.push_back(std::hash<std::string_view>{}(entry.uidl));
 
@@ -396,6 +410,7 @@ void AccountPoll::on_listing_done(const pop3::ListingDone& done) {
     }
   }
   uidl_hashes_ = {};
+  uidl_seen_ = {};
   std::sort(wanted_.begin(), wanted_.end(), [](const Listed& a, const Listed& b) { return a.msgno < b.msgno; });
   listing_done_ = true;
 

@@ -14,16 +14,16 @@
 //   - DELE goes out only after the commit that holds the message returned.
 //     deleted_at is recorded only after the server answered QUIT with +OK.
 //   - Larger than max_message_size (per LIST): skipped, never deleted.
-//   - A listing with one UIDL for two messages fails the poll before anything
-//     is retrieved or deleted.
+//   - A listing with one UIDL for two messages, or one message twice (in LIST
+//     or UIDL), fails the poll before anything is retrieved or deleted.
 //   - At most max_messages_per_poll messages are retrieved; the report says
 //     more are pending.
 //   - The account lock (store::AccountLock) is held for the whole poll.
 //
 // Owns: the connection, the session, the account lock, the message being
 // received (at most max_message_size bytes) and a compact view of the listing
-// (two 8-byte numbers per listed message, the UIDLs of the messages it will
-// fetch). Never blocks the loop except for SQLite writes.
+// (two 8-byte numbers and a bit per listed message, the UIDLs of the messages
+// it will fetch). Never blocks the loop except for SQLite writes.
 // Errors: reported once through the DoneCallback as PollReport::error
 // (Io, Timeout, Tls, Protocol, Auth, TempFail, PermFail, Storage, Config, Aborted).
 //
@@ -166,6 +166,7 @@ class AccountPoll {
   static constexpr std::uint64_t kNotListed = ~std::uint64_t{0};
   std::vector<std::uint64_t> sizes_;          // by msgno; kNotListed for gaps
   std::vector<std::uint64_t> uidl_hashes_;    // to find one UIDL listed twice
+  std::vector<bool> uidl_seen_;               // by msgno: to find one message listed twice
   std::vector<Listed> wanted_;                // to retrieve, in msgno order
   std::vector<Listed> delete_now_;            // already stored: DELE at once
   bool have_uidl_ = false;

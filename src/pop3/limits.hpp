@@ -30,6 +30,12 @@ inline constexpr std::size_t kMaxAuthCommandLength = 255;
 // CAPA: at most this many SASL mechanisms are remembered; more are ignored.
 inline constexpr std::size_t kMaxSaslMechanisms = 32;
 
+// CAPA: a reply with more capability lines than this is a protocol error.
+// Memory is bounded anyway (unknown lines are dropped), but a server that
+// never ends its CAPA list would otherwise hold the session forever: it never
+// falls silent, so no timeout fires. Real servers send about a dozen lines.
+inline constexpr std::size_t kMaxCapaLines = 256;
+
 // Server text quoted in our messages and events is cut at this many bytes:
 // enough for any honest -ERR explanation, small enough not to flood a journal.
 inline constexpr std::size_t kMaxQuotedServerText = 200;

@@ -480,9 +480,15 @@ Session::CapaProgress Session::collect_capa(const Reply& reply) {
   if (const auto* status = std::get_if<StatusReply>(&reply)) {
     if (!status->ok) return CapaProgress::Refused;
     incoming_capabilities_ = {};
+    capa_lines_ = 0;
     return CapaProgress::Pending;
   }
   if (const auto* line = std::get_if<LineReply>(&reply)) {
+    if (++capa_lines_ > kMaxCapaLines) {
+      fail(SessionErrorKind::Protocol,
+           "the reply to CAPA has more than " + std::to_string(kMaxCapaLines) + " lines");
+      return CapaProgress::Pending;
+    }
     incoming_capabilities_.add_line(line->line);
     return CapaProgress::Pending;
   }

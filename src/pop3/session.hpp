@@ -159,6 +159,7 @@ class Session {
   std::optional<std::string> apop_timestamp_;
   Capabilities capabilities_;
   Capabilities incoming_capabilities_;  // while a CAPA reply is arriving
+  std::size_t capa_lines_ = 0;          // lines of that reply so far (<= kMaxCapaLines)
   bool have_capa_ = false;              // the server answered CAPA with +OK
 
   bool pass_sent_ = false;           // USER/PASS: PASS already went out

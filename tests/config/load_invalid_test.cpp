@@ -261,6 +261,26 @@ TEST(LoadInvalid, YamlSyntaxErrorIsOneDiagnosticAtTheParserPosition) {
   EXPECT_TRUE(one_error("accounts: [\n", 2, 1, {"YAML syntax error"}));
 }
 
+TEST(LoadInvalid, YamlSyntaxErrorTextIsOnePrintableLine) {
+  // Found by tests/fuzz (fuzz_config): yaml-cpp quotes the offending byte of
+  // an unknown escape raw, so a line break or escape sequence in the file
+  // ended up in the one-line diagnostic.
+  for (const std::string& yaml : {std::string("\xff\x00\n", 3), std::string("database: \"a\\\x1b[2J\"\n")}) {
+    const auto errors = errors_of(yaml);
+    ASSERT_EQ(errors.size(), 1u) << dump(errors);
+    EXPECT_NE(errors[0].message.find("YAML syntax error: "), std::string::npos) << dump(errors);
+    for (unsigned char c : errors[0].to_string()) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << dump(errors);
+  }
+}
+
+TEST(LoadInvalid, StrayFlowIndicatorIsASyntaxErrorNotAHang) {
+  // Found by tests/fuzz (fuzz_config): yaml-cpp 0.7's LoadAll() loops forever,
+  // allocating, on a file holding just "," (its parser stops consuming input).
+  EXPECT_TRUE(one_error(",", 1, 1, {"YAML syntax error: unexpected ','"}));
+  EXPECT_TRUE(one_error("\n\n  ,\n", 3, 3, {"YAML syntax error: unexpected ','"}));
+  EXPECT_TRUE(one_error(kValid + "---\n,\n", 7, 1, {"single YAML document"}));
+}
+
 TEST(LoadInvalid, MoreThanOneDocument) {
   EXPECT_TRUE(one_error(kValid + "---\ndatabase: x\n", 7, 1, {"single YAML document"}));
 }

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "loopback_server.hpp"
-#include "test_pki.hpp"
+#include "support/test_pki.hpp"
 
 namespace {
 
@@ -21,7 +21,7 @@ using common::ErrorKind;
 using net::Connection;
 using net::TlsOptions;
 using net_test::LoopbackServer;
-using net_test::TestPki;
+using test_support::TestPki;
 using namespace std::chrono_literals;
 
 constexpr auto kTimeout = 10s;         // a timeout that must not fire in these tests
@@ -102,7 +102,7 @@ class ConnectionTest : public ::testing::Test {
   }
 
   LoopbackServer& start_server(LoopbackServer::Mode mode, const char* ip = "127.0.0.1",
-                               const net_test::Credential* credential = nullptr) {
+                               const test_support::Credential* credential = nullptr) {
     server_ = std::make_unique<LoopbackServer>(&loop_, mode, ip, credential);
     return *server_;
   }

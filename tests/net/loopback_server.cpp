@@ -8,9 +8,11 @@
 
 #include <memory>
 
-#include "tls_test_server.hpp"
+#include "support/tls_test_server.hpp"
 
 namespace net_test {
+
+using test_support::TlsTestServer;
 
 struct LoopbackServer::Client {
   uv_tcp_t tcp;

@@ -10,9 +10,11 @@
 #include <set>
 #include <string>
 
-#include "test_pki.hpp"
+#include "support/test_pki.hpp"
 
 namespace net_test {
+
+using test_support::Credential;
 
 class LoopbackServer {
  public:

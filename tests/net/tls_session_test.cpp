@@ -12,16 +12,16 @@
 
 #include "net/tls_trust.hpp"
 #include "net/tls_verify.hpp"
-#include "test_pki.hpp"
-#include "tls_test_server.hpp"
+#include "support/test_pki.hpp"
+#include "support/tls_test_server.hpp"
 
 namespace {
 
 using net::TlsOptions;
 using net::TlsSession;
-using net_test::Credential;
-using net_test::TestPki;
-using net_test::TlsTestServer;
+using test_support::Credential;
+using test_support::TestPki;
+using test_support::TlsTestServer;
 
 const TestPki& pki() { return TestPki::instance(); }
 

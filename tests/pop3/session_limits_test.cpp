@@ -144,5 +144,27 @@ TEST(SessionLimits, ThreeHundredThousandUidlEntriesAreStreamed) {
   EXPECT_EQ(session.buffered_bytes(), 0u);
 }
 
+TEST(SessionLimits, CapaRepliesAreBoundedInLines) {
+  // A CAPA list that never ends must not hold the session forever (found by
+  // tests/hostile: the server never falls silent, so no timeout would fire).
+  for (const std::size_t lines : {kMaxCapaLines, kMaxCapaLines + 1}) {
+    SCOPED_TRACE(lines);
+    Harness h(default_options(), FeedMode::Coalesced);
+    ASSERT_TRUE(h.run({"S: +OK", "C: CAPA"}));
+    std::string reply = "+OK\r\n";
+    for (std::size_t i = 1; i < lines; ++i) reply += "X-UNKNOWN-" + std::to_string(i) + "\r\n";
+    h.server_raw(reply + "USER\r\n.\r\n");
+    if (lines <= kMaxCapaLines) {
+      EXPECT_FALSE(h.error.has_value()) << h.error->message;
+      EXPECT_NE(h.client_bytes.find("USER alice\r\n"), std::string::npos);
+    } else {
+      ASSERT_TRUE(h.error.has_value());
+      EXPECT_EQ(h.error->kind, SessionErrorKind::Protocol);
+      EXPECT_EQ(h.error->message, "the reply to CAPA has more than 256 lines");
+      EXPECT_EQ(h.client_bytes.find("USER"), std::string::npos);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pop3

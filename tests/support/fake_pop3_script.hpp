@@ -8,8 +8,14 @@
 //       .send("+OK\r\nUIDL\r\n.\r\n")
 //       .stall();
 //
-// Owns only its step list. Regexes are compiled here, in the test thread, so
-// a bad pattern throws std::regex_error at once instead of inside the server.
+// TLS: start_tls(credential) runs the server side of a TLS handshake on the
+// connection (a credential from test_pki.hpp); every step after it speaks
+// TLS. As the first step it makes a POP3S server (TLS from the first byte);
+// after `.expect("STLS").send_line("+OK")` it is STLS (RFC 2595).
+//
+// Owns only its step list (and shared references to credentials). Regexes are
+// compiled here, in the test thread, so a bad pattern throws std::regex_error
+// at once instead of inside the server.
 
 #include <cstdint>
 #include <memory>
@@ -17,6 +23,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "support/test_pki.hpp"
 
 namespace test_support {
 
@@ -30,8 +38,9 @@ class FakePop3Script {
     ExpectRegex,   // ... must match `regex` as a whole (ECMAScript)
     ReadLine,      // read one client line, any content
     Stall,         // send nothing until the client disconnects or the server stops
-    Close,         // close the connection (FIN)
+    Close,         // close the connection (FIN; close_notify first under TLS)
     Reset,         // abort the connection (RST, SO_LINGER 0)
+    StartTls,      // run the server side of a TLS handshake with `credential`
   };
 
   struct Step {
@@ -39,6 +48,7 @@ class FakePop3Script {
     std::string bytes;
     std::uint64_t total = 0;
     std::shared_ptr<const std::regex> regex;
+    std::shared_ptr<const Credential> credential;
   };
 
   FakePop3Script& send(std::string bytes);
@@ -53,6 +63,7 @@ class FakePop3Script {
   FakePop3Script& stall();
   FakePop3Script& close();
   FakePop3Script& reset();
+  FakePop3Script& start_tls(const Credential& credential);
 
   const std::vector<Step>& steps() const { return steps_; }
 

@@ -1,6 +1,6 @@
 #pragma once
 // FakePop3Server: a scripted POP3 server on 127.0.0.1 (a free port) for
-// hostile-server tests: drops, garbage, huge lines, stalls. It accepts its
+// hostile-server tests: drops, garbage, huge lines, stalls, bad certificates. It accepts its
 // connections one after the other, runs one FakePop3Script on each in its own
 // thread (blocking design: poll() on the socket and a stop pipe, no sleeps),
 // and records every line the client sent.
@@ -14,7 +14,8 @@
 //
 // Owns: the listening socket, the current connection, the thread and the stop
 // pipe; stop() (also run by the destructor) wakes the thread, joins it and
-// closes everything. No TLS (a later task adds it).
+// closes everything. TLS: a script's start_tls step (POP3S when it comes
+// first, STLS after the +OK to STLS), with a credential from test_pki.hpp.
 // Errors: start() returns common::ErrorKind::Io when it cannot listen; script
 // mismatches are not errors of the call but are listed by errors().
 
@@ -65,6 +66,8 @@ class FakePop3Server {
   std::uint64_t sent_bytes() const { return recorder_.sent_bytes(); }
   // Connections on which the client hung up (EOF or reset seen by the server).
   std::size_t client_closes() const { return recorder_.client_closes(); }
+  // TLS handshakes (start_tls steps) that completed; a failed one is in errors().
+  std::size_t tls_handshakes() const { return recorder_.tls_handshakes(); }
   std::size_t connections_accepted() const;
 
  private:

@@ -183,4 +183,21 @@ TEST(FakePop3Server, BadRegexThrowsInTheTestThread) {
   EXPECT_THROW(FakePop3Script().expect_regex("("), std::regex_error);
 }
 
+TEST(FakePop3Server, StartTlsAnswersAClearTextClientWithAHandshakeError) {
+  // The happy TLS path is exercised by tests/hostile with the real client;
+  // here: a client that does not speak TLS gets a recorded error, not a hang.
+  FakePop3Server server(FakePop3Script().send_line("+OK hi").expect("STLS").send_line("+OK go").start_tls(
+      test_support::TestPki::instance().good));
+  ASSERT_TRUE(server.start().ok());
+  LineClient client = connect_to(server);
+  ASSERT_EQ(*client.read_line(), "+OK hi");
+  ASSERT_EQ(*client.command("STLS"), "+OK go");
+  ASSERT_TRUE(client.send("CAPA\r\n").ok());  // not a ClientHello
+  EXPECT_TRUE(*client.at_eof());
+  ASSERT_TRUE(server.wait_finished());
+  EXPECT_THAT(server.errors(), ElementsAre(HasSubstr("TLS handshake failed")));
+  EXPECT_EQ(server.tls_handshakes(), 0U);
+  EXPECT_THAT(server.received_lines(), ElementsAre("STLS"));
+}
+
 }  // namespace

@@ -6,8 +6,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <deque>
+#include <exception>
+#include <memory>
 #include <optional>
+
+#include "support/tls_test_server.hpp"
 
 namespace test_support {
 namespace {
@@ -56,7 +61,13 @@ class Session {
         return expect(step);
       case StepKind::Stall:
         return drain_until_close();
+      case StepKind::StartTls:
+        return start_tls(*step.credential);
       case StepKind::Close:
+        if (tls_) {
+          tls_->close_notify();
+          (void)send_raw(tls_->take());
+        }
         ::shutdown(fd_, SHUT_WR);
         ::close(fd_);
         closed_ = true;
@@ -93,13 +104,20 @@ class Session {
   }
 
   // Reads what is there; records complete lines. PeerClosed on EOF or error.
+  // Under TLS the bytes go through the TLS server first (received_bytes()
+  // counts what came over the socket).
   Wait read_available() {
     char chunk[kReadChunk];
     for (;;) {
       const ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
       if (n > 0) {
         recorder_.add_received(static_cast<std::size_t>(n));
-        buffer_.append(chunk, static_cast<std::size_t>(n));
+        if (tls_) {
+          tls_->feed(std::string_view(chunk, static_cast<std::size_t>(n)));
+          if (tls_->handshake_done()) buffer_ += tls_->read();
+        } else {
+          buffer_.append(chunk, static_cast<std::size_t>(n));
+        }
         split_lines();
         continue;
       }
@@ -128,7 +146,65 @@ class Session {
     }
   }
 
-  Wait send_all(std::string_view bytes) {
+  // Sends plaintext: encrypted once TLS is on.
+  Wait send_all(std::string_view plaintext) {
+    if (!tls_) return send_raw(plaintext);
+    try {
+      tls_->write(plaintext);
+    } catch (const std::exception& e) {
+      recorder_.add_error(where() + e.what());
+      return Wait::Failed;
+    }
+    return send_raw(tls_->take());
+  }
+
+  // The server side of a TLS handshake on this connection, from now on.
+  Wait start_tls(const Credential& credential) {
+    try {
+      tls_ = std::make_unique<TlsTestServer>(credential);
+    } catch (const std::exception& e) {
+      recorder_.add_error(where() + e.what());
+      return Wait::Failed;
+    }
+    // Bytes that arrived in clear text before the handshake belong to it.
+    if (!buffer_.empty()) {
+      tls_->feed(buffer_);
+      buffer_.clear();
+    }
+    for (;;) {
+      const int rc = tls_->handshake();
+      if (const std::string out = tls_->take(); !out.empty()) {
+        if (const Wait w = send_raw(out); w != Wait::Ready) {
+          if (w == Wait::PeerClosed) {
+            recorder_.add_error(where() + "client closed the connection during the TLS handshake");
+          }
+          return w;
+        }
+      }
+      if (rc == 0) {
+        recorder_.add_tls_handshake();
+        buffer_ += tls_->read();  // the client may already have sent its first command
+        split_lines();
+        return Wait::Ready;
+      }
+      if (rc < 0) {
+        char code[32];
+        std::snprintf(code, sizeof code, "-0x%04X", static_cast<unsigned>(-rc));
+        recorder_.add_error(where() + "TLS handshake failed (mbedTLS " + code + ")");
+        return Wait::Failed;
+      }
+      if (peer_closed_) {
+        recorder_.add_error(where() + "client closed the connection during the TLS handshake");
+        return Wait::PeerClosed;
+      }
+      short revents = 0;
+      if (const Wait w = wait_for(POLLIN, revents); w != Wait::Ready) return w;
+      read_available();
+    }
+  }
+
+  // Sends bytes as they are (ciphertext under TLS).
+  Wait send_raw(std::string_view bytes) {
     while (!bytes.empty()) {
       // A client that hung up reads nothing more; stop writing to it.
       if (peer_closed_) return Wait::PeerClosed;
@@ -238,6 +314,7 @@ class Session {
   std::deque<std::string> pending_;
   bool peer_closed_ = false;
   bool closed_ = false;
+  std::unique_ptr<TlsTestServer> tls_;
 };
 
 }  // namespace
@@ -261,6 +338,14 @@ void FakePop3Recorder::add_sent(std::size_t bytes) {
 void FakePop3Recorder::add_client_close() {
   std::lock_guard lock(mutex_);
   ++client_closes_;
+}
+void FakePop3Recorder::add_tls_handshake() {
+  std::lock_guard lock(mutex_);
+  ++tls_handshakes_;
+}
+std::size_t FakePop3Recorder::tls_handshakes() const {
+  std::lock_guard lock(mutex_);
+  return tls_handshakes_;
 }
 std::vector<std::string> FakePop3Recorder::lines() const {
   std::lock_guard lock(mutex_);

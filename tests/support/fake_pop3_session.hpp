@@ -6,8 +6,10 @@
 // step expected it or not). After the last step the session keeps reading and
 // recording until the client disconnects (unless the script closed first), so
 // a trailing QUIT is recorded too. Waiting is poll() on the socket and the
-// server's stop pipe: nothing sleeps.
-// Owns nothing (the server owns the socket); never throws.
+// server's stop pipe: nothing sleeps. After a start_tls step the session runs
+// a TlsTestServer over the socket.
+// Owns the TLS server state of its connection (the server owns the socket);
+// never throws: TLS failures are recorded as errors.
 
 #include <cstddef>
 #include <cstdint>
@@ -27,12 +29,14 @@ class FakePop3Recorder {
   void add_received(std::size_t bytes);
   void add_sent(std::size_t bytes);
   void add_client_close();
+  void add_tls_handshake();
 
   std::vector<std::string> lines() const;
   std::vector<std::string> errors() const;
   std::uint64_t received_bytes() const;
   std::uint64_t sent_bytes() const;
   std::size_t client_closes() const;
+  std::size_t tls_handshakes() const;
 
  private:
   mutable std::mutex mutex_;
@@ -41,6 +45,7 @@ class FakePop3Recorder {
   std::uint64_t received_bytes_ = 0;
   std::uint64_t sent_bytes_ = 0;
   std::size_t client_closes_ = 0;
+  std::size_t tls_handshakes_ = 0;
 };
 
 enum class SessionEnd {

@@ -1,4 +1,4 @@
-#include "tls_test_server.hpp"
+#include "support/tls_test_server.hpp"
 
 #include <mbedtls/version.h>
 
@@ -9,7 +9,7 @@
 #include <psa/crypto.h>
 #endif
 
-namespace net_test {
+namespace test_support {
 
 TlsTestServer::TlsTestServer(const Credential& credential, Options options) : key_(credential.key) {
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
@@ -110,4 +110,4 @@ void TlsTestServer::write(std::string_view plaintext) {
 
 void TlsTestServer::close_notify() { (void)mbedtls_ssl_close_notify(&ssl_); }
 
-}  // namespace net_test
+}  // namespace test_support

@@ -1,7 +1,12 @@
 #pragma once
 // Test-only: the server side of TLS over memory buffers, mirroring
 // net::TlsSession, so the client can be exercised with no socket at all (and,
-// glued to a libuv stream by loopback_server, over real sockets).
+// glued to a socket, over real connections: tests/net's loopback_server and
+// FakePop3Server's start_tls step).
+// Owns its mbedTLS contexts and a reference to the credential's key. Not
+// thread-safe: use each one from one thread at a time. Errors:
+// handshake() returns the mbedTLS error; the constructor and write() throw
+// std::runtime_error (tests only).
 
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
@@ -11,9 +16,9 @@
 #include <string_view>
 #include <utility>
 
-#include "test_pki.hpp"
+#include "support/test_pki.hpp"
 
-namespace net_test {
+namespace test_support {
 
 class TlsTestServer {
  public:
@@ -59,4 +64,4 @@ class TlsTestServer {
   bool peer_closed_ = false;
 };
 
-}  // namespace net_test
+}  // namespace test_support

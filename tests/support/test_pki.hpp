@@ -11,9 +11,10 @@
 #include <string>
 #include <vector>
 
-namespace net_test {
+namespace test_support {
 
 // The test process's random generator (mbedTLS CTR-DRBG), for keys and servers.
+// Thread-safe (a mutex): several fake servers may run TLS at once.
 int test_random(void* unused, unsigned char* out, std::size_t length);
 
 // An EC P-256 key pair.
@@ -48,4 +49,4 @@ struct TestPki {
   Credential ip_in_cn_only;  // CN=127.0.0.1, no iPAddress SAN; by the CA
 };
 
-}  // namespace net_test
+}  // namespace test_support

@@ -1,4 +1,4 @@
-#include "test_pki.hpp"
+#include "support/test_pki.hpp"
 
 #include <arpa/inet.h>
 #include <mbedtls/ctr_drbg.h>
@@ -14,9 +14,10 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
 
-namespace net_test {
+namespace test_support {
 namespace {
 
 struct Drbg {
@@ -130,7 +131,7 @@ std::string issue(const Spec& spec, Key& subject_key, Key& issuer_key, const std
 struct TempDir {
   std::filesystem::path path;
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "popfetchd-net-test-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "popfetchd-test-pki-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path = pattern;
   }
@@ -185,6 +186,9 @@ TestPki build() {
 
 int test_random(void* /*unused*/, unsigned char* out, std::size_t length) {
   static Drbg drbg;
+  // FakePop3Server threads (one per server) and the test thread share it.
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
   return mbedtls_ctr_drbg_random(&drbg.drbg, out, length);
 }
 
@@ -201,4 +205,4 @@ const TestPki& TestPki::instance() {
   return pki;
 }
 
-}  // namespace net_test
+}  // namespace test_support

@@ -1,0 +1,134 @@
+// auth: cram-md5 ("encrypted password") against a server that offers neither
+// SASL CRAM-MD5 nor an APOP timestamp must fail without the password ever
+// leaving; the two ways it may succeed are controls. A rejected login is an
+// Auth error that does not echo the password.
+
+#include "pop3/auth.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "hostile/dialogue.hpp"
+#include "hostile/poll_harness.hpp"
+#include "net/mbed_digests.hpp"
+
+namespace hostile {
+namespace {
+
+using common::ErrorKind;
+using test_support::FakePop3Script;
+using test_support::FakePop3Server;
+using ::testing::ElementsAre;
+
+class CramMd5 : public HostileTest {
+ protected:
+  config::Account cram_account(const FakePop3Server& server) {
+    config::Account account = account_for(server);
+    account.auth = config::AuthMethod::CramMd5;
+    return account;
+  }
+};
+
+TEST_F(CramMd5, NeitherCramMd5NorApopFailsWithoutSendingThePassword) {
+  // SASL PLAIN and USER are on offer (the password would be one line away);
+  // the greeting has no <timestamp>.
+  FakePop3Server server(FakePop3Script()
+                            .send_line("+OK ready")
+                            .expect("CAPA")
+                            .send("+OK\r\nUSER\r\nSASL PLAIN LOGIN\r\nUIDL\r\n.\r\n")
+                            .stall());
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(cram_account(server));
+  expect_failed(report, ErrorKind::Auth, "offers neither SASL CRAM-MD5 nor APOP", server);
+  EXPECT_NE(report.error->message.find("the password was not sent"), std::string::npos);
+  EXPECT_EQ(report.retry, fetch::RetryHint::Permanent);  // retrying cannot help
+  ASSERT_TRUE(server.wait_finished());
+  EXPECT_THAT(server.received_lines(), ElementsAre("CAPA"));
+  expect_no_credentials_sent(server);
+}
+
+TEST_F(CramMd5, NoCapaAndNoTimestampFailsWithoutSendingThePassword) {
+  FakePop3Server server(
+      FakePop3Script().send_line("+OK ready").expect("CAPA").send_line("-ERR no CAPA here").stall());
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(cram_account(server));
+  expect_failed(report, ErrorKind::Auth, "offers neither SASL CRAM-MD5 nor APOP", server);
+  ASSERT_TRUE(server.wait_finished());
+  EXPECT_THAT(server.received_lines(), ElementsAre("CAPA"));
+  expect_no_credentials_sent(server);
+}
+
+TEST_F(CramMd5, SaslCramMd5SendsOnlyTheDigest) {
+  // RFC 2195's challenge; the response is "user hex(HMAC-MD5(password, challenge))".
+  const std::string challenge = "<1896.697170952@postoffice.reston.mci.net>";
+  auto digests = net::MbedDigests::create();
+  ASSERT_TRUE(digests.ok());
+  const std::string response =
+      pop3::cram_md5_response(std::string(kUser), std::string(kPassword), challenge, **digests);
+  const std::vector<Message> messages = {message("uid-1", 1)};
+  FakePop3Script script;
+  script.send_line("+OK ready")
+      .expect("CAPA")
+      .send("+OK\r\nSASL CRAM-MD5 PLAIN\r\nUIDL\r\n.\r\n")
+      .expect("AUTH CRAM-MD5")
+      .send_line("+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+")
+      .expect(response)
+      .send_line("+OK welcome")
+      .expect("CAPA")
+      .send(std::string(kPlainCapa));
+  listing(script, messages);
+  retrieve(script, 1, messages[0]);
+  quit(script);
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(cram_account(server));
+  ASSERT_TRUE(report.ok()) << report.error->message;
+  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+  EXPECT_EQ(stored().size(), 1u);
+  expect_password_never_sent(server);
+  expect_no_secret_logged(report);
+}
+
+TEST_F(CramMd5, ApopSendsOnlyTheDigest) {
+  const std::vector<Message> messages = {message("uid-1", 1)};
+  FakePop3Script script;
+  script.send_line("+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>")
+      .expect("CAPA")
+      .send_line("-ERR unknown command")
+      .expect_regex("APOP alice [0-9a-f]{32}")
+      .send_line("+OK maildrop locked and ready");
+  listing(script, messages);
+  retrieve(script, 1, messages[0]);
+  quit(script);
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(cram_account(server));
+  ASSERT_TRUE(report.ok()) << report.error->message;
+  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+  EXPECT_EQ(stored().size(), 1u);
+  expect_password_never_sent(server);
+  expect_no_secret_logged(report);
+}
+
+using Login = HostileTest;
+
+TEST_F(Login, RejectedPasswordIsAnAuthErrorThatIsNotRetriedSoon) {
+  FakePop3Script script;
+  script.send_line("+OK ready")
+      .expect("CAPA")
+      .send(std::string(kPlainCapa))
+      .expect("USER alice")
+      .send_line("+OK")
+      .expect_prefix("PASS ")
+      .send_line("-ERR [AUTH] invalid user name or password")
+      .stall();
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(account_for(server));
+  expect_failed(report, ErrorKind::Auth, "authentication failed (PASS): [AUTH] invalid user name or password",
+                server);
+  EXPECT_EQ(report.retry, fetch::RetryHint::AuthFailed);
+}
+
+}  // namespace
+}  // namespace hostile

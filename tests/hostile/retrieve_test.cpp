@@ -1,0 +1,203 @@
+// Hostile RETR replies: drops, stalls, endless bodies, over-long lines, LIST
+// sizes that lie, -ERR to one message. keep: false throughout, so "nothing is
+// deleted" is a real check: the client would send DELE for whatever it
+// believes is stored.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "hostile/dialogue.hpp"
+#include "hostile/poll_harness.hpp"
+#include "pop3/limits.hpp"
+
+namespace hostile {
+namespace {
+
+using common::ErrorKind;
+using test_support::FakePop3Script;
+using test_support::FakePop3Server;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+class Retrieve : public HostileTest {
+ protected:
+  config::Account deleting_account(const FakePop3Server& server) {
+    config::Account account = account_for(server);
+    account.keep = false;
+    return account;
+  }
+
+  // What the archive holds, as "uidl:size" for readable failures.
+  std::vector<std::string> stored_summary() {
+    std::vector<std::string> out;
+    for (const StoredMessage& m : stored()) out.push_back(m.uidl + ":" + std::to_string(m.raw.size()));
+    return out;
+  }
+};
+
+std::string summary_of(const Message& m) { return m.uidl + ":" + std::to_string(m.raw.size()); }
+
+TEST_F(Retrieve, DisconnectInTheMiddleKeepsTheCompleteMessagesOnly) {
+  const std::vector<Message> messages = {message("uid-1", 1), message("uid-2", 2, 20'000)};
+  FakePop3Script script;
+  login(script);
+  listing(script, messages);
+  retrieve(script, 1, messages[0])
+      .expect("RETR 2")
+      .send("+OK\r\n" + dot_stuff(messages[1].raw).substr(0, 9'000))
+      .close();
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(deleting_account(server));
+  expect_failed(report, ErrorKind::Io, "server closed the connection in the middle of the reply to RETR 2",
+                server);
+  // Message 1 arrived completely and is kept (byte-exact); nothing of message
+  // 2 is stored; nothing is deleted (the connection is gone before any DELE).
+  const std::vector<StoredMessage> archive = stored();
+  ASSERT_EQ(archive.size(), 1u);
+  EXPECT_EQ(archive[0].uidl, "uid-1");
+  EXPECT_EQ(archive[0].raw, messages[0].raw);
+  EXPECT_EQ(report.new_messages, 1u);
+  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+}
+
+TEST_F(Retrieve, StallInTheMiddleEndsInATimeoutWithNothingPartialStored) {
+  const std::vector<Message> messages = {message("uid-1", 1), message("uid-2", 2, 20'000)};
+  FakePop3Script script;
+  login(script);
+  listing(script, messages);
+  retrieve(script, 1, messages[0])
+      .expect("RETR 2")
+      .send("+OK\r\n" + dot_stuff(messages[1].raw).substr(0, 9'000))
+      .stall();
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(deleting_account(server));
+  expect_failed(report, ErrorKind::Timeout, "no reply within 1s", server);
+  EXPECT_THAT(stored_summary(), ElementsAre(summary_of(messages[0])));
+}
+
+TEST_F(Retrieve, ABodyThatNeverEndsFailsAtMaxMessageSize) {
+  // LIST announces 1,000 bytes; the body goes on for 300 MB. The client
+  // holds at most max_message_size of it, gives up, and hangs up long before
+  // the server got rid of it all.
+  constexpr std::uint64_t kEndless = 300'000'000;
+  constexpr std::uint64_t kMaxMessageSize = 1'000'000;
+  Message endless = message("uid-endless", 3);
+  endless.list_size = 1'000;
+  FakePop3Script script;
+  login(script);
+  listing(script, {endless})
+      .expect("RETR 1")
+      .send("+OK\r\n")
+      .send_repeated("All work and no play makes Jack a dull boy.\r\n", kEndless)
+      .stall();
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  config::Account account = deleting_account(server);
+  account.max_message_size = kMaxMessageSize;
+  const fetch::PollReport report = poll(account);
+  expect_failed(
+      report, ErrorKind::Protocol,
+      "message 1 is larger than max_message_size (1000000 bytes) although LIST announced 1000 bytes", server);
+  ASSERT_TRUE(server.wait_finished());
+  EXPECT_LT(server.sent_bytes(), kEndless / 4);
+  EXPECT_THAT(stored(), IsEmpty());
+  RecordProperty("server_sent_bytes", std::to_string(server.sent_bytes()));
+}
+
+TEST_F(Retrieve, AnOverlongLineFailsThatMessageOnlyAndItStaysOnTheServer) {
+  // Message 2 has one line of twice kMaxMessageLineLength (its LIST size is
+  // honest and below max_message_size). The engine fails that message, reads
+  // past it to its terminator, and goes on: 1 and 3 are stored and deleted.
+  std::vector<Message> messages = {message("uid-1", 1), message("uid-2", 2), message("uid-3", 3)};
+  messages[1].raw = "Subject: long line\r\n\r\n" + std::string(2 * pop3::kMaxMessageLineLength, 'z') +
+                    "\r\nand the rest\r\n";
+  FakePop3Script script;
+  login(script);
+  listing(script, messages);
+  retrieve(script, 1, messages[0]);
+  retrieve(script, 2, messages[1]);
+  retrieve(script, 3, messages[2]);
+  remove(script, 1);
+  remove(script, 3);
+  quit(script);
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(deleting_account(server));
+  ASSERT_TRUE(report.ok()) << report.error->message;
+  EXPECT_EQ(report.failed_messages, 1u);
+  EXPECT_EQ(report.new_messages, 2u);
+  EXPECT_EQ(report.deleted, 2u);
+  EXPECT_THAT(stored_summary(), ElementsAre(summary_of(messages[0]), summary_of(messages[2])));
+  EXPECT_THAT(lines_starting_with(server, "DELE"), ElementsAre("DELE 1", "DELE 3"));
+  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+  expect_no_secret_logged(report);
+  EXPECT_THAT(log(), ::testing::Contains(::testing::HasSubstr(
+                         "message 2 not retrieved (left on the server): line too long")));
+}
+
+TEST_F(Retrieve, ListSizesThatLieAreAdvisoryBelowTheLimitAndSkipAboveIt) {
+  // 1: LIST understates (10 bytes, really ~3,000): fetched and stored whole.
+  // 2: LIST overstates (50 MB, really ~2,000): over max_message_size, so it
+  //    is skipped without a RETR and left on the server.
+  // 3: honest.
+  std::vector<Message> messages = {message("uid-1", 1, 3000), message("uid-2", 2), message("uid-3", 3)};
+  messages[0].list_size = 10;
+  messages[1].list_size = 50'000'000;
+  FakePop3Script script;
+  login(script);
+  listing(script, messages);
+  retrieve(script, 1, messages[0]);
+  retrieve(script, 3, messages[2]);
+  remove(script, 1);
+  remove(script, 3);
+  quit(script);
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(deleting_account(server));
+  ASSERT_TRUE(report.ok()) << report.error->message;
+  EXPECT_EQ(report.skipped_oversize, 1u);
+  EXPECT_EQ(report.new_messages, 2u);
+  EXPECT_THAT(stored_summary(), ElementsAre(summary_of(messages[0]), summary_of(messages[2])));
+  EXPECT_THAT(lines_starting_with(server, "RETR"), ElementsAre("RETR 1", "RETR 3"));
+  EXPECT_THAT(lines_starting_with(server, "DELE"), ElementsAre("DELE 1", "DELE 3"));
+  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+}
+
+TEST_F(Retrieve, AListSizeThatIsNotANumberIsAProtocolError) {
+  FakePop3Script script;
+  login(script).expect("LIST").send("+OK\r\n1 99999999999999999999999\r\n.\r\n").stall();
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(deleting_account(server));
+  expect_failed(report, ErrorKind::Protocol, "bad LIST entry '1 99999999999999999999999'", server);
+  EXPECT_THAT(lines_starting_with(server, "RETR"), IsEmpty());
+}
+
+TEST_F(Retrieve, ErrToOneRetrLeavesThatMessageAndStoresTheOthers) {
+  const std::vector<Message> messages = {message("uid-1", 1), message("uid-2", 2), message("uid-3", 3)};
+  FakePop3Script script;
+  login(script);
+  listing(script, messages);
+  retrieve(script, 1, messages[0]).expect("RETR 2").send_line("-ERR [SYS/TEMP] message 2 is locked");
+  retrieve(script, 3, messages[2]);
+  remove(script, 1);
+  remove(script, 3);
+  quit(script);
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(deleting_account(server));
+  ASSERT_TRUE(report.ok()) << report.error->message;
+  EXPECT_EQ(report.failed_messages, 1u);
+  EXPECT_EQ(report.new_messages, 2u);
+  EXPECT_EQ(report.deleted, 2u);
+  EXPECT_THAT(stored_summary(), ElementsAre(summary_of(messages[0]), summary_of(messages[2])));
+  EXPECT_THAT(lines_starting_with(server, "DELE"), ElementsAre("DELE 1", "DELE 3"));
+  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+  expect_no_secret_logged(report);
+  EXPECT_THAT(log(), ::testing::Contains(::testing::HasSubstr("message 2 is locked")));
+}
+
+}  // namespace
+}  // namespace hostile

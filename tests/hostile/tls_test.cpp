@@ -1,0 +1,244 @@
+// Hostile TLS: a CAPA without STLS, STLS refused, plaintext injected after
+// STLS, and certificates with a wrong host name, expired or self-signed, in
+// all four TLS modes. The verifying modes (tls, starttls) must refuse before
+// any credential leaves; the *-if-available modes encrypt without checking
+// and must work.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <ostream>
+
+#include "hostile/dialogue.hpp"
+#include "hostile/poll_harness.hpp"
+#include "support/test_pki.hpp"
+
+namespace hostile {
+namespace {
+
+using common::ErrorKind;
+using config::Security;
+using test_support::Credential;
+using test_support::FakePop3Script;
+using test_support::FakePop3Server;
+using test_support::TestPki;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+using StartTls = HostileTest;
+
+TEST_F(StartTls, CapaWithoutStlsIsRefusedBeforeAnyCredential) {
+  FakePop3Server server(FakePop3Script()
+                            .send_line("+OK ready")
+                            .expect("CAPA")
+                            .send("+OK\r\nUSER\r\nSASL PLAIN LOGIN\r\nUIDL\r\n.\r\n")  // STLS dropped
+                            .stall());
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(account_for(server, Security::StartTls));
+  expect_failed(report, ErrorKind::Tls, "server does not offer STLS; refusing to authenticate without TLS",
+                server);
+  ASSERT_TRUE(server.wait_finished());
+  EXPECT_THAT(server.received_lines(), ElementsAre("CAPA"));
+  expect_no_credentials_sent(server);
+}
+
+TEST_F(StartTls, NoCapaAtAllIsRefusedBeforeAnyCredential) {
+  FakePop3Server server(
+      FakePop3Script().send_line("+OK ready").expect("CAPA").send_line("-ERR what?").stall());
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(account_for(server, Security::StartTls));
+  expect_failed(report, ErrorKind::Tls, "server does not support CAPA, so it offers no STLS", server);
+  ASSERT_TRUE(server.wait_finished());
+  EXPECT_THAT(server.received_lines(), ElementsAre("CAPA"));
+  expect_no_credentials_sent(server);
+}
+
+TEST_F(StartTls, StlsAnsweredErrIsRefusedBeforeAnyCredential) {
+  FakePop3Server server(FakePop3Script()
+                            .send_line("+OK ready")
+                            .expect("CAPA")
+                            .send("+OK\r\nSTLS\r\nUSER\r\n.\r\n")
+                            .expect("STLS")
+                            .send_line("-ERR [SYS/TEMP] TLS is broken today")
+                            .stall());
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(account_for(server, Security::StartTls));
+  expect_failed(report, ErrorKind::Tls, "server refused STLS: [SYS/TEMP] TLS is broken today", server);
+  ASSERT_TRUE(server.wait_finished());
+  EXPECT_THAT(server.received_lines(), ElementsAre("CAPA", "STLS"));
+  expect_no_credentials_sent(server);
+}
+
+TEST_F(StartTls, StlsRefusedUnderIfAvailableContinuesInClearTextWithANotice) {
+  // The weak mode's documented behaviour, as a control for the test above.
+  const std::vector<Message> messages = {message("uid-1", 1)};
+  FakePop3Script script;
+  script.send_line("+OK ready")
+      .expect("CAPA")
+      .send("+OK\r\nSTLS\r\nUSER\r\nUIDL\r\n.\r\n")
+      .expect("STLS")
+      .send_line("-ERR not now")
+      .expect("USER alice")
+      .send_line("+OK")
+      .expect("PASS " + std::string(kPassword))
+      .send_line("+OK")
+      .expect("CAPA")
+      .send(std::string(kPlainCapa));
+  listing(script, messages);
+  retrieve(script, 1, messages[0]);
+  quit(script);
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(account_for(server, Security::StartTlsIfAvailable));
+  ASSERT_TRUE(report.ok()) << report.error->message;
+  EXPECT_EQ(stored().size(), 1u);
+  EXPECT_THAT(log(),
+              ::testing::Contains(HasSubstr("server refused STLS (not now); continuing in clear text")));
+  expect_no_secret_logged(report);
+}
+
+TEST_F(StartTls, PlaintextInjectedAfterStlsIsRefused) {
+  // CVE-2011-0411: a man in the middle appends a reply after "+OK" to STLS,
+  // hoping the client reads it as if it came over TLS.
+  FakePop3Server server(FakePop3Script()
+                            .send_line("+OK ready")
+                            .expect("CAPA")
+                            .send("+OK\r\nSTLS\r\nUSER\r\n.\r\n")
+                            .expect("STLS")
+                            .send("+OK begin TLS\r\n+OK\r\nSASL PLAIN\r\n.\r\n")
+                            .stall());
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(account_for(server, Security::StartTls));
+  expect_failed(report, ErrorKind::Protocol, "possible plaintext injection", server);
+  ASSERT_TRUE(server.wait_finished());
+  EXPECT_THAT(server.received_lines(), ElementsAre("CAPA", "STLS"));
+  EXPECT_EQ(server.tls_handshakes(), 0u);
+  expect_no_credentials_sent(server);
+}
+
+// --- certificates × modes
+
+enum class Cert { Good, WrongHost, Expired, SelfSigned };
+
+const Credential& credential(Cert cert) {
+  const TestPki& pki = TestPki::instance();
+  switch (cert) {
+    case Cert::Good:
+      return pki.good;
+    case Cert::WrongHost:
+      return pki.wrong_host;
+    case Cert::Expired:
+      return pki.expired;
+    case Cert::SelfSigned:
+      return pki.self_signed;
+  }
+  return pki.good;
+}
+
+struct TlsCase {
+  const char* name;
+  Cert cert;
+  Security security;
+  const char* refusal;  // nullptr: the poll must succeed
+};
+
+// For test names and messages (gtest would otherwise dump the raw bytes,
+// padding included).
+void PrintTo(const TlsCase& c, std::ostream* out) { *out << c.name; }
+
+class Certificates : public HostileTest, public ::testing::WithParamInterface<TlsCase> {
+ protected:
+  static bool implicit(Security security) {
+    return security == Security::Tls || security == Security::TlsIfAvailable;
+  }
+
+  // The whole session of one message, over TLS from the first byte or after STLS.
+  static FakePop3Script script_for(const TlsCase& c, const std::vector<Message>& messages) {
+    FakePop3Script script;
+    if (implicit(c.security)) {
+      script.start_tls(credential(c.cert));
+      login(script);
+    } else {
+      script.send_line("+OK ready")
+          .expect("CAPA")
+          .send("+OK\r\nSTLS\r\nUSER\r\n.\r\n")
+          .expect("STLS")
+          .send_line("+OK begin TLS")
+          .start_tls(credential(c.cert))
+          .expect("CAPA")
+          .send(std::string(kPlainCapa))
+          .expect("USER " + std::string(kUser))
+          .send_line("+OK")
+          .expect("PASS " + std::string(kPassword))
+          .send_line("+OK logged in")
+          .expect("CAPA")
+          .send(std::string(kPlainCapa));
+    }
+    listing(script, messages);
+    retrieve(script, 1, messages[0]);
+    return quit(script);
+  }
+};
+
+TEST_P(Certificates, RefusedBeforeAnyCredentialOnlyWhenTheModeVerifies) {
+  const TlsCase& c = GetParam();
+  const std::vector<Message> messages = {message("uid-1", 1)};
+  FakePop3Server server(script_for(c, messages));
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(account_for(server, c.security));
+  ASSERT_TRUE(server.wait_finished());
+  if (c.refusal == nullptr) {
+    ASSERT_TRUE(report.ok()) << report.error->message;
+    EXPECT_EQ(server.tls_handshakes(), 1u);
+    EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+    const std::vector<StoredMessage> archive = stored();
+    ASSERT_EQ(archive.size(), 1u);
+    EXPECT_EQ(archive[0].raw, messages[0].raw);
+    expect_no_secret_logged(report);
+    return;
+  }
+  expect_failed(report, ErrorKind::Tls, c.refusal, server);
+  EXPECT_EQ(server.tls_handshakes(), 0u);
+  EXPECT_THAT(server.errors(), ElementsAre(HasSubstr("TLS handshake failed")));
+  // Nothing but the clear-text preamble of STLS ever reached the server.
+  if (implicit(c.security)) {
+    EXPECT_THAT(server.received_lines(), IsEmpty());
+  } else {
+    EXPECT_THAT(server.received_lines(), ElementsAre("CAPA", "STLS"));
+  }
+  expect_no_credentials_sent(server);
+  EXPECT_THAT(stored(), IsEmpty());
+}
+
+constexpr const char* kAccepted = nullptr;
+
+INSTANTIATE_TEST_SUITE_P(
+    Hostile, Certificates,
+    ::testing::Values(
+        // Controls: a good certificate works in every mode.
+        TlsCase{"GoodTls", Cert::Good, Security::Tls, kAccepted},
+        TlsCase{"GoodStartTls", Cert::Good, Security::StartTls, kAccepted},
+        TlsCase{"GoodTlsIfAvailable", Cert::Good, Security::TlsIfAvailable, kAccepted},
+        TlsCase{"GoodStartTlsIfAvailable", Cert::Good, Security::StartTlsIfAvailable, kAccepted},
+        // tls and starttls refuse.
+        TlsCase{"WrongHostTls", Cert::WrongHost, Security::Tls, "host name does not match the certificate"},
+        TlsCase{"WrongHostStartTls", Cert::WrongHost, Security::StartTls,
+                "host name does not match the certificate"},
+        TlsCase{"ExpiredTls", Cert::Expired, Security::Tls, "certificate has expired"},
+        TlsCase{"ExpiredStartTls", Cert::Expired, Security::StartTls, "certificate has expired"},
+        TlsCase{"SelfSignedTls", Cert::SelfSigned, Security::Tls,
+                "certificate is self-signed and not trusted"},
+        TlsCase{"SelfSignedStartTls", Cert::SelfSigned, Security::StartTls,
+                "certificate is self-signed and not trusted"},
+        // The *-if-available modes encrypt without checking: they accept.
+        TlsCase{"WrongHostTlsIfAvailable", Cert::WrongHost, Security::TlsIfAvailable, kAccepted},
+        TlsCase{"WrongHostStartTlsIfAvailable", Cert::WrongHost, Security::StartTlsIfAvailable, kAccepted},
+        TlsCase{"ExpiredTlsIfAvailable", Cert::Expired, Security::TlsIfAvailable, kAccepted},
+        TlsCase{"ExpiredStartTlsIfAvailable", Cert::Expired, Security::StartTlsIfAvailable, kAccepted},
+        TlsCase{"SelfSignedTlsIfAvailable", Cert::SelfSigned, Security::TlsIfAvailable, kAccepted},
+        TlsCase{"SelfSignedStartTlsIfAvailable", Cert::SelfSigned, Security::StartTlsIfAvailable, kAccepted}),
+    [](const ::testing::TestParamInfo<TlsCase>& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace hostile

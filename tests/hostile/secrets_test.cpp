@@ -156,7 +156,7 @@ TEST(SecretsBinary, PollOnceDebugOutputAndArchiveNeverHoldThePassword) {
   EXPECT_THAT(text, HasSubstr("> AUTH PLAIN"));
   EXPECT_THAT(text, HasSubstr("> AUTH CRAM-MD5"));
   EXPECT_THAT(text, HasSubstr("alice: 2 new"));
-  EXPECT_THAT(text, HasSubstr("carol: FAILED (auth)"));
+  EXPECT_THAT(text, HasSubstr("popfetchd: carol: failed (auth)"));
   const std::string archive = database_bytes(database);
   EXPECT_NE(archive.find("Subject:"), std::string::npos);
 

@@ -323,6 +323,14 @@ void AccountPoll::on_list_entry(const pop3::ListEntry& entry) {
                                           " (popfetchd handles 1.." + std::to_string(kMaxListedMessages) + ")");
     return;
   }
+  // At the start of a session messages are numbered 1..N (RFC 1939 §5), so a
+  // number far beyond the lines seen so far is no mailbox, only a way to make
+  // us allocate the bookkeeping for millions of messages.
+  if (entry.msgno > 2 * report_.listed + kListingNumberSlack) {
+    fail(common::ErrorKind::Protocol, "the server's LIST jumps to message " + std::to_string(entry.msgno) +
+                                          " after " + std::to_string(report_.listed) + " lines");
+    return;
+  }
   if (sizes_.size() <= entry.msgno) sizes_.resize(entry.msgno + 1, kNotListed);
   if (sizes_[entry.msgno] != kNotListed) {
     // A listing that repeats itself could go on forever without the server

@@ -65,6 +65,9 @@ inline constexpr std::size_t kDefaultMaxMessagesPerPoll = 20'000;
 // Message numbers above this in a listing are a protocol error: bounds the
 // per-message bookkeeping (8 bytes each) a hostile listing can make us keep.
 inline constexpr std::uint32_t kMaxListedMessages = 5'000'000;
+// How far a LIST line's message number may run ahead of the number of lines
+// seen so far (2x + this): tolerates gaps, refuses a lone "5000000 1".
+inline constexpr std::uint32_t kListingNumberSlack = 1024;
 // Commands in flight when pipelining.
 inline constexpr std::size_t kDefaultPipelineWindow = 32;
 

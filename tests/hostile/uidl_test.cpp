@@ -58,6 +58,19 @@ TEST_F(Uidl, OneMessageNumberWithTwoIdsFailsBeforeAnythingIsRetrieved) {
   EXPECT_THAT(stored(), IsEmpty());
 }
 
+TEST_F(Uidl, AListThatJumpsToAHugeMessageNumberFailsWithoutAllocatingForIt) {
+  // One line "5000000 1" would make the client keep bookkeeping for five
+  // million messages; message numbers start at 1 and run on without big gaps.
+  FakePop3Script script;
+  login(script).expect("LIST").send("+OK\r\n1 100\r\n5000000 1\r\n.\r\n").stall();
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(account_for(server));
+  expect_failed(report, ErrorKind::Protocol, "the server's LIST jumps to message 5000000 after 1 lines", server);
+  EXPECT_THAT(lines_starting_with(server, "RETR"), IsEmpty());
+  EXPECT_THAT(stored(), IsEmpty());
+}
+
 TEST_F(Uidl, AnEndlessListingOfOneMessageFailsAtTheSecondLine) {
   // 50 MB of "1 again" never ends and never falls silent (the timeout never
   // fires), and each line would cost the client memory: it must stop at once.

@@ -3,7 +3,6 @@
 // time), prints a summary line per account (stdout; a failed account's line
 // goes to stderr) and exits 0 only when every account succeeded.
 
-#include <sys/prctl.h>
 #include <uv.h>
 
 #include <cstdio>
@@ -13,13 +12,12 @@
 
 #include "app/commands.hpp"
 #include "app/load_config.hpp"
-#include "app/open_archive.hpp"
+#include "app/fetch_setup.hpp"
 #include "common/log.hpp"
 #include "daemon/poll_runner.hpp"
 #include "daemon/weak_security.hpp"
 #include "fetch/account_poll.hpp"
 #include "fetch/archive_writer.hpp"
-#include "net/mbed_digests.hpp"
 
 namespace app {
 namespace {
@@ -32,9 +30,8 @@ struct Outcome {
 }  // namespace
 
 int poll_once(const GlobalOptions& global, const std::vector<std::string>& names) {
-  // Passwords are in this process's memory from here on: no core dump (and
-  // no ptrace attach by other processes of the same user) may copy them out.
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // Passwords are in this process's memory from here on.
+  protect_secrets_in_memory();
   std::optional<config::Config> cfg = load_config_or_report(global.config_path);
   if (!cfg) return kExitUsage;
 
@@ -52,27 +49,23 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
     }
   }
 
-  auto digests = net::MbedDigests::create();
-  if (!digests) {
-    print_error(digests.error().message);
-    return kExitFailed;
-  }
-  common::Result<store::Archive> archive = open_archive_for_writing(cfg->database);
-  if (!archive) {
+  common::Result<FetchSetup> setup = prepare_fetching(*cfg);
+  if (!setup) {
     // No archive, no poll: every selected account failed, each says why.
     for (const config::Account* account : selected) {
-      print_error(account->name + ": failed (storage): " + archive.error().message);
+      print_error(account->name + ": failed (" + std::string(common::to_string(setup.error().kind)) +
+                  "): " + setup.error().message);
     }
     return kExitFailed;
   }
-  fetch::ArchiveWriter writer(*archive, fetch::ArchiveWriter::Limits{});
+  fetch::ArchiveWriter writer(setup->archive, fetch::ArchiveWriter::Limits{});
 
   uv_loop_t loop;
   uv_loop_init(&loop);
 
   std::map<std::string, Outcome> outcomes;
   // The daemon's runner: at most max_concurrent_polls sessions at a time.
-  popfetchd::daemon::PollRunner runner(popfetchd::daemon::account_poll_factory(&loop, writer, **digests),
+  popfetchd::daemon::PollRunner runner(popfetchd::daemon::account_poll_factory(&loop, writer, *setup->digests),
                                        cfg->max_concurrent_polls);
   std::vector<fetch::PollOptions> ready;
   for (const config::Account* account : selected) {

@@ -1,9 +1,14 @@
-#include "app/open_archive.hpp"
+#include "app/fetch_setup.hpp"
+
+#include <sys/prctl.h>
 
 #include <filesystem>
 #include <system_error>
 
+#include "common/log.hpp"
+
 namespace app {
+namespace {
 
 common::Result<store::Archive> open_archive_for_writing(const std::string& path) {
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
@@ -17,6 +22,22 @@ common::Result<store::Archive> open_archive_for_writing(const std::string& path)
     std::filesystem::permissions(parent, std::filesystem::perms::owner_all, error);
   }
   return store::Archive::open(path);
+}
+
+}  // namespace
+
+void protect_secrets_in_memory() {
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    common::log_warn("", "cannot disable core dumps (prctl PR_SET_DUMPABLE); passwords could end up in one");
+  }
+}
+
+common::Result<FetchSetup> prepare_fetching(const config::Config& config) {
+  auto digests = net::MbedDigests::create();
+  if (!digests) return digests.error();
+  common::Result<store::Archive> archive = open_archive_for_writing(config.database);
+  if (!archive) return archive.error();
+  return FetchSetup{std::move(digests).value(), std::move(archive).value()};
 }
 
 }  // namespace app

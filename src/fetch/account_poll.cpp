@@ -396,15 +396,26 @@ void AccountPoll::on_listing_done(const pop3::ListingDone& done) {
 }
 
 void AccountPoll::feed_retrieves() {
-  // Keep the session's queue a little ahead of its window so the pipeline
-  // never drains, without queueing the whole mailbox at once.
-  const std::size_t ahead = 2 * std::max<std::size_t>(1, options_.pipeline_window);
-  while (!stopping_ && next_wanted_ < wanted_.size() && retrieves_in_flight_ < ahead) {
+  // A sliding window: every completed message makes room for the next RETR,
+  // so the pipeline never drains while both budgets cover a round trip. The
+  // session sends what is queued at once when pipelining (one at a time
+  // otherwise), and the commands freed by one read go out in one write.
+  const std::size_t window = std::max<std::size_t>(1, options_.pipeline_window);
+  while (!stopping_ && next_wanted_ < wanted_.size() && retrieves_in_flight_ < window) {
+    const std::uint64_t size = sizes_[wanted_[next_wanted_].msgno];
+    if (retrieves_in_flight_ > 0 && retrieve_bytes_in_flight_ + size > options_.pipeline_bytes) break;
     session_->retrieve(wanted_[next_wanted_].msgno);
     ++next_wanted_;
     ++retrieves_in_flight_;
+    retrieve_bytes_in_flight_ += size;
   }
   if (current_ == nullptr && retrieves_in_flight_ > 0) current_ = &wanted_[next_wanted_ - retrieves_in_flight_];
+}
+
+void AccountPoll::retrieve_done() {
+  --retrieves_in_flight_;
+  retrieve_bytes_in_flight_ -= std::min(retrieve_bytes_in_flight_, sizes_[current_->msgno]);
+  current_ = retrieves_in_flight_ > 0 ? current_ + 1 : nullptr;
 }
 
 void AccountPoll::on_message_data(const pop3::MessageData& data) {
@@ -438,8 +449,7 @@ void AccountPoll::on_message_end() {
 
   if (body_.capacity() > kBodyCapacityToKeep) body_ = std::string();
   body_.clear();
-  --retrieves_in_flight_;
-  current_ = retrieves_in_flight_ > 0 ? current_ + 1 : nullptr;
+  retrieve_done();
 
   if (common::Status committed = writer_.commit_if_due(); !committed || done_) return;
 
@@ -462,8 +472,7 @@ void AccountPoll::on_message_failed(const pop3::MessageFailed& failed) {
   common::log_warn(options_.account.name,
                    "message " + std::to_string(failed.msgno) + " not retrieved (left on the server): " + failed.reason);
   body_.clear();
-  --retrieves_in_flight_;
-  current_ = retrieves_in_flight_ > 0 ? current_ + 1 : nullptr;
+  retrieve_done();
   feed_retrieves();
   maybe_quit();
 }

@@ -134,7 +134,10 @@ void AccountPoll::start() {
   session_options.pipelining =
       options_.force_pipelining_off ? pop3::PipeliningMode::Off : pipelining_mode(account.pipelining);
   session_options.want_uidl = true;
-  session_options.window = std::max<std::size_t>(1, options_.pipeline_window);
+  // The feed keeps at most pipeline_window RETRs in flight; the rest of the
+  // session's window is room for DELEs and for QUIT to go out with the last
+  // RETRs instead of a round trip after them.
+  session_options.window = 2 * std::max<std::size_t>(1, options_.pipeline_window);
   session_.emplace(std::move(session_options), digests_);
 
   if (account.delete_after) delete_cutoff_ = report_.started_at - account.delete_after->count();
@@ -492,7 +495,16 @@ void AccountPoll::on_deleted(std::uint32_t msgno) {
 void AccountPoll::maybe_quit() {
   if (done_ || quit_sent_ || !listing_done_) return;
   const bool retrieving = !stopping_ && next_wanted_ < wanted_.size();
-  if (retrieving || retrieves_in_flight_ > 0) return;
+  if (retrieving) return;
+  if (!deleting()) {
+    // keep: true sends no DELE after the retrieves (delete_after's went out
+    // before them), so QUIT follows the last RETR in the same flight rather
+    // than a round trip later; on_closed() commits what they brought.
+    session_->quit();
+    quit_sent_ = true;
+    return;
+  }
+  if (retrieves_in_flight_ > 0) return;
   // Everything is in: make it durable (this also sends the DELEs of
   // keep: false, via on_commit) before QUIT commits the deletions.
   if (common::Status committed = writer_.commit(); !committed || done_) return;
@@ -502,6 +514,9 @@ void AccountPoll::maybe_quit() {
 
 void AccountPoll::on_closed() {
   const config::Account& account = options_.account;
+  // Whatever arrived before QUIT's +OK (all of it, see maybe_quit) is made
+  // durable before the poll reports success.
+  if (common::Status committed = writer_.commit(); !committed || done_) return;
   if (!deleted_uidls_.empty()) {
     auto marked = writer_.mark_deleted(account.name, deleted_uidls_, unix_now());
     report_.deleted = deleted_uidls_.size();

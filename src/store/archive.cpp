@@ -22,6 +22,14 @@ namespace {
 // checkpoint) is waited for this long before a statement fails with "busy".
 constexpr int kBusyTimeoutMs = 5000;
 
+// Page size of a new archive (an existing one keeps its own: SQLite cannot
+// change it in WAL mode). Every page written costs two write calls to the
+// WAL and one to the database at the checkpoint, and most of what is written
+// is message bytes: 16 KiB pages need a quarter of the calls of the default
+// 4 KiB. Measured with bench/ data (poll-once, median of 5): 5,000 x 2 KB
+// 0.85 -> 0.65 s, 1,000 mixed (38 MB) 1.34 -> 1.17 s; the file grows ~5%.
+constexpr int kPageSize = 16 * 1024;
+
 constexpr std::string_view kSummaryColumns =
     "m.id, m.account, m.uidl, m.date, m.from_addr, m.subject, m.size, m.fetched_at, m.deleted_at";
 
@@ -253,6 +261,14 @@ common::Result<Archive> Archive::open(const std::string& path) {
     return storage(context + ": database schema version " + std::to_string(*version) +
                    " is newer than this popfetchd supports (" + std::to_string(kSchemaVersion) +
                    "); upgrade popfetchd");
+  }
+  if (*version == 0) {
+    // Only a new (empty) database takes a page size, and only before WAL.
+    if (auto s =
+            db->exec("PRAGMA page_size = " + std::to_string(kPageSize), context + ": setting the page size");
+        !s) {
+      return with_read_only_hint(*db, s.error());
+    }
   }
   if (!is_memory(path)) {
     auto mode = db->query_text("PRAGMA journal_mode = WAL", context + ": enabling WAL");

@@ -249,10 +249,17 @@ void AccountPoll::pump() {
   pumping_ = true;
   do {
     repump_ = false;
-    while (!done_) {
-      std::optional<pop3::Event> event = session_->next_event();
-      if (!event) break;
-      handle(*event);
+    {
+      // Until the listing is done every event may be a UIDL to look up: all
+      // of one read's lookups in one read transaction (nothing is written
+      // before the listing is done).
+      std::optional<store::Archive::ReadTransaction> lookups;
+      if (!listing_done_) lookups.emplace(writer_.archive().read_transaction());
+      while (!done_) {
+        std::optional<pop3::Event> event = session_->next_event();
+        if (!event) break;
+        handle(*event);
+      }
     }
     if (connection_ && !done_) {
       std::string output = session_->take_output();

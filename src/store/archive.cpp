@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "common/log.hpp"
 #include "common/sanitize.hpp"
@@ -112,6 +113,7 @@ struct Archive::Impl {
   std::optional<Statement> search;
   std::optional<Statement> totals;
   bool batch_open = false;
+  bool read_open = false;  // a ReadTransaction began
 
   Impl(std::string p, Database d) : path(std::move(p)), db(std::move(d)) {}
 
@@ -335,8 +337,32 @@ common::Result<std::vector<std::string>> Archive::stored_before(std::string_view
   }
 }
 
+Archive::ReadTransaction Archive::read_transaction() {
+  if (impl_->batch_open || impl_->read_open || sqlite3_get_autocommit(impl_->db.handle()) == 0) {
+    return ReadTransaction(nullptr);
+  }
+  if (sqlite3_exec(impl_->db.handle(), "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return ReadTransaction(nullptr);
+  }
+  impl_->read_open = true;
+  return ReadTransaction(impl_.get());
+}
+
+Archive::ReadTransaction::ReadTransaction(ReadTransaction&& other) noexcept
+    : impl_(std::exchange(other.impl_, nullptr)) {}
+
+Archive::ReadTransaction::~ReadTransaction() {
+  if (impl_ == nullptr) return;
+  // Nothing was written: ending it can only release the read lock.
+  if (sqlite3_get_autocommit(impl_->db.handle()) == 0) {
+    sqlite3_exec(impl_->db.handle(), "COMMIT", nullptr, nullptr, nullptr);
+  }
+  impl_->read_open = false;
+}
+
 common::Result<Batch> Archive::begin_batch() {
   if (impl_->batch_open) return storage("starting a batch: another batch is still open on this archive");
+  if (impl_->read_open) return storage("starting a batch: a read transaction is still open on this archive");
   auto transaction = Transaction::begin(impl_->db);
   if (!transaction) return with_read_only_hint(impl_->db, transaction.error());
   impl_->batch_open = true;
@@ -356,6 +382,9 @@ common::Result<AddOutcome> Archive::add_message(std::string_view account, std::s
 common::Result<std::int64_t> Archive::mark_deleted(std::string_view account,
                                                    std::span<const std::string> uidls, std::int64_t when) {
   if (impl_->batch_open) return storage("marking messages deleted: a batch is still open on this archive");
+  if (impl_->read_open) {
+    return storage("marking messages deleted: a read transaction is still open on this archive");
+  }
   auto transaction = Transaction::begin(impl_->db);
   if (!transaction) return with_read_only_hint(impl_->db, transaction.error());
   std::int64_t marked = 0;

@@ -547,9 +547,18 @@ void AccountPoll::finish(std::optional<common::Error> error, RetryHint retry) {
   report_.finished_at = unix_now();
   report_.elapsed_ms = uv_now(loop_) - started_ms_;
   if (connection_) connection_->close();
+  // Let go of the connection now (its graceful close finishes by itself) and
+  // of the listing: a finished poll may be kept around by its owner, and the
+  // TLS state and read buffer alone are ~130 KB. With 100 accounts,
+  // poll-once peaked at 25.5 MB holding all of them.
+  connection_.reset();
   subscription_ = {};
   lock_.reset();
   body_ = std::string();
+  sizes_ = {};
+  uidl_hashes_ = {};
+  wanted_ = {};
+  current_ = nullptr;
 }
 
 }  // namespace fetch

@@ -39,6 +39,7 @@ bool BodyDecoder::grow_line(std::size_t n) {
 BodyDecoder::Result BodyDecoder::decode(std::string_view input) {
   Result result;
   out_.clear();
+  out_.reserve(input.size());  // the usual size of the output (take_data() may have taken the buffer)
   std::size_t i = 0;
   while (i < input.size() && !result.finished) {
     switch (state_) {

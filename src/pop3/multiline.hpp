@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "pop3/limits.hpp"
 
@@ -47,6 +48,10 @@ class BodyDecoder {
 
   // Prepares for a new body.
   void reset();
+
+  // The bytes of the last decode() (what Result::data viewed), moved out
+  // rather than copied; Result::data is invalid afterwards.
+  std::string take_data() { return std::move(out_); }
 
   bool failed() const { return failed_; }
   // Bytes held between calls (the last output), for memory assertions.

@@ -166,7 +166,7 @@ std::size_t Protocol::read_listing(std::string_view input) {
 std::size_t Protocol::read_body(std::string_view input) {
   const CommandTag& command = in_flight_.front();
   const BodyDecoder::Result decoded = body_.decode(input);
-  if (!decoded.data.empty()) replies_.push_back(BodyChunkReply{command, std::string(decoded.data)});
+  if (!decoded.data.empty()) replies_.push_back(BodyChunkReply{command, body_.take_data()});
   if (decoded.line_too_long) replies_.push_back(BodyLineTooLongReply{command});
   if (decoded.finished) {
     replies_.push_back(EndReply{command});

@@ -425,11 +425,13 @@ void Session::answer_challenge(const ContinuationReply& challenge) {
 
 void Session::after_auth() {
   wipe_password();
-  if (have_capa_) {
-    state_ = State::CapaAfterAuth;
-    return send(Command::capa());
-  }
-  finish_auth();
+  if (!have_capa_) return finish_auth();
+  state_ = State::CapaAfterAuth;
+  send(Command::capa());
+  // Pipelining already known (the CAPA before authentication listed it, or
+  // it is forced on): the listing goes out with this CAPA, one round trip for
+  // both. Whether RETRs are pipelined is still decided by its answer.
+  if (pipelining_known_on()) send_listing(true);
 }
 
 void Session::finish_auth() {
@@ -446,8 +448,13 @@ void Session::finish_auth() {
   }
   emit(Authenticated{capabilities_, pipelining_});
   state_ = State::Listing;
+  if (!list_sent_) send_listing(pipelining_);
+}
+
+void Session::send_listing(bool pipelined) {
+  list_sent_ = true;
   send(Command::list());
-  if (options_.want_uidl && pipelining_) {
+  if (options_.want_uidl && pipelined) {
     uidl_sent_ = true;
     send(Command::uidl());
   }

@@ -8,6 +8,9 @@
 //   greeting -> CAPA -> [STLS -> (driver: TLS) -> CAPA] -> authentication
 //   -> [CAPA] -> Authenticated -> LIST [+ UIDL] -> ListingDone
 //   -> the driver's retrieve()/remove() ... quit() -> Closed
+// Round trips: when the CAPA before authentication lists PIPELINING (or it
+// is on), USER goes out with PASS, and LIST and UIDL with the CAPA after
+// authentication; LIST and UIDL always travel together when pipelining.
 // Authentication: AuthMethod::Plain uses "AUTH PLAIN" when CAPA's SASL lists
 // PLAIN, else USER/PASS. AuthMethod::CramMd5 uses "AUTH CRAM-MD5" when listed,
 // else APOP when the greeting carries a timestamp, else fails with
@@ -128,6 +131,7 @@ class Session {
   void answer_challenge(const ContinuationReply& challenge);
   void after_auth();
   void finish_auth();
+  void send_listing(bool pipelined);  // LIST, and UIDL with it when pipelined
   void maybe_finish_listing();
   void pump();
 
@@ -166,6 +170,7 @@ class Session {
   bool sasl_response_sent_ = false;  // AUTH: our response (or initial response) went out
 
   bool pipelining_ = false;  // decided at Authenticated
+  bool list_sent_ = false;
   bool uidl_sent_ = false;
   bool list_done_ = false;
   bool uidl_done_ = false;

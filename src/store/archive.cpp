@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "common/log.hpp"
 #include "common/sanitize.hpp"
@@ -21,6 +22,14 @@ namespace {
 // A writer (another popfetchd, a `list` holding a read lock during a
 // checkpoint) is waited for this long before a statement fails with "busy".
 constexpr int kBusyTimeoutMs = 5000;
+
+// Page size of a new archive (an existing one keeps its own: SQLite cannot
+// change it in WAL mode). Every page written costs two write calls to the
+// WAL and one to the database at the checkpoint, and most of what is written
+// is message bytes: 16 KiB pages need a quarter of the calls of the default
+// 4 KiB. Measured with bench/ data (poll-once, median of 5): 5,000 x 2 KB
+// 0.85 -> 0.65 s, 1,000 mixed (38 MB) 1.34 -> 1.17 s; the file grows ~5%.
+constexpr int kPageSize = 16 * 1024;
 
 constexpr std::string_view kSummaryColumns =
     "m.id, m.account, m.uidl, m.date, m.from_addr, m.subject, m.size, m.fetched_at, m.deleted_at";
@@ -104,6 +113,7 @@ struct Archive::Impl {
   std::optional<Statement> search;
   std::optional<Statement> totals;
   bool batch_open = false;
+  bool read_open = false;  // a ReadTransaction began
 
   Impl(std::string p, Database d) : path(std::move(p)), db(std::move(d)) {}
 
@@ -254,6 +264,14 @@ common::Result<Archive> Archive::open(const std::string& path) {
                    " is newer than this popfetchd supports (" + std::to_string(kSchemaVersion) +
                    "); upgrade popfetchd");
   }
+  if (*version == 0) {
+    // Only a new (empty) database takes a page size, and only before WAL.
+    if (auto s =
+            db->exec("PRAGMA page_size = " + std::to_string(kPageSize), context + ": setting the page size");
+        !s) {
+      return with_read_only_hint(*db, s.error());
+    }
+  }
   if (!is_memory(path)) {
     auto mode = db->query_text("PRAGMA journal_mode = WAL", context + ": enabling WAL");
     if (!mode) return with_read_only_hint(*db, mode.error());
@@ -319,8 +337,32 @@ common::Result<std::vector<std::string>> Archive::stored_before(std::string_view
   }
 }
 
+Archive::ReadTransaction Archive::read_transaction() {
+  if (impl_->batch_open || impl_->read_open || sqlite3_get_autocommit(impl_->db.handle()) == 0) {
+    return ReadTransaction(nullptr);
+  }
+  if (sqlite3_exec(impl_->db.handle(), "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return ReadTransaction(nullptr);
+  }
+  impl_->read_open = true;
+  return ReadTransaction(impl_.get());
+}
+
+Archive::ReadTransaction::ReadTransaction(ReadTransaction&& other) noexcept
+    : impl_(std::exchange(other.impl_, nullptr)) {}
+
+Archive::ReadTransaction::~ReadTransaction() {
+  if (impl_ == nullptr) return;
+  // Nothing was written: ending it can only release the read lock.
+  if (sqlite3_get_autocommit(impl_->db.handle()) == 0) {
+    sqlite3_exec(impl_->db.handle(), "COMMIT", nullptr, nullptr, nullptr);
+  }
+  impl_->read_open = false;
+}
+
 common::Result<Batch> Archive::begin_batch() {
   if (impl_->batch_open) return storage("starting a batch: another batch is still open on this archive");
+  if (impl_->read_open) return storage("starting a batch: a read transaction is still open on this archive");
   auto transaction = Transaction::begin(impl_->db);
   if (!transaction) return with_read_only_hint(impl_->db, transaction.error());
   impl_->batch_open = true;
@@ -340,6 +382,9 @@ common::Result<AddOutcome> Archive::add_message(std::string_view account, std::s
 common::Result<std::int64_t> Archive::mark_deleted(std::string_view account,
                                                    std::span<const std::string> uidls, std::int64_t when) {
   if (impl_->batch_open) return storage("marking messages deleted: a batch is still open on this archive");
+  if (impl_->read_open) {
+    return storage("marking messages deleted: a read transaction is still open on this archive");
+  }
   auto transaction = Transaction::begin(impl_->db);
   if (!transaction) return with_read_only_hint(impl_->db, transaction.error());
   std::int64_t marked = 0;

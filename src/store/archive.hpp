@@ -86,6 +86,8 @@ class Batch {
 
 class Archive {
  public:
+  struct Impl;
+
   // Opens or creates the database at `path` and brings its schema up to date.
   // ":memory:" gives a private in-memory archive (tests); a "file:" URI is
   // passed to SQLite as a URI (e.g. "file:/x.db?mode=ro").
@@ -100,8 +102,30 @@ class Archive {
 
   // Is (account, uidl) stored, deleted from the server or not? One lookup in
   // the UNIQUE(account, uidl) index with a statement prepared at open: cheap
-  // enough to call for every line of a 300,000-message UIDL listing.
+  // enough to call for every line of a 300,000-message UIDL listing (inside
+  // a ReadTransaction: on its own each lookup takes and drops the WAL read
+  // lock, two fcntl calls, which cost more than the lookup).
   common::Result<bool> contains(std::string_view account, std::string_view uidl);
+
+  // Runs the lookups made while it lives in one read transaction. Does
+  // nothing when a transaction is already open on this connection (a
+  // batch: the lookups are inside it anyway) or when BEGIN fails (the
+  // lookups then run on their own). No batch may begin while it lives;
+  // end it before writing. Must not outlive the Archive.
+  class ReadTransaction {
+   public:
+    ReadTransaction(ReadTransaction&& other) noexcept;
+    ReadTransaction& operator=(ReadTransaction&&) = delete;
+    ReadTransaction(const ReadTransaction&) = delete;
+    ReadTransaction& operator=(const ReadTransaction&) = delete;
+    ~ReadTransaction();
+
+   private:
+    friend class Archive;
+    explicit ReadTransaction(Impl* impl) : impl_(impl) {}
+    Impl* impl_;  // null: nothing was begun
+  };
+  ReadTransaction read_transaction();
 
   // Every UIDL stored for `account`, deleted from the server or not: one scan
   // of the (account, uidl) index, for diffing a large listing in memory
@@ -151,8 +175,6 @@ class Archive {
 
   // Messages and bytes stored per account (for /metrics), by account name.
   common::Result<std::vector<AccountTotals>> totals();
-
-  struct Impl;
 
  private:
   explicit Archive(std::unique_ptr<Impl> impl);

@@ -148,13 +148,14 @@ class Collector {
     std::string_view encoded = body.substr(0, max_length_ * 4 + 1024);
     const auto encoding = find_field(fields, "Content-Transfer-Encoding");
     const std::string cte = encoding ? main_value(*encoding) : "";
-    std::string bytes;
+    std::string decoded;
+    std::string_view bytes = encoded;  // 7bit, 8bit, binary: as they are, not copied
     if (cte == "base64") {
-      bytes = decode_base64(encoded);
+      decoded = decode_base64(encoded);
+      bytes = decoded;
     } else if (cte == "quoted-printable") {
-      bytes = decode_quoted_printable(encoded);
-    } else {
-      bytes = std::string(encoded);
+      decoded = decode_quoted_printable(encoded);
+      bytes = decoded;
     }
     const auto charset = content_type ? parameter(*content_type, "charset") : std::nullopt;
     if (bytes.empty()) return;
@@ -170,13 +171,13 @@ class Collector {
 
   std::string finish() {
     std::string text = plain_.empty() ? std::move(html_) : std::move(plain_);
-    for (char& c : text) {
-      if (c == '\0') c = ' ';
-    }
     if (text.size() > max_length_) {
       std::size_t cut = max_length_;
       while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
       text.resize(cut);
+    }
+    for (char& c : text) {
+      if (c == '\0') c = ' ';
     }
     return text;
   }

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #if __has_include(<iconv.h>)
 #include <iconv.h>
@@ -41,6 +42,21 @@ std::size_t utf8_sequence_length(std::string_view bytes, std::size_t i) {
   }
   if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
   return length;
+}
+
+// The index of the first byte at or after `from` that is not ASCII (or the
+// size): eight bytes per step while all of them are ASCII.
+std::size_t ascii_prefix(std::string_view bytes, std::size_t from) {
+  constexpr std::uint64_t kHighBits = 0x8080808080808080u;
+  std::size_t i = from;
+  while (bytes.size() - i >= sizeof(std::uint64_t)) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, bytes.data() + i, sizeof word);
+    if ((word & kHighBits) != 0) break;
+    i += sizeof word;
+  }
+  while (i < bytes.size() && static_cast<unsigned char>(bytes[i]) < 0x80) ++i;
+  return i;
 }
 
 void append_latin1(std::string& out, unsigned char c) {
@@ -119,7 +135,7 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 bool is_valid_utf8(std::string_view bytes) {
-  for (std::size_t i = 0; i < bytes.size();) {
+  for (std::size_t i = ascii_prefix(bytes, 0); i < bytes.size(); i = ascii_prefix(bytes, i)) {
     const std::size_t n = utf8_sequence_length(bytes, i);
     if (n == 0) return false;
     i += n;
@@ -128,18 +144,22 @@ bool is_valid_utf8(std::string_view bytes) {
 }
 
 std::string make_valid_utf8(std::string_view bytes) {
+  // Valid stretches are copied in one go: most mail text is ASCII, and this
+  // runs over up to 64 KiB of every message archived.
   std::string out;
   out.reserve(bytes.size());
-  for (std::size_t i = 0; i < bytes.size();) {
+  std::size_t copied = 0;  // bytes[copied, i) are valid and not yet in `out`
+  for (std::size_t i = ascii_prefix(bytes, 0); i < bytes.size(); i = ascii_prefix(bytes, i)) {
     const std::size_t n = utf8_sequence_length(bytes, i);
-    if (n == 0) {
-      append_latin1(out, static_cast<unsigned char>(bytes[i]));
-      ++i;
-    } else {
-      out.append(bytes.substr(i, n));
+    if (n != 0) {
       i += n;
+      continue;
     }
+    out.append(bytes.substr(copied, i - copied));
+    append_latin1(out, static_cast<unsigned char>(bytes[i]));
+    copied = ++i;
   }
+  out.append(bytes.substr(copied));
   return out;
 }
 

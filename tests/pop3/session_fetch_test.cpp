@@ -160,12 +160,15 @@ TEST(SessionFetch, PipeliningModes) {
     bool before_auth;  // PIPELINING in the CAPA before authentication
     bool after_auth;   // ... and in the one after
     bool expected;
+    // LIST and UIDL went out with the CAPA after authentication (pipelining
+    // was known before it), so both are written whatever that CAPA says.
+    bool listing_with_capa;
   };
   const Case cases[] = {
-      {PipeliningMode::Auto, true, false, false},  // the post-auth CAPA is the one that counts
-      {PipeliningMode::Auto, false, true, true},   // some servers list it only after login
-      {PipeliningMode::Auto, true, true, true},   {PipeliningMode::Off, true, true, false},
-      {PipeliningMode::On, false, false, true},
+      {PipeliningMode::Auto, true, false, false, true},  // the post-auth CAPA is the one that counts
+      {PipeliningMode::Auto, false, true, true, false},  // some servers list it only after login
+      {PipeliningMode::Auto, true, true, true, true},   {PipeliningMode::Off, true, true, false, false},
+      {PipeliningMode::On, false, false, true, true},
   };
   for (const Case& c : cases) {
     SessionOptions options = default_options();
@@ -182,7 +185,7 @@ TEST(SessionFetch, PipeliningModes) {
     ASSERT_TRUE(h.run({"S: ."}));
     ASSERT_TRUE(h.authenticated);
     EXPECT_EQ(h.authenticated->pipelining, c.expected);
-    EXPECT_EQ(h.unmatched_client, c.expected ? "LIST\r\nUIDL\r\n" : "LIST\r\n");
+    EXPECT_EQ(h.unmatched_client, c.expected || c.listing_with_capa ? "LIST\r\nUIDL\r\n" : "LIST\r\n");
   }
 }
 

@@ -60,3 +60,21 @@ TEST(Charset, CaseInsensitiveEquality) {
 }
 
 }  // namespace
+
+// make_valid_utf8 skips ASCII eight bytes at a time: put the non-ASCII bytes
+// at every offset around those word boundaries, and at both ends.
+TEST(Charset, NonAsciiBytesAtEveryOffsetOfLongAsciiText) {
+  const std::string ascii = "The quick brown fox jumps over the dog";
+  for (std::size_t at = 0; at <= ascii.size(); ++at) {
+    SCOPED_TRACE(at);
+    const std::string prefix = ascii.substr(0, at), suffix = ascii.substr(at);
+    // A valid two-byte sequence stays; a stray byte is read as Latin-1.
+    EXPECT_EQ(store::make_valid_utf8(prefix + "\xc3\xa9" + suffix), prefix + "\xc3\xa9" + suffix);
+    EXPECT_EQ(store::make_valid_utf8(prefix + "\xe9" + suffix), prefix + "\xc3\xa9" + suffix);
+    EXPECT_EQ(store::make_valid_utf8(prefix + "\xe9\xff" + suffix), prefix + "\xc3\xa9\xc3\xbf" + suffix);
+    EXPECT_TRUE(store::is_valid_utf8(prefix + "\xc3\xa9" + suffix));
+    EXPECT_FALSE(store::is_valid_utf8(prefix + "\xe9" + suffix));
+  }
+  EXPECT_EQ(store::make_valid_utf8(ascii), ascii);
+  EXPECT_EQ(store::make_valid_utf8(""), "");
+}

@@ -84,9 +84,15 @@ bool check_single_document(const std::string& yaml, detail::DiagnosticSink& sink
   const DocumentMarks::Document& second = marks.documents()[1];
   if (second.start.pos == first.start.pos) {
     const auto at = static_cast<std::size_t>(std::max(0, second.start.pos));
-    sink.error(second.start, "YAML syntax error: unexpected " +
-                                 (at < yaml.size() ? "'" + common::sanitize(yaml.substr(at, 1)) + "'"
-                                                   : std::string("end of the file")));
+    // Built step by step: GCC 12 at -O2 warns falsely (-Wrestrict, its bug
+    // 105329) about "'" + std::string.
+    std::string unexpected = "end of the file";
+    if (at < yaml.size()) {
+      unexpected = "'";
+      unexpected += common::sanitize(yaml.substr(at, 1));
+      unexpected += '\'';
+    }
+    sink.error(second.start, "YAML syntax error: unexpected " + unexpected);
     return false;
   }
   sink.error(second.content.value_or(second.start),

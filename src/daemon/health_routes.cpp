@@ -71,8 +71,15 @@ HttpAnswer poll(const HttpRequest& request, std::optional<std::string> account,
   if (!callbacks.request_poll) return error_answer(503, "polling not available");
   const nlohmann::ordered_json body = {{"status", "accepted"},
                                        {"account", account ? nlohmann::ordered_json(*account) : nullptr}};
-  if (callbacks.request_poll(account)) return json_answer(202, body);
-  return account ? error_answer(404, "unknown account") : error_answer(503, "poll not accepted");
+  switch (callbacks.request_poll(account)) {
+    case PollRequest::Accepted:
+      return json_answer(202, body);
+    case PollRequest::UnknownAccount:
+      return error_answer(404, "unknown account");
+    case PollRequest::ShuttingDown:
+      break;
+  }
+  return error_answer(503, "shutting down: no new polls");
 }
 
 HttpAnswer route(const HttpRequest& request, const HealthCallbacks& callbacks) {

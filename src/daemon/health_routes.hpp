@@ -22,15 +22,16 @@
 
 #include "daemon/health_state.hpp"
 #include "daemon/http_request.hpp"
+#include "daemon/poll_request.hpp"
 
 namespace popfetchd::daemon {
 
 // Given by the owner of the server (the scheduler); both run on the loop thread.
 struct HealthCallbacks {
   std::function<HealthSnapshot()> snapshot;
-  // Starts a poll of `account` (all accounts for nullopt) as soon as possible;
-  // false when there is no such account. Must not block.
-  std::function<bool(std::optional<std::string> account)> request_poll;
+  // Starts a poll of `account` (all accounts for nullopt) as soon as possible.
+  // Must not block.
+  std::function<PollRequest(std::optional<std::string> account)> request_poll;
 };
 
 struct HttpAnswer {

@@ -257,11 +257,11 @@ void Scheduler::on_timer(uv_timer_t* timer) {
 
 // --- one attempt: password, then the poll
 
-bool Scheduler::request_poll(const std::optional<std::string>& account) {
-  if (shutting_down_) return false;
+PollRequest Scheduler::request_poll(const std::optional<std::string>& account) {
+  if (shutting_down_) return PollRequest::ShuttingDown;
   if (account) {
     Slot* slot = find(*account);
-    if (slot == nullptr || slot->removing) return false;
+    if (slot == nullptr || slot->removing) return PollRequest::UnknownAccount;
     common::log_info(slot->name(), "poll requested");
     slot->held = false;
     if (slot->busy()) {
@@ -270,7 +270,7 @@ bool Scheduler::request_poll(const std::optional<std::string>& account) {
       arm(*slot, Millis{0});
     }
     changed();
-    return true;
+    return PollRequest::Accepted;
   }
   common::log_info("", "poll of every account requested");
   for (const auto& slot : slots_) {
@@ -283,7 +283,7 @@ bool Scheduler::request_poll(const std::optional<std::string>& account) {
     }
   }
   changed();
-  return true;
+  return PollRequest::Accepted;
 }
 
 void Scheduler::attempt(Slot& slot) {

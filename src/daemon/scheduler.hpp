@@ -44,6 +44,7 @@
 #include "daemon/reload_diff.hpp"
 #include "daemon/uv_handle.hpp"
 #include "store/archive.hpp"
+#include "daemon/poll_request.hpp"
 
 namespace popfetchd::daemon {
 
@@ -81,9 +82,8 @@ class Scheduler {
   void apply(const config::Config& config, const AccountsDiff& diff);
 
   // POST /poll[/<account>], SIGUSR1: poll now (all accounts: spread over the
-  // start window). Also releases an authentication-failure hold. False for an
-  // unknown account, or when shutting down.
-  bool request_poll(const std::optional<std::string>& account);
+  // start window). Also releases an authentication-failure hold.
+  PollRequest request_poll(const std::optional<std::string>& account);
 
   // Shutdown: no new polls; queued ones are dropped, running ones stopped
   // (they finish their current message, commit and QUIT). `on_finished` runs

@@ -26,7 +26,7 @@ class HealthRoutesTest : public ::testing::Test {
     callbacks_.snapshot = [this] { return snapshot_; };
     callbacks_.request_poll = [this](std::optional<std::string> account) {
       polls_.push_back(account);
-      return !account || *account == "alice";
+      return !account || *account == "alice" ? PollRequest::Accepted : PollRequest::UnknownAccount;
     };
   }
 
@@ -74,9 +74,12 @@ TEST_F(HealthRoutesTest, PollPassesTheAccountOn) {
   EXPECT_EQ(polls_, (std::vector<std::optional<std::string>>{"alice", std::nullopt, "nobody"}));
 }
 
-TEST_F(HealthRoutesTest, PollOfAllRefusedIs503) {
-  callbacks_.request_poll = [](std::optional<std::string>) { return false; };
+TEST_F(HealthRoutesTest, PollWhileShuttingDownIs503EvenForAKnownAccount) {
+  callbacks_.request_poll = [](std::optional<std::string>) { return PollRequest::ShuttingDown; };
   EXPECT_EQ(answer_request(request("POST", "/poll"), callbacks_).status, 503);
+  const HttpAnswer answer = answer_request(request("POST", "/poll/alice"), callbacks_);
+  EXPECT_EQ(answer.status, 503);
+  EXPECT_NE(answer.body.find("shutting down"), std::string::npos) << answer.body;
 }
 
 TEST_F(HealthRoutesTest, MissingCallbacksAre503NotACrash) {
@@ -87,7 +90,7 @@ TEST_F(HealthRoutesTest, MissingCallbacksAre503NotACrash) {
 }
 
 TEST_F(HealthRoutesTest, ThrowingCallbackIs500) {
-  callbacks_.request_poll = [](std::optional<std::string>) -> bool { throw 42; };
+  callbacks_.request_poll = [](std::optional<std::string>) -> PollRequest { throw 42; };
   EXPECT_EQ(answer_request(request("POST", "/poll"), callbacks_).status, 500);
 }
 

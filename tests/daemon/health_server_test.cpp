@@ -102,7 +102,7 @@ class HealthServerTest : public ::testing::Test {
     callbacks_.snapshot = [this] { return snapshot_; };
     callbacks_.request_poll = [this](std::optional<std::string> account) {
       poll_requests_.push_back(account);
-      return !account || *account == "alice";
+      return !account || *account == "alice" ? PollRequest::Accepted : PollRequest::UnknownAccount;
     };
     // The watchdog only fails a hanging test; it never keeps the loop alive.
     ASSERT_EQ(uv_timer_init(&loop_, &watchdog_), 0);

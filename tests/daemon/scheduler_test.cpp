@@ -193,7 +193,7 @@ TEST_F(SchedulerTest, AuthenticationFailureHoldsUntilRequestedAndRereadsThePassw
   EXPECT_GE(h->next_poll_at - static_cast<std::int64_t>(std::time(nullptr)), 5 * 3600);
   EXPECT_EQ(lookups_.load(), 1);
 
-  EXPECT_TRUE(scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
   ASSERT_TRUE(until([&] { return health("a")->last_success_at > 0; }));
   EXPECT_FALSE(health("a")->auth_failure);
   EXPECT_EQ(lookups_.load(), 2);  // read again: it may have been fixed
@@ -293,9 +293,9 @@ TEST_F(SchedulerTest, ARequestWhileRunningBecomesOneMorePollAfterIt) {
   scheduler_->start(config_with({account("a")}));
   ASSERT_TRUE(until([&] { return polls_->is_running("a"); }));
   EXPECT_EQ(health("a")->state, AccountHealth::State::Polling);
-  EXPECT_TRUE(scheduler_->request_poll(std::string("a")));
-  EXPECT_TRUE(scheduler_->request_poll(std::string("a")));
-  EXPECT_TRUE(scheduler_->request_poll(std::nullopt));
+  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::nullopt));
   uv_run(&loop_, UV_RUN_NOWAIT);
   EXPECT_EQ(polls_->starts_of("a"), 1);
   polls_->release("a");
@@ -309,9 +309,9 @@ TEST_F(SchedulerTest, ARequestWhileRunningBecomesOneMorePollAfterIt) {
 TEST_F(SchedulerTest, RequestPollNamesAKnownAccount) {
   make();
   scheduler_->start(config_with({account("a")}));
-  EXPECT_FALSE(scheduler_->request_poll(std::string("nobody")));
-  EXPECT_TRUE(scheduler_->request_poll(std::string("a")));
-  EXPECT_TRUE(scheduler_->request_poll(std::nullopt));
+  EXPECT_EQ(PollRequest::UnknownAccount, scheduler_->request_poll(std::string("nobody")));
+  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::nullopt));
 }
 
 TEST_F(SchedulerTest, ReloadAddsRemovesAndChangesWithoutDisturbingARunningPoll) {
@@ -333,7 +333,7 @@ TEST_F(SchedulerTest, ReloadAddsRemovesAndChangesWithoutDisturbingARunningPoll) 
   EXPECT_EQ(polls_->stops(), 0);
   EXPECT_TRUE(polls_->is_running("old"));
   ASSERT_TRUE(until([&] { return health("new") != nullptr && health("new")->polls_total == 1; }));
-  EXPECT_FALSE(scheduler_->request_poll(std::string("old")));
+  EXPECT_EQ(PollRequest::UnknownAccount, scheduler_->request_poll(std::string("old")));
 
   ASSERT_TRUE(polls_->finish("old", FakePolls::ok_report("old", 2)));
   EXPECT_EQ(health("old"), nullptr);
@@ -347,7 +347,7 @@ TEST_F(SchedulerTest, ReloadAddsRemovesAndChangesWithoutDisturbingARunningPoll) 
   EXPECT_EQ(accounts[2].name, "same");
 
   // The changed account uses its new settings at its next poll.
-  EXPECT_TRUE(scheduler_->request_poll(std::string("moved")));
+  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("moved")));
   ASSERT_TRUE(until([&] { return polls_->starts_of("moved") == 2 && !polls_->is_running("moved"); }));
   EXPECT_EQ(polls_->starts_for("moved")[1].options.account.server, "new.example");
   EXPECT_EQ(polls_->starts_for("moved")[0].options.account.server, "moved.example");
@@ -371,20 +371,26 @@ TEST_F(SchedulerTest, ReloadReleasesAnAuthenticationHold) {
 }
 
 TEST_F(SchedulerTest, ShutdownStopsRunningPollsAndStartsNoMore) {
+  // One session at a time and both polls held: whichever account the jittered
+  // start picks first runs, the other waits for the slot.
   make(1);
   polls_->hold("a");
+  polls_->hold("b");
   scheduler_->start(config_with({account("a"), account("b")}, 1));
-  ASSERT_TRUE(until([&] { return polls_->is_running("a"); }));
+  ASSERT_TRUE(until([&] { return polls_->is_running("a") || polls_->is_running("b"); }));
+  const std::string running = polls_->is_running("a") ? "a" : "b";
+  const std::string waiting = running == "a" ? "b" : "a";
   bool finished = false;
   scheduler_->shutdown([&] { finished = true; });
   EXPECT_TRUE(scheduler_->shutting_down());
   EXPECT_EQ(polls_->stops(), 1);
-  EXPECT_FALSE(scheduler_->request_poll(std::nullopt));
+  EXPECT_EQ(PollRequest::ShuttingDown, scheduler_->request_poll(std::nullopt));
+  EXPECT_EQ(PollRequest::ShuttingDown, scheduler_->request_poll(waiting));
   ASSERT_TRUE(until([&] { return finished; }));
-  EXPECT_EQ(polls_->starts_of("b"), 0);
+  EXPECT_EQ(polls_->starts_of(waiting), 0);
   // An abort we asked for is not a failure of the account.
-  EXPECT_EQ(health("a")->consecutive_failures, 0u);
-  EXPECT_EQ(health("a")->next_poll_at, 0);
+  EXPECT_EQ(health(running)->consecutive_failures, 0u);
+  EXPECT_EQ(health(running)->next_poll_at, 0);
 }
 
 TEST_F(SchedulerTest, ShutdownWithNothingRunningFinishesAtOnce) {
@@ -417,7 +423,7 @@ TEST_F(SchedulerTest, ArchiveTotalsPlusWhatPollsStore) {
   EXPECT_EQ(health("b")->messages_stored, 0u);
   polls_->script(
       [](const fetch::PollOptions& options, int) { return FakePolls::ok_report(options.account.name, 2); });
-  EXPECT_TRUE(scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
   ASSERT_TRUE(until([&] { return health("a")->messages_stored == 42; }));
   EXPECT_EQ(health("a")->bytes_stored, 4200u);
 }

@@ -10,10 +10,12 @@ Message message(std::string uidl, std::uint64_t seed, std::size_t size) {
 }
 
 test_support::FakePop3Script& login(test_support::FakePop3Script& script) {
-  return script.send_line("+OK hostile fake POP3 server ready")
-      .expect("CAPA")
-      .send(std::string(kPlainCapa))
-      .expect("USER " + std::string(kUser))
+  script.send_line("+OK hostile fake POP3 server ready").expect("CAPA").send(std::string(kPlainCapa));
+  return user_pass(script);
+}
+
+test_support::FakePop3Script& user_pass(test_support::FakePop3Script& script) {
+  return script.expect("USER " + std::string(kUser))
       .send_line("+OK")
       .expect("PASS " + std::string(kPassword))
       .send_line("+OK logged in")

@@ -31,8 +31,11 @@ Message message(std::string uidl, std::uint64_t seed, std::size_t size = 2000);
 // client uses USER/PASS and sends one command at a time).
 inline constexpr std::string_view kPlainCapa = "+OK capabilities follow\r\nUSER\r\nUIDL\r\n.\r\n";
 
-// Greeting, CAPA, USER/PASS (the password expected as kPassword), CAPA again.
+// Greeting, CAPA, then user_pass().
 test_support::FakePop3Script& login(test_support::FakePop3Script& script);
+// USER/PASS (the password expected as kPassword) and the CAPA after login:
+// what follows the CAPA of the greeting, or of the TLS session after STLS.
+test_support::FakePop3Script& user_pass(test_support::FakePop3Script& script);
 // LIST and UIDL of `messages` (numbered from 1).
 test_support::FakePop3Script& listing(test_support::FakePop3Script& script,
                                       const std::vector<Message>& messages);

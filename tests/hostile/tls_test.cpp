@@ -167,13 +167,8 @@ class Certificates : public HostileTest, public ::testing::WithParamInterface<Tl
           .send_line("+OK begin TLS")
           .start_tls(credential(c.cert))
           .expect("CAPA")
-          .send(std::string(kPlainCapa))
-          .expect("USER " + std::string(kUser))
-          .send_line("+OK")
-          .expect("PASS " + std::string(kPassword))
-          .send_line("+OK logged in")
-          .expect("CAPA")
           .send(std::string(kPlainCapa));
+      user_pass(script);
     }
     listing(script, messages);
     retrieve(script, 1, messages[0]);

@@ -1,29 +1,25 @@
 #pragma once
 // fetch::AccountPoll: one poll of one account, end to end, on a libuv loop —
 // connect and secure (net::Connection, the five security modes), speak POP3
-// (pop3::Session), decide what to fetch from the listing, store every message
-// (ArchiveWriter) and send DELE only for messages whose commit has returned.
+// (pop3::Session), plan what to do from the listing (ListingPlan), store every
+// message (ArchiveWriter) and send DELE only under the deletion rule
+// (deletion_rule.hpp): for a message retrieved in this poll once the commit
+// that holds it returned, for delete_after once TOP proved the headers.
 //
-// The rules it enforces (DESIGN.md "Fetching" and §3):
-//   - keep: true fetches only UIDLs not yet stored; a server without UIDL is
-//     an error (never a silent re-download). delete_after: stored messages
-//     older than that are DELEted (they were committed long ago).
-//   - keep: false fetches every message, stores it, then deletes it; without
-//     UIDL the stored uidl is a content hash. A message whose UIDL (or hash) is
-//     already stored is only deleted.
-//   - DELE goes out only after the commit that holds the message returned.
-//     deleted_at is recorded only after the server answered QUIT with +OK.
-//   - Larger than max_message_size (per LIST): skipped, never deleted.
-//   - A listing with one UIDL for two messages, or one message twice (in LIST
-//     or UIDL), fails the poll before anything is retrieved or deleted.
-//   - At most max_messages_per_poll messages are retrieved; the report says
-//     more are pending.
+// What it adds to those rules:
+//   - A RETR clearly shorter than its LIST size is stored flagged and never
+//     deleted; a warning names the account and the message.
+//   - Before any DELE the archive must still be the file at its configured
+//     path (removed or replaced under the daemon: the poll fails, nothing is
+//     deleted).
+//   - deleted_at is recorded only after the server answered QUIT with +OK.
+//   - Deadlines for each reply and for the whole poll (PollDeadlines): a
+//     server trickling one byte a second cannot hold a poll for ever.
 //   - The account lock (store::AccountLock) is held for the whole poll.
 //
-// Owns: the connection, the session, the account lock, the message being
-// received (at most max_message_size bytes) and a compact view of the listing
-// (two 8-byte numbers and a bit per listed message, the UIDLs of the messages
-// it will fetch). Never blocks the loop except for SQLite writes.
+// Owns: the connection, the session, the account lock, the deadline timer, the
+// message being received (at most max_message_size bytes) and the plan.
+// Never blocks the loop except for SQLite writes.
 // Errors: reported once through the DoneCallback as PollReport::error
 // (Io, Timeout, Tls, Protocol, Auth, TempFail, PermFail, Storage, Config, Aborted).
 //
@@ -39,6 +35,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -48,8 +45,11 @@
 
 #include "config/config.hpp"
 #include "fetch/archive_writer.hpp"
+#include "fetch/listing_plan.hpp"
+#include "fetch/poll_deadlines.hpp"
 #include "fetch/poll_report.hpp"
 #include "net/connection.hpp"
+#include "net/uv.hpp"
 #include "pop3/digests.hpp"
 #include "pop3/session.hpp"
 #include "store/account_lock.hpp"
@@ -62,12 +62,6 @@ inline constexpr const char* kCrashAfterCommitVariable = "POPFETCHD_TEST_CRASH_A
 // Messages retrieved in one poll at most: bounds the memory a poll needs for
 // the UIDLs it will fetch; a bigger mailbox is worked through in later polls.
 inline constexpr std::size_t kDefaultMaxMessagesPerPoll = 20'000;
-// Message numbers above this in a listing are a protocol error: bounds the
-// per-message bookkeeping (8 bytes each) a hostile listing can make us keep.
-inline constexpr std::uint32_t kMaxListedMessages = 5'000'000;
-// How far a LIST line's message number may run ahead of the number of lines
-// seen so far (2x + this): tolerates gaps, refuses a lone "5000000 1".
-inline constexpr std::uint32_t kListingNumberSlack = 1024;
 // RETRs in flight when pipelining: the pipeline stays full as long as both
 // budgets cover one round trip. A window of 32 made a 50 ms round trip cost
 // 10 s for 5,000 messages of 2 KB (bench scenario C); 1,024 and the byte
@@ -79,6 +73,9 @@ inline constexpr std::size_t kDefaultPipelineWindow = 1024;
 // in the server's and the kernel's buffers. 8 MiB per round trip is 160 MB/s
 // at 50 ms. One message is always allowed, whatever its size.
 inline constexpr std::uint64_t kDefaultPipelineBytes = 8u * 1024 * 1024;
+// A TOP n 0 reply (a header block) larger than this is no header block: the
+// check fails and the message is left alone.
+inline constexpr std::size_t kMaxHeaderCheckBytes = 1u << 20;
 
 struct PollOptions {
   config::Account account;
@@ -112,9 +109,10 @@ class AccountPoll {
   const std::string& account_name() const { return options_.account.name; }
 
  private:
-  struct Listed {
-    std::uint32_t msgno;
-    std::string uidl;  // empty: not known yet (server without UIDL)
+  // A message stored by this poll whose commit has not returned yet.
+  struct Uncommitted {
+    Listed message;
+    bool deletable = false;  // deletion rule, proof 1 (deletion_rule.hpp)
   };
 
   // Connection handlers.
@@ -128,20 +126,27 @@ class AccountPoll {
   // Drains the session's events, then sends its output.
   void pump();
   void handle(pop3::Event& event);
-  void on_list_entry(const pop3::ListEntry& entry);
-  void on_uidl_entry(const pop3::UidlEntry& entry);
   void on_listing_done(const pop3::ListingDone& done);
+  void on_message_begin(const pop3::MessageBegin& begin);
   void on_message_data(const pop3::MessageData& data);
-  void on_message_end();
+  void on_message_end(const pop3::MessageEnd& end);
   void on_message_failed(const pop3::MessageFailed& failed);
+  void on_header_check_end();
   void on_deleted(std::uint32_t msgno);
   void on_closed();
 
   void feed_retrieves();
   void retrieve_done();  // the current message ended or failed: the window moves on
+  const Listed& current() const { return retrieve_[next_retrieve_ - retrieves_in_flight_]; }
   void maybe_quit();
-  void send_dele(std::uint32_t msgno, std::string uidl);
+  // DELE, after checking that the archive is still where it was opened;
+  // false when the poll failed instead.
+  bool send_deles(std::vector<Listed> messages);
   bool deleting() const { return !options_.account.keep; }
+
+  // Tells the deadlines what is awaited now and re-arms the timer.
+  void watch_deadlines();
+  void on_deadline();
 
   // Ends the poll (first call wins) and closes the connection; the report is
   // delivered when the outermost entry point returns (see Entry).
@@ -176,34 +181,38 @@ class AccountPoll {
   PollReport report_;
   std::uint64_t started_ms_ = 0;
 
-  // Listing.
-  static constexpr std::uint64_t kNotListed = ~std::uint64_t{0};
-  std::vector<std::uint64_t> sizes_;          // by msgno; kNotListed for gaps
-  std::vector<std::uint64_t> uidl_hashes_;    // to find one UIDL listed twice
-  std::vector<bool> uidl_seen_;               // by msgno: to find one message listed twice
-  std::vector<Listed> wanted_;                // to retrieve, in msgno order
-  std::vector<Listed> delete_now_;            // already stored: DELE at once
-  bool have_uidl_ = false;
-  bool listing_done_ = false;
-  std::int64_t delete_cutoff_ = 0;            // delete_after: stored at or before this
+  std::optional<PollDeadlines> deadlines_;
+  net::UvHandlePtr<uv_timer_t> deadline_timer_;
 
-  // Retrieval.
-  std::size_t next_wanted_ = 0;
-  std::size_t retrieves_in_flight_ = 0;         // queued in the session or on the wire
+  // Listing.
+  std::optional<ArchiveLookupFor> lookup_;
+  std::optional<ListingPlan> listing_;
+  Plan plan_;
+  bool listing_done_ = false;
+
+  // Retrieval: retrieve_[0, next_retrieve_) went out; the last
+  // retrieves_in_flight_ of them await their replies, the oldest first.
+  std::vector<Listed> retrieve_;
+  std::size_t next_retrieve_ = 0;
+  std::size_t retrieves_in_flight_ = 0;
   std::uint64_t retrieve_bytes_in_flight_ = 0;  // their LIST sizes
-  const Listed* current_ = nullptr;           // the message being received
   std::string body_;
   std::uint64_t progress_logged_ms_ = 0;
   std::uint64_t retrieved_ = 0;
 
+  // delete_after's header checks: TOP sent, replies awaited in this order.
+  std::deque<HeaderCheck> checks_in_flight_;
+  std::string top_reply_;
+
   // Stored by this poll but not yet committed.
-  std::vector<Listed> uncommitted_;
+  std::vector<Uncommitted> uncommitted_;
   std::uint64_t uncommitted_new_ = 0;
   std::uint64_t uncommitted_bytes_ = 0;
 
   std::uint64_t commits_with_ours_ = 0;   // for the crash test hook
   std::uint64_t crash_after_commit_ = 0;  // the hook's N; 0: off
 
+  std::vector<Listed> proven_;  // may be deleted (deletion_rule.hpp); DELE goes out before QUIT
   std::unordered_map<std::uint32_t, std::string> dele_sent_;  // msgno -> uidl
   std::vector<std::string> deleted_uidls_;                    // +OK to DELE
   bool quit_sent_ = false;

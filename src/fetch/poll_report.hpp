@@ -34,9 +34,13 @@ struct PollReport {
   std::uint64_t deleted = 0;            // deleted on the server (confirmed by QUIT)
   std::uint64_t skipped_oversize = 0;   // larger than max_message_size: left on the server
   std::uint64_t failed_messages = 0;    // -ERR to RETR or unusable: left on the server
+  std::uint64_t short_messages = 0;     // RETR clearly shorter than LIST: stored flagged, left on the server
   bool more_pending = false;            // hit the per-poll cap; poll again soon
 
   std::optional<common::Error> error;   // set when the poll failed
+  // The archive file was removed or replaced under the process: nothing more
+  // may be deleted by this process (its commits go to a file nobody reads).
+  bool archive_moved = false;
   RetryHint retry = RetryHint::Normal;
   // The failure happened with several commands in flight: the next poll
   // should try without pipelining.

@@ -44,6 +44,11 @@ FakePop3Script& FakePop3Script::stall() {
   return *this;
 }
 
+FakePop3Script& FakePop3Script::trickle(std::string bytes, std::chrono::milliseconds interval) {
+  steps_.push_back({StepKind::Trickle, std::move(bytes), static_cast<std::uint64_t>(interval.count()), nullptr, nullptr});
+  return *this;
+}
+
 FakePop3Script& FakePop3Script::close() {
   steps_.push_back({StepKind::Close, {}, 0, nullptr, nullptr});
   return *this;
@@ -76,6 +81,8 @@ std::string_view to_string(FakePop3Script::StepKind kind) {
       return "read_line";
     case K::Stall:
       return "stall";
+    case K::Trickle:
+      return "trickle";
     case K::Close:
       return "close";
     case K::Reset:

@@ -17,6 +17,7 @@
 // compiled here, in the test thread, so a bad pattern throws std::regex_error
 // at once instead of inside the server.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <regex>
@@ -38,6 +39,7 @@ class FakePop3Script {
     ExpectRegex,   // ... must match `regex` as a whole (ECMAScript)
     ReadLine,      // read one client line, any content
     Stall,         // send nothing until the client disconnects or the server stops
+    Trickle,       // write `bytes` one byte at a time, `total` ms apart (a server that never falls silent)
     Close,         // close the connection (FIN; close_notify first under TLS)
     Reset,         // abort the connection (RST, SO_LINGER 0)
     StartTls,      // run the server side of a TLS handshake with `credential`
@@ -61,6 +63,8 @@ class FakePop3Script {
   FakePop3Script& expect_regex(const std::string& pattern);
   FakePop3Script& read_line();
   FakePop3Script& stall();
+  // Sends `bytes` one byte every `interval`, until done or the client hangs up.
+  FakePop3Script& trickle(std::string bytes, std::chrono::milliseconds interval);
   FakePop3Script& close();
   FakePop3Script& reset();
   FakePop3Script& start_tls(const Credential& credential);

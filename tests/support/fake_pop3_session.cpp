@@ -61,6 +61,8 @@ class Session {
         return expect(step);
       case StepKind::Stall:
         return drain_until_close();
+      case StepKind::Trickle:
+        return trickle(step.bytes, static_cast<int>(step.total));
       case StepKind::StartTls:
         return start_tls(*step.credential);
       case StepKind::Close:
@@ -292,6 +294,20 @@ class Session {
       recorder_.add_error(where() + std::string(to_string(step.kind)) + " \"" + step.bytes +
                           "\" but the client sent \"" + *line + "\"");
       return Wait::Failed;
+    }
+    return Wait::Ready;
+  }
+
+  // One byte, then up to `interval_ms` of listening (the pace of the trickle,
+  // not a synchronisation: the client under test decides when it ends).
+  Wait trickle(std::string_view bytes, int interval_ms) {
+    for (char byte : bytes) {
+      if (const Wait w = send_all(std::string_view(&byte, 1)); w != Wait::Ready) return w;
+      pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+      const int rc = ::poll(fds, 2, interval_ms);
+      if (rc < 0 && errno != EINTR) return Wait::Failed;
+      if (fds[1].revents != 0) return Wait::Stopped;
+      if (fds[0].revents != 0 && read_available() == Wait::PeerClosed) return Wait::PeerClosed;
     }
     return Wait::Ready;
   }

@@ -1,0 +1,80 @@
+#include "fetch/session_setup.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace fetch {
+namespace {
+
+pop3::TlsPolicy tls_policy(config::Security security) {
+  switch (security) {
+    case config::Security::StartTls: return pop3::TlsPolicy::StartTlsRequired;
+    case config::Security::StartTlsIfAvailable: return pop3::TlsPolicy::StartTlsIfAvailable;
+    case config::Security::None:
+    case config::Security::Tls:
+    case config::Security::TlsIfAvailable: return pop3::TlsPolicy::AlreadySecure;
+  }
+  return pop3::TlsPolicy::AlreadySecure;
+}
+
+pop3::PipeliningMode pipelining_mode(config::Pipelining pipelining) {
+  switch (pipelining) {
+    case config::Pipelining::Auto: return pop3::PipeliningMode::Auto;
+    case config::Pipelining::On: return pop3::PipeliningMode::On;
+    case config::Pipelining::Off: return pop3::PipeliningMode::Off;
+  }
+  return pop3::PipeliningMode::Auto;
+}
+
+pop3::AuthMethod auth_method(config::AuthMethod auth) {
+  return auth == config::AuthMethod::CramMd5 ? pop3::AuthMethod::CramMd5 : pop3::AuthMethod::Plain;
+}
+
+}  // namespace
+
+pop3::SessionOptions session_options(const config::Account& account, std::string password,
+                                     const SessionSettings& settings) {
+  pop3::SessionOptions options;
+  options.username = account.username;
+  options.password = std::move(password);
+  options.auth = auth_method(account.auth);
+  options.tls = tls_policy(account.security);
+  options.pipelining =
+      settings.force_pipelining_off ? pop3::PipeliningMode::Off : pipelining_mode(account.pipelining);
+  options.want_uidl = true;
+  // The poll keeps at most pipeline_window RETRs in flight; the rest of the
+  // session's window is room for the DELEs and TOPs that go out beside them.
+  options.window = 2 * std::max<std::size_t>(1, settings.pipeline_window);
+  return options;
+}
+
+net::TlsOptions tls_options(const config::Account& account) {
+  return net::TlsOptions{account.server, config::verifies_certificate(account.security), account.ca_file};
+}
+
+std::optional<net::TlsOptions> implicit_tls_options(const config::Account& account) {
+  if (!config::implicit_tls(account.security)) return std::nullopt;
+  return tls_options(account);
+}
+
+Classified classify(const pop3::SessionError& error) {
+  using K = pop3::SessionErrorKind;
+  switch (error.kind) {
+    case K::Auth: return {common::ErrorKind::Auth, RetryHint::AuthFailed};
+    case K::AuthUnavailable: return {common::ErrorKind::Auth, RetryHint::Permanent};
+    case K::TempFail:
+      if (error.code == pop3::ResponseCode::InUse) return {common::ErrorKind::TempFail, RetryHint::InUse};
+      if (error.code == pop3::ResponseCode::LoginDelay) return {common::ErrorKind::TempFail, RetryHint::LoginDelay};
+      return {common::ErrorKind::TempFail, RetryHint::Normal};
+    case K::PermFail: return {common::ErrorKind::PermFail, RetryHint::Permanent};
+    case K::TlsRequired: return {common::ErrorKind::Tls, RetryHint::Normal};
+    case K::ConnectionClosed: return {common::ErrorKind::Io, RetryHint::Normal};
+    case K::GreetingRejected: return {common::ErrorKind::TempFail, RetryHint::Normal};
+    case K::Usage: return {common::ErrorKind::Config, RetryHint::Permanent};
+    case K::Protocol:
+    case K::CommandRejected: return {common::ErrorKind::Protocol, RetryHint::Normal};
+  }
+  return {common::ErrorKind::Protocol, RetryHint::Normal};
+}
+
+}  // namespace fetch

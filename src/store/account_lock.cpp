@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <set>
+
+#include "common/log.hpp"
 
 namespace store {
 namespace {
@@ -46,6 +49,53 @@ common::Error io_error(std::string what) {
   return common::make_error(common::ErrorKind::Io, std::move(what) + ": " + std::strerror(errno));
 }
 
+struct Owner {
+  uid_t uid;
+  gid_t gid;
+};
+
+// Whom the lock directory and files must belong to: the database's owner
+// when we run as root and the database is someone else's (`sudo popfetchd
+// poll-once` next to the service), so the service can still lock them.
+// nullopt: whoever creates them (the database may not exist yet).
+std::optional<Owner> owner_to_give(const std::string& db_file) {
+  if (::geteuid() != 0) return std::nullopt;
+  struct stat info {};
+  if (::stat(db_file.c_str(), &info) != 0 || info.st_uid == 0) return std::nullopt;
+  return Owner{info.st_uid, info.st_gid};
+}
+
+void give_to(int fd, const std::string& path, const std::optional<Owner>& owner) {
+  if (!owner || fd < 0) return;
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || (info.st_uid == owner->uid && info.st_gid == owner->gid)) return;
+  if (::fchown(fd, owner->uid, owner->gid) != 0) {
+    common::log_warn("", "cannot give " + path + " to the database's owner (" + std::strerror(errno) +
+                             "); the service may fail to lock it");
+  }
+}
+
+common::Status make_lock_directory(const std::string& dir, const std::optional<Owner>& owner) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return io_error("creating lock directory " + dir);
+  if (owner) {
+    common::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+    give_to(fd.get(), dir, owner);
+  }
+  return {};
+}
+
+common::Result<common::UniqueFd> open_lock_file(const std::string& path, const std::optional<Owner>& owner) {
+  common::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd.valid() && errno == EACCES) {
+    // Made by another user (root, say) and not writable for us: flock needs
+    // only an open descriptor, read-only will do.
+    fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  }
+  if (!fd.valid()) return io_error("opening lock file " + path);
+  give_to(fd.get(), path, owner);
+  return fd;
+}
+
 }  // namespace
 
 std::string AccountLock::lock_path(const std::string& db_path, std::string_view account) {
@@ -64,11 +114,13 @@ common::Result<std::optional<AccountLock>> AccountLock::try_acquire(const std::s
     return std::optional<AccountLock>{AccountLock(std::string(account), common::UniqueFd{}, true)};
   }
 
+  const std::optional<Owner> owner = owner_to_give(file_of(db_path));
   const std::string dir = file_of(db_path) + ".locks";
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return io_error("creating lock directory " + dir);
+  if (auto made = make_lock_directory(dir, owner); !made) return made.error();
   const std::string path = lock_path(db_path, account);
-  common::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!fd.valid()) return io_error("opening lock file " + path);
+  common::Result<common::UniqueFd> opened = open_lock_file(path, owner);
+  if (!opened) return opened.error();
+  common::UniqueFd fd = std::move(opened).value();
   while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EINTR) continue;
     if (errno == EWOULDBLOCK) return std::optional<AccountLock>{};

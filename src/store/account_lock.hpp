@@ -14,6 +14,12 @@
 // (mode 0700) when missing; the database's own directory must exist.
 // For ":memory:" databases the lock is an in-process set of account names.
 //
+// Whoever creates them, the lock files work for the database's owner: run as
+// root next to a service that runs as another user, the ".locks" directory
+// and the lock file are given to the database file's owner (an existing
+// root-owned one too); a lock file that exists but is not writable for us is
+// opened read-only, which is all flock needs.
+//
 // Owns the lock file descriptor; touches nothing in the database.
 // Errors: Config for an account name that cannot be a file name, Io for
 // file-system failures. "Held by someone else" is not an error: nullopt.

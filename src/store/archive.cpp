@@ -4,13 +4,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
 #include "common/log.hpp"
-#include "common/sanitize.hpp"
+#include "store/archive_impl.hpp"
 #include "store/database.hpp"
+#include "store/file_mode.hpp"
+#include "store/header_block.hpp"
 #include "store/message_index.hpp"
 #include "store/schema.hpp"
 #include "store/statement.hpp"
@@ -30,13 +33,6 @@ constexpr int kBusyTimeoutMs = 5000;
 // 4 KiB. Measured with bench/ data (poll-once, median of 5): 5,000 x 2 KB
 // 0.85 -> 0.65 s, 1,000 mixed (38 MB) 1.34 -> 1.17 s; the file grows ~5%.
 constexpr int kPageSize = 16 * 1024;
-
-constexpr std::string_view kSummaryColumns =
-    "m.id, m.account, m.uidl, m.date, m.from_addr, m.subject, m.size, m.fetched_at, m.deleted_at";
-
-common::Error storage(std::string message) {
-  return common::make_error(common::ErrorKind::Storage, std::move(message));
-}
 
 bool is_memory(const std::string& path) { return path == ":memory:" || path.empty(); }
 bool is_uri(const std::string& path) { return path.rfind("file:", 0) == 0; }
@@ -72,134 +68,120 @@ common::Error with_read_only_hint(const Database& db, common::Error error) {
   return error;
 }
 
-MessageSummary read_summary(const Statement& row) {
-  MessageSummary m;
-  m.id = row.column_int64(0);
-  m.account = row.column_text(1);
-  m.uidl = row.column_text(2);
-  m.date = row.column_optional_int64(3);
-  m.from = row.column_text(4);
-  m.subject = row.column_text(5);
-  m.size = row.column_int64(6);
-  m.fetched_at = row.column_int64(7);
-  m.deleted_at = row.column_optional_int64(8);
-  return m;
+}  // namespace
+
+common::Status Archive::Impl::prepare(std::optional<Statement>& slot, std::string_view sql,
+                                      std::string_view what) {
+  auto stmt = db.prepare(sql, what);
+  if (!stmt) return stmt.error();
+  slot.emplace(std::move(*stmt));
+  return {};
 }
 
-common::Result<std::vector<MessageSummary>> collect_summaries(Statement& stmt) {
-  std::vector<MessageSummary> out;
+common::Status Archive::Impl::prepare_all() {
+  common::Status s;
+  s = prepare(contains, "SELECT 1 FROM messages WHERE account = ?1 AND uidl = ?2", "looking up a message");
+  if (s) s = prepare(stored_uidls, "SELECT uidl FROM messages WHERE account = ?1", "listing stored UIDLs");
+  if (s)
+    s = prepare(stored_at,
+                "SELECT fetched_at FROM messages WHERE account = ?1 AND uidl = ?2 AND deleted_at IS NULL "
+                "ORDER BY generation DESC LIMIT 1",
+                "looking up when a message was stored");
+  if (s)
+    s = prepare(stored_before,
+                "SELECT uidl FROM messages WHERE account = ?1 AND fetched_at <= ?2 AND deleted_at IS NULL "
+                "ORDER BY fetched_at, id",
+                "listing messages due for deletion");
+  if (s)
+    s = prepare(rows_of_uidl,
+                "SELECT id, generation, short_retr, size, raw FROM messages WHERE account = ?1 AND uidl = ?2",
+                "looking up a message");
+  if (s)
+    s = prepare(insert,
+                "INSERT INTO messages (account, uidl, generation, size, fetched_at, raw, short_retr, listed_size,"
+                " message_id, from_addr, to_addr, subject, date)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                "storing a message");
+  if (s) s = prepare(insert_fts, kInsertFtsSql, "indexing a message");
+  if (s)
+    s = prepare(clear_short,
+                "UPDATE messages SET short_retr = 0, listed_size = coalesce(?2, listed_size) WHERE id = ?1",
+                "storing a message");
+  if (s)
+    s = prepare(copies,
+                "SELECT id, size, fetched_at, deleted_at, short_retr FROM messages"
+                " WHERE account = ?1 AND uidl = ?2 ORDER BY generation",
+                "looking up stored copies");
+  if (s) s = prepare(raw_of, "SELECT raw FROM messages WHERE id = ?1", "reading a stored header");
+  if (s)
+    s = prepare(mark_deleted,
+                "UPDATE messages SET deleted_at = ?3 WHERE account = ?1 AND uidl = ?2 AND deleted_at IS NULL",
+                "marking a message deleted");
+  if (s) s = prepare_queries();
+  return s;
+}
+
+// One index range: the rows of (account, uidl), usually none. Bytes are
+// compared only when the sizes match.
+common::Result<Archive::Impl::Existing> Archive::Impl::find_existing(std::string_view account,
+                                                                     std::string_view uidl,
+                                                                     std::string_view raw) {
+  Existing found;
+  auto& stmt = *rows_of_uidl;
+  auto use = stmt.use();
+  if (auto s = stmt.bind_all(account, uidl); !s) return s.error();
   while (true) {
     auto row = stmt.step();
     if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(read_summary(stmt));
+    if (!*row) return found;
+    found.next_generation = std::max(found.next_generation, stmt.column_int64(1) + 1);
+    if (!found.same_id && stmt.column_int64(3) == static_cast<std::int64_t>(raw.size()) &&
+        stmt.column_blob(4) == raw) {
+      found.same_id = stmt.column_int64(0);
+      found.same_is_short = stmt.column_int64(2) != 0;
+    }
   }
 }
 
-}  // namespace
-
-struct Archive::Impl {
-  std::string path;
-  Database db;
-  std::optional<Statement> contains;
-  std::optional<Statement> stored_uidls;
-  std::optional<Statement> stored_at;
-  std::optional<Statement> stored_before;
-  std::optional<Statement> insert;
-  std::optional<Statement> insert_fts;
-  std::optional<Statement> mark_deleted;
-  std::optional<Statement> list_all;
-  std::optional<Statement> list_account;
-  std::optional<Statement> search;
-  std::optional<Statement> totals;
-  bool batch_open = false;
-  bool read_open = false;  // a ReadTransaction began
-
-  Impl(std::string p, Database d) : path(std::move(p)), db(std::move(d)) {}
-
-  common::Status prepare(std::optional<Statement>& slot, std::string_view sql, std::string_view what) {
-    auto stmt = db.prepare(sql, what);
-    if (!stmt) return stmt.error();
-    slot.emplace(std::move(*stmt));
-    return {};
-  }
-
-  common::Status prepare_all() {
-    const std::string summary(kSummaryColumns);
-    common::Status s;
-    s = prepare(contains, "SELECT 1 FROM messages WHERE account = ?1 AND uidl = ?2", "looking up a message");
-    if (s) s = prepare(stored_uidls, "SELECT uidl FROM messages WHERE account = ?1", "listing stored UIDLs");
-    if (s)
-      s = prepare(stored_at,
-                  "SELECT fetched_at FROM messages WHERE account = ?1 AND uidl = ?2 AND deleted_at IS NULL",
-                  "looking up when a message was stored");
-    if (s)
-      s = prepare(stored_before,
-                  "SELECT uidl FROM messages WHERE account = ?1 AND fetched_at <= ?2 AND deleted_at IS NULL "
-                  "ORDER BY fetched_at, id",
-                  "listing messages due for deletion");
-    if (s)
-      s = prepare(
-          insert,
-          "INSERT INTO messages (account, uidl, size, fetched_at, raw, message_id, from_addr, to_addr, "
-          "subject, date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-          "ON CONFLICT (account, uidl) DO NOTHING",
-          "storing a message");
-    if (s) s = prepare(insert_fts, kInsertFtsSql, "indexing a message");
-    if (s)
-      s = prepare(
-          mark_deleted,
-          "UPDATE messages SET deleted_at = ?3 WHERE account = ?1 AND uidl = ?2 AND deleted_at IS NULL",
-          "marking a message deleted");
-    if (s)
-      s = prepare(list_all,
-                  "SELECT " + summary + " FROM messages m ORDER BY m.fetched_at DESC, m.id DESC LIMIT ?1",
-                  "listing messages");
-    if (s)
-      s = prepare(list_account,
-                  "SELECT " + summary +
-                      " FROM messages m WHERE m.account = ?1 ORDER BY m.fetched_at DESC, m.id DESC LIMIT ?2",
-                  "listing messages");
-    if (s)
-      s = prepare(search,
-                  "SELECT " + summary +
-                      " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-                      " WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR m.account = ?2)"
-                      " ORDER BY bm25(messages_fts), m.id DESC LIMIT ?3",
-                  "searching");
-    if (s)
-      s = prepare(totals,
-                  "SELECT account, count(*), sum(size) FROM messages GROUP BY account ORDER BY account",
-                  "counting messages");
-    return s;
-  }
-
-  common::Result<AddOutcome> insert_message(std::string_view account, std::string_view uidl,
-                                            std::string_view raw, std::int64_t fetched_at) {
-    if (account.empty() || uidl.empty()) return storage("storing a message: empty account name or UIDL");
-    DerivedFields fields;
-    try {
-      fields = derive_fields(raw);
-    } catch (...) {
-      // Parsing is best effort; the raw message is what must never be lost.
-      fields = DerivedFields{};
+common::Result<AddOutcome> Archive::Impl::insert_message(std::string_view account, std::string_view uidl,
+                                                         std::string_view raw, std::int64_t fetched_at,
+                                                         const AddFlags& flags) {
+  if (account.empty() || uidl.empty()) return storage("storing a message: empty account name or UIDL");
+  auto existing = find_existing(account, uidl, raw);
+  if (!existing) return existing.error();
+  std::optional<std::int64_t> listed_size;
+  if (flags.listed_size) listed_size = static_cast<std::int64_t>(*flags.listed_size);
+  if (existing->same_id) {
+    if (existing->same_is_short && !flags.short_retr) {
+      // A full copy of what was stored short: the flag no longer holds.
+      auto use = clear_short->use();
+      if (auto s = clear_short->bind_all(*existing->same_id, listed_size); !s) return s.error();
+      if (auto done = clear_short->step(); !done) return done.error();
     }
-    {
-      auto use = insert->use();
-      const auto& h = fields.headers;
-      if (auto s = insert->bind_all(account, uidl, static_cast<std::int64_t>(raw.size()), fetched_at,
-                                    Blob{raw}, h.message_id, h.from, h.to, h.subject, h.date);
-          !s) {
-        return s.error();
-      }
-      auto done = insert->step();
-      if (!done) return done.error();
-    }
-    if (db.changes() == 0) return AddOutcome::AlreadyPresent;
-    if (auto s = store::insert_fts(*insert_fts, db.last_insert_rowid(), fields); !s) return s.error();
-    return AddOutcome::Stored;
+    return AddOutcome::AlreadyPresent;
   }
-};
+  DerivedFields fields;
+  try {
+    fields = derive_fields(raw);
+  } catch (...) {
+    // Parsing is best effort; the raw message is what must never be lost.
+    fields = DerivedFields{};
+  }
+  {
+    auto use = insert->use();
+    const auto& h = fields.headers;
+    if (auto s = insert->bind_all(account, uidl, existing->next_generation, static_cast<std::int64_t>(raw.size()),
+                                  fetched_at, Blob{raw}, flags.short_retr ? 1 : 0, listed_size, h.message_id,
+                                  h.from, h.to, h.subject, h.date);
+        !s) {
+      return s.error();
+    }
+    auto done = insert->step();
+    if (!done) return done.error();
+  }
+  if (auto s = store::insert_fts(*insert_fts, db.last_insert_rowid(), fields); !s) return s.error();
+  return AddOutcome::Stored;
+}
 
 // ---- Batch
 
@@ -219,9 +201,9 @@ Batch::~Batch() {
 }
 
 common::Result<AddOutcome> Batch::add_message(std::string_view account, std::string_view uidl,
-                                              std::string_view raw, std::int64_t fetched_at) {
+                                              std::string_view raw, std::int64_t fetched_at, AddFlags flags) {
   if (!state_) return storage("storing a message: the batch is already committed");
-  auto outcome = state_->impl->insert_message(account, uidl, raw, fetched_at);
+  auto outcome = state_->impl->insert_message(account, uidl, raw, fetched_at, flags);
   if (!outcome) return with_read_only_hint(state_->impl->db, outcome.error());
   return outcome;
 }
@@ -248,6 +230,7 @@ common::Result<Archive> Archive::open(const std::string& path) {
   const std::string context = "opening database " + (path.empty() ? std::string(":memory:") : path);
   if (!is_memory(path) && !is_uri(path)) {
     if (auto s = check_parent_directory(path); !s) return s.error();
+    secure_database_files(path);
   }
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   if (is_uri(path)) flags |= SQLITE_OPEN_URI;
@@ -370,10 +353,10 @@ common::Result<Batch> Archive::begin_batch() {
 }
 
 common::Result<AddOutcome> Archive::add_message(std::string_view account, std::string_view uidl,
-                                                std::string_view raw, std::int64_t fetched_at) {
+                                                std::string_view raw, std::int64_t fetched_at, AddFlags flags) {
   auto batch = begin_batch();
   if (!batch) return batch.error();
-  auto outcome = batch->add_message(account, uidl, raw, fetched_at);
+  auto outcome = batch->add_message(account, uidl, raw, fetched_at, flags);
   if (!outcome) return outcome;
   if (auto s = batch->commit(); !s) return s.error();
   return outcome;
@@ -399,66 +382,38 @@ common::Result<std::int64_t> Archive::mark_deleted(std::string_view account,
   return marked;
 }
 
-common::Result<std::vector<MessageSummary>> Archive::list(std::optional<std::string_view> account,
-                                                          std::int64_t limit) {
-  const std::int64_t sql_limit = limit <= 0 ? -1 : limit;
-  if (account) {
-    auto& stmt = *impl_->list_account;
-    auto use = stmt.use();
-    if (auto s = stmt.bind_all(*account, sql_limit); !s) return s.error();
-    return collect_summaries(stmt);
-  }
-  auto& stmt = *impl_->list_all;
+common::Result<std::vector<StoredCopy>> Archive::copies(std::string_view account, std::string_view uidl) {
+  auto& stmt = *impl_->copies;
   auto use = stmt.use();
-  if (auto s = stmt.bind_all(sql_limit); !s) return s.error();
-  return collect_summaries(stmt);
-}
-
-common::Result<std::vector<MessageSummary>> Archive::search(std::string_view query,
-                                                            std::optional<std::string_view> account,
-                                                            std::int64_t limit) {
-  auto& stmt = *impl_->search;
-  auto use = stmt.use();
-  if (auto s = stmt.bind_all(query, account, limit <= 0 ? std::int64_t{-1} : limit); !s) return s.error();
-  auto rows = collect_summaries(stmt);
-  // FTS5 reports a malformed query when the statement runs, as a plain
-  // SQLITE_ERROR; I/O, busy or corruption errors have codes of their own.
-  if (!rows && (sqlite3_extended_errcode(impl_->db.handle()) & 0xff) == SQLITE_ERROR) {
-    const std::string& message = rows.error().message;
-    const std::size_t colon = message.find(": ");
-    return storage("search query \"" + common::sanitize(query) +
-                   "\" is not valid: " + (colon == std::string::npos ? message : message.substr(colon + 2)) +
-                   " (put words containing punctuation, such as addresses, in double quotes)");
-  }
-  return rows;
-}
-
-common::Status Archive::for_each_message(std::optional<std::string_view> account, const Visitor& visit) {
-  const std::string sql = "SELECT " + std::string(kSummaryColumns) + ", m.raw FROM messages m" +
-                          (account ? " WHERE m.account = ?1" : "") + " ORDER BY m.id";
-  auto stmt = impl_->db.prepare(sql, "reading messages");
-  if (!stmt) return stmt.error();
-  if (account) {
-    if (auto s = stmt->bind_all(*account); !s) return s;
-  }
-  while (true) {
-    auto row = stmt->step();
-    if (!row) return row.error();
-    if (!*row) return {};
-    if (auto s = visit(read_summary(*stmt), stmt->column_blob(9)); !s) return s;
-  }
-}
-
-common::Result<std::vector<AccountTotals>> Archive::totals() {
-  auto& stmt = *impl_->totals;
-  auto use = stmt.use();
-  std::vector<AccountTotals> out;
+  if (auto s = stmt.bind_all(account, uidl); !s) return s.error();
+  std::vector<StoredCopy> out;
   while (true) {
     auto row = stmt.step();
     if (!row) return row.error();
     if (!*row) return out;
-    out.push_back(AccountTotals{stmt.column_text(0), stmt.column_int64(1), stmt.column_int64(2)});
+    out.push_back(StoredCopy{stmt.column_int64(0), stmt.column_int64(1), stmt.column_int64(2),
+                             stmt.column_optional_int64(3), stmt.column_int64(4) != 0});
   }
+}
+
+common::Result<std::string> Archive::header_block(std::int64_t id) {
+  auto& stmt = *impl_->raw_of;
+  auto use = stmt.use();
+  if (auto s = stmt.bind_all(id); !s) return s.error();
+  auto row = stmt.step();
+  if (!row) return row.error();
+  if (!*row) return storage("reading a stored header: no message with id " + std::to_string(id));
+  return std::string(header_block_of(stmt.column_blob(0)));
+}
+
+common::Result<bool> Archive::still_in_place() {
+  if (is_memory(impl_->path)) return true;
+  int moved = 0;
+  const int rc = sqlite3_file_control(impl_->db.handle(), "main", SQLITE_FCNTL_HAS_MOVED, &moved);
+  if (rc != SQLITE_OK) {
+    return storage("checking that database " + impl_->path + " is still in place: " + sqlite3_errstr(rc));
+  }
+  return moved == 0;
 }
 
 }  // namespace store

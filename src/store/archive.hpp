@@ -15,6 +15,11 @@
 // rather than keep a batch open across callbacks; a second begin_batch while
 // one is open is an error, never a silent nesting.
 //
+// Files: a new database is created 0600 whatever the umask (its -wal and -shm
+// take the database file's mode); an existing one, or its -wal/-shm, open to
+// group or others is tightened to the owner's bits at open (a warning, not an
+// error, when we may not: the file is someone else's).
+//
 // Every error is common::Error{Storage, "<what we were doing>: <reason>"}.
 // Not thread-safe: use one Archive per thread (or process).
 
@@ -32,7 +37,28 @@
 
 namespace store {
 
+// Stored: a new row (a new generation when the UIDL was already stored with
+// other bytes). AlreadyPresent: a row of that (account, uidl) holds these
+// exact bytes; nothing new was written (except clearing its short_retr flag
+// when this copy is not short).
 enum class AddOutcome { Stored, AlreadyPresent };
+
+// What the fetch path knows about a message beyond its bytes.
+struct AddFlags {
+  // Stored although clearly shorter than its LIST size: it must not be DELEted.
+  bool short_retr = false;
+  // The size LIST announced, when known.
+  std::optional<std::uint64_t> listed_size;
+};
+
+// One stored row of an (account, uidl), for the listing's deletion rule.
+struct StoredCopy {
+  std::int64_t id = 0;
+  std::int64_t size = 0;  // bytes of raw
+  std::int64_t fetched_at = 0;
+  std::optional<std::int64_t> deleted_at;
+  bool short_retr = false;
+};
 
 // One archived message as `list`, `search` and export see it.
 struct MessageSummary {
@@ -68,12 +94,16 @@ class Batch {
   Batch& operator=(const Batch&) = delete;
   ~Batch();
 
-  // Stores `raw` (bytes exactly as given) unless (account, uidl) is already
-  // stored. Header fields and the search index are derived here; a message
-  // whose headers cannot be parsed is still stored, with NULL header fields.
-  // After an error, drop the batch (it rolls back) and start a new one.
+  // Stores `raw` (bytes exactly as given) unless a row of (account, uidl)
+  // already holds these exact bytes (AlreadyPresent; a short_retr flag on
+  // that row is cleared when `flags` is not short). Different bytes under a
+  // stored UIDL (the server reused it) become a new row with the next
+  // generation: neither message is lost. Header fields and the search index
+  // are derived here; a message whose headers cannot be parsed is still
+  // stored, with NULL header fields. After an error, drop the batch (it rolls
+  // back) and start a new one.
   common::Result<AddOutcome> add_message(std::string_view account, std::string_view uidl,
-                                         std::string_view raw, std::int64_t fetched_at);
+                                         std::string_view raw, std::int64_t fetched_at, AddFlags flags = {});
   // Durable when this returns OK; only then may the messages be DELEted.
   common::Status commit();
 
@@ -132,7 +162,8 @@ class Archive {
   // instead of one contains() per line.
   common::Result<std::unordered_set<std::string>> stored_uidls(std::string_view account);
 
-  // fetched_at of (account, uidl) if stored and not yet marked deleted.
+  // fetched_at of (account, uidl) if stored and not yet marked deleted (of
+  // the newest such generation).
   common::Result<std::optional<std::int64_t>> stored_at(std::string_view account, std::string_view uidl);
 
   // UIDLs of `account` stored at or before `cutoff` and not yet marked deleted,
@@ -145,7 +176,24 @@ class Archive {
 
   // add_message in a transaction of its own.
   common::Result<AddOutcome> add_message(std::string_view account, std::string_view uidl,
-                                         std::string_view raw, std::int64_t fetched_at);
+                                         std::string_view raw, std::int64_t fetched_at, AddFlags flags = {});
+
+  // Every row stored for (account, uidl), deleted from the server or not,
+  // oldest generation first; empty when none. One range of the
+  // UNIQUE(account, uidl, generation) index with a statement prepared at
+  // open: cheap per listing line (inside a ReadTransaction, as contains()).
+  common::Result<std::vector<StoredCopy>> copies(std::string_view account, std::string_view uidl);
+
+  // The stored raw of row `id` up to and including its first "\r\n\r\n", the
+  // whole raw when it has none (header_block_of in header_block.hpp).
+  // Storage error when no row has that id.
+  common::Result<std::string> header_block(std::int64_t id);
+
+  // False when the file at path() is no longer the database this connection
+  // has open (removed, renamed away or replaced: SQLITE_FCNTL_HAS_MOVED):
+  // whatever is committed from now on would be lost with the unlinked file,
+  // so nothing may be DELEted on its strength. True for ":memory:".
+  common::Result<bool> still_in_place();
 
   // Records that the server deleted these messages (call after QUIT was
   // answered +OK). UIDLs not stored or already marked are ignored. Returns

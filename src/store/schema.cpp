@@ -77,12 +77,49 @@ common::Status upgrade_to_v2(Database& db) {
   return backfill_v2(db);
 }
 
+// Several rows may share (account, uidl): a UIDL the server reused for a
+// different message is stored as the next generation rather than lost (the
+// deletion rule of DESIGN.md §2). SQLite cannot change a UNIQUE constraint in
+// place, so the table is rebuilt; ids are copied, so the contentless FTS index
+// (keyed by id) stays valid. Rows from before v3 get generation 0, short_retr
+// 0 and no listed size (it was not recorded).
+common::Status upgrade_to_v3(Database& db) {
+  return db.exec(
+      "CREATE TABLE messages_v3 ("
+      "  id          INTEGER PRIMARY KEY,"
+      "  account     TEXT    NOT NULL,"
+      "  uidl        TEXT    NOT NULL,"
+      "  size        INTEGER NOT NULL,"
+      "  fetched_at  INTEGER NOT NULL,"
+      "  raw         BLOB    NOT NULL,"
+      "  deleted_at  INTEGER,"
+      "  message_id  TEXT,"
+      "  from_addr   TEXT,"
+      "  to_addr     TEXT,"
+      "  subject     TEXT,"
+      "  date        INTEGER,"
+      "  generation  INTEGER NOT NULL DEFAULT 0,"
+      "  short_retr  INTEGER NOT NULL DEFAULT 0,"
+      "  listed_size INTEGER,"
+      "  UNIQUE (account, uidl, generation)"
+      ");"
+      "INSERT INTO messages_v3 (id, account, uidl, size, fetched_at, raw, deleted_at, message_id, from_addr,"
+      "  to_addr, subject, date)"
+      " SELECT id, account, uidl, size, fetched_at, raw, deleted_at, message_id, from_addr, to_addr, subject,"
+      "  date FROM messages ORDER BY id;"
+      "DROP TABLE messages;"
+      "ALTER TABLE messages_v3 RENAME TO messages;"
+      "CREATE INDEX messages_account_fetched_at ON messages(account, fetched_at);"
+      "CREATE INDEX messages_date ON messages(date);",
+      "rebuilding the messages table with generations");
+}
+
 struct Migration {
   int version;  // the schema version after this step
   common::Status (*apply)(Database&);
 };
 
-constexpr std::array<Migration, 2> kMigrations = {{{1, create_v1}, {2, upgrade_to_v2}}};
+constexpr std::array<Migration, 3> kMigrations = {{{1, create_v1}, {2, upgrade_to_v2}, {3, upgrade_to_v3}}};
 static_assert(kMigrations.back().version == kSchemaVersion);
 
 }  // namespace

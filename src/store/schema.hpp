@@ -12,6 +12,11 @@
 //   2  parsed header columns (message_id, from_addr, to_addr, subject, date),
 //      indexes on (account, fetched_at) and date, the FTS5 table
 //      messages_fts, and a backfill of both for rows stored by version 1
+//   3  generation (UNIQUE(account, uidl, generation) replaces UNIQUE(account,
+//      uidl): a reused UIDL gets a row of its own), short_retr (stored
+//      although shorter than its LIST size: never DELEted) and listed_size
+//      (the LIST size when fetched; NULL for older rows). The table is
+//      rebuilt, keeping every id, so the FTS index stays valid.
 
 #include <string_view>
 
@@ -20,7 +25,7 @@
 
 namespace store {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Reads the version, refuses what we cannot handle, applies missing steps.
 // `path` is only used in messages.

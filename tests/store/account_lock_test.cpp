@@ -1,12 +1,14 @@
 #include "store/account_lock.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 
 #include "temp_dir.hpp"
+#include "without_root.hpp"
 
 namespace {
 
@@ -93,6 +95,79 @@ TEST(AccountLock, MissingDatabaseDirectoryIsAnIoError) {
   auto lock = store::AccountLock::try_acquire(dir.file("missing/archive.db"), "alice");
   ASSERT_FALSE(lock.ok());
   EXPECT_EQ(lock.error().kind, common::ErrorKind::Io);
+}
+
+}  // namespace
+
+namespace {
+
+using store_test::kNobody;
+using store_test::without_root;
+
+// "free", "held", or the error, as seen by uid 65534.
+std::string acquire_as_nobody(const std::string& db) {
+  return without_root([&]() -> std::string {
+    auto lock = store::AccountLock::try_acquire(db, "alice");
+    if (!lock) return lock.error().message;
+    return lock->has_value() ? "free" : "held";
+  });
+}
+
+uid_t owner_of(const std::string& path) {
+  struct stat info {};
+  EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
+  return info.st_uid;
+}
+
+// `sudo popfetchd poll-once alice` next to a service running as another
+// user: the lock files root leaves behind must not lock the service out.
+TEST(AccountLockOwnership, RootGivesTheLockFilesToTheDatabaseOwner) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  TempDir dir;
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  const std::string db = dir.file("archive.db");
+  store_test::write_file(db, "");
+  ASSERT_EQ(::chown(db.c_str(), kNobody, kNobody), 0);
+  {
+    auto as_root = store::AccountLock::try_acquire(db, "alice");
+    ASSERT_TRUE(as_root.ok() && as_root->has_value()) << (as_root.ok() ? "" : as_root.error().message);
+    EXPECT_EQ(owner_of(db + ".locks"), kNobody);
+    EXPECT_EQ(owner_of(store::AccountLock::lock_path(db, "alice")), kNobody);
+    EXPECT_EQ(acquire_as_nobody(db), "held");  // still one holder at a time
+  }
+  EXPECT_EQ(acquire_as_nobody(db), "free");
+}
+
+// Lock files a root of an older popfetchd left are repaired the same way.
+TEST(AccountLockOwnership, RootRepairsLockFilesItMadeBefore) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  TempDir dir;
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  const std::string db = dir.file("archive.db");
+  store_test::write_file(db, "");
+  { ASSERT_TRUE(store::AccountLock::try_acquire(db, "alice").ok()); }  // root-owned, 0700/0600
+  ASSERT_EQ(::chown(db.c_str(), kNobody, kNobody), 0);
+  EXPECT_NE(acquire_as_nobody(db), "free");
+  { ASSERT_TRUE(store::AccountLock::try_acquire(db, "alice").ok()); }
+  EXPECT_EQ(acquire_as_nobody(db), "free");
+}
+
+TEST(AccountLockOwnership, ALockFileWeCannotWriteIsLockedReadOnly) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  TempDir dir;
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  const std::string db = dir.file("archive.db");
+  const std::string locks = db + ".locks";
+  ASSERT_EQ(::mkdir(locks.c_str(), 0755), 0);
+  ASSERT_EQ(::chown(locks.c_str(), kNobody, kNobody), 0);
+  const std::string lock_file = store::AccountLock::lock_path(db, "alice");
+  store_test::write_file(lock_file, "");
+  ASSERT_EQ(::chmod(lock_file.c_str(), 0644), 0);  // root's, readable by all
+
+  EXPECT_EQ(acquire_as_nobody(db), "free");
+  auto held = store::AccountLock::try_acquire(db, "alice");
+  ASSERT_TRUE(held.ok() && held->has_value());
+  EXPECT_EQ(acquire_as_nobody(db), "held");
 }
 
 }  // namespace

@@ -1,0 +1,127 @@
+// The archive's read-side queries for the CLI and the daemon's metrics:
+// list, search, export's walk and the per-account totals. They never write.
+
+#include <string>
+
+#include "common/sanitize.hpp"
+#include "store/archive.hpp"
+#include "store/archive_impl.hpp"
+
+namespace store {
+namespace {
+
+constexpr std::string_view kSummaryColumns =
+    "m.id, m.account, m.uidl, m.date, m.from_addr, m.subject, m.size, m.fetched_at, m.deleted_at";
+
+MessageSummary read_summary(const Statement& row) {
+  MessageSummary m;
+  m.id = row.column_int64(0);
+  m.account = row.column_text(1);
+  m.uidl = row.column_text(2);
+  m.date = row.column_optional_int64(3);
+  m.from = row.column_text(4);
+  m.subject = row.column_text(5);
+  m.size = row.column_int64(6);
+  m.fetched_at = row.column_int64(7);
+  m.deleted_at = row.column_optional_int64(8);
+  return m;
+}
+
+common::Result<std::vector<MessageSummary>> collect_summaries(Statement& stmt) {
+  std::vector<MessageSummary> out;
+  while (true) {
+    auto row = stmt.step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(read_summary(stmt));
+  }
+}
+
+}  // namespace
+
+common::Status Archive::Impl::prepare_queries() {
+  const std::string summary(kSummaryColumns);
+  common::Status s =
+      prepare(list_all, "SELECT " + summary + " FROM messages m ORDER BY m.fetched_at DESC, m.id DESC LIMIT ?1",
+              "listing messages");
+  if (s)
+    s = prepare(list_account,
+                "SELECT " + summary +
+                    " FROM messages m WHERE m.account = ?1 ORDER BY m.fetched_at DESC, m.id DESC LIMIT ?2",
+                "listing messages");
+  if (s)
+    s = prepare(search,
+                "SELECT " + summary +
+                    " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+                    " WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR m.account = ?2)"
+                    " ORDER BY bm25(messages_fts), m.id DESC LIMIT ?3",
+                "searching");
+  if (s)
+    s = prepare(totals, "SELECT account, count(*), sum(size) FROM messages GROUP BY account ORDER BY account",
+                "counting messages");
+  return s;
+}
+
+common::Result<std::vector<MessageSummary>> Archive::list(std::optional<std::string_view> account,
+                                                          std::int64_t limit) {
+  const std::int64_t sql_limit = limit <= 0 ? -1 : limit;
+  if (account) {
+    auto& stmt = *impl_->list_account;
+    auto use = stmt.use();
+    if (auto s = stmt.bind_all(*account, sql_limit); !s) return s.error();
+    return collect_summaries(stmt);
+  }
+  auto& stmt = *impl_->list_all;
+  auto use = stmt.use();
+  if (auto s = stmt.bind_all(sql_limit); !s) return s.error();
+  return collect_summaries(stmt);
+}
+
+common::Result<std::vector<MessageSummary>> Archive::search(std::string_view query,
+                                                            std::optional<std::string_view> account,
+                                                            std::int64_t limit) {
+  auto& stmt = *impl_->search;
+  auto use = stmt.use();
+  if (auto s = stmt.bind_all(query, account, limit <= 0 ? std::int64_t{-1} : limit); !s) return s.error();
+  auto rows = collect_summaries(stmt);
+  // FTS5 reports a malformed query when the statement runs, as a plain
+  // SQLITE_ERROR; I/O, busy or corruption errors have codes of their own.
+  if (!rows && (sqlite3_extended_errcode(impl_->db.handle()) & 0xff) == SQLITE_ERROR) {
+    const std::string& message = rows.error().message;
+    const std::size_t colon = message.find(": ");
+    return storage("search query \"" + common::sanitize(query) +
+                   "\" is not valid: " + (colon == std::string::npos ? message : message.substr(colon + 2)) +
+                   " (put words containing punctuation, such as addresses, in double quotes)");
+  }
+  return rows;
+}
+
+common::Status Archive::for_each_message(std::optional<std::string_view> account, const Visitor& visit) {
+  const std::string sql = "SELECT " + std::string(kSummaryColumns) + ", m.raw FROM messages m" +
+                          (account ? " WHERE m.account = ?1" : "") + " ORDER BY m.id";
+  auto stmt = impl_->db.prepare(sql, "reading messages");
+  if (!stmt) return stmt.error();
+  if (account) {
+    if (auto s = stmt->bind_all(*account); !s) return s;
+  }
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) return {};
+    if (auto s = visit(read_summary(*stmt), stmt->column_blob(9)); !s) return s;
+  }
+}
+
+common::Result<std::vector<AccountTotals>> Archive::totals() {
+  auto& stmt = *impl_->totals;
+  auto use = stmt.use();
+  std::vector<AccountTotals> out;
+  while (true) {
+    auto row = stmt.step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(AccountTotals{stmt.column_text(0), stmt.column_int64(1), stmt.column_int64(2)});
+  }
+}
+
+}  // namespace store

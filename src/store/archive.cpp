@@ -109,7 +109,7 @@ common::Status Archive::Impl::prepare_all() {
                 "storing a message");
   if (s)
     s = prepare(copies,
-                "SELECT id, size, fetched_at, deleted_at, short_retr FROM messages"
+                "SELECT id, size, fetched_at, deleted_at, short_retr, listed_size FROM messages"
                 " WHERE account = ?1 AND uidl = ?2 ORDER BY generation",
                 "looking up stored copies");
   if (s) s = prepare(raw_of, "SELECT raw FROM messages WHERE id = ?1", "reading a stored header");
@@ -392,7 +392,8 @@ common::Result<std::vector<StoredCopy>> Archive::copies(std::string_view account
     if (!row) return row.error();
     if (!*row) return out;
     out.push_back(StoredCopy{stmt.column_int64(0), stmt.column_int64(1), stmt.column_int64(2),
-                             stmt.column_optional_int64(3), stmt.column_int64(4) != 0});
+                             stmt.column_optional_int64(3), stmt.column_int64(4) != 0,
+                             stmt.column_optional_int64(5)});
   }
 }
 

@@ -58,6 +58,7 @@ struct StoredCopy {
   std::int64_t fetched_at = 0;
   std::optional<std::int64_t> deleted_at;
   bool short_retr = false;
+  std::optional<std::int64_t> listed_size;  // LIST's size when it was fetched (unknown for old rows)
 };
 
 // One archived message as `list`, `search` and export see it.

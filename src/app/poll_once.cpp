@@ -58,10 +58,20 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
     }
     return kExitFailed;
   }
-  fetch::ArchiveWriter writer(setup->archive, fetch::ArchiveWriter::Limits{});
-
-  uv_loop_t loop;
-  uv_loop_init(&loop);
+  // Declared before the writer, so it is destroyed after it: the last turn
+  // of the loop frees the handles the writer and the connections closed.
+  struct Loop {
+    uv_loop_t loop{};
+    Loop() { uv_loop_init(&loop); }
+    Loop(const Loop&) = delete;
+    Loop& operator=(const Loop&) = delete;
+    ~Loop() {
+      uv_run(&loop, UV_RUN_DEFAULT);
+      uv_loop_close(&loop);
+    }
+  } owned_loop;
+  uv_loop_t& loop = owned_loop.loop;
+  fetch::ArchiveWriter writer(&loop, setup->archive, fetch::ArchiveWriter::Limits{});
 
   std::map<std::string, Outcome> outcomes;
   // The daemon's runner: at most max_concurrent_polls sessions at a time.
@@ -114,8 +124,6 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
     }
   }
   std::fflush(stdout);
-  uv_run(&loop, UV_RUN_DEFAULT);  // let the closed connections' handles finish
-  uv_loop_close(&loop);
   return exit_code;
 }
 

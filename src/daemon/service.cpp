@@ -46,7 +46,7 @@ Service::Service(uv_loop_t* loop, config::Config config, store::Archive& archive
       options_(with_defaults(std::move(options))),
       config_(std::move(config)),
       archive_(archive),
-      writer_(archive, fetch::ArchiveWriter::Limits{}),
+      writer_(loop, archive, fetch::ArchiveWriter::Limits{}),
       runner_(options_.poll_factory(loop, writer_, digests), config_.max_concurrent_polls),
       scheduler_(loop, runner_, options_.resolve_password, options_.tuning),
       signals_(loop) {}

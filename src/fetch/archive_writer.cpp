@@ -5,20 +5,35 @@
 
 namespace fetch {
 
-ArchiveWriter::ArchiveWriter(store::Archive& archive, Limits limits) : archive_(archive), limits_(limits) {}
+void ArchiveWriter::TimerCloser::operator()(uv_timer_t* timer) const {
+  // libuv uses the handle until its close callback has run: free it there.
+  uv_close(reinterpret_cast<uv_handle_t*>(timer),
+           [](uv_handle_t* closed) { delete reinterpret_cast<uv_timer_t*>(closed); });
+}
+
+ArchiveWriter::ArchiveWriter(uv_loop_t* loop, store::Archive& archive, Limits limits)
+    : archive_(archive), limits_(limits) {
+  auto* timer = new uv_timer_t;
+  uv_timer_init(loop, timer);  // cannot fail
+  timer->data = this;
+  timer_.reset(timer);
+}
 
 ArchiveWriter::~ArchiveWriter() = default;
 
 common::Result<store::AddOutcome> ArchiveWriter::add(std::string_view account, std::string_view uidl,
-                                                     std::string_view raw, std::int64_t fetched_at) {
+                                                     std::string_view raw, std::int64_t fetched_at,
+                                                     store::AddFlags flags) {
   if (!batch_) {
     common::Result<store::Batch> batch = archive_.begin_batch();
     if (!batch) return batch.error();
     batch_.emplace(std::move(batch).value());
     batch_messages_ = 0;
     batch_bytes_ = 0;
+    uv_timer_start(timer_.get(), &ArchiveWriter::on_batch_age,
+                   static_cast<std::uint64_t>(limits_.max_batch_age.count()), 0);
   }
-  common::Result<store::AddOutcome> outcome = batch_->add_message(account, uidl, raw, fetched_at);
+  common::Result<store::AddOutcome> outcome = batch_->add_message(account, uidl, raw, fetched_at, flags);
   if (!outcome) {
     roll_back(outcome.error());
     return outcome;
@@ -26,6 +41,11 @@ common::Result<store::AddOutcome> ArchiveWriter::add(std::string_view account, s
   ++batch_messages_;
   batch_bytes_ += raw.size();
   return outcome;
+}
+
+void ArchiveWriter::on_batch_age(uv_timer_t* timer) {
+  // The outcome reaches the polls through notify().
+  (void)static_cast<ArchiveWriter*>(timer->data)->commit();
 }
 
 common::Status ArchiveWriter::commit_if_due() {
@@ -40,31 +60,34 @@ common::Status ArchiveWriter::commit() {
     roll_back(committed.error());
     return committed;
   }
-  batch_.reset();
+  end_batch();
   ++commits_;
   notify(committed);
   return committed;
 }
 
+void ArchiveWriter::end_batch() {
+  batch_.reset();  // the destructor rolls an uncommitted transaction back
+  uv_timer_stop(timer_.get());
+}
+
 void ArchiveWriter::roll_back(const common::Error& error) {
-  batch_.reset();  // the destructor rolls the transaction back
+  end_batch();
   notify(error);
 }
 
 void ArchiveWriter::notify(const common::Status& outcome) {
-  // A subscriber may unsubscribe itself (or others) while being told: walk a
-  // snapshot of the iterators and skip the ones erased meanwhile.
-  std::vector<std::list<Subscriber>::iterator> snapshot;
-  for (auto it = subscribers_.begin(); it != subscribers_.end(); ++it) snapshot.push_back(it);
-  for (auto it : snapshot) {
-    bool alive = false;
-    for (auto live = subscribers_.begin(); live != subscribers_.end(); ++live) {
-      if (live == it) {
-        alive = true;
-        break;
-      }
-    }
-    if (alive && *it) (*it)(outcome);
+  // A subscriber may unsubscribe itself or others (or subscribe new ones)
+  // while being told: tell the ones subscribed now that are still there.
+  std::vector<std::uint64_t> ids;
+  ids.reserve(subscribers_.size());
+  for (const auto& [id, subscriber] : subscribers_) ids.push_back(id);
+  for (std::uint64_t id : ids) {
+    auto it = subscribers_.find(id);
+    if (it == subscribers_.end() || !it->second) continue;
+    // A copy: the subscriber may erase its own entry while it runs.
+    Subscriber subscriber = it->second;
+    subscriber(outcome);
   }
 }
 
@@ -75,18 +98,19 @@ common::Result<std::int64_t> ArchiveWriter::mark_deleted(std::string_view accoun
 }
 
 ArchiveWriter::Subscription ArchiveWriter::subscribe(Subscriber subscriber) {
-  subscribers_.push_back(std::move(subscriber));
-  return Subscription(this, std::prev(subscribers_.end()));
+  const std::uint64_t id = next_subscriber_id_++;
+  subscribers_.emplace(id, std::move(subscriber));
+  return Subscription(this, id);
 }
 
 ArchiveWriter::Subscription::Subscription(Subscription&& other) noexcept
-    : writer_(std::exchange(other.writer_, nullptr)), it_(other.it_) {}
+    : writer_(std::exchange(other.writer_, nullptr)), id_(other.id_) {}
 
 ArchiveWriter::Subscription& ArchiveWriter::Subscription::operator=(Subscription&& other) noexcept {
   if (this != &other) {
     release();
     writer_ = std::exchange(other.writer_, nullptr);
-    it_ = other.it_;
+    id_ = other.id_;
   }
   return *this;
 }
@@ -94,7 +118,7 @@ ArchiveWriter::Subscription& ArchiveWriter::Subscription::operator=(Subscription
 ArchiveWriter::Subscription::~Subscription() { release(); }
 
 void ArchiveWriter::Subscription::release() {
-  if (writer_ != nullptr) writer_->subscribers_.erase(it_);
+  if (writer_ != nullptr) writer_->subscribers_.erase(id_);
   writer_ = nullptr;
 }
 

@@ -7,18 +7,30 @@
 // outcome, so a poll learns that its messages are on disk even when another
 // account's poll triggered the commit.
 //
+// Never across a network wait: the batch's write transaction blocks every
+// other writer of the archive (a `poll-once` for another account fails
+// after its busy timeout), so a batch is committed at the latest
+// Limits::max_batch_age after it was opened, by a timer on the loop. Group
+// commit still saves fsyncs: what arrives within that window shares one.
+//
 // Why one shared batch: an SQLite connection holds one transaction, so polls
 // cannot each keep their own open; and collecting messages per poll in memory
 // until a private batch is written would multiply memory by the number of
 // concurrent polls. Inserting at once keeps memory at one message per poll.
 //
-// Owns: the open store::Batch. Never talks to a server. Not thread-safe (the
+// Owns: the open store::Batch and the batch-age timer (a libuv handle on
+// `loop`, closed by the destructor: run the loop once more afterwards so
+// its close callback frees it). Never talks to a server. Not thread-safe (the
 // loop's thread). Errors: Storage, from the archive.
 
+#include <uv.h>
+
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <list>
+#include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -36,6 +48,9 @@ class ArchiveWriter {
     // again); fsyncs stay few: one per this many messages or bytes.
     std::size_t max_messages = 500;
     std::size_t max_bytes = 16u * 1024 * 1024;
+    // The longest an open batch (a held write lock) may wait for more
+    // messages before it is committed.
+    std::chrono::milliseconds max_batch_age{20};
   };
 
   // Told after every commit attempt: ok, or the error (the batch was rolled
@@ -43,19 +58,21 @@ class ArchiveWriter {
   using Subscriber = std::function<void(const common::Status& outcome)>;
   class Subscription;
 
-  ArchiveWriter(store::Archive& archive, Limits limits);
+  ArchiveWriter(uv_loop_t* loop, store::Archive& archive, Limits limits);
   ArchiveWriter(const ArchiveWriter&) = delete;
   ArchiveWriter& operator=(const ArchiveWriter&) = delete;
   ~ArchiveWriter();  // rolls back an uncommitted batch: call commit() first
 
   store::Archive& archive() { return archive_; }
 
-  // Adds a complete message to the open batch (opening one when none is).
-  // Durable only after the next successful commit. An error rolls the batch
-  // back (and subscribers are told), so the caller's earlier uncommitted
-  // messages are gone too.
+  // Adds a complete message to the open batch (opening one, and starting its
+  // max_batch_age timer, when none is). See store::Batch::add_message for
+  // what is stored (a new generation for a reused UIDL, AlreadyPresent for
+  // the same bytes, `flags`). Durable only after the next successful commit.
+  // An error rolls the batch back (and subscribers are told), so the
+  // caller's earlier uncommitted messages are gone too.
   common::Result<store::AddOutcome> add(std::string_view account, std::string_view uidl, std::string_view raw,
-                                        std::int64_t fetched_at);
+                                        std::int64_t fetched_at, store::AddFlags flags = {});
 
   // Commits when the open batch reached a limit. Returns the commit's status,
   // or ok when nothing was due.
@@ -72,7 +89,8 @@ class ArchiveWriter {
   common::Result<std::int64_t> mark_deleted(std::string_view account, std::span<const std::string> uidls,
                                             std::int64_t when);
 
-  // The subscriber is called until the Subscription is destroyed.
+  // The subscriber is called until the Subscription is destroyed (also
+  // after a commit made by the batch-age timer, from the loop).
   Subscription subscribe(Subscriber subscriber);
 
   class Subscription {
@@ -86,15 +104,20 @@ class ArchiveWriter {
 
    private:
     friend class ArchiveWriter;
-    Subscription(ArchiveWriter* writer, std::list<Subscriber>::iterator it) : writer_(writer), it_(it) {}
+    Subscription(ArchiveWriter* writer, std::uint64_t id) : writer_(writer), id_(id) {}
     void release();
     ArchiveWriter* writer_ = nullptr;
-    std::list<Subscriber>::iterator it_;
+    std::uint64_t id_ = 0;
   };
 
  private:
+  struct TimerCloser {
+    void operator()(uv_timer_t* timer) const;  // uv_close; freed in the close callback
+  };
+  static void on_batch_age(uv_timer_t* timer);
   void notify(const common::Status& outcome);
   void roll_back(const common::Error& error);
+  void end_batch();  // drops the batch (rolling back an uncommitted one), stops the timer
 
   store::Archive& archive_;
   Limits limits_;
@@ -102,7 +125,11 @@ class ArchiveWriter {
   std::size_t batch_messages_ = 0;
   std::size_t batch_bytes_ = 0;
   std::uint64_t commits_ = 0;
-  std::list<Subscriber> subscribers_;
+  // By id, never by iterator: a subscriber may unsubscribe itself or others
+  // while being told.
+  std::map<std::uint64_t, Subscriber> subscribers_;
+  std::uint64_t next_subscriber_id_ = 1;
+  std::unique_ptr<uv_timer_t, TimerCloser> timer_;
 };
 
 }  // namespace fetch

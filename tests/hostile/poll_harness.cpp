@@ -57,7 +57,6 @@ void HostileTest::SetUp() {
   auto archive = store::Archive::open(database_path_);
   ASSERT_TRUE(archive.ok()) << archive.error().message;
   archive_.emplace(std::move(*archive));
-  writer_ = std::make_unique<fetch::ArchiveWriter>(*archive_, fetch::ArchiveWriter::Limits{});
   auto digests = net::MbedDigests::create();
   ASSERT_TRUE(digests.ok()) << digests.error().message;
   digests_ = std::move(*digests);
@@ -73,7 +72,6 @@ void HostileTest::TearDown() {
   }
   common::set_log_sink({});
   common::set_log_level(common::LogLevel::Info);
-  writer_.reset();
   archive_.reset();
   dir_.reset();
 }
@@ -111,9 +109,10 @@ fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks t
   uv_loop_init(&loop);
   uv_timer_t watchdog;
   uv_timer_init(&loop, &watchdog);
+  auto writer = std::make_unique<fetch::ArchiveWriter>(&loop, *archive_, fetch::ArchiveWriter::Limits{});
 
   std::optional<fetch::PollReport> report;
-  auto poll = std::make_unique<fetch::AccountPoll>(&loop, std::move(options), *writer_, *digests_,
+  auto poll = std::make_unique<fetch::AccountPoll>(&loop, std::move(options), *writer, *digests_,
                                                    [&](fetch::PollReport done) {
                                                      report = std::move(done);
                                                      uv_timer_stop(&watchdog);
@@ -129,13 +128,14 @@ fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks t
   poll->start();
   uv_run(&loop, UV_RUN_DEFAULT);
   poll.reset();
+  // Whatever the poll stored is committed: nothing half-written is left behind.
+  EXPECT_FALSE(writer->has_uncommitted());
+  writer.reset();
   uv_close(reinterpret_cast<uv_handle_t*>(&watchdog), nullptr);
   uv_run(&loop, UV_RUN_DEFAULT);
   EXPECT_EQ(uv_loop_close(&loop), 0) << "the poll left libuv handles open";
 
   EXPECT_TRUE(report.has_value()) << "the poll never reported";
-  // Whatever the poll stored is committed: nothing half-written is left behind.
-  EXPECT_FALSE(writer_->has_uncommitted());
   return report.value_or(fetch::PollReport{});
 }
 

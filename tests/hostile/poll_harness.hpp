@@ -5,7 +5,7 @@
 // what came of it: the PollReport, the archive, the complete debug log.
 //
 // Owns a temporary directory with the archive (SQLite, WAL) and its lock
-// files, the ArchiveWriter, the digests and, while a test runs, the log sink
+// files, the digests, each poll's ArchiveWriter (on that poll's loop) and, while a test runs, the log sink
 // (every line at debug level). It never talks to a server other than the one
 // the test hands it. A poll that does not end within the watchdog (kWatchdog,
 // or $POPFETCHD_HOSTILE_WATCHDOG seconds: scripts/valgrind raises it) is
@@ -92,7 +92,6 @@ class HostileTest : public ::testing::Test {
   std::optional<test_support::TempDir> dir_;
   std::string database_path_;
   std::optional<store::Archive> archive_;
-  std::unique_ptr<fetch::ArchiveWriter> writer_;
   std::unique_ptr<net::MbedDigests> digests_;
   std::vector<std::string> log_;
 };

@@ -85,8 +85,8 @@ common::Result<PollOutcome> run_poll(const config::Account& account, const std::
   std::optional<fetch::PollReport> report;
   {
     LogCapture capture(outcome.log);
-    fetch::ArchiveWriter writer(*archive, fetch::ArchiveWriter::Limits{});
-    Loop loop;
+    Loop loop;  // before the writer: its destructor frees the writer's timer
+    fetch::ArchiveWriter writer(loop.get(), *archive, fetch::ArchiveWriter::Limits{});
     fetch::PollOptions options;
     options.account = account;
     options.password = password;

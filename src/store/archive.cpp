@@ -81,17 +81,11 @@ common::Status Archive::Impl::prepare(std::optional<Statement>& slot, std::strin
 common::Status Archive::Impl::prepare_all() {
   common::Status s;
   s = prepare(contains, "SELECT 1 FROM messages WHERE account = ?1 AND uidl = ?2", "looking up a message");
-  if (s) s = prepare(stored_uidls, "SELECT uidl FROM messages WHERE account = ?1", "listing stored UIDLs");
   if (s)
     s = prepare(stored_at,
                 "SELECT fetched_at FROM messages WHERE account = ?1 AND uidl = ?2 AND deleted_at IS NULL "
                 "ORDER BY generation DESC LIMIT 1",
                 "looking up when a message was stored");
-  if (s)
-    s = prepare(stored_before,
-                "SELECT uidl FROM messages WHERE account = ?1 AND fetched_at <= ?2 AND deleted_at IS NULL "
-                "ORDER BY fetched_at, id",
-                "listing messages due for deletion");
   if (s)
     s = prepare(rows_of_uidl,
                 "SELECT id, generation, short_retr, size, raw FROM messages WHERE account = ?1 AND uidl = ?2",
@@ -282,19 +276,6 @@ common::Result<bool> Archive::contains(std::string_view account, std::string_vie
   return stmt.step();
 }
 
-common::Result<std::unordered_set<std::string>> Archive::stored_uidls(std::string_view account) {
-  auto& stmt = *impl_->stored_uidls;
-  auto use = stmt.use();
-  if (auto s = stmt.bind_all(account); !s) return s.error();
-  std::unordered_set<std::string> uidls;
-  while (true) {
-    auto row = stmt.step();
-    if (!row) return row.error();
-    if (!*row) return uidls;
-    uidls.insert(stmt.column_text(0));
-  }
-}
-
 common::Result<std::optional<std::int64_t>> Archive::stored_at(std::string_view account,
                                                                std::string_view uidl) {
   auto& stmt = *impl_->stored_at;
@@ -304,20 +285,6 @@ common::Result<std::optional<std::int64_t>> Archive::stored_at(std::string_view 
   if (!row) return row.error();
   if (!*row) return std::optional<std::int64_t>{};
   return std::optional<std::int64_t>{stmt.column_int64(0)};
-}
-
-common::Result<std::vector<std::string>> Archive::stored_before(std::string_view account,
-                                                                std::int64_t cutoff) {
-  auto& stmt = *impl_->stored_before;
-  auto use = stmt.use();
-  if (auto s = stmt.bind_all(account, cutoff); !s) return s.error();
-  std::vector<std::string> uidls;
-  while (true) {
-    auto row = stmt.step();
-    if (!row) return row.error();
-    if (!*row) return uidls;
-    uidls.push_back(stmt.column_text(0));
-  }
 }
 
 Archive::ReadTransaction Archive::read_transaction() {
@@ -350,16 +317,6 @@ common::Result<Batch> Archive::begin_batch() {
   if (!transaction) return with_read_only_hint(impl_->db, transaction.error());
   impl_->batch_open = true;
   return Batch(std::make_unique<Batch::State>(Batch::State{impl_.get(), std::move(*transaction)}));
-}
-
-common::Result<AddOutcome> Archive::add_message(std::string_view account, std::string_view uidl,
-                                                std::string_view raw, std::int64_t fetched_at, AddFlags flags) {
-  auto batch = begin_batch();
-  if (!batch) return batch.error();
-  auto outcome = batch->add_message(account, uidl, raw, fetched_at, flags);
-  if (!outcome) return outcome;
-  if (auto s = batch->commit(); !s) return s.error();
-  return outcome;
 }
 
 common::Result<std::int64_t> Archive::mark_deleted(std::string_view account,

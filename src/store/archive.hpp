@@ -30,7 +30,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "common/result.hpp"
@@ -132,7 +131,7 @@ class Archive {
   const std::string& path() const;
 
   // Is (account, uidl) stored, deleted from the server or not? One lookup in
-  // the UNIQUE(account, uidl) index with a statement prepared at open: cheap
+  // the UNIQUE(account, uidl, generation) index with a statement prepared at open: cheap
   // enough to call for every line of a 300,000-message UIDL listing (inside
   // a ReadTransaction: on its own each lookup takes and drops the WAL read
   // lock, two fcntl calls, which cost more than the lookup).
@@ -158,26 +157,12 @@ class Archive {
   };
   ReadTransaction read_transaction();
 
-  // Every UIDL stored for `account`, deleted from the server or not: one scan
-  // of the (account, uidl) index, for diffing a large listing in memory
-  // instead of one contains() per line.
-  common::Result<std::unordered_set<std::string>> stored_uidls(std::string_view account);
-
   // fetched_at of (account, uidl) if stored and not yet marked deleted (of
   // the newest such generation).
   common::Result<std::optional<std::int64_t>> stored_at(std::string_view account, std::string_view uidl);
 
-  // UIDLs of `account` stored at or before `cutoff` and not yet marked deleted,
-  // oldest first: the delete_after candidates (intersect with the server's
-  // current UIDL listing before sending DELE).
-  common::Result<std::vector<std::string>> stored_before(std::string_view account, std::int64_t cutoff);
-
   // Starts a write transaction (BEGIN IMMEDIATE). Error if a batch is open.
   common::Result<Batch> begin_batch();
-
-  // add_message in a transaction of its own.
-  common::Result<AddOutcome> add_message(std::string_view account, std::string_view uidl,
-                                         std::string_view raw, std::int64_t fetched_at, AddFlags flags = {});
 
   // Every row stored for (account, uidl), deleted from the server or not,
   // oldest generation first; empty when none. One range of the

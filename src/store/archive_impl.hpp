@@ -22,9 +22,7 @@ struct Archive::Impl {
   std::string path;
   Database db;
   std::optional<Statement> contains;
-  std::optional<Statement> stored_uidls;
   std::optional<Statement> stored_at;
-  std::optional<Statement> stored_before;
   std::optional<Statement> rows_of_uidl;  // for add: same bytes? next generation?
   std::optional<Statement> insert;
   std::optional<Statement> insert_fts;

@@ -4,7 +4,9 @@
 // it has none. One definition for the stored raw (Archive::header_block) and
 // for a server's `TOP n 0` reply, so that the two compare byte for byte when
 // the deletion rule checks that an old message is still the one archived.
-// Pure; never allocates.
+// Pure; never allocates. Not mail::header_block (mail/headers.hpp), which
+// reads headers leniently for parsing (bare LF, a size bound) and leaves the
+// empty line out: this one is for exact comparison.
 
 #include <string_view>
 

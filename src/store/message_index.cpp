@@ -1,11 +1,11 @@
 #include "store/message_index.hpp"
 
-#include "store/body_text.hpp"
+#include "mail/body_text.hpp"
 
 namespace store {
 
 DerivedFields derive_fields(std::string_view raw) {
-  return DerivedFields{parse_headers(raw), body_text(raw)};
+  return DerivedFields{mail::parse_headers(raw), mail::body_text(raw)};
 }
 
 common::Status insert_fts(Statement& insert, std::int64_t id, const DerivedFields& fields) {

@@ -10,14 +10,14 @@
 #include <string_view>
 
 #include "common/result.hpp"
-#include "store/headers.hpp"
+#include "mail/headers.hpp"
 #include "store/statement.hpp"
 
 namespace store {
 
 struct DerivedFields {
-  HeaderFields headers;
-  std::string body;  // at most kMaxIndexedBodyText bytes of UTF-8
+  mail::HeaderFields headers;
+  std::string body;  // at most kMaxIndexedBodyText bytes of UTF-8 (mail::body_text)
 };
 
 DerivedFields derive_fields(std::string_view raw);

@@ -174,8 +174,13 @@ TEST_F(ServiceTest, ReadyPollsStatusAndACleanShutdownThatEndsTheLoop) {
 }
 
 TEST_F(ServiceTest, HealthStartsFromTheArchiveTotals) {
-  ASSERT_TRUE(archive_->add_message("a", "uidl-1", "Subject: x\r\n\r\nbody\r\n", 1).ok());
-  ASSERT_TRUE(archive_->add_message("a", "uidl-2", "Subject: y\r\n\r\nbody\r\n", 1).ok());
+  {
+    auto batch = archive_->begin_batch();
+    ASSERT_TRUE(batch.ok());
+    ASSERT_TRUE(batch->add_message("a", "uidl-1", "Subject: x\r\n\r\nbody\r\n", 1).ok());
+    ASSERT_TRUE(batch->add_message("a", "uidl-2", "Subject: y\r\n\r\nbody\r\n", 1).ok());
+    ASSERT_TRUE(batch->commit().ok());
+  }
   make();
   ASSERT_TRUE(service_->start().ok());
   EXPECT_EQ(health("a")->messages_stored, 2u);

@@ -13,6 +13,7 @@
 #include "store/header_block.hpp"
 #include "store/message_index.hpp"
 #include "store/schema.hpp"
+#include "add_message.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -46,16 +47,16 @@ class Generations : public ::testing::Test {
 };
 
 TEST_F(Generations, ReusedUidlWithOtherBytesIsANewRowSameBytesAreRecognised) {
-  EXPECT_EQ(*archive_->add_message("alice", "u1", kFirst, 10), store::AddOutcome::Stored);
-  EXPECT_EQ(*archive_->add_message("alice", "u1", kFirst, 11), store::AddOutcome::AlreadyPresent);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 10), store::AddOutcome::Stored);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 11), store::AddOutcome::AlreadyPresent);
   // Before v3 this was "already present" and the new message was lost.
-  EXPECT_EQ(*archive_->add_message("alice", "u1", kSecond, 12), store::AddOutcome::Stored);
-  EXPECT_EQ(*archive_->add_message("alice", "u1", kSecond, 13), store::AddOutcome::AlreadyPresent);
-  EXPECT_EQ(*archive_->add_message("alice", "u1", kFirst, 14), store::AddOutcome::AlreadyPresent);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kSecond, 12), store::AddOutcome::Stored);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kSecond, 13), store::AddOutcome::AlreadyPresent);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 14), store::AddOutcome::AlreadyPresent);
   // Same length, one byte different: not the same message.
   std::string almost = kFirst;
   almost[almost.size() - 3] = 'X';
-  EXPECT_EQ(*archive_->add_message("alice", "u1", almost, 15), store::AddOutcome::Stored);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", almost, 15), store::AddOutcome::Stored);
 
   auto copies = archive_->copies("alice", "u1");
   ASSERT_TRUE(copies.ok()) << copies.error().message;
@@ -72,10 +73,10 @@ TEST_F(Generations, ReusedUidlWithOtherBytesIsANewRowSameBytesAreRecognised) {
 }
 
 TEST_F(Generations, NextGenerationFollowsTheHighestEvenAfterDeletion) {
-  ASSERT_TRUE(archive_->add_message("alice", "u1", kFirst, 10).ok());
+  ASSERT_TRUE(store_test::add_message(*archive_, "alice", "u1", kFirst, 10).ok());
   const std::string uidls[] = {"u1"};
   ASSERT_EQ(*archive_->mark_deleted("alice", uidls, 20), 1);
-  EXPECT_EQ(*archive_->add_message("alice", "u1", kSecond, 30), store::AddOutcome::Stored);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kSecond, 30), store::AddOutcome::Stored);
   auto copies = archive_->copies("alice", "u1");
   ASSERT_EQ(copies->size(), 2u);
   EXPECT_EQ((*copies)[0].deleted_at, 20);
@@ -86,29 +87,29 @@ TEST_F(Generations, NextGenerationFollowsTheHighestEvenAfterDeletion) {
 
 TEST_F(Generations, ShortRetrIsFlaggedAndClearedByAFullIdenticalCopy) {
   store::AddFlags short_copy{.short_retr = true, .listed_size = 3100};
-  EXPECT_EQ(*archive_->add_message("alice", "u1", kFirst, 10, short_copy), store::AddOutcome::Stored);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 10, short_copy), store::AddOutcome::Stored);
   auto copies = archive_->copies("alice", "u1");
   ASSERT_EQ(copies->size(), 1u);
   EXPECT_TRUE((*copies)[0].short_retr);
   EXPECT_EQ(sql("SELECT listed_size FROM messages"), 3100);
 
   // The same short bytes again: still short.
-  EXPECT_EQ(*archive_->add_message("alice", "u1", kFirst, 11, short_copy), store::AddOutcome::AlreadyPresent);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 11, short_copy), store::AddOutcome::AlreadyPresent);
   EXPECT_TRUE((*archive_->copies("alice", "u1"))[0].short_retr);
   // The same bytes, not short this time (the server's LIST agreed): cleared.
   store::AddFlags full{.short_retr = false, .listed_size = kFirst.size()};
-  EXPECT_EQ(*archive_->add_message("alice", "u1", kFirst, 12, full), store::AddOutcome::AlreadyPresent);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 12, full), store::AddOutcome::AlreadyPresent);
   EXPECT_FALSE((*archive_->copies("alice", "u1"))[0].short_retr);
   EXPECT_EQ(sql("SELECT listed_size FROM messages"), static_cast<std::int64_t>(kFirst.size()));
   EXPECT_EQ(sql("SELECT count(*) FROM messages"), 1);
 
   // Without flags: no listed size recorded.
-  ASSERT_TRUE(archive_->add_message("alice", "u2", kSecond, 13).ok());
+  ASSERT_TRUE(store_test::add_message(*archive_, "alice", "u2", kSecond, 13).ok());
   EXPECT_EQ(sql("SELECT count(*) FROM messages WHERE uidl = 'u2' AND listed_size IS NULL AND short_retr = 0"), 1);
 }
 
 TEST_F(Generations, LookupsWorkInsideAReadTransactionAndABatch) {
-  ASSERT_TRUE(archive_->add_message("alice", "u1", kFirst, 10).ok());
+  ASSERT_TRUE(store_test::add_message(*archive_, "alice", "u1", kFirst, 10).ok());
   {
     auto lookups = archive_->read_transaction();
     auto copies = archive_->copies("alice", "u1");
@@ -124,8 +125,8 @@ TEST_F(Generations, LookupsWorkInsideAReadTransactionAndABatch) {
 }
 
 TEST_F(Generations, HeaderBlockOfAStoredMessage) {
-  ASSERT_TRUE(archive_->add_message("a", "no-body", "Subject: x\r\nFrom: y\r\n", 1).ok());
-  ASSERT_TRUE(archive_->add_message("a", "binary", std::string("S: \0\xff\r\n\r\n\0body\r\n\r\nmore", 22), 1).ok());
+  ASSERT_TRUE(store_test::add_message(*archive_, "a", "no-body", "Subject: x\r\nFrom: y\r\n", 1).ok());
+  ASSERT_TRUE(store_test::add_message(*archive_, "a", "binary", std::string("S: \0\xff\r\n\r\n\0body\r\n\r\nmore", 22), 1).ok());
   const auto id_of = [&](const char* uidl) { return (*archive_->copies("a", uidl))[0].id; };
   EXPECT_EQ(*archive_->header_block(id_of("no-body")), "Subject: x\r\nFrom: y\r\n");
   EXPECT_EQ(*archive_->header_block(id_of("binary")), std::string("S: \0\xff\r\n\r\n", 9));
@@ -196,8 +197,8 @@ TEST(SchemaV3, MigratesAVersion2FileKeepingIdsRowsAndTheIndex) {
     ASSERT_EQ(copies->size(), 1u);
     EXPECT_FALSE((*copies)[0].short_retr);
     // UNIQUE(account, uidl) is gone: a reused UIDL gets generation 1.
-    EXPECT_EQ(*archive->add_message("alice", "a1", "Subject: other\r\n\r\nx", 40), store::AddOutcome::Stored);
-    EXPECT_EQ(*archive->add_message("alice", "a2", "hello", 41), store::AddOutcome::AlreadyPresent);
+    EXPECT_EQ(*store_test::add_message(*archive, "alice", "a1", "Subject: other\r\n\r\nx", 40), store::AddOutcome::Stored);
+    EXPECT_EQ(*store_test::add_message(*archive, "alice", "a2", "hello", 41), store::AddOutcome::AlreadyPresent);
   }
   EXPECT_EQ(query(path, "PRAGMA user_version"), 3);
   EXPECT_EQ(query(path, "SELECT count(*) FROM messages WHERE id IN (5, 9) AND generation = 0 AND short_retr = 0"

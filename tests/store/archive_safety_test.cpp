@@ -10,6 +10,7 @@
 #include <string>
 
 #include "store/archive.hpp"
+#include "add_message.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -47,7 +48,7 @@ TEST(StillInPlace, TrueForMemoryAndForAnUntouchedFile) {
   TempDir dir;
   auto archive = store::Archive::open(dir.file("archive.db"));
   ASSERT_TRUE(archive.ok());
-  ASSERT_TRUE(archive->add_message("a", "u1", "Subject: x\r\n\r\n", 1).ok());
+  ASSERT_TRUE(store_test::add_message(*archive, "a", "u1", "Subject: x\r\n\r\n", 1).ok());
   EXPECT_TRUE(*archive->still_in_place());
 }
 
@@ -58,7 +59,7 @@ TEST(StillInPlace, FalseOnceTheFilesAreRemoved) {
   const std::string path = dir.file("archive.db");
   auto archive = store::Archive::open(path);
   ASSERT_TRUE(archive.ok());
-  ASSERT_TRUE(archive->add_message("a", "u1", "Subject: x\r\n\r\n", 1).ok());
+  ASSERT_TRUE(store_test::add_message(*archive, "a", "u1", "Subject: x\r\n\r\n", 1).ok());
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
   auto in_place = archive->still_in_place();
   ASSERT_TRUE(in_place.ok()) << in_place.error().message;
@@ -83,7 +84,7 @@ TEST(ArchiveMode, CreatedOwnerOnlyWhateverTheUmask) {
     const std::string path = dir.file("archive.db");
     auto archive = store::Archive::open(path);
     ASSERT_TRUE(archive.ok()) << archive.error().message;
-    ASSERT_TRUE(archive->add_message("a", "u1", "Subject: x\r\n\r\n", 1).ok());
+    ASSERT_TRUE(store_test::add_message(*archive, "a", "u1", "Subject: x\r\n\r\n", 1).ok());
     for (const char* suffix : {"", "-wal", "-shm"}) {
       ASSERT_TRUE(exists(path + suffix)) << suffix;
       EXPECT_EQ(mode_of(path + suffix), 0600u) << suffix;
@@ -98,7 +99,7 @@ TEST(ArchiveMode, AnExistingLooseDatabaseIsTightenedAtOpen) {
   ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
   auto archive = store::Archive::open(path);
   ASSERT_TRUE(archive.ok()) << archive.error().message;
-  ASSERT_TRUE(archive->add_message("a", "u1", "Subject: x\r\n\r\n", 1).ok());
+  ASSERT_TRUE(store_test::add_message(*archive, "a", "u1", "Subject: x\r\n\r\n", 1).ok());
   for (const char* suffix : {"", "-wal", "-shm"}) EXPECT_EQ(mode_of(path + suffix), 0600u) << suffix;
 }
 

@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "store/content_hash.hpp"
+#include "add_message.hpp"
 
 namespace {
 
@@ -32,14 +32,14 @@ std::vector<std::int64_t> ids(const std::vector<store::MessageSummary>& rows) {
 TEST(Archive, StoresAMessageOnce) {
   auto archive = memory_archive();
   const std::string raw = message("alice@example.com", "hello", "first");
-  auto first = archive.add_message("alice", "uid-1", raw, 100);
+  auto first = store_test::add_message(archive, "alice", "uid-1", raw, 100);
   ASSERT_TRUE(first.ok()) << first.error().message;
   EXPECT_EQ(*first, store::AddOutcome::Stored);
-  auto second = archive.add_message("alice", "uid-1", raw, 200);
+  auto second = store_test::add_message(archive, "alice", "uid-1", raw, 200);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(*second, store::AddOutcome::AlreadyPresent);  // the same bytes: nothing new is written
   // The same UIDL on another account is another message.
-  EXPECT_EQ(*archive.add_message("bob", "uid-1", raw, 100), store::AddOutcome::Stored);
+  EXPECT_EQ(*store_test::add_message(archive, "bob", "uid-1", raw, 100), store::AddOutcome::Stored);
 
   auto rows = archive.list("alice");
   ASSERT_TRUE(rows.ok());
@@ -51,14 +51,12 @@ TEST(Archive, StoresAMessageOnce) {
 
 TEST(Archive, ContainsAndStoredAt) {
   auto archive = memory_archive();
-  ASSERT_TRUE(archive.add_message("alice", "u1", message("a@example.com", "s", "b"), 1000).ok());
+  ASSERT_TRUE(store_test::add_message(archive, "alice", "u1", message("a@example.com", "s", "b"), 1000).ok());
   EXPECT_TRUE(*archive.contains("alice", "u1"));
   EXPECT_FALSE(*archive.contains("alice", "u2"));
   EXPECT_FALSE(*archive.contains("bob", "u1"));
   EXPECT_EQ(*archive.stored_at("alice", "u1"), 1000);
   EXPECT_EQ(*archive.stored_at("alice", "u2"), std::nullopt);
-  EXPECT_EQ(*archive.stored_uidls("alice"), (std::unordered_set<std::string>{"u1"}));
-  EXPECT_TRUE(archive.stored_uidls("bob")->empty());
 }
 
 TEST(Archive, RawRoundTripIsByteExact) {
@@ -66,8 +64,8 @@ TEST(Archive, RawRoundTripIsByteExact) {
   std::string raw = "Subject: binary\r\n\r\n";
   for (int i = 0; i < 256; ++i) raw += static_cast<char>(i);
   raw += std::string("\0\0\r\n.\r\n\xff", 8);
-  ASSERT_TRUE(archive.add_message("alice", "bin", raw, 1).ok());
-  ASSERT_TRUE(archive.add_message("alice", "empty", "", 1).ok());
+  ASSERT_TRUE(store_test::add_message(archive, "alice", "bin", raw, 1).ok());
+  ASSERT_TRUE(store_test::add_message(archive, "alice", "empty", "", 1).ok());
 
   std::vector<std::string> seen;
   auto status =
@@ -85,7 +83,7 @@ TEST(Archive, RawRoundTripIsByteExact) {
 TEST(Archive, UnparseableHeadersStillStoreTheMessage) {
   auto archive = memory_archive();
   const std::string garbage("\xff\xfe\0\r\n\r\n\x01", 7);
-  ASSERT_EQ(*archive.add_message("alice", "g", garbage, 5), store::AddOutcome::Stored);
+  ASSERT_EQ(*store_test::add_message(archive, "alice", "g", garbage, 5), store::AddOutcome::Stored);
   auto rows = archive.list("alice");
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].subject, "");
@@ -96,8 +94,8 @@ TEST(Archive, UnparseableHeadersStillStoreTheMessage) {
 
 TEST(Archive, RejectsEmptyAccountOrUidl) {
   auto archive = memory_archive();
-  EXPECT_FALSE(archive.add_message("", "u", "x", 1).ok());
-  EXPECT_FALSE(archive.add_message("a", "", "x", 1).ok());
+  EXPECT_FALSE(store_test::add_message(archive, "", "u", "x", 1).ok());
+  EXPECT_FALSE(store_test::add_message(archive, "a", "", "x", 1).ok());
 }
 
 TEST(Archive, BatchCommitsAllOrNothing) {
@@ -131,23 +129,19 @@ TEST(Archive, OneBatchAtATime) {
   auto second = archive.begin_batch();
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error().kind, common::ErrorKind::Storage);
-  EXPECT_FALSE(archive.add_message("alice", "x", "x", 1).ok());
+  EXPECT_FALSE(store_test::add_message(archive, "alice", "x", "x", 1).ok());
   const std::vector<std::string> uidls = {"x"};
   EXPECT_FALSE(archive.mark_deleted("alice", uidls, 1).ok());
   ASSERT_TRUE(first->commit().ok());
   EXPECT_TRUE(archive.begin_batch().ok());
 }
 
-TEST(Archive, MarkDeletedAndStoredBefore) {
+TEST(Archive, MarkDeleted) {
   auto archive = memory_archive();
-  ASSERT_TRUE(archive.add_message("alice", "old", "Subject: a\r\n\r\n", 100).ok());
-  ASSERT_TRUE(archive.add_message("alice", "older", "Subject: a\r\n\r\n", 50).ok());
-  ASSERT_TRUE(archive.add_message("alice", "new", "Subject: b\r\n\r\n", 1000).ok());
-  ASSERT_TRUE(archive.add_message("bob", "old", "Subject: c\r\n\r\n", 100).ok());
-
-  auto due = archive.stored_before("alice", 100);
-  ASSERT_TRUE(due.ok());
-  EXPECT_EQ(*due, (std::vector<std::string>{"older", "old"}));
+  ASSERT_TRUE(store_test::add_message(archive, "alice", "old", "Subject: a\r\n\r\n", 100).ok());
+  ASSERT_TRUE(store_test::add_message(archive, "alice", "older", "Subject: a\r\n\r\n", 50).ok());
+  ASSERT_TRUE(store_test::add_message(archive, "alice", "new", "Subject: b\r\n\r\n", 1000).ok());
+  ASSERT_TRUE(store_test::add_message(archive, "bob", "old", "Subject: c\r\n\r\n", 100).ok());
 
   const std::vector<std::string> uidls = {"old", "missing", "older"};
   auto marked = archive.mark_deleted("alice", uidls, 2000);
@@ -155,8 +149,10 @@ TEST(Archive, MarkDeletedAndStoredBefore) {
   EXPECT_EQ(*marked, 2);
   EXPECT_EQ(*archive.mark_deleted("alice", uidls, 3000), 0);  // already marked: first time wins
 
-  EXPECT_TRUE(archive.stored_before("alice", 100)->empty());
   EXPECT_EQ(*archive.stored_at("alice", "old"), std::nullopt);
+  EXPECT_EQ((*archive.copies("alice", "old"))[0].deleted_at, 2000);
+  EXPECT_EQ((*archive.copies("alice", "older"))[0].deleted_at, 2000);
+  EXPECT_EQ((*archive.copies("alice", "new"))[0].deleted_at, std::nullopt);
   EXPECT_TRUE(*archive.contains("alice", "old"));    // still archived, and never fetched again
   EXPECT_EQ(*archive.stored_at("bob", "old"), 100);  // other accounts untouched
 
@@ -173,9 +169,9 @@ TEST(Archive, MarkDeletedAndStoredBefore) {
 
 TEST(Archive, ListIsNewestFirstWithLimitAndAccount) {
   auto archive = memory_archive();
-  ASSERT_TRUE(archive.add_message("alice", "1", message("Alice <a@x.org>", "first", "b"), 10).ok());
-  ASSERT_TRUE(archive.add_message("bob", "2", message("Bob <b@x.org>", "second", "b"), 20).ok());
-  ASSERT_TRUE(archive.add_message("alice", "3", message("Alice <a@x.org>", "third", "b"), 30).ok());
+  ASSERT_TRUE(store_test::add_message(archive, "alice", "1", message("Alice <a@x.org>", "first", "b"), 10).ok());
+  ASSERT_TRUE(store_test::add_message(archive, "bob", "2", message("Bob <b@x.org>", "second", "b"), 20).ok());
+  ASSERT_TRUE(store_test::add_message(archive, "alice", "3", message("Alice <a@x.org>", "third", "b"), 30).ok());
 
   auto all = archive.list(std::nullopt);
   ASSERT_TRUE(all.ok());
@@ -198,14 +194,12 @@ TEST(Archive, ListIsNewestFirstWithLimitAndAccount) {
 TEST(Archive, SearchFindsHeadersAndBody) {
   auto archive = memory_archive();
   ASSERT_TRUE(
-      archive.add_message("alice", "1", message("Alice <alice@example.com>", "Invoice March", "pay soon"), 1)
+      store_test::add_message(archive, "alice", "1", message("Alice <alice@example.com>", "Invoice March", "pay soon"), 1)
           .ok());
   ASSERT_TRUE(
-      archive
-          .add_message("alice", "2", message("Bob <bob@example.com>", "Lunch", "the invoice is attached"), 2)
+      store_test::add_message(archive, "alice", "2", message("Bob <bob@example.com>", "Lunch", "the invoice is attached"), 2)
           .ok());
-  ASSERT_TRUE(archive
-                  .add_message("bob", "3",
+  ASSERT_TRUE(store_test::add_message(archive, "bob", "3",
                                message("Carol <carol@example.com>",
                                        "=?UTF-8?Q?Caf=C3=A9_Gr=C3=BC=C3=9Fe?=", "m\xc3\xbcsli"),
                                3)
@@ -229,7 +223,7 @@ TEST(Archive, SearchFindsHeadersAndBody) {
 
 TEST(Archive, MalformedSearchIsAClearError) {
   auto archive = memory_archive();
-  ASSERT_TRUE(archive.add_message("alice", "1", message("a@x.org", "s", "b"), 1).ok());
+  ASSERT_TRUE(store_test::add_message(archive, "alice", "1", message("a@x.org", "s", "b"), 1).ok());
   for (const char* query : {"alice@example.com", "\"unterminated", "AND", "(", "nosuchcolumn:x"}) {
     auto result = archive.search(query, std::nullopt);
     ASSERT_FALSE(result.ok()) << query;
@@ -242,7 +236,7 @@ TEST(Archive, MalformedSearchIsAClearError) {
 
 TEST(Archive, ForEachStopsAtTheFirstError) {
   auto archive = memory_archive();
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(archive.add_message("a", std::to_string(i), "x", 1).ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_test::add_message(archive, "a", std::to_string(i), "x", 1).ok());
   int visited = 0;
   auto status = archive.for_each_message(std::nullopt, [&](const store::MessageSummary&, std::string_view) {
     if (++visited == 2) return common::Status(common::make_error(common::ErrorKind::Io, "disk full"));
@@ -256,9 +250,9 @@ TEST(Archive, ForEachStopsAtTheFirstError) {
 TEST(Archive, Totals) {
   auto archive = memory_archive();
   EXPECT_TRUE(archive.totals()->empty());
-  ASSERT_TRUE(archive.add_message("bob", "1", "12345", 1).ok());
-  ASSERT_TRUE(archive.add_message("alice", "1", "123", 1).ok());
-  ASSERT_TRUE(archive.add_message("alice", "2", "1234567", 1).ok());
+  ASSERT_TRUE(store_test::add_message(archive, "bob", "1", "12345", 1).ok());
+  ASSERT_TRUE(store_test::add_message(archive, "alice", "1", "123", 1).ok());
+  ASSERT_TRUE(store_test::add_message(archive, "alice", "2", "1234567", 1).ok());
   auto totals = archive.totals();
   ASSERT_TRUE(totals.ok());
   ASSERT_EQ(totals->size(), 2u);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "add_message.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -21,15 +22,14 @@ store::Archive sample_archive() {
   auto archive = store::Archive::open(":memory:");
   EXPECT_TRUE(archive.ok());
   EXPECT_TRUE(
-      archive
-          ->add_message("alice", "1",
+      store_test::add_message(*archive, "alice", "1",
                         "From: Alice <alice@example.com>\r\nSubject: one\r\n\r\n"
                         "From the start\r\n>From quoted\r\n>>From twice\r\nFrom\r\nFromage\r\nlast line",
                         1704067200)
           .ok());
-  EXPECT_TRUE(archive->add_message("bob", "2", "From: bob\r\nSubject: two\r\n\r\nbody\r\n", 1704067260).ok());
+  EXPECT_TRUE(store_test::add_message(*archive, "bob", "2", "From: bob\r\nSubject: two\r\n\r\nbody\r\n", 1704067260).ok());
   EXPECT_TRUE(
-      archive->add_message("alice", "3", std::string("Subject: bin\r\n\r\n\0\xff\r\n", 20), 1704067320).ok());
+      store_test::add_message(*archive, "alice", "3", std::string("Subject: bin\r\n\r\n\0\xff\r\n", 20), 1704067320).ok());
   return std::move(archive).value();
 }
 

@@ -3,7 +3,7 @@
 #include <optional>
 #include <string>
 
-#include "store/headers.hpp"
+#include "mail/headers.hpp"
 
 namespace {
 
@@ -16,7 +16,7 @@ class ParseDate : public ::testing::TestWithParam<DateCase> {};
 
 TEST_P(ParseDate, Table) {
   const auto& c = GetParam();
-  EXPECT_EQ(store::parse_date(c.text), c.expected) << c.text;
+  EXPECT_EQ(mail::parse_date(c.text), c.expected) << c.text;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -70,12 +70,12 @@ INSTANTIATE_TEST_SUITE_P(
         DateCase{"Fri, 1 Jan 2024 00:00:00 +0000 (unterminated comment", 1704067200}));
 
 TEST(ParseDate, SurvivesHostileInput) {
-  EXPECT_EQ(store::parse_date(std::string(100000, '(')), std::nullopt);
-  EXPECT_EQ(store::parse_date(std::string(500, '9')), std::nullopt);
-  EXPECT_EQ(store::parse_date(std::string("1 Jan 2024 00:00:00 +\0", 22)), std::nullopt);
+  EXPECT_EQ(mail::parse_date(std::string(100000, '(')), std::nullopt);
+  EXPECT_EQ(mail::parse_date(std::string(500, '9')), std::nullopt);
+  EXPECT_EQ(mail::parse_date(std::string("1 Jan 2024 00:00:00 +\0", 22)), std::nullopt);
   std::string binary;
   for (int i = 0; i < 256; ++i) binary += static_cast<char>(i);
-  EXPECT_EQ(store::parse_date(binary), std::nullopt);
+  EXPECT_EQ(mail::parse_date(binary), std::nullopt);
 }
 
 }  // namespace

@@ -16,10 +16,10 @@
 #include <string>
 #include <string_view>
 
-#include "store/charset.hpp"
-#include "store/headers.hpp"
+#include "mail/charset.hpp"
+#include "mail/headers.hpp"
 
-namespace store {
+namespace mail {
 namespace {
 
 constexpr std::array<std::string_view, 12> kMonths = {"jan", "feb", "mar", "apr", "may", "jun",
@@ -225,4 +225,4 @@ std::optional<std::int64_t> parse_date(std::string_view value) {
   return days * 86400 + *hour * 3600 + *minute * 60 + second - static_cast<std::int64_t>(zone_minutes) * 60;
 }
 
-}  // namespace store
+}  // namespace mail

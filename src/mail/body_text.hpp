@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace store {
+namespace mail {
 
 // At most this much text per message goes into the index: enough to find a
 // message by what it says, without indexing megabytes of pasted logs.
@@ -23,4 +23,4 @@ inline constexpr int kMaxMimeDepth = 8;
 
 std::string body_text(std::string_view raw, std::size_t max_length = kMaxIndexedBodyText);
 
-}  // namespace store
+}  // namespace mail

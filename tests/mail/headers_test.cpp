@@ -1,35 +1,35 @@
-#include "store/headers.hpp"
+#include "mail/headers.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "store/charset.hpp"
+#include "mail/charset.hpp"
 
 namespace {
 
 TEST(HeaderBlock, EndsAtTheFirstEmptyLine) {
-  EXPECT_EQ(store::header_block("A: 1\r\nB: 2\r\n\r\nbody\r\n\r\nmore"), "A: 1\r\nB: 2\r\n");
-  EXPECT_EQ(store::body_offset("A: 1\r\nB: 2\r\n\r\nbody"), 14u);
-  EXPECT_EQ(store::header_block("A: 1\nB: 2\n\nbody"), "A: 1\nB: 2\n");  // bare LF
-  EXPECT_EQ(store::header_block("\r\nbody"), "");
-  EXPECT_EQ(store::body_offset("\r\nbody"), 2u);
+  EXPECT_EQ(mail::header_block("A: 1\r\nB: 2\r\n\r\nbody\r\n\r\nmore"), "A: 1\r\nB: 2\r\n");
+  EXPECT_EQ(mail::body_offset("A: 1\r\nB: 2\r\n\r\nbody"), 14u);
+  EXPECT_EQ(mail::header_block("A: 1\nB: 2\n\nbody"), "A: 1\nB: 2\n");  // bare LF
+  EXPECT_EQ(mail::header_block("\r\nbody"), "");
+  EXPECT_EQ(mail::body_offset("\r\nbody"), 2u);
 }
 
 TEST(HeaderBlock, WithoutAnEmptyLineIsTheWholeMessage) {
-  EXPECT_EQ(store::header_block("A: 1\r\nB: 2"), "A: 1\r\nB: 2");
-  EXPECT_EQ(store::body_offset("A: 1\r\nB: 2"), 10u);
-  EXPECT_EQ(store::header_block(""), "");
+  EXPECT_EQ(mail::header_block("A: 1\r\nB: 2"), "A: 1\r\nB: 2");
+  EXPECT_EQ(mail::body_offset("A: 1\r\nB: 2"), 10u);
+  EXPECT_EQ(mail::header_block(""), "");
 }
 
 TEST(HeaderBlock, IsBounded) {
-  const std::string huge = "X-Long: " + std::string(store::kMaxHeaderBlock * 2, 'a') + "\r\n\r\nbody";
-  EXPECT_EQ(store::header_block(huge).size(), store::kMaxHeaderBlock);
-  EXPECT_EQ(store::body_offset(huge), huge.size());  // the blank line is past the bound: no body
+  const std::string huge = "X-Long: " + std::string(mail::kMaxHeaderBlock * 2, 'a') + "\r\n\r\nbody";
+  EXPECT_EQ(mail::header_block(huge).size(), mail::kMaxHeaderBlock);
+  EXPECT_EQ(mail::body_offset(huge), huge.size());  // the blank line is past the bound: no body
 }
 
 TEST(SplitHeaderFields, UnfoldsContinuationLines) {
-  const auto fields = store::split_header_fields(
+  const auto fields = mail::split_header_fields(
       "Subject: This is a\r\n test\r\n\tof folding\r\nTo: a@example.com,\r\n  b@example.com\r\n");
   ASSERT_EQ(fields.size(), 2u);
   EXPECT_EQ(fields[0].name, "Subject");
@@ -39,7 +39,7 @@ TEST(SplitHeaderFields, UnfoldsContinuationLines) {
 }
 
 TEST(SplitHeaderFields, SkipsLinesThatAreNotFields) {
-  const auto fields = store::split_header_fields(
+  const auto fields = mail::split_header_fields(
       " orphan continuation\r\nFrom someone@example.com Mon Jan 1 00:00:00 2024\r\nno colon here\r\n"
       "  continuation of garbage\r\nBad Name: x\r\n: empty name\r\nSubject : obsolete space\r\n");
   ASSERT_EQ(fields.size(), 1u);
@@ -48,9 +48,9 @@ TEST(SplitHeaderFields, SkipsLinesThatAreNotFields) {
 }
 
 TEST(SplitHeaderFields, FindFieldIsCaseInsensitiveAndTakesTheFirst) {
-  const auto fields = store::split_header_fields("subject: one\r\nSUBJECT: two\r\n");
-  EXPECT_EQ(store::find_field(fields, "Subject"), " one");
-  EXPECT_EQ(store::find_field(fields, "From"), std::nullopt);
+  const auto fields = mail::split_header_fields("subject: one\r\nSUBJECT: two\r\n");
+  EXPECT_EQ(mail::find_field(fields, "Subject"), " one");
+  EXPECT_EQ(mail::find_field(fields, "From"), std::nullopt);
 }
 
 TEST(ParseHeaders, ExtractsAndDecodesTheListedFields) {
@@ -63,7 +63,7 @@ TEST(ParseHeaders, ExtractsAndDecodesTheListedFields) {
       "Date: Fri, 21 Nov 1997 09:55:06 -0600\r\n"
       "\r\n"
       "Subject: not a header, this is the body\r\n";
-  const auto h = store::parse_headers(raw);
+  const auto h = mail::parse_headers(raw);
   EXPECT_EQ(h.message_id, "<1234@local.machine.example>");
   EXPECT_EQ(h.from, "Keld J\xc3\xb8rn Simonsen <keld@dkuug.dk>");
   EXPECT_EQ(h.to, "Mary Smith <mary@example.net>, John <john@example.org>");
@@ -74,7 +74,7 @@ TEST(ParseHeaders, ExtractsAndDecodesTheListedFields) {
 }
 
 TEST(ParseHeaders, MissingFieldsAreNullopt) {
-  const auto h = store::parse_headers("X-Other: 1\r\n\r\nFrom: body@example.com\r\n");
+  const auto h = mail::parse_headers("X-Other: 1\r\n\r\nFrom: body@example.com\r\n");
   EXPECT_EQ(h.message_id, std::nullopt);
   EXPECT_EQ(h.from, std::nullopt);
   EXPECT_EQ(h.to, std::nullopt);
@@ -83,14 +83,14 @@ TEST(ParseHeaders, MissingFieldsAreNullopt) {
 }
 
 TEST(ParseHeaders, EmptyAndInvalidValues) {
-  const auto h = store::parse_headers("Subject:   \r\nDate: someday\r\nMessage-ID: no-brackets\r\n\r\n");
+  const auto h = mail::parse_headers("Subject:   \r\nDate: someday\r\nMessage-ID: no-brackets\r\n\r\n");
   EXPECT_EQ(h.subject, std::nullopt);
   EXPECT_EQ(h.date, std::nullopt);
   EXPECT_EQ(h.message_id, "no-brackets");
 }
 
 TEST(ParseHeaders, HeaderBlockWithoutBlankLine) {
-  const auto h = store::parse_headers("From: a@example.com\r\nSubject: only headers");
+  const auto h = mail::parse_headers("From: a@example.com\r\nSubject: only headers");
   EXPECT_EQ(h.from, "a@example.com");
   EXPECT_EQ(h.subject, "only headers");
 }
@@ -99,18 +99,18 @@ TEST(ParseHeaders, ControlCharactersAndRawBytesAreTidied) {
   static constexpr char kRaw[] =
       "Subject: a\0b\x01\x7f"
       "c  \t d caf\xe9\r\n\r\n";
-  const auto h = store::parse_headers(std::string(kRaw, sizeof kRaw - 1));
+  const auto h = mail::parse_headers(std::string(kRaw, sizeof kRaw - 1));
   EXPECT_EQ(h.subject, "a b c d caf\xc3\xa9");
 }
 
 TEST(ParseHeaders, LongValuesAreCutOnACharacterBoundary) {
   std::string subject;
-  for (std::size_t i = 0; i < store::kMaxFieldLength; ++i) subject += "\xc3\xa9";  // 2 bytes each
-  const auto h = store::parse_headers("Subject: x" + subject + "\r\n\r\n");
+  for (std::size_t i = 0; i < mail::kMaxFieldLength; ++i) subject += "\xc3\xa9";  // 2 bytes each
+  const auto h = mail::parse_headers("Subject: x" + subject + "\r\n\r\n");
   ASSERT_TRUE(h.subject.has_value());
-  EXPECT_LE(h.subject->size(), store::kMaxFieldLength);
-  EXPECT_GE(h.subject->size(), store::kMaxFieldLength - 2);
-  EXPECT_TRUE(store::is_valid_utf8(*h.subject));
+  EXPECT_LE(h.subject->size(), mail::kMaxFieldLength);
+  EXPECT_GE(h.subject->size(), mail::kMaxFieldLength - 2);
+  EXPECT_TRUE(mail::is_valid_utf8(*h.subject));
 }
 
 TEST(ParseHeaders, BinaryGarbageNeverCrashes) {
@@ -128,20 +128,20 @@ TEST(ParseHeaders, BinaryGarbageNeverCrashes) {
       const unsigned char r = next();
       raw += (r & 1) ? static_cast<char>(next()) : alphabet[r % alphabet.size()];
     }
-    const auto h = store::parse_headers(raw);
+    const auto h = mail::parse_headers(raw);
     for (const auto* field : {&h.from, &h.to, &h.subject, &h.message_id}) {
       if (field->has_value()) {
-        EXPECT_TRUE(store::is_valid_utf8(**field));
+        EXPECT_TRUE(mail::is_valid_utf8(**field));
       }
     }
   }
 }
 
 TEST(TidyField, CollapsesAndTrims) {
-  EXPECT_EQ(store::tidy_field("  a \r\n\t b  "), "a b");
-  EXPECT_EQ(store::tidy_field(""), "");
-  EXPECT_EQ(store::tidy_field("abcdef", 3), "abc");
-  EXPECT_EQ(store::tidy_field("ab\xc3\xa9", 3), "ab");
+  EXPECT_EQ(mail::tidy_field("  a \r\n\t b  "), "a b");
+  EXPECT_EQ(mail::tidy_field(""), "");
+  EXPECT_EQ(mail::tidy_field("abcdef", 3), "abc");
+  EXPECT_EQ(mail::tidy_field("ab\xc3\xa9", 3), "ab");
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace store {
+namespace mail {
 
 // `bytes` in `charset` (a MIME charset name, case-insensitive) as UTF-8, or
 // nullopt when the charset is unknown or the bytes are not valid in it.
@@ -25,4 +25,4 @@ bool is_valid_utf8(std::string_view bytes);
 // Case-insensitive ASCII comparison.
 bool iequals(std::string_view a, std::string_view b);
 
-}  // namespace store
+}  // namespace mail

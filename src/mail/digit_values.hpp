@@ -3,7 +3,7 @@
 // printable, RFC 2047 Q encoding), shared by the body-text and encoded-word
 // decoders, which differ only in how strict they are. Pure; -1 for "not a digit".
 
-namespace store::detail {
+namespace mail::detail {
 
 inline int base64_value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -21,4 +21,4 @@ inline int hex_value(char c) {
   return -1;
 }
 
-}  // namespace store::detail
+}  // namespace mail::detail

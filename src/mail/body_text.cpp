@@ -1,13 +1,13 @@
-#include "store/body_text.hpp"
+#include "mail/body_text.hpp"
 
 #include <optional>
 #include <vector>
 
-#include "store/charset.hpp"
-#include "store/digit_values.hpp"
-#include "store/headers.hpp"
+#include "mail/charset.hpp"
+#include "mail/digit_values.hpp"
+#include "mail/headers.hpp"
 
-namespace store {
+namespace mail {
 namespace {
 
 std::string lowercase(std::string_view text) {
@@ -217,4 +217,4 @@ std::string body_text(std::string_view raw, std::size_t max_length) {
   return collector.finish();
 }
 
-}  // namespace store
+}  // namespace mail

@@ -1,8 +1,8 @@
-#include "store/headers.hpp"
+#include "mail/headers.hpp"
 
-#include "store/charset.hpp"
+#include "mail/charset.hpp"
 
-namespace store {
+namespace mail {
 namespace {
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
@@ -146,4 +146,4 @@ std::string tidy_field(std::string_view utf8, std::size_t max_length) {
   return out;
 }
 
-}  // namespace store
+}  // namespace mail

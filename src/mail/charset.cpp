@@ -1,4 +1,4 @@
-#include "store/charset.hpp"
+#include "mail/charset.hpp"
 
 #include <cerrno>
 #include <cstddef>
@@ -10,7 +10,7 @@
 #define POPFETCHD_HAVE_ICONV 1
 #endif
 
-namespace store {
+namespace mail {
 namespace {
 
 unsigned char lower(unsigned char c) {
@@ -178,4 +178,4 @@ std::optional<std::string> to_utf8(std::string_view bytes, std::string_view char
 #endif
 }
 
-}  // namespace store
+}  // namespace mail

@@ -7,11 +7,11 @@
 #include <string>
 #include <string_view>
 
-#include "store/charset.hpp"
-#include "store/digit_values.hpp"
-#include "store/headers.hpp"
+#include "mail/charset.hpp"
+#include "mail/digit_values.hpp"
+#include "mail/headers.hpp"
 
-namespace store {
+namespace mail {
 namespace {
 
 struct EncodedWord {
@@ -210,4 +210,4 @@ std::string decode_encoded_words(std::string_view value) {
   return decoder.finish();
 }
 
-}  // namespace store
+}  // namespace mail

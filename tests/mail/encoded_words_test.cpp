@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "store/charset.hpp"
-#include "store/headers.hpp"
+#include "mail/charset.hpp"
+#include "mail/headers.hpp"
 
 namespace {
 
@@ -16,7 +16,7 @@ class EncodedWords : public ::testing::TestWithParam<WordCase> {};
 
 TEST_P(EncodedWords, Table) {
   const auto& c = GetParam();
-  EXPECT_EQ(store::decode_encoded_words(c.input), c.expected) << c.input;
+  EXPECT_EQ(mail::decode_encoded_words(c.input), c.expected) << c.input;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -68,10 +68,10 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(EncodedWords, SurvivesHostileInput) {
   std::string many;
   for (int i = 0; i < 10000; ++i) many += "=?UTF-8?Q?a?= ";
-  EXPECT_EQ(store::decode_encoded_words(many), std::string(10000, 'a') + " ");
+  EXPECT_EQ(mail::decode_encoded_words(many), std::string(10000, 'a') + " ");
   std::string binary;
   for (int i = 0; i < 256; ++i) binary += static_cast<char>(i);
-  EXPECT_TRUE(store::is_valid_utf8(store::decode_encoded_words("=?" + binary + "?=" + binary)));
+  EXPECT_TRUE(mail::is_valid_utf8(mail::decode_encoded_words("=?" + binary + "?=" + binary)));
 }
 
 }  // namespace

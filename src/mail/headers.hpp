@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace store {
+namespace mail {
 
 // Only this much of a message is searched for its header block: a real header
 // block is a few KiB; a "header" of megabytes is a broken or hostile message.
@@ -69,4 +69,4 @@ std::optional<std::int64_t> parse_date(std::string_view value);
 // bytes on a UTF-8 boundary.
 std::string tidy_field(std::string_view utf8, std::size_t max_length = kMaxFieldLength);
 
-}  // namespace store
+}  // namespace mail

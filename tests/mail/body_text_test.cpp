@@ -1,10 +1,10 @@
-#include "store/body_text.hpp"
+#include "mail/body_text.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "store/charset.hpp"
+#include "mail/charset.hpp"
 
 namespace {
 
@@ -13,17 +13,17 @@ bool contains(const std::string& haystack, std::string_view needle) {
 }
 
 TEST(BodyText, PlainMessage) {
-  EXPECT_EQ(store::body_text("Subject: x\r\n\r\nHello world\r\n"), "Hello world\r\n\n");
+  EXPECT_EQ(mail::body_text("Subject: x\r\n\r\nHello world\r\n"), "Hello world\r\n\n");
 }
 
-TEST(BodyText, NoBodyNoText) { EXPECT_EQ(store::body_text("Subject: only headers"), ""); }
+TEST(BodyText, NoBodyNoText) { EXPECT_EQ(mail::body_text("Subject: only headers"), ""); }
 
 TEST(BodyText, DecodesQuotedPrintableAndCharset) {
   const std::string raw =
       "Content-Type: text/plain; charset=\"iso-8859-1\"\r\n"
       "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
       "Gr=FC=DFe aus einer sehr langen Zeile, die umbrochen =\r\nwurde. a=3Db =ZZ\r\n";
-  const std::string text = store::body_text(raw);
+  const std::string text = mail::body_text(raw);
   EXPECT_TRUE(contains(text,
                        "Gr\xc3\xbc\xc3\x9f"
                        "e aus"))
@@ -55,7 +55,7 @@ TEST(BodyText, MultipartAlternativePrefersPlainAndSkipsAttachments) {
       "%PDF binary\r\n"
       "--outer--\r\n"
       "epilogue is ignored\r\n";
-  const std::string text = store::body_text(raw);
+  const std::string text = mail::body_text(raw);
   EXPECT_TRUE(contains(text, "plain version \xc3\xa4")) << text;
   EXPECT_FALSE(contains(text, "html version")) << text;
   EXPECT_FALSE(contains(text, "attached log")) << text;
@@ -67,7 +67,7 @@ TEST(BodyText, MultipartAlternativePrefersPlainAndSkipsAttachments) {
 TEST(BodyText, HtmlOnlyIsStrippedOfTags) {
   const std::string raw =
       "Content-Type: text/html; charset=utf-8\r\n\r\n<html><body><b>Bold</b> words</body></html>";
-  const std::string text = store::body_text(raw);
+  const std::string text = mail::body_text(raw);
   EXPECT_TRUE(contains(text, "Bold")) << text;
   EXPECT_TRUE(contains(text, "words")) << text;
   EXPECT_FALSE(contains(text, "<b>")) << text;
@@ -75,9 +75,9 @@ TEST(BodyText, HtmlOnlyIsStrippedOfTags) {
 
 TEST(BodyText, IsBoundedAndValidUtf8) {
   const std::string raw = "Subject: big\r\n\r\n" + std::string(200000, 'a') + "\xff\xfe";
-  const std::string text = store::body_text(raw, 1000);
+  const std::string text = mail::body_text(raw, 1000);
   EXPECT_EQ(text.size(), 1000u);
-  EXPECT_TRUE(store::is_valid_utf8(store::body_text("\r\n\xff\xfe\xc3")));
+  EXPECT_TRUE(mail::is_valid_utf8(mail::body_text("\r\n\xff\xfe\xc3")));
 }
 
 TEST(BodyText, DeepNestingIsNotFollowedForever) {
@@ -87,20 +87,20 @@ TEST(BodyText, DeepNestingIsNotFollowedForever) {
            std::to_string(i) + "\r\n";
   }
   raw += "Content-Type: text/plain\r\n\r\ndeep text\r\n";
-  EXPECT_FALSE(contains(store::body_text(raw), "deep text"));
+  EXPECT_FALSE(contains(mail::body_text(raw), "deep text"));
 }
 
 TEST(BodyText, UnterminatedMultipartStillIndexesItsParts) {
   const std::string raw =
       "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\ncut short";
-  EXPECT_TRUE(contains(store::body_text(raw), "cut short"));
+  EXPECT_TRUE(contains(mail::body_text(raw), "cut short"));
 }
 
 TEST(BodyText, ForwardedMessagesAreIndexed) {
   const std::string raw =
       "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n"
       "Subject: inner\r\n\r\ninner body\r\n--b--\r\n";
-  EXPECT_TRUE(contains(store::body_text(raw), "inner body"));
+  EXPECT_TRUE(contains(mail::body_text(raw), "inner body"));
 }
 
 }  // namespace
@@ -138,9 +138,9 @@ TEST(BodyText, BinaryGarbageNeverCrashes) {
         raw += pieces[next() % (sizeof pieces / sizeof pieces[0])];
       }
     }
-    const std::string text = store::body_text(raw, 4096);
+    const std::string text = mail::body_text(raw, 4096);
     EXPECT_LE(text.size(), 4096u);
-    EXPECT_TRUE(store::is_valid_utf8(text)) << round;
+    EXPECT_TRUE(mail::is_valid_utf8(text)) << round;
   }
 }
 

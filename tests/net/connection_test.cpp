@@ -355,6 +355,28 @@ TEST_F(ConnectionTest, ServerClosingIsEof) {
   EXPECT_EQ(events_.eof, 1);
 }
 
+// A server that answers the last (pipelined) command and hangs up at once:
+// its last records, close_notify and FIN may come in one segment. Every
+// plaintext byte must reach on_data before on_eof, whatever records without
+// data (warning alerts, empty records) sit between them.
+TEST_F(ConnectionTest, FinalTlsRecordsBeforeCloseNotifyAllArriveBeforeEof) {
+  for (auto mode : {LoopbackServer::Mode::TlsFinalReplyThenCloseNotify, LoopbackServer::Mode::TlsFinalReplyThenFin}) {
+    SCOPED_TRACE(mode == LoopbackServer::Mode::TlsFinalReplyThenFin ? "FIN without close_notify" : "close_notify");
+    events_ = Events{};
+    auto& server = start_server(mode, "127.0.0.1", &TestPki::instance().good);
+    auto& connection = make_connection();
+    on_connected_ = [&] { connection.write("RETR 1\r\nQUIT\r\n"); };
+    connection.connect("127.0.0.1", server.port(), kTimeout, verifying("127.0.0.1"));
+    ASSERT_TRUE(run_until([&] { return events_.terminal(); }));
+    EXPECT_FALSE(events_.error) << events_.error->message;
+    EXPECT_EQ(events_.data, LoopbackServer::kFinalReply);
+    EXPECT_EQ(events_.eof, 1);
+    connection_.reset();
+    server_.reset();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  }
+}
+
 TEST_F(ConnectionTest, CloseFromInsideOnDataStopsAllCallbacksAndClosesGracefully) {
   auto& server = start_server(LoopbackServer::Mode::Echo);
   auto& connection = make_connection();

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "net/uv.hpp"
 #include "pop3/auth.hpp"
 #include "pop3/base64.hpp"
 #include "support/test_pki.hpp"
@@ -107,8 +108,8 @@ fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks t
   options.database_path = database_path_;
   options.max_messages_per_poll = tweaks.max_messages_per_poll;
 
-  uv_loop_t loop;
-  uv_loop_init(&loop);
+  net::UvLoop uv;
+  uv_loop_t& loop = *uv.get();
   uv_timer_t watchdog;
   uv_timer_init(&loop, &watchdog);
 
@@ -130,8 +131,7 @@ fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks t
   uv_run(&loop, UV_RUN_DEFAULT);
   poll.reset();
   uv_close(reinterpret_cast<uv_handle_t*>(&watchdog), nullptr);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  EXPECT_EQ(uv_loop_close(&loop), 0) << "the poll left libuv handles open";
+  EXPECT_EQ(uv.close(), 0u) << "the poll left libuv handles open: " << uv.leaked_handles();
 
   EXPECT_TRUE(report.has_value()) << "the poll never reported";
   // Whatever the poll stored is committed: nothing half-written is left behind.

@@ -4,11 +4,12 @@
 #include <array>
 #include <exception>
 #include <utility>
-#include <vector>
 
 #include "common/log.hpp"
 #include "net/address.hpp"
+#include "net/dialer.hpp"
 #include "net/tls_session.hpp"
+#include "net/uv.hpp"
 
 namespace net {
 
@@ -27,24 +28,21 @@ constexpr std::size_t kReadBufferSize = 64 * 1024;
 // 0 ms timer again in the same pass, before any I/O.
 constexpr std::uint64_t kConfirmDelayMs = 1;
 
-std::string uv_text(int status) { return uv_strerror(status); }
-
-struct AddrinfoDeleter {
-  void operator()(addrinfo* list) const { uv_freeaddrinfo(list); }
-};
-
 }  // namespace
 
-class Connection::Core {
+// The libuv side of a Connection. Lives on after the Connection handle is
+// destroyed until libuv is done with it: latch_ frees it.
+class Connection::Core final : private Dialer::Listener {
  public:
-  Core(uv_loop_t* loop, Handlers handlers) : loop_(loop), handlers_(std::move(handlers)) {
+  Core(uv_loop_t* loop, Handlers handlers)
+      : loop_(loop),
+        handlers_(std::move(handlers)),
+        latch_([this] { delete this; }),
+        dialer_(loop, latch_, *this) {
     uv_timer_init(loop_, &timer_);  // cannot fail
     timer_.data = this;
-    live_ = 1;
-    resolve_req_.data = this;
+    latch_.hold();  // the timer
   }
-  Core(const Core&) = delete;
-  Core& operator=(const Core&) = delete;
 
   // ---- the API, called by the owner (possibly from inside a handler) ----
 
@@ -56,50 +54,28 @@ class Connection::Core {
         return;
       }
       host_ = std::string(strip_brackets(host));
-      port_ = port;
       timeout_ = std::max(timeout, std::chrono::milliseconds(1));
-      target_ = format_host_port(host_, port_);
       if (implicit_tls) {
         if (implicit_tls->host.empty()) implicit_tls->host = host_;
         auto session = TlsSession::create(*implicit_tls);
-        if (!session) {
-          fail(session.error());
-          return;
-        }
+        if (!session) return fail(session.error());
         tls_.emplace(std::move(*session));
       }
-      phase_ = Phase::Resolving;
-      restart_timer();
-      addrinfo hints{};
-      hints.ai_family = AF_UNSPEC;
-      hints.ai_socktype = SOCK_STREAM;
-      hints.ai_protocol = IPPROTO_TCP;
-      hints.ai_flags = AI_NUMERICSERV;
-      const std::string service = std::to_string(port_);
-      const int status =
-          uv_getaddrinfo(loop_, &resolve_req_, on_resolved, host_.c_str(), service.c_str(), &hints);
-      if (status < 0) {
-        fail(make_error(ErrorKind::Io, "cannot resolve host " + host_ + ": " + uv_text(status)));
-        return;
-      }
-      resolving_ = true;
-      ++live_;
+      phase_ = Phase::Dialing;
+      if (auto started = dialer_.start(host_, port, timeout_); !started) fail(started.error());
     });
   }
 
   void start_tls(TlsOptions options) {
     api([&] {
-      if (quiet()) return;
+      if (owner_ != Owner::Listening) return;
       if (phase_ != Phase::Open || tls_) {
         fail(make_error(ErrorKind::Tls, "start_tls() needs an open clear-text connection"));
         return;
       }
       if (options.host.empty()) options.host = host_;
       auto session = TlsSession::create(options);
-      if (!session) {
-        fail(session.error());
-        return;
-      }
+      if (!session) return fail(session.error());
       tls_.emplace(std::move(*session));
       starttls_ = true;
       phase_ = Phase::Handshaking;
@@ -110,33 +86,20 @@ class Connection::Core {
 
   void write(std::string_view bytes) {
     api([&] {
-      switch (phase_) {
-        case Phase::Idle:
-        case Phase::Resolving:
-        case Phase::Connecting:
-        case Phase::Handshaking:
-          pending_.append(bytes);
-          return;
-        case Phase::Open:
-          restart_timer();  // a request: its reply gets the full timeout
-          send(bytes);
-          return;
-        case Phase::Closing:
-        case Phase::Failing:
-        case Phase::Closed:
-          return;  // documented: ignored once closing or failed
-      }
+      if (phase_ == Phase::Open) {
+        restart_timer();  // a request: its reply gets the full timeout
+        send(bytes);
+      } else if (phase_ == Phase::Idle || phase_ == Phase::Dialing || phase_ == Phase::Handshaking) {
+        pending_.append(bytes);
+      }  // else closing or failed: ignored, as documented
     });
   }
 
   void close() {
     api([&] {
-      if (user_closed_) return;
-      user_closed_ = true;
-      if (phase_ != Phase::Open) {
-        shutdown_handles();
-        return;
-      }
+      if (owner_ != Owner::Listening) return;
+      owner_ = Owner::Closed;
+      if (phase_ != Phase::Open) return shutdown_handles();
       // Graceful: close_notify, drain the write queue, FIN, then close.
       phase_ = Phase::Closing;
       uv_read_stop(stream());
@@ -149,18 +112,18 @@ class Connection::Core {
       request->data = this;
       if (uv_shutdown(request, stream(), on_shutdown) < 0) {
         delete request;
-        shutdown_handles();
-        return;
+        return shutdown_handles();
       }
+      latch_.hold();    // the shutdown request
       restart_timer();  // bounds the drain: a server that never reads cannot hold us
     });
   }
 
   void abandon() {
-    abandoned_ = true;
+    owner_ = Owner::Gone;
     // A graceful close already under way finishes by itself (bounded by the timer).
     if (phase_ != Phase::Closing) shutdown_handles();
-    maybe_delete();
+    latch_.let_go();  // may free *this: last
   }
 
   bool secure() const { return tls_ && tls_->handshake_done(); }
@@ -174,16 +137,11 @@ class Connection::Core {
   }
 
  private:
-  enum class Phase { Idle, Resolving, Connecting, Handshaking, Open, Closing, Failing, Closed };
-
-  // One connection attempt: a fresh handle per address, as libuv cannot
-  // reuse a handle whose connect failed.
-  struct Socket {
-    uv_tcp_t tcp;
-    uv_connect_t connect;
-    Core* core;
-    std::string endpoint;  // "127.0.0.1:110"
-  };
+  // Dialing: the Dialer's turn. Failing: an error found in an API call waits for the loop.
+  enum class Phase { Idle, Dialing, Handshaking, Open, Closing, Failing, Closed };
+  // Handlers run only while Listening. Closed: close() was called or the terminal event
+  // delivered. Gone: the Connection was destroyed; the core frees itself once libuv is done.
+  enum class Owner { Listening, Closed, Gone };
 
   struct WriteRequest {
     uv_write_t req;
@@ -194,24 +152,7 @@ class Connection::Core {
   // ---- entry points from libuv: no exception crosses them ----
 
   template <class Fn>
-  static void enter(Core* core, Fn&& fn) noexcept {
-    ++core->depth_;
-    try {
-      fn();
-    } catch (const std::exception& e) {
-      core->internal_failure(e.what());
-    } catch (...) {
-      core->internal_failure("unknown exception");
-    }
-    --core->depth_;
-    core->maybe_delete();
-  }
-
-  // API calls never run a handler: failures found inside them are reported
-  // from the loop (fail() defers while api_depth_ > 0).
-  template <class Fn>
-  void api(Fn&& fn) noexcept {
-    ++api_depth_;
+  void guarded(Fn&& fn) noexcept {
     try {
       fn();
     } catch (const std::exception& e) {
@@ -219,6 +160,19 @@ class Connection::Core {
     } catch (...) {
       internal_failure("unknown exception");
     }
+  }
+
+  void enter(const std::function<void()>& step) noexcept override {
+    CloseLatch::Busy busy(latch_);  // nothing frees *this before it is gone
+    guarded(step);
+  }
+
+  // API calls never run a handler: failures found inside them are reported
+  // from the loop (fail() defers while api_depth_ > 0).
+  template <class Fn>
+  void api(Fn&& fn) noexcept {
+    ++api_depth_;
+    guarded(fn);
     --api_depth_;
   }
 
@@ -231,36 +185,19 @@ class Connection::Core {
     }
   }
 
-  static void on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* result) {
-    auto* core = static_cast<Core*>(req->data);
-    std::unique_ptr<addrinfo, AddrinfoDeleter> list(result);
-    enter(core, [&] {
-      --core->live_;
-      core->resolving_ = false;
-      if (core->phase_ == Phase::Resolving) core->resolved(status, std::move(list));
-    });
-  }
-
-  static void on_connect(uv_connect_t* req, int status) {
-    auto* socket = static_cast<Socket*>(req->data);
-    Core* core = socket->core;
-    enter(core, [&] {
-      // A stale attempt (timed out, or the connection was closed) reports here
-      // with UV_ECANCELED after its handle was closed: nothing to do.
-      if (socket != core->socket_ || core->phase_ != Phase::Connecting) return;
-      core->connected(status);
-    });
+  static Core* core_of(uv_handle_t* handle) {
+    return static_cast<Core*>(static_cast<Socket*>(handle->data)->owner);
   }
 
   static void on_alloc(uv_handle_t* handle, std::size_t /*suggested*/, uv_buf_t* buf) {
-    auto* core = static_cast<Socket*>(handle->data)->core;
+    Core* core = core_of(handle);
     *buf = uv_buf_init(core->read_buffer_.data(), static_cast<unsigned>(core->read_buffer_.size()));
   }
 
   static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
     auto* socket = static_cast<Socket*>(stream->data);
-    Core* core = socket->core;
-    enter(core, [&] {
+    Core* core = core_of(reinterpret_cast<uv_handle_t*>(stream));
+    core->enter([&] {
       if (socket != core->socket_ || nread == 0) return;
       if (nread == UV_EOF) {
         core->peer_closed();
@@ -277,121 +214,41 @@ class Connection::Core {
     Core* core = request->core;
     delete request;
     if (status == 0 || status == UV_ECANCELED) return;
-    enter(core, [&] {
-      core->fail(make_error(ErrorKind::Io, "writing to " + core->peer_ + " failed: " + uv_text(status)));
+    core->enter([&] {
+      core->fail(
+          make_error(ErrorKind::Io, "writing to " + core->peer_ + " failed: " + uv_error_text(status)));
     });
   }
 
   static void on_shutdown(uv_shutdown_t* req, int /*status*/) {
     auto* core = static_cast<Core*>(req->data);
     delete req;
-    enter(core, [&] {
+    core->enter([&] {
+      core->latch_.release();
       if (core->phase_ == Phase::Closing) core->shutdown_handles();
     });
   }
 
   static void on_timer(uv_timer_t* timer) {
     auto* core = static_cast<Core*>(timer->data);
-    enter(core, [&] { core->timer_fired(); });
+    core->enter([&] { core->timer_fired(); });
   }
 
-  static void on_timer_closed(uv_handle_t* handle) {
-    auto* core = static_cast<Core*>(handle->data);
-    enter(core, [&] { --core->live_; });
-  }
+  static void on_timer_closed(uv_handle_t* handle) { static_cast<Core*>(handle->data)->latch_.release(); }
 
-  static void on_socket_closed(uv_handle_t* handle) {
-    auto* socket = static_cast<Socket*>(handle->data);
-    Core* core = socket->core;
-    delete socket;
-    enter(core, [&] { --core->live_; });
-  }
+  // ---- the Dialer's listener ----
 
-  // ---- the connection's life ----
+  void dial_phase_started() override { restart_timer(); }
 
-  void resolved(int status, std::unique_ptr<addrinfo, AddrinfoDeleter> list) {
-    if (status == UV_EAI_NONAME || status == UV_EAI_NODATA || (status == 0 && list == nullptr)) {
-      fail(make_error(ErrorKind::Io, "no address for host " + host_));
-      return;
-    }
-    if (status < 0) {
-      fail(make_error(ErrorKind::Io, "cannot resolve host " + host_ + ": " + uv_text(status)));
-      return;
-    }
-    addresses_ = std::move(list);
-    next_address_ = addresses_.get();
-    phase_ = Phase::Connecting;
-    try_next_address();
-  }
+  void dial_failed(Error error) override { fail(std::move(error)); }
 
-  // Tries the addresses in resolver order (RFC 6724 sorting by getaddrinfo)
-  // until one connects; each attempt gets the full timeout.
-  void try_next_address() {
-    while (next_address_ != nullptr) {
-      const addrinfo* address = next_address_;
-      next_address_ = next_address_->ai_next;
-      if (address->ai_family != AF_INET && address->ai_family != AF_INET6) continue;
-
-      auto* socket = new Socket{};
-      socket->core = this;
-      socket->endpoint = format_endpoint(address->ai_addr);
-      uv_tcp_init(loop_, &socket->tcp);  // cannot fail for AF_UNSPEC
-      socket->tcp.data = socket;
-      socket->connect.data = socket;
-      ++live_;
-      socket_ = socket;
-      const int status = uv_tcp_connect(&socket->connect, &socket->tcp, address->ai_addr, on_connect);
-      if (status < 0) {
-        attempt_failed(status);
-        continue;
-      }
-      restart_timer();
-      return;
-    }
-    addresses_.reset();
-    const bool only_timeouts = attempts_timed_out_ == attempt_errors_.size() && !attempt_errors_.empty();
-    std::string message;
-    if (attempt_errors_.size() == 1) {
-      message = attempt_errors_.front();
-    } else if (attempt_errors_.empty()) {
-      message = "no usable address for host " + host_;
-    } else {
-      message = "cannot connect to " + target_ + ": ";
-      for (std::size_t i = 0; i < attempt_errors_.size(); ++i) {
-        if (i > 0) message += "; ";
-        message += attempt_errors_[i];
-      }
-    }
-    fail(make_error(only_timeouts ? ErrorKind::Timeout : ErrorKind::Io, std::move(message)));
-  }
-
-  // Records why the current attempt failed and closes its handle.
-  void attempt_failed(int status) {
-    const std::string& endpoint = socket_->endpoint;
-    if (status == UV_ETIMEDOUT) {
-      attempt_errors_.push_back("connection to " + endpoint + " timed out after " +
-                                format_duration(timeout_));
-      ++attempts_timed_out_;
-    } else if (status == UV_ECONNREFUSED) {
-      attempt_errors_.push_back("connection refused by " + endpoint);
-    } else {
-      attempt_errors_.push_back("cannot connect to " + endpoint + ": " + uv_text(status));
-    }
-    close_socket();
-  }
-
-  void connected(int status) {
-    if (status < 0) {
-      attempt_failed(status);
-      try_next_address();
-      return;
-    }
-    addresses_.reset();
-    next_address_ = nullptr;
+  void dialed(Socket* socket) override {
+    socket_ = socket;
+    socket_->owner = this;
     peer_ = socket_->endpoint;
     const int read_status = uv_read_start(stream(), on_alloc, on_read);
     if (read_status < 0) {
-      fail(make_error(ErrorKind::Io, "cannot read from " + peer_ + ": " + uv_text(read_status)));
+      fail(make_error(ErrorKind::Io, "cannot read from " + peer_ + ": " + uv_error_text(read_status)));
       return;
     }
     if (tls_) {
@@ -402,6 +259,8 @@ class Connection::Core {
     }
     became_ready();
   }
+
+  // ---- the open connection ----
 
   void drive_handshake() {
     auto step = tls_->handshake();
@@ -421,7 +280,7 @@ class Connection::Core {
     phase_ = Phase::Open;
     restart_timer();
     if (!pending_.empty()) send(std::exchange(pending_, std::string()));
-    if (phase_ != Phase::Open || quiet()) return;
+    if (phase_ != Phase::Open || owner_ != Owner::Listening) return;
     if (starttls_) {
       if (handlers_.on_tls_ready) handlers_.on_tls_ready();
     } else {
@@ -441,7 +300,7 @@ class Connection::Core {
         if (tls_) {
           tls_->feed_ciphertext(bytes);
           deliver_plaintext();
-        } else if (!quiet() && handlers_.on_data) {
+        } else if (owner_ == Owner::Listening && handlers_.on_data) {
           handlers_.on_data(bytes);
         }
         return;
@@ -458,7 +317,7 @@ class Connection::Core {
       fail(make_error(plaintext.error().kind, "TLS with " + peer_ + ": " + plaintext.error().message));
       return;
     }
-    if (!plaintext->bytes.empty() && !quiet() && handlers_.on_data) {
+    if (!plaintext->bytes.empty() && owner_ == Owner::Listening && handlers_.on_data) {
       handlers_.on_data(plaintext->bytes);
       if (phase_ != Phase::Open) return;
     }
@@ -474,8 +333,8 @@ class Connection::Core {
       return;
     }
     if (phase_ != Phase::Open) return;
-    const bool notify = !quiet();
-    terminal_ = true;
+    const bool notify = owner_ == Owner::Listening;
+    if (notify) owner_ = Owner::Closed;
     shutdown_handles();
     if (notify && handlers_.on_eof) handlers_.on_eof();
   }
@@ -484,7 +343,7 @@ class Connection::Core {
     if (status == UV_ECONNRESET) {
       fail(make_error(ErrorKind::Io, "connection to " + peer_ + " reset by the server"));
     } else {
-      fail(make_error(ErrorKind::Io, "reading from " + peer_ + " failed: " + uv_text(status)));
+      fail(make_error(ErrorKind::Io, "reading from " + peer_ + " failed: " + uv_error_text(status)));
     }
   }
 
@@ -503,32 +362,17 @@ class Connection::Core {
     }
     confirming_ = false;
     const std::string limit = format_duration(timeout_);
-    switch (phase_) {
-      case Phase::Resolving:
-        fail(make_error(ErrorKind::Timeout, "could not resolve " + host_ + " within " + limit));
-        return;
-      case Phase::Connecting:
-        attempt_failed(UV_ETIMEDOUT);
-        try_next_address();
-        return;
-      case Phase::Handshaking:
-        fail(make_error(ErrorKind::Timeout,
-                        "TLS handshake with " + peer_ + " did not complete within " + limit));
-        return;
-      case Phase::Open:
-        fail(make_error(ErrorKind::Timeout, "no reply within " + limit + " from " + peer_));
-        return;
-      case Phase::Closing:
-        shutdown_handles();  // the server stopped reading: give up on the drain
-        return;
-      default:
-        return;
+    if (phase_ == Phase::Dialing) return dialer_.timed_out();
+    if (phase_ == Phase::Handshaking) {
+      return fail(make_error(ErrorKind::Timeout,
+                             "TLS handshake with " + peer_ + " did not complete within " + limit));
     }
+    if (phase_ == Phase::Open)
+      return fail(make_error(ErrorKind::Timeout, "no reply within " + limit + " from " + peer_));
+    if (phase_ == Phase::Closing) shutdown_handles();  // the server stopped reading: give up on the drain
   }
 
   // ---- helpers ----
-
-  bool quiet() const { return user_closed_ || abandoned_ || terminal_; }
 
   uv_stream_t* stream() const { return reinterpret_cast<uv_stream_t*>(&socket_->tcp); }
 
@@ -567,7 +411,7 @@ class Connection::Core {
     const int status = uv_write(&request->req, stream(), &buf, 1, on_write);
     if (status < 0) {
       delete request;
-      fail(make_error(ErrorKind::Io, "writing to " + peer_ + " failed: " + uv_text(status)));
+      fail(make_error(ErrorKind::Io, "writing to " + peer_ + " failed: " + uv_error_text(status)));
     }
   }
 
@@ -575,7 +419,7 @@ class Connection::Core {
   // or went away). Inside an API call the report waits for the loop.
   void fail(Error error) {
     if (phase_ == Phase::Closed || phase_ == Phase::Failing) return;
-    if (api_depth_ > 0 && !quiet()) {
+    if (api_depth_ > 0 && owner_ == Owner::Listening) {
       deferred_error_ = std::move(error);
       shutdown_io();
       phase_ = Phase::Failing;
@@ -586,20 +430,16 @@ class Connection::Core {
   }
 
   void report(Error error) {
-    const bool notify = !quiet();
-    terminal_ = true;
+    const bool notify = owner_ == Owner::Listening;
+    if (notify) owner_ = Owner::Closed;
     shutdown_handles();
     if (notify && handlers_.on_error) handlers_.on_error(std::move(error));
   }
 
   // Stops all I/O but keeps the timer (used while a deferred error waits).
   void shutdown_io() {
-    // Best effort: a lookup already running in the thread pool cannot be
-    // cancelled; its callback still comes and finds us no longer resolving.
-    if (resolving_) uv_cancel(reinterpret_cast<uv_req_t*>(&resolve_req_));
-    close_socket();
-    addresses_.reset();
-    next_address_ = nullptr;
+    dialer_.cancel();
+    close_socket(std::exchange(socket_, nullptr));
   }
 
   void shutdown_handles() {
@@ -614,46 +454,26 @@ class Connection::Core {
     }
   }
 
-  void close_socket() {
-    if (socket_ == nullptr) return;
-    uv_close(reinterpret_cast<uv_handle_t*>(&socket_->tcp), on_socket_closed);
-    socket_ = nullptr;
-  }
-
-  void maybe_delete() {
-    if (abandoned_ && depth_ == 0 && api_depth_ == 0 && live_ == 0) delete this;
-  }
-
   uv_loop_t* loop_;
   // Released with the core, never earlier: a handler may be running when the
   // owner lets go of the Connection.
   Handlers handlers_;
+  CloseLatch latch_;  // holds: the timer, the socket, the DNS request, a shutdown request
+  Dialer dialer_;
   uv_timer_t timer_{};
-  uv_getaddrinfo_t resolve_req_{};
-  Socket* socket_ = nullptr;  // the current attempt / the connection
-  std::unique_ptr<addrinfo, AddrinfoDeleter> addresses_;
-  const addrinfo* next_address_ = nullptr;
+  Socket* socket_ = nullptr;  // once dialed
   std::optional<TlsSession> tls_;
   std::optional<Error> deferred_error_;
   std::string pending_;  // plaintext written before the connection (or TLS) was ready
-  std::vector<std::string> attempt_errors_;
-  std::size_t attempts_timed_out_ = 0;
   std::string host_;
-  std::string target_;  // "host:port" for messages
   std::string peer_;
   std::chrono::milliseconds timeout_{60000};
-  std::uint16_t port_ = 0;
   Phase phase_ = Phase::Idle;
-  int live_ = 0;       // open handles + the DNS request in flight
-  int depth_ = 0;      // libuv callbacks on the stack
+  Owner owner_ = Owner::Listening;
   int api_depth_ = 0;  // API calls on the stack
-  bool resolving_ = false;
   bool starttls_ = false;
   bool confirming_ = false;
   bool timer_closed_ = false;
-  bool user_closed_ = false;
-  bool abandoned_ = false;
-  bool terminal_ = false;
   std::array<char, kReadBufferSize> read_buffer_{};
 };
 

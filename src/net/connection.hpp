@@ -3,8 +3,9 @@
 // encrypted by a TlsSession — from the first byte (implicit TLS, POP3S) or
 // after a clear-text exchange (start_tls, for STLS).
 //
-// Owns: the DNS request, one uv_tcp_t per connection attempt, one uv_timer_t
-// and the TlsSession. Never touches the POP3 protocol: bytes in, bytes out.
+// Owns: a Dialer (net/dialer.hpp: the DNS request, one uv_tcp_t per
+// connection attempt), then the connected socket, one uv_timer_t and the
+// TlsSession. Never touches the POP3 protocol: bytes in, bytes out.
 //
 // Errors, each delivered once through on_error and terminal:
 //   Io      "connection refused by 127.0.0.1:1110", "no address for host x",
@@ -26,8 +27,9 @@
 // Lifetime. create() returns a unique_ptr; the object you hold is a thin
 // handle. Destroying it (or calling close()) is safe at any time, including
 // from inside any handler: the libuv handles and their memory live on in a
-// private core that frees itself once libuv's close callbacks have run. Run
-// the loop until it has no more work before uv_loop_close().
+// private core that frees itself (a CloseLatch, net/uv.hpp) once libuv's
+// close callbacks have run. Run the loop until it has no more work before
+// closing it (net::UvLoop does).
 //
 // Ordering guarantees:
 //   - Handlers run only from the loop, never from inside a Connection method.

@@ -241,17 +241,29 @@ common::Result<TlsSession::Plaintext> TlsSession::read_plaintext() {
   if (!s.done) return result;
   while (!s.peer_closed) {
     const std::size_t before = result.bytes.size();
+    const std::size_t unread = s.in.size() - s.in_pos;
     result.bytes.resize(before + kReadChunk);
     const int ret =
         mbedtls_ssl_read(&s.ssl, reinterpret_cast<unsigned char*>(result.bytes.data() + before), kReadChunk);
     result.bytes.resize(before + static_cast<std::size_t>(std::max(ret, 0)));
     if (ret > 0) continue;
-    if (want_io(ret)) break;
+    // WANT_READ does not always mean "feed me": mbedTLS also returns it
+    // after a record without data (a warning alert) while whole records
+    // still wait in `in`, and returns 0 for an empty application-data
+    // record (our BIO never reports an end of stream). Stopping there would
+    // leave those records undecrypted until the next read - never, when the
+    // next thing the network says is EOF. Go on while records were consumed
+    // and ciphertext remains.
+    const bool progressed = s.in.size() - s.in_pos < unread;
+    if (want_io(ret) || ret == 0) {
+      if (progressed && s.in.size() > s.in_pos) continue;
+      break;
+    }
 #if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
     // TLS 1.3 (mbedTLS 3.x): a session ticket is not data; keep reading.
     if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;
 #endif
-    if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+    if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
       s.peer_closed = true;
       break;
     }

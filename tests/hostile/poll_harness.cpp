@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "net/uv.hpp"
 #include "pop3/auth.hpp"
 #include "pop3/base64.hpp"
 #include "support/test_pki.hpp"
@@ -105,8 +106,8 @@ fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks t
   options.database_path = database_path_;
   options.max_messages_per_poll = tweaks.max_messages_per_poll;
 
-  uv_loop_t loop;
-  uv_loop_init(&loop);
+  net::UvLoop uv;
+  uv_loop_t& loop = *uv.get();
   uv_timer_t watchdog;
   uv_timer_init(&loop, &watchdog);
   auto writer = std::make_unique<fetch::ArchiveWriter>(&loop, *archive_, fetch::ArchiveWriter::Limits{});
@@ -132,8 +133,7 @@ fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks t
   EXPECT_FALSE(writer->has_uncommitted());
   writer.reset();
   uv_close(reinterpret_cast<uv_handle_t*>(&watchdog), nullptr);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  EXPECT_EQ(uv_loop_close(&loop), 0) << "the poll left libuv handles open";
+  EXPECT_EQ(uv.close(), 0u) << "the poll left libuv handles open: " << uv.leaked_handles();
 
   EXPECT_TRUE(report.has_value()) << "the poll never reported";
   return report.value_or(fetch::PollReport{});

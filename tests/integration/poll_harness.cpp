@@ -1,5 +1,6 @@
 #include "integration/poll_harness.hpp"
 
+#include <gtest/gtest.h>
 #include <uv.h>
 
 #include <memory>
@@ -10,6 +11,7 @@
 #include "fetch/account_poll.hpp"
 #include "fetch/archive_writer.hpp"
 #include "net/mbed_digests.hpp"
+#include "net/uv.hpp"
 #include "store/archive.hpp"
 
 namespace integration {
@@ -32,23 +34,6 @@ class LogCapture {
 
  private:
   common::LogLevel previous_level_;
-};
-
-// uv_loop_t with init/close as RAII; close() runs the loop until every handle
-// (the connection's, closing asynchronously) is gone.
-class Loop {
- public:
-  Loop() { uv_loop_init(&loop_); }
-  Loop(const Loop&) = delete;
-  Loop& operator=(const Loop&) = delete;
-  ~Loop() {
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    uv_loop_close(&loop_);
-  }
-  uv_loop_t* get() { return &loop_; }
-
- private:
-  uv_loop_t loop_{};
 };
 
 }  // namespace
@@ -85,7 +70,7 @@ common::Result<PollOutcome> run_poll(const config::Account& account, const std::
   std::optional<fetch::PollReport> report;
   {
     LogCapture capture(outcome.log);
-    Loop loop;  // before the writer: its destructor frees the writer's timer
+    net::UvLoop loop;  // before the writer: closing it frees the writer's timer
     fetch::ArchiveWriter writer(loop.get(), *archive, fetch::ArchiveWriter::Limits{});
     fetch::PollOptions options;
     options.account = account;
@@ -98,6 +83,7 @@ common::Result<PollOutcome> run_poll(const config::Account& account, const std::
     uv_run(loop.get(), UV_RUN_DEFAULT);
     (void)writer.commit();  // as poll-once does; the poll has committed its own messages already
     poll.reset();
+    if (loop.close() != 0) ADD_FAILURE() << "the poll left libuv handles open: " << loop.leaked_handles();
   }
   if (!report)
     return common::make_error(common::ErrorKind::Aborted, "the poll never reported (loop ran dry)");

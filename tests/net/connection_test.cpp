@@ -13,6 +13,7 @@
 #include <string>
 
 #include "loopback_server.hpp"
+#include "net/uv.hpp"
 #include "support/test_pki.hpp"
 
 namespace {
@@ -40,14 +41,11 @@ struct Events {
 
 class ConnectionTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_EQ(uv_loop_init(&loop_), 0); }
-
   void TearDown() override {
     connection_.reset();
     server_.reset();
     // Finish every close callback; the loop must then close cleanly (nothing leaked).
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    EXPECT_EQ(uv_loop_close(&loop_), 0) << "handles left open on the loop";
+    EXPECT_EQ(uv_.close(), 0u) << "handles left open on the loop: " << uv_.leaked_handles();
     EXPECT_EQ(events_.after_terminal, 0) << "a callback came after the terminal event";
   }
 
@@ -116,7 +114,8 @@ class ConnectionTest : public ::testing::Test {
     return TlsOptions{std::move(host), true, TestPki::instance().ca_file};
   }
 
-  uv_loop_t loop_{};
+  net::UvLoop uv_;
+  uv_loop_t& loop_ = *uv_.get();
   std::unique_ptr<LoopbackServer> server_;
   std::unique_ptr<Connection> connection_;
   Events events_;
@@ -353,6 +352,30 @@ TEST_F(ConnectionTest, ServerClosingIsEof) {
   EXPECT_FALSE(events_.error) << events_.error->message;
   EXPECT_EQ(events_.data, "+OK bye\r\n");
   EXPECT_EQ(events_.eof, 1);
+}
+
+// A server that answers the last (pipelined) command and hangs up at once:
+// its last records, close_notify and FIN may come in one segment. Every
+// plaintext byte must reach on_data before on_eof, whatever records without
+// data (warning alerts, empty records) sit between them.
+TEST_F(ConnectionTest, FinalTlsRecordsBeforeCloseNotifyAllArriveBeforeEof) {
+  for (auto mode :
+       {LoopbackServer::Mode::TlsFinalReplyThenCloseNotify, LoopbackServer::Mode::TlsFinalReplyThenFin}) {
+    SCOPED_TRACE(mode == LoopbackServer::Mode::TlsFinalReplyThenFin ? "FIN without close_notify"
+                                                                    : "close_notify");
+    events_ = Events{};
+    auto& server = start_server(mode, "127.0.0.1", &TestPki::instance().good);
+    auto& connection = make_connection();
+    on_connected_ = [&] { connection.write("RETR 1\r\nQUIT\r\n"); };
+    connection.connect("127.0.0.1", server.port(), kTimeout, verifying("127.0.0.1"));
+    ASSERT_TRUE(run_until([&] { return events_.terminal(); }));
+    EXPECT_FALSE(events_.error) << events_.error->message;
+    EXPECT_EQ(events_.data, LoopbackServer::kFinalReply);
+    EXPECT_EQ(events_.eof, 1);
+    connection_.reset();
+    server_.reset();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  }
 }
 
 TEST_F(ConnectionTest, CloseFromInsideOnDataStopsAllCallbacksAndClosesGracefully) {

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <mbedtls/ssl.h>
+
 #include <memory>
 
 #include "support/tls_test_server.hpp"
@@ -85,7 +87,8 @@ void LoopbackServer::on_connection(uv_stream_t* listener, int status) {
   }
   self->clients_.insert(client);
   ++self->accepted_;
-  if (self->mode_ == Mode::TlsEcho) {
+  if (self->mode_ == Mode::TlsEcho || self->mode_ == Mode::TlsFinalReplyThenCloseNotify ||
+      self->mode_ == Mode::TlsFinalReplyThenFin) {
     try {
       client->tls = std::make_unique<TlsTestServer>(*self->credential_);
     } catch (const std::exception& e) {
@@ -109,19 +112,7 @@ void LoopbackServer::on_connection(uv_stream_t* listener, int status) {
       });
   if (self->mode_ == Mode::GreetAndClose) {
     raw_write(*client, "+OK bye\r\n");
-    // FIN after the greeting has been sent; uv_close right away could drop it.
-    self->clients_.erase(client);
-    client->server = nullptr;
-    auto* request = new uv_shutdown_t;
-    request->data = client;
-    if (uv_shutdown(request, reinterpret_cast<uv_stream_t*>(&client->tcp), [](uv_shutdown_t* req, int) {
-          auto* c = static_cast<Client*>(req->data);
-          delete req;
-          uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), on_client_closed);
-        }) != 0) {
-      delete request;
-      uv_close(reinterpret_cast<uv_handle_t*>(&client->tcp), on_client_closed);
-    }
+    self->hang_up(*client);
   } else if (self->mode_ == Mode::StartTls) {
     raw_write(*client, "+OK ready\r\n");
   }
@@ -138,7 +129,12 @@ void LoopbackServer::client_read(Client& client, std::string_view bytes) {
       const std::string plaintext = client.tls->read();
       received_ += plaintext;
       if (client.tls->peer_closed()) close_notify_seen_ = true;
-      if (!plaintext.empty()) send(client, plaintext);
+      if (plaintext.empty()) return;
+      if (mode_ == Mode::TlsFinalReplyThenCloseNotify || mode_ == Mode::TlsFinalReplyThenFin) {
+        send_final_reply(client);
+      } else {
+        send(client, plaintext);
+      }
     }
     return;
   }
@@ -178,6 +174,36 @@ void LoopbackServer::send(Client& client, std::string_view plaintext) {
     raw_write(client, client.tls->take());
   } else {
     raw_write(client, std::string(plaintext));
+  }
+}
+
+void LoopbackServer::send_final_reply(Client& client) {
+  const std::string_view reply = kFinalReply;
+  const std::size_t first_line = reply.find('\n') + 1;
+  client.tls->write(reply.substr(0, first_line));
+  client.tls->warning_alert(MBEDTLS_SSL_ALERT_MSG_NO_RENEGOTIATION);
+  client.tls->write(reply.substr(first_line, 8));
+  client.tls->empty_record();
+  client.tls->empty_record();
+  client.tls->write(reply.substr(first_line + 8));
+  if (mode_ == Mode::TlsFinalReplyThenCloseNotify) client.tls->close_notify();
+  raw_write(client, client.tls->take());
+  hang_up(client);
+}
+
+// FIN after what was queued has been sent; uv_close right away could drop it.
+void LoopbackServer::hang_up(Client& client) {
+  clients_.erase(&client);
+  client.server = nullptr;
+  auto* request = new uv_shutdown_t;
+  request->data = &client;
+  if (uv_shutdown(request, reinterpret_cast<uv_stream_t*>(&client.tcp), [](uv_shutdown_t* req, int) {
+        auto* c = static_cast<Client*>(req->data);
+        delete req;
+        uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), on_client_closed);
+      }) != 0) {
+    delete request;
+    uv_close(reinterpret_cast<uv_handle_t*>(&client.tcp), on_client_closed);
   }
 }
 

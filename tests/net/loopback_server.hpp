@@ -25,7 +25,14 @@ class LoopbackServer {
     TlsEcho,        // TLS from the first byte, then echoes the plaintext
     StartTls,       // "+OK ready\r\n"; echoes lines; on "STLS\r\n" answers
                     // "+OK begin TLS\r\n" and continues as TlsEcho
+    // TLS from the first byte; the first plaintext from the client gets
+    // kFinalReply in several records with data-less records between them (a
+    // warning alert, empty records), then close_notify, then FIN: all of it
+    // in one write, as a server does that answers the last command and hangs up.
+    TlsFinalReplyThenCloseNotify,
+    TlsFinalReplyThenFin,  // the same without close_notify
   };
+  static constexpr const char* kFinalReply = "+OK 2 lines\r\nline 1\r\nline 2\r\n.\r\n+OK bye\r\n";
 
   LoopbackServer(uv_loop_t* loop, Mode mode, const char* ip = "127.0.0.1",
                  const Credential* credential = nullptr);
@@ -49,6 +56,8 @@ class LoopbackServer {
   void client_eof(Client& client);
   void send(Client& client, std::string_view plaintext);
   void close_client(Client& client);
+  void send_final_reply(Client& client);
+  void hang_up(Client& client);  // FIN once the queued writes are out, then close
 
   uv_loop_t* loop_;
   Mode mode_;

@@ -4,6 +4,7 @@
 #include "net/tls_session.hpp"
 
 #include <gtest/gtest.h>
+#include <mbedtls/ssl.h>
 #include <mbedtls/x509.h>
 
 #include <cstdio>
@@ -209,6 +210,49 @@ TEST(TlsSession, CloseNotifyTravelsBothWays) {
   server.feed(client.take_ciphertext());
   server.read();
   EXPECT_TRUE(server.peer_closed());
+}
+
+// Records that carry no data must not stop read_plaintext() while whole
+// records wait behind them: a caller that sees EOF next (the server's last
+// reply, then close_notify and FIN in one TCP segment) would never get them.
+TEST(TlsSession, WarningAlertBetweenRecordsDoesNotHideTheRecordsBehindIt) {
+  TlsSession client = make_client(verifying("localhost"));
+  TlsTestServer server(pki().good);
+  ASSERT_TRUE(run_handshake(client, server).ok());
+
+  server.write("line 1\r\n");
+  server.warning_alert(MBEDTLS_SSL_ALERT_MSG_NO_RENEGOTIATION);
+  server.write(".\r\n+OK bye\r\n");
+  server.close_notify();
+  client.feed_ciphertext(server.take());
+  auto plain = client.read_plaintext();
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ(plain->bytes, "line 1\r\n.\r\n+OK bye\r\n");
+  EXPECT_TRUE(plain->closed);
+}
+
+TEST(TlsSession, EmptyRecordsAreNotTheEndOfTheStream) {
+  TlsSession client = make_client(verifying("localhost"));
+  TlsTestServer server(pki().good);
+  ASSERT_TRUE(run_handshake(client, server).ok());
+
+  server.write("line 1\r\n");
+  server.empty_record();
+  server.empty_record();
+  server.write(".\r\n");
+  client.feed_ciphertext(server.take());
+  auto plain = client.read_plaintext();
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ(plain->bytes, "line 1\r\n.\r\n");
+  EXPECT_FALSE(plain->closed);
+
+  server.write("+OK bye\r\n");
+  server.close_notify();
+  client.feed_ciphertext(server.take());
+  plain = client.read_plaintext();
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ(plain->bytes, "+OK bye\r\n");
+  EXPECT_TRUE(plain->closed);
 }
 
 TEST(TlsSession, CorruptRecordIsATlsErrorAndTheSessionStaysDead) {

@@ -110,4 +110,14 @@ void TlsTestServer::write(std::string_view plaintext) {
 
 void TlsTestServer::close_notify() { (void)mbedtls_ssl_close_notify(&ssl_); }
 
+void TlsTestServer::warning_alert(unsigned char description) {
+  const int ret = mbedtls_ssl_send_alert_message(&ssl_, MBEDTLS_SSL_ALERT_LEVEL_WARNING, description);
+  if (ret != 0) throw std::runtime_error("test TLS server: alert failed: " + std::to_string(ret));
+}
+
+void TlsTestServer::empty_record() {
+  const int ret = mbedtls_ssl_write(&ssl_, reinterpret_cast<const unsigned char*>(""), 0);
+  if (ret < 0) throw std::runtime_error("test TLS server: empty record failed: " + std::to_string(ret));
+}
+
 }  // namespace test_support

@@ -44,6 +44,11 @@ class TlsTestServer {
   bool peer_closed() const { return peer_closed_; }  // close_notify seen
   void write(std::string_view plaintext);
   void close_notify();
+  // Records a real server may send between data records and that carry no
+  // data: a warning-level alert (e.g. MBEDTLS_SSL_ALERT_MSG_NO_RENEGOTIATION)
+  // and an empty application-data record (OpenSSL's old CBC IV trick).
+  void warning_alert(unsigned char description);
+  void empty_record();
 
   const std::string& sni() const { return sni_; }  // the name the client sent, "" if none
 

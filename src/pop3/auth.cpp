@@ -1,5 +1,6 @@
 #include "pop3/auth.hpp"
 
+#include "common/sanitize.hpp"
 #include "pop3/base64.hpp"
 
 namespace pop3 {
@@ -37,6 +38,36 @@ std::string apop_digest(std::string_view timestamp, std::string_view password, c
   std::string input(timestamp);
   input += password;
   return to_lower_hex(digests.md5(input));
+}
+
+std::vector<std::string> password_forms(std::string_view username, std::string_view password) {
+  std::vector<std::string> forms;
+  if (password.empty()) return forms;
+  forms.emplace_back(password);
+  forms.push_back(base64_encode(password));
+  // Behind k bytes of something else, base64 characters [first, last) carry
+  // bits of the password only: a 6-bit character at 6i is the password's
+  // from bit 8k on, up to bit 8(k + n).
+  constexpr std::size_t kMinCore = 4;
+  for (std::size_t k = 0; k <= 2; ++k) {
+    std::string shifted(k, '\0');
+    shifted += password;
+    std::string encoded = base64_encode(shifted);
+    const std::size_t first = (8 * k + 5) / 6;
+    const std::size_t last = 8 * (k + password.size()) / 6;
+    if (last >= first + kMinCore) forms.push_back(encoded.substr(first, last - first));
+    common::wipe_secret(shifted);
+    common::wipe_secret(encoded);
+  }
+  forms.push_back(sasl_plain_response(username, password));
+  std::string with_authzid(username);
+  with_authzid += '\0';
+  with_authzid += username;
+  with_authzid += '\0';
+  with_authzid += password;
+  forms.push_back(base64_encode(with_authzid));
+  common::wipe_secret(with_authzid);
+  return forms;
 }
 
 std::optional<std::string> greeting_timestamp(std::string_view greeting_text) {

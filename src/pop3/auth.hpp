@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pop3/digests.hpp"
 
@@ -29,6 +30,14 @@ std::string cram_md5_response(std::string_view username, std::string_view passwo
 
 // The digest argument of "APOP name digest"; `timestamp` includes its angle brackets.
 std::string apop_digest(std::string_view timestamp, std::string_view password, const Digests& digests);
+
+// Every form in which the password could come back in server text, for
+// common::redact(): as is; its base64, whole and as the part that depends on
+// the password alone at each of the three alignments it can have inside a
+// longer base64 string (parts under 4 characters are left out: they match
+// too much to mean anything); and the SASL PLAIN initial responses. A
+// secret: wipe it with common::wipe_secret().
+std::vector<std::string> password_forms(std::string_view username, std::string_view password);
 
 // The first "<...>" in a greeting text that looks like a msg-id: it contains
 // "@", and only printable ASCII without spaces or further angle brackets.

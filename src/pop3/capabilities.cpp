@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "pop3/limits.hpp"
+#include "common/sanitize.hpp"
 #include "pop3/text.hpp"
 
 namespace pop3 {
@@ -71,9 +72,9 @@ void Capabilities::add_line(std::string_view line) {
     }
   } else if (iequals(tag, "EXPIRE")) {
     expire = true;
-    expire_policy = sanitize_server_text(trim(rest));
+    expire_policy = common::sanitize(trim(rest));
   } else if (iequals(tag, "IMPLEMENTATION")) {
-    implementation = sanitize_server_text(trim(rest));
+    implementation = common::sanitize(trim(rest));
   } else if (iequals(tag, "SASL")) {
     for (std::string_view name = next_word(rest); !name.empty(); name = next_word(rest)) {
       if (sasl.size() >= kMaxSaslMechanisms) break;

@@ -38,6 +38,8 @@ std::string_view to_string(CommandKind kind) {
       return "RSET";
     case CommandKind::Quit:
       return "QUIT";
+    case CommandKind::Utf8:
+      return "UTF8";
   }
   return "?";
 }
@@ -69,8 +71,8 @@ std::string CommandTag::describe() const {
   return out;
 }
 
-Command Command::simple(CommandKind kind, std::uint32_t msgno) {
-  CommandTag tag{kind, msgno, 0, {}};
+Command Command::simple(CommandKind kind, std::uint32_t msgno, std::uint32_t lines) {
+  CommandTag tag{kind, msgno, lines, {}, {}};
   std::string line = tag.describe();
   std::string trace = line;
   return Command(std::move(tag), std::move(line), std::move(trace));
@@ -87,28 +89,23 @@ Command Command::dele(std::uint32_t msgno) { return simple(CommandKind::Dele, ms
 Command Command::noop() { return simple(CommandKind::Noop); }
 Command Command::rset() { return simple(CommandKind::Rset); }
 Command Command::quit() { return simple(CommandKind::Quit); }
-
-Command Command::top(std::uint32_t msgno, std::uint32_t lines) {
-  CommandTag tag{CommandKind::Top, msgno, lines, {}};
-  std::string line = tag.describe();
-  std::string trace = line;
-  return Command(std::move(tag), std::move(line), std::move(trace));
-}
+Command Command::utf8() { return simple(CommandKind::Utf8); }
+Command Command::top(std::uint32_t msgno, std::uint32_t lines) { return simple(CommandKind::Top, msgno, lines); }
 
 Command Command::user(std::string_view name) {
   std::string line = "USER " + std::string(name);
   std::string trace = line;  // a user name is not a secret
-  return Command(CommandTag{CommandKind::User, 0, 0, {}}, std::move(line), std::move(trace));
+  return Command(CommandTag{CommandKind::User, 0, 0, {}, {}}, std::move(line), std::move(trace));
 }
 
 Command Command::pass(std::string_view password) {
-  return Command(CommandTag{CommandKind::Pass, 0, 0, {}}, "PASS " + std::string(password), "PASS ***");
+  return Command(CommandTag{CommandKind::Pass, 0, 0, {}, {}}, "PASS " + std::string(password), "PASS ***");
 }
 
 Command Command::apop(std::string_view name, std::string_view digest) {
   // The digest is not the password, but it lets an eavesdropper test guesses
   // offline, so it is redacted too.
-  return Command(CommandTag{CommandKind::Apop, 0, 0, {}},
+  return Command(CommandTag{CommandKind::Apop, 0, 0, {}, {}},
                  "APOP " + std::string(name) + " " + std::string(digest),
                  "APOP " + std::string(name) + " ***");
 }
@@ -120,7 +117,7 @@ Command Command::auth(std::string_view mechanism, std::string_view initial_respo
     line.append(" ").append(initial_response);
     trace += " ***";
   }
-  return Command(CommandTag{CommandKind::Auth, 0, 0, std::string(mechanism)}, std::move(line),
+  return Command(CommandTag{CommandKind::Auth, 0, 0, std::string(mechanism), {}}, std::move(line),
                  std::move(trace));
 }
 

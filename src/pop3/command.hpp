@@ -33,6 +33,7 @@ enum class CommandKind {
   Noop,
   Rset,
   Quit,
+  Utf8,  // RFC 6856
 };
 
 std::string_view to_string(CommandKind kind);  // "CAPA", "RETR", "greeting", ...
@@ -50,6 +51,7 @@ struct CommandTag {
   std::uint32_t msgno = 0;  // RETR/TOP/DELE, and LIST/UIDL with an argument (0: none)
   std::uint32_t lines = 0;  // TOP
   std::string mechanism;    // AUTH
+  std::string trace;        // the line as sent, secrets as "***" ("" for the greeting)
 
   ReplyShape shape() const;
   // "RETR 3", "AUTH CRAM-MD5", "greeting": names the step in messages.
@@ -75,19 +77,20 @@ class Command {
   static Command noop();
   static Command rset();
   static Command quit();
+  static Command utf8();
 
   const CommandTag& tag() const { return tag_; }
   const std::string& line() const { return line_; }    // without CRLF; may hold a secret
-  const std::string& trace() const { return trace_; }  // the line with secrets replaced by "***"
+  const std::string& trace() const { return tag_.trace; }  // the line with secrets replaced by "***"
 
  private:
-  Command(CommandTag tag, std::string line, std::string trace)
-      : tag_(std::move(tag)), line_(std::move(line)), trace_(std::move(trace)) {}
-  static Command simple(CommandKind kind, std::uint32_t msgno = 0);
+  Command(CommandTag tag, std::string line, std::string trace) : tag_(std::move(tag)), line_(std::move(line)) {
+    tag_.trace = std::move(trace);
+  }
+  static Command simple(CommandKind kind, std::uint32_t msgno = 0, std::uint32_t lines = 0);
 
   CommandTag tag_;
   std::string line_;
-  std::string trace_;
 };
 
 }  // namespace pop3

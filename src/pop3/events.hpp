@@ -78,8 +78,10 @@ struct ListingDone {
   bool have_uidl = false;
 };
 
+// RETR and TOP replies produce the same events; `top` tells them apart.
 struct MessageBegin {
   std::uint32_t msgno = 0;
+  bool top = false;  // the reply to TOP, not RETR
 };
 
 // Part of a message: dot-unstuffed, CRLF line ends, any bytes (8-bit, NUL).
@@ -87,19 +89,22 @@ struct MessageBegin {
 struct MessageData {
   std::uint32_t msgno = 0;
   std::string_view chunk;
+  bool top = false;  // the reply to TOP, not RETR
 };
 
 // The message is complete (its terminating ".CRLF" is not part of the data).
 struct MessageEnd {
   std::uint32_t msgno = 0;
+  bool top = false;  // the reply to TOP, not RETR
 };
 
-// The message could not be retrieved: discard what arrived of it. The session
-// goes on with the other messages.
+// The server answered -ERR to RETR or TOP (nothing of the message arrived).
+// The session goes on with the other messages.
 struct MessageFailed {
   std::uint32_t msgno = 0;
-  std::string reason;                       // "line too long", or the server's -ERR
-  std::optional<ServerError> server_error;  // set when the server answered -ERR
+  std::string reason;                       // "server refused RETR: " and the server's text
+  std::optional<ServerError> server_error;  // the -ERR
+  bool top = false;                         // the reply to TOP, not RETR
 };
 
 struct Deleted {

@@ -13,12 +13,6 @@ namespace pop3 {
 // 8 KiB tolerates them and still bounds the line buffer.
 inline constexpr std::size_t kMaxReplyLineLength = 8 * 1024;
 
-// A line of a message body (RETR/TOP), without its CRLF. RFC 5322 asks for 998
-// octets, but real mail carries much longer lines (HTML on one line, broken
-// generators). Bodies are streamed, so this limit does not bound memory; it
-// stops a server that never ends a line from keeping one message open forever.
-inline constexpr std::size_t kMaxMessageLineLength = 1024 * 1024;
-
 // RFC 1939 §7: a unique-id is 1 to 70 characters in 0x21..0x7E. Some servers
 // send longer ids; 255 tolerates them while keeping the archive's key small.
 inline constexpr std::size_t kMaxUidlLength = 255;
@@ -36,8 +30,6 @@ inline constexpr std::size_t kMaxSaslMechanisms = 32;
 // falls silent, so no timeout fires. Real servers send about a dozen lines.
 inline constexpr std::size_t kMaxCapaLines = 256;
 
-// Server text quoted in our messages and events is cut at this many bytes:
-// enough for any honest -ERR explanation, small enough not to flood a journal.
-inline constexpr std::size_t kMaxQuotedServerText = 200;
+// Server text quoted in messages and events is cut at common::kMaxQuotedServerText.
 
 }  // namespace pop3

@@ -37,14 +37,15 @@ LineReader::Result LineReader::read(std::string_view input) {
     line = partial_;
     clear_before_next_ = true;
   }
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  const bool crlf = !line.empty() && line.back() == '\r';
+  if (crlf) line.remove_suffix(1);
   if (line.size() > max_length_) {
     too_long_ = true;
     partial_.clear();
     clear_before_next_ = false;
     return {Status::TooLong, 0, {}};
   }
-  return {Status::Line, lf + 1, line};
+  return {Status::Line, lf + 1, line, crlf};
 }
 
 }  // namespace pop3

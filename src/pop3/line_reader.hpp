@@ -8,8 +8,9 @@
 // that state until reset(), because the rest of the stream cannot be framed.
 //
 // Line ends are CRLF (RFC 1939 §3); a bare LF is accepted too, because some
-// servers send it and nothing is gained by refusing. A lone CR inside a line
-// is kept as part of the line.
+// servers send it and nothing is gained by refusing (Result::crlf tells which
+// it was: a "." line ends a listing only when framed as the greeting was, see
+// multiline.hpp). A lone CR inside a line is kept as part of the line.
 
 #include <cstddef>
 #include <string>
@@ -31,6 +32,7 @@ class LineReader {
     Status status;
     std::size_t consumed;   // bytes of the input used; the rest belongs to what follows the line
     std::string_view line;  // valid until the next call on this reader; empty unless Status::Line
+    bool crlf = false;      // the line ended with CRLF (false: a bare LF)
   };
 
   explicit LineReader(std::size_t max_line_length = kMaxReplyLineLength) : max_length_(max_line_length) {}

@@ -8,32 +8,24 @@ DotLine unstuff_line(std::string_view line) {
   return {false, line};
 }
 
-void BodyDecoder::reset() {
+void BodyDecoder::reset(LineEnd line_end) {
+  line_end_ = line_end;
   state_ = State::LineStart;
-  line_length_ = 0;
+  previous_crlf_ = true;  // the status line's end is the caller's business
   last_was_cr_ = false;
-  failed_ = false;
-  reported_ = false;
   out_.clear();
   out_.shrink_to_fit();
 }
 
 void BodyDecoder::emit(std::string_view bytes) {
-  if (failed_ || bytes.empty()) return;
+  if (bytes.empty()) return;
   out_.append(bytes);
   last_was_cr_ = out_.back() == '\r';
 }
 
-void BodyDecoder::fail() {
-  failed_ = true;
-  out_.clear();  // a failed body delivers nothing more
-}
-
-bool BodyDecoder::grow_line(std::size_t n) {
-  line_length_ += n;
-  // A CR just before the LF is part of the line end, not of the line: allow one
-  // byte more; decode() checks on LF that the extra byte really was that CR.
-  return line_length_ <= max_line_length_ + 1;
+bool BodyDecoder::ends_body(bool with_crlf) const {
+  if (line_end_ == LineEnd::BareLf) return true;
+  return with_crlf && previous_crlf_;
 }
 
 BodyDecoder::Result BodyDecoder::decode(std::string_view input) {
@@ -44,7 +36,6 @@ BodyDecoder::Result BodyDecoder::decode(std::string_view input) {
   while (i < input.size() && !result.finished) {
     switch (state_) {
       case State::LineStart:
-        line_length_ = 0;
         last_was_cr_ = false;
         if (input[i] == '.') {
           state_ = State::Dot;
@@ -58,9 +49,15 @@ BodyDecoder::Result BodyDecoder::decode(std::string_view input) {
         if (input[i] == '\r') {
           state_ = State::DotCr;
           ++i;
-        } else if (input[i] == '\n') {  // ".\n": a terminator with a bare LF
-          result.finished = true;
+        } else if (input[i] == '\n') {  // "." and a bare LF
           ++i;
+          if (ends_body(false)) {
+            result.finished = true;
+          } else {
+            emit(".\r\n");
+            previous_crlf_ = false;
+            state_ = State::LineStart;
+          }
         } else {
           state_ = State::InLine;  // the "." was stuffing: drop it, keep the rest
         }
@@ -68,11 +65,16 @@ BodyDecoder::Result BodyDecoder::decode(std::string_view input) {
 
       case State::DotCr:
         if (input[i] == '\n') {
-          result.finished = true;
           ++i;
+          if (ends_body(true)) {
+            result.finished = true;
+          } else {
+            emit(".\r\n");
+            previous_crlf_ = true;
+            state_ = State::LineStart;
+          }
         } else {
           // ".\r" followed by more: a stuffed line whose content starts with CR.
-          if (!grow_line(1)) fail();
           emit("\r");
           state_ = State::InLine;
         }
@@ -82,24 +84,17 @@ BodyDecoder::Result BodyDecoder::decode(std::string_view input) {
         // Copy up to the next LF in one go: no per-byte work on long lines.
         const std::size_t lf = input.find('\n', i);
         const std::size_t end = lf == std::string_view::npos ? input.size() : lf;
-        const std::string_view piece = input.substr(i, end - i);
-        if (!grow_line(piece.size())) fail();
-        emit(piece);
+        emit(input.substr(i, end - i));
         i = end;
         if (lf == std::string_view::npos) break;
-        // The line ends here. Its content excludes a final CR.
-        const bool ends_with_cr = failed_ ? false : last_was_cr_;
-        if (!failed_ && line_length_ - (ends_with_cr ? 1 : 0) > max_line_length_) fail();
-        emit(ends_with_cr ? "\n" : "\r\n");
+        // The line ends here; a CR just before the LF is part of its end.
+        previous_crlf_ = last_was_cr_;
+        emit(last_was_cr_ ? "\n" : "\r\n");
         ++i;
         state_ = State::LineStart;
         break;
       }
     }
-  }
-  if (failed_ && !reported_) {
-    reported_ = true;
-    result.line_too_long = true;
   }
   result.consumed = i;
   result.data = out_;

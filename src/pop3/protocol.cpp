@@ -1,5 +1,7 @@
 #include "pop3/protocol.hpp"
 
+#include <utility>
+
 #include "pop3/text.hpp"
 
 namespace pop3 {
@@ -35,6 +37,15 @@ std::string Protocol::take_output() {
   on_wire_ = in_flight_.size();
   if (sasl_ == Sasl::ResponseWritten) sasl_ = Sasl::Idle;
   return std::exchange(output_, {});
+}
+
+void Protocol::wipe_secrets() {
+  for (std::string& secret : secrets_) common::wipe_secret(secret);
+  secrets_.clear();
+}
+
+std::string Protocol::quote(std::string_view untrusted, std::size_t max_length) const {
+  return common::quote_untrusted(untrusted, secrets_, max_length);
 }
 
 void Protocol::resume_after_tls() { awaiting_tls_ = false; }
@@ -75,12 +86,12 @@ void Protocol::receive(std::string_view input) {
   while (!input.empty() && !failed_) {
     if (on_wire_ == 0) {
       violate("server sent data while no command was outstanding: '" +
-              sanitize_server_text(input, kQuotedUnexpectedBytes) + "'");
+              quote(input, kQuotedUnexpectedBytes) + "'");
       return;
     }
     if (sasl_ != Sasl::Idle) {
       violate("server sent more after its SASL challenge before our response: '" +
-              sanitize_server_text(input, kQuotedUnexpectedBytes) + "'");
+              quote(input, kQuotedUnexpectedBytes) + "'");
       return;
     }
     std::size_t consumed = 0;
@@ -124,10 +135,11 @@ std::size_t Protocol::read_status(std::string_view input) {
         return read.consumed;
       }
     }
-    violate("bad reply to " + command.describe() + ": '" + sanitize_server_text(read.line) + "'");
+    violate("bad reply to " + command.describe() + ": '" + quote(read.line) + "'");
     return 0;
   }
 
+  if (command.kind == CommandKind::Greeting) line_end_ = read.crlf ? LineEnd::Crlf : LineEnd::BareLf;
   const ReplyShape shape = command.shape();
   const bool complete = !status->ok || shape == ReplyShape::SingleLine || shape == ReplyShape::Sasl;
   replies_.push_back(
@@ -136,9 +148,10 @@ std::size_t Protocol::read_status(std::string_view input) {
     if (status->ok && command.kind == CommandKind::Stls) awaiting_tls_ = true;
     finish_command();
   } else if (shape == ReplyShape::Listing) {
+    previous_crlf_ = true;
     phase_ = Phase::Listing;
   } else {
-    body_.reset();
+    body_.reset(line_end_);
     phase_ = Phase::Body;
   }
   return read.consumed;
@@ -154,11 +167,13 @@ std::size_t Protocol::read_listing(std::string_view input) {
   }
   if (read.status == LineReader::Status::NeedMore) return read.consumed;
   const DotLine line = unstuff_line(read.line);
-  if (line.terminator) {
+  const bool may_end = line_end_ == LineEnd::BareLf || (read.crlf && previous_crlf_);
+  previous_crlf_ = read.crlf;
+  if (line.terminator && may_end) {
     replies_.push_back(EndReply{command});
     finish_command();
   } else {
-    replies_.push_back(LineReply{command, std::string(line.content)});
+    replies_.push_back(LineReply{command, line.terminator ? std::string(".") : std::string(line.content)});
   }
   return read.consumed;
 }
@@ -167,7 +182,6 @@ std::size_t Protocol::read_body(std::string_view input) {
   const CommandTag& command = in_flight_.front();
   const BodyDecoder::Result decoded = body_.decode(input);
   if (!decoded.data.empty()) replies_.push_back(BodyChunkReply{command, body_.take_data()});
-  if (decoded.line_too_long) replies_.push_back(BodyLineTooLongReply{command});
   if (decoded.finished) {
     replies_.push_back(EndReply{command});
     body_.reset();

@@ -6,8 +6,8 @@
 // continuations, listing lines and streamed message bodies.
 //
 // It owns: the output not yet taken, the tags of commands in flight (never a
-// secret), one partial reply line (<= kMaxReplyLineLength), the decoder state
-// of one body, and the replies not yet fetched with next() (bounded by the
+// secret), the forms of the password to redact, one partial reply line (<= kMaxReplyLineLength), the decoder state
+// of one body (bodies are streamed whatever their line length), and the replies not yet fetched with next() (bounded by the
 // input of one receive()). It never interprets replies beyond their framing:
 // what a -ERR means is for the caller (the Session, or a test).
 //
@@ -28,9 +28,13 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
+
+#include "common/sanitize.hpp"
 
 #include "pop3/command.hpp"
 #include "pop3/line_reader.hpp"
@@ -50,7 +54,9 @@ struct StatusReply {
   std::size_t outstanding = 1;  // commands on the wire when it arrived, this one included
 
   StatusLine status() const { return StatusLine{ok, text, code}; }
-  ServerError error() const { return classify_server_error(status()); }
+  ServerError error(std::span<const std::string> secrets = {}) const {
+    return classify_server_error(status(), secrets);
+  }
 };
 
 // "+ <base64>" to AUTH: the caller must answer with send_sasl_response().
@@ -59,7 +65,8 @@ struct ContinuationReply {
   std::string payload;  // base64 text, untrusted
 };
 
-// One line of a CAPA/LIST/UIDL listing, dot-unstuffed; untrusted.
+// One line of a CAPA/LIST/UIDL listing, dot-unstuffed; untrusted. A "." line
+// that does not end the listing (see LineEnd) arrives as ".".
 struct LineReply {
   CommandTag command;
   std::string line;
@@ -69,11 +76,6 @@ struct LineReply {
 struct BodyChunkReply {
   CommandTag command;
   std::string data;
-};
-
-// The body has a line over kMaxMessageLineLength; the rest of it is discarded.
-struct BodyLineTooLongReply {
-  CommandTag command;
 };
 
 // The "." ending a listing or a body.
@@ -86,8 +88,8 @@ struct ViolationReply {
   bool during_pipelining = false;  // several commands were on the wire
 };
 
-using Reply = std::variant<StatusReply, ContinuationReply, LineReply, BodyChunkReply, BodyLineTooLongReply,
-                           EndReply, ViolationReply>;
+using Reply =
+    std::variant<StatusReply, ContinuationReply, LineReply, BodyChunkReply, EndReply, ViolationReply>;
 
 class Protocol {
  public:
@@ -115,6 +117,14 @@ class Protocol {
   // (it may hold a secret) and ignore all further input.
   void abandon();
 
+  // Forms of the password (auth.hpp's password_forms()): redacted from any
+  // server text this Protocol or its user quotes, until wipe_secrets().
+  void set_secrets(std::vector<std::string> secrets) { secrets_ = std::move(secrets); }
+  void wipe_secrets();
+  std::span<const std::string> secrets() const { return secrets_; }
+  // Server text as it may go into a message: secrets redacted, sanitised, cut.
+  std::string quote(std::string_view untrusted, std::size_t max_length = common::kMaxQuotedServerText) const;
+
   // After the "+OK" to STLS the protocol accepts no input until the caller
   // has put TLS in place and says so here.
   void resume_after_tls();
@@ -125,7 +135,7 @@ class Protocol {
   std::size_t in_flight() const { return in_flight_.size(); }
   // Of those, the ones handed out with take_output().
   std::size_t on_wire() const { return on_wire_; }
-  // The command whose reply comes next, if any.
+  // The command whose reply comes next, if any (the greeting before it arrived).
   const CommandTag* current() const { return in_flight_.empty() ? nullptr : &in_flight_.front(); }
   // True when part of the current reply has arrived but not all of it.
   bool reply_in_progress() const;
@@ -144,6 +154,7 @@ class Protocol {
   void finish_command();
   void violate(std::string message);
 
+  std::vector<std::string> secrets_;
   std::deque<CommandTag> in_flight_;
   std::size_t on_wire_ = 0;  // the first on_wire_ entries of in_flight_ were taken
   std::string output_;
@@ -151,6 +162,8 @@ class Protocol {
   LineReader lines_;
   BodyDecoder body_;
   Phase phase_ = Phase::Status;
+  LineEnd line_end_ = LineEnd::Crlf;  // set by the greeting
+  bool previous_crlf_ = true;         // the last listing line (or status line) ended with CRLF
   Sasl sasl_ = Sasl::Idle;
   bool awaiting_tls_ = false;
   bool failed_ = false;

@@ -1,5 +1,6 @@
 #include "pop3/reply.hpp"
 
+#include "common/sanitize.hpp"
 #include "pop3/text.hpp"
 
 namespace pop3 {
@@ -99,10 +100,10 @@ ResponseCode parse_response_code(std::string_view text) {
   return ResponseCode::Other;
 }
 
-ServerError classify_server_error(const StatusLine& status) {
+ServerError classify_server_error(const StatusLine& status, std::span<const std::string> secrets) {
   ServerError error;
   error.code = status.code;
-  error.text = sanitize_server_text(status.text);
+  error.text = common::quote_untrusted(status.text, secrets);
   switch (status.code) {
     case ResponseCode::Auth:
       error.kind = ServerErrorKind::Auth;

@@ -10,9 +10,10 @@
 // I/O. Every string_view result points into the input line. A line that is
 // neither "+OK" nor "-ERR" yields nullopt: the caller reports a protocol error.
 // All text from the server is untrusted: quote it only through
-// sanitize_server_text() (ServerError::text already is).
+// common::quote_untrusted() (ServerError::text already is).
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -65,9 +66,10 @@ std::string_view to_string(ServerErrorKind kind);
 struct ServerError {
   ServerErrorKind kind = ServerErrorKind::Other;
   ResponseCode code = ResponseCode::None;  // kept so TempFail can tell IN-USE from LOGIN-DELAY
-  std::string text;                        // the server's text, sanitised and cut: safe to log
+  std::string text;  // the server's text, secrets redacted, sanitised and cut: safe to log
 };
 
-ServerError classify_server_error(const StatusLine& status);
+// `secrets` are redacted from the text (see common::redact()).
+ServerError classify_server_error(const StatusLine& status, std::span<const std::string> secrets = {});
 
 }  // namespace pop3

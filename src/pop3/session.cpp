@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/sanitize.hpp"
 #include "pop3/auth.hpp"
 #include "pop3/base64.hpp"
 #include "pop3/limits.hpp"
@@ -37,7 +38,9 @@ std::string step_name(const CommandTag& command) {
 }  // namespace
 
 Session::Session(SessionOptions options, const Digests& digests)
-    : options_(std::move(options)), digests_(digests) {}
+    : options_(std::move(options)), digests_(digests) {
+  protocol_.set_secrets(password_forms(options_.username, options_.password));
+}
 
 // ---------------------------------------------------------------------------
 // Driver interface
@@ -118,6 +121,13 @@ void Session::retrieve(std::uint32_t msgno) {
   pump();
 }
 
+void Session::top(std::uint32_t msgno, std::uint32_t lines) {
+  if (!accepting_driver_commands("top()")) return;
+  if (msgno == 0) return fail(SessionErrorKind::Usage, "top() called with message number 0");
+  pending_.push_back(Command::top(msgno, lines));
+  pump();
+}
+
 void Session::remove(std::uint32_t msgno) {
   if (!accepting_driver_commands("remove()")) return;
   if (msgno == 0) return fail(SessionErrorKind::Usage, "remove() called with message number 0");
@@ -131,6 +141,13 @@ void Session::quit() {
   pending_.push_back(Command::quit());
   quit_queued_ = true;
   pump();
+}
+
+std::string Session::awaiting() const {
+  const CommandTag* current = protocol_.current();
+  if (current == nullptr) return {};
+  if (current->kind == CommandKind::Greeting) return "the greeting";
+  return current->trace;
 }
 
 bool Session::idle() const { return pending_.empty() && protocol_.in_flight() == 0; }
@@ -150,7 +167,7 @@ void Session::handle(Reply& reply) {
       if (!status || !is_reply_to(reply, CommandKind::Greeting)) return fail_unexpected(reply);
       if (!status->ok) {
         return fail(SessionErrorKind::GreetingRejected,
-                    "server rejected the connection: " + sanitize_server_text(status->text), status->code);
+                    "server rejected the connection: " + protocol_.quote(status->text), status->code);
       }
       apop_timestamp_ = greeting_timestamp(status->text);
       state_ = State::Capa;
@@ -175,9 +192,9 @@ void Session::handle(Reply& reply) {
       }
       if (options_.tls == TlsPolicy::StartTlsRequired) {
         return fail(SessionErrorKind::TlsRequired,
-                    "server refused STLS: " + sanitize_server_text(status->text), status->code);
+                    "server refused STLS: " + protocol_.quote(status->text), status->code);
       }
-      notice("server refused STLS (" + sanitize_server_text(status->text) + "); continuing in clear text");
+      notice("server refused STLS (" + protocol_.quote(status->text) + "); continuing in clear text");
       return start_auth();
 
     case State::AwaitTls:
@@ -224,7 +241,7 @@ void Session::handle(Reply& reply) {
         if (const auto* line = std::get_if<LineReply>(&reply)) {
           const Parsed<ScanListing> entry = parse_scan_listing(line->line);
           if (!entry) {
-            return fail(SessionErrorKind::Protocol, "bad LIST entry '" + sanitize_server_text(line->line) +
+            return fail(SessionErrorKind::Protocol, "bad LIST entry '" + protocol_.quote(line->line) +
                                                         "': " + std::string(entry.error));
           }
           return emit(ListEntry{entry.value->msgno, entry.value->size});
@@ -240,7 +257,7 @@ void Session::handle(Reply& reply) {
       } else if (command->kind == CommandKind::Uidl) {
         if (status) {
           if (status->ok) return;
-          notice("server refused UIDL: " + sanitize_server_text(status->text));
+          notice("server refused UIDL: " + protocol_.quote(status->text));
           uidl_done_ = true;
           have_uidl_ = false;
           return maybe_finish_listing();
@@ -248,7 +265,7 @@ void Session::handle(Reply& reply) {
         if (const auto* line = std::get_if<LineReply>(&reply)) {
           const Parsed<UidlListing> entry = parse_uidl_listing(line->line);
           if (!entry) {
-            return fail(SessionErrorKind::Protocol, "bad UIDL entry '" + sanitize_server_text(line->line) +
+            return fail(SessionErrorKind::Protocol, "bad UIDL entry '" + protocol_.quote(line->line) +
                                                         "': " + std::string(entry.error));
           }
           return emit(UidlEntry{entry.value->msgno, std::string(entry.value->uidl)});
@@ -268,34 +285,12 @@ void Session::handle(Reply& reply) {
       const std::uint32_t msgno = command->msgno;
       switch (command->kind) {
         case CommandKind::Retr:
-          if (status) {
-            if (status->ok) {
-              message_failed_ = false;
-              return emit(MessageBegin{msgno});
-            }
-            const ServerError error = status->error();
-            return emit(MessageFailed{msgno, "server refused RETR: " + error.text, error});
-          }
-          if (auto* chunk = std::get_if<BodyChunkReply>(&reply)) {
-            if (message_failed_) return;
-            return emit(MessageData{msgno, {}}, std::move(chunk->data));
-          }
-          if (std::holds_alternative<BodyLineTooLongReply>(reply)) {
-            message_failed_ = true;
-            return emit(MessageFailed{msgno, "line too long", std::nullopt});
-          }
-          if (std::holds_alternative<EndReply>(reply)) {
-            if (message_failed_) {
-              message_failed_ = false;
-              return;
-            }
-            return emit(MessageEnd{msgno});
-          }
-          return fail_unexpected(reply);
+        case CommandKind::Top:
+          return on_message_reply(reply, *command);
         case CommandKind::Dele:
           if (!status) return fail_unexpected(reply);
           if (status->ok) return emit(Deleted{msgno});
-          return emit(DeleteFailed{msgno, status->error()});
+          return emit(DeleteFailed{msgno, status->error(protocol_.secrets())});
         case CommandKind::Quit:
           if (!status) return fail_unexpected(reply);
           if (!status->ok) {
@@ -314,6 +309,22 @@ void Session::handle(Reply& reply) {
     case State::Failed:
       return;
   }
+}
+
+void Session::on_message_reply(Reply& reply, const CommandTag& command) {
+  const std::uint32_t msgno = command.msgno;
+  const bool top = command.kind == CommandKind::Top;
+  if (const auto* status = std::get_if<StatusReply>(&reply)) {
+    if (status->ok) return emit(MessageBegin{msgno, top});
+    const ServerError error = status->error(protocol_.secrets());
+    return emit(MessageFailed{msgno, "server refused " + std::string(to_string(command.kind)) + ": " + error.text,
+                              error, top});
+  }
+  if (auto* chunk = std::get_if<BodyChunkReply>(&reply)) {
+    return emit(MessageData{msgno, {}, top}, std::move(chunk->data));
+  }
+  if (std::holds_alternative<EndReply>(reply)) return emit(MessageEnd{msgno, top});
+  fail_unexpected(reply);
 }
 
 // ---------------------------------------------------------------------------
@@ -401,7 +412,7 @@ void Session::answer_challenge(const ContinuationReply& challenge) {
   if (sasl_response_sent_) {
     return fail(SessionErrorKind::Protocol, "unexpected further SASL challenge to " +
                                                 challenge.command.describe() + ": '" +
-                                                sanitize_server_text(challenge.payload) + "'");
+                                                protocol_.quote(challenge.payload) + "'");
   }
   std::string response;
   if (challenge.command.mechanism == "PLAIN") {
@@ -410,7 +421,7 @@ void Session::answer_challenge(const ContinuationReply& challenge) {
     const std::optional<std::string> decoded = base64_decode(challenge.payload);
     if (!decoded || decoded->empty()) {
       return fail(SessionErrorKind::Protocol,
-                  "bad CRAM-MD5 challenge: '" + sanitize_server_text(challenge.payload) + "'");
+                  "bad CRAM-MD5 challenge: '" + protocol_.quote(challenge.payload) + "'");
     }
     response = cram_md5_response(options_.username, options_.password, *decoded, digests_);
   } else {
@@ -533,7 +544,7 @@ void Session::fail(SessionErrorKind kind, std::string message, ResponseCode code
 }
 
 void Session::fail_from_server(const StatusReply& reply, SessionErrorKind fallback, std::string_view what) {
-  const ServerError error = reply.error();
+  const ServerError error = reply.error(protocol_.secrets());
   SessionErrorKind kind = fallback;
   switch (error.kind) {
     case ServerErrorKind::Auth:
@@ -558,10 +569,10 @@ void Session::fail_unexpected(const Reply& reply) {
 }
 
 void Session::wipe_password() {
-  // Overwrite before releasing, so the secret does not linger in freed memory.
-  std::fill(options_.password.begin(), options_.password.end(), '\0');
-  options_.password.clear();
-  options_.password.shrink_to_fit();
+  // Overwrite before releasing, so the secret does not linger in freed memory;
+  // its forms kept for redaction go with it.
+  common::wipe_secret(options_.password);
+  protocol_.wipe_secrets();
 }
 
 }  // namespace pop3

@@ -21,7 +21,7 @@
 // and the window is refilled as replies arrive; without it, one at a time.
 //
 // Usage: after every receive(), receive_eof(), tls_established(), retrieve(),
-// remove() and quit(), drain next_event() until it returns nullopt, then send
+// top(), remove() and quit(), drain next_event() until it returns nullopt, then send
 // take_output(). StartTls: run the TLS handshake, then tls_established().
 // Failed and Closed are terminal: later input is ignored, no more output.
 //
@@ -31,7 +31,9 @@
 // the window, and the input of one receive() - never by the mailbox: listings
 // and bodies are streamed. Never touches sockets, clocks, files or logs.
 // Errors: a Failed event with a SessionError (see events.hpp); a -ERR to one
-// RETR or DELE is a MessageFailed / DeleteFailed event and the session goes on.
+// RETR, TOP or DELE is a MessageFailed / DeleteFailed event and the session
+// goes on. Message bodies stream whatever their line length: how big a
+// message may get is the driver's rule.
 
 #include <cstddef>
 #include <cstdint>
@@ -93,8 +95,17 @@ class Session {
   // message is durably stored.
   void retrieve(std::uint32_t msgno);
   void remove(std::uint32_t msgno);
+  // Queue "TOP msgno lines" like retrieve() (same window, same rules). Its
+  // reply produces the same events as RETR's, with `top` set.
+  void top(std::uint32_t msgno, std::uint32_t lines);
   // Queue QUIT after everything queued; Closed follows its +OK.
   void quit();
+
+  // The oldest command written whose reply is not complete, as sent but with
+  // secrets as "***" ("RETR 20", "PASS ***", "AUTH PLAIN ***"); "the greeting"
+  // before the greeting; "" when nothing is awaited. Names the command in a
+  // reply-timeout error.
+  std::string awaiting() const;
 
   // Nothing queued and nothing in flight.
   bool idle() const;
@@ -134,6 +145,7 @@ class Session {
   void send_listing(bool pipelined);  // LIST, and UIDL with it when pipelined
   void maybe_finish_listing();
   void pump();
+  void on_message_reply(Reply& reply, const CommandTag& command);  // RETR or TOP
 
   // Helpers.
   CapaProgress collect_capa(const Reply& reply);
@@ -178,7 +190,6 @@ class Session {
 
   std::deque<Command> pending_;  // the driver's RETR/DELE/QUIT, not yet written
   bool quit_queued_ = false;
-  bool message_failed_ = false;  // the body being received has failed
 };
 
 }  // namespace pop3

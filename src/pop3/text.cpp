@@ -7,16 +7,6 @@ char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + '
 
 }  // namespace
 
-std::string sanitize_server_text(std::string_view untrusted, std::size_t max_length) {
-  const bool cut = untrusted.size() > max_length;
-  const std::string_view kept = cut ? untrusted.substr(0, max_length) : untrusted;
-  std::string out;
-  out.reserve(kept.size() + 3);
-  for (unsigned char c : kept) out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
-  if (cut) out += "...";
-  return out;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {

@@ -1,20 +1,13 @@
 #pragma once
-// Small text helpers for the engine: making untrusted server text safe to quote
-// and case-insensitive ASCII comparison. Pure functions; they own nothing and
-// never fail. (src/common has its own sanitize(); the engine does not depend
-// on src/common, so it keeps this tiny copy of the rule.)
+// Small text helpers for the engine: case-insensitive ASCII comparison and the
+// check for line breaks. Pure functions; they own nothing and never fail.
+// Quoting server text is common/sanitize.hpp's job (one rule for everyone).
 
-#include <cstddef>
 #include <string>
 #include <string_view>
 
-#include "pop3/limits.hpp"
 
 namespace pop3 {
-
-// Replaces every byte outside printable ASCII (0x20..0x7E) with '?', and cuts
-// the text at `max_length` bytes, appending "..." when it did.
-std::string sanitize_server_text(std::string_view untrusted, std::size_t max_length = kMaxQuotedServerText);
 
 // ASCII-only case-insensitive equality (POP3 keywords are ASCII).
 bool iequals(std::string_view a, std::string_view b);

@@ -1,4 +1,4 @@
-// Hostile RETR replies: drops, stalls, endless bodies, over-long lines, LIST
+// Hostile RETR replies: drops, stalls, endless bodies, LIST
 // sizes that lie, -ERR to one message. keep: false throughout, so "nothing is
 // deleted" is a real check: the client would send DELE for whatever it
 // believes is stored.
@@ -8,7 +8,6 @@
 
 #include "hostile/dialogue.hpp"
 #include "hostile/poll_harness.hpp"
-#include "pop3/limits.hpp"
 
 namespace hostile {
 namespace {
@@ -104,37 +103,6 @@ TEST_F(Retrieve, ABodyThatNeverEndsFailsAtMaxMessageSize) {
   EXPECT_LT(server.sent_bytes(), kEndless / 4);
   EXPECT_THAT(stored(), IsEmpty());
   RecordProperty("server_sent_bytes", std::to_string(server.sent_bytes()));
-}
-
-TEST_F(Retrieve, AnOverlongLineFailsThatMessageOnlyAndItStaysOnTheServer) {
-  // Message 2 has one line of twice kMaxMessageLineLength (its LIST size is
-  // honest and below max_message_size). The engine fails that message, reads
-  // past it to its terminator, and goes on: 1 and 3 are stored and deleted.
-  std::vector<Message> messages = {message("uid-1", 1), message("uid-2", 2), message("uid-3", 3)};
-  messages[1].raw = "Subject: long line\r\n\r\n" + std::string(2 * pop3::kMaxMessageLineLength, 'z') +
-                    "\r\nand the rest\r\n";
-  FakePop3Script script;
-  login(script);
-  listing(script, messages);
-  retrieve(script, 1, messages[0]);
-  retrieve(script, 2, messages[1]);
-  retrieve(script, 3, messages[2]);
-  remove(script, 1);
-  remove(script, 3);
-  quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(deleting_account(server));
-  ASSERT_TRUE(report.ok()) << report.error->message;
-  EXPECT_EQ(report.failed_messages, 1u);
-  EXPECT_EQ(report.new_messages, 2u);
-  EXPECT_EQ(report.deleted, 2u);
-  EXPECT_THAT(stored_summary(), ElementsAre(summary_of(messages[0]), summary_of(messages[2])));
-  EXPECT_THAT(lines_starting_with(server, "DELE"), ElementsAre("DELE 1", "DELE 3"));
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
-  expect_no_secret_logged(report);
-  EXPECT_THAT(log(), ::testing::Contains(::testing::HasSubstr(
-                         "message 2 not retrieved (left on the server): line too long")));
 }
 
 TEST_F(Retrieve, ListSizesThatLieAreAdvisoryBelowTheLimitAndSkipAboveIt) {

@@ -56,3 +56,32 @@ TEST(Auth, GreetingTimestamp) {
 
 }  // namespace
 }  // namespace pop3
+
+namespace pop3 {
+namespace {
+
+using namespace std::string_literals;
+
+bool holds_form_of(const std::vector<std::string>& forms, std::string_view text) {
+  for (const std::string& form : forms) {
+    if (text.find(form) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+TEST(Auth, PasswordFormsCoverItsBase64AtEveryAlignment) {
+  const std::vector<std::string> forms = password_forms("alice", "Secret-Pw1");
+  EXPECT_TRUE(holds_form_of(forms, "PASS Secret-Pw1"));
+  EXPECT_TRUE(holds_form_of(forms, sasl_plain_response("alice", "Secret-Pw1")));
+  EXPECT_TRUE(holds_form_of(forms, base64_encode("alice\0alice\0Secret-Pw1"s)));
+  // The password inside any longer base64 string, whatever precedes it.
+  for (const std::string& prefix : {""s, "x"s, "xy"s, "xyz"s, "\0bob\0"s, "user\0"s}) {
+    SCOPED_TRACE(prefix.size());
+    EXPECT_TRUE(holds_form_of(forms, base64_encode(prefix + "Secret-Pw1" + "tail")));
+  }
+  EXPECT_FALSE(holds_form_of(forms, base64_encode("another secret")));
+  EXPECT_TRUE(password_forms("alice", "").empty());
+}
+
+}  // namespace
+}  // namespace pop3

@@ -7,6 +7,7 @@
 
 #include "fake_digests.hpp"
 #include "pop3/auth.hpp"
+#include "pop3/base64.hpp"
 #include "transcript.hpp"
 
 namespace pop3 {
@@ -320,6 +321,52 @@ TEST(SessionAuth, UserNameWithALineBreakIsRefusedBeforeSending) {
   ASSERT_TRUE(h.error);
   EXPECT_EQ(h.error->kind, SessionErrorKind::Usage);
   EXPECT_EQ(h.client_bytes, "CAPA\r\n");
+}
+
+// Issue 11 item 10: servers that echo what we sent in their reply.
+TEST(SessionAuth, PasswordEchoedInAnErrIsRedacted) {
+  struct Case {
+    const char* name;
+    std::vector<std::string_view> script;
+    std::string_view expected_message;
+  };
+  const std::string b64_password = base64_encode("Secret-Pw1");
+  const std::string b64_shifted = base64_encode("PASS Secret-Pw1");  // the password at another alignment
+  const std::string err_b64 = "S: -ERR [AUTH] decoded " + b64_password + " / " + b64_shifted;
+  const Case cases[] = {
+      {"PASS line echoed",
+       {"S: +OK", "C: CAPA", "S: -ERR", "C: USER alice", "S: +OK", "C: PASS Secret-Pw1",
+        "S: -ERR [AUTH] invalid command: PASS Secret-Pw1"},
+       "authentication failed (PASS): [AUTH] invalid command: PASS ***"},
+      {"AUTH PLAIN response echoed",
+       {"S: +OK", "C: CAPA", "S: +OK", "S: SASL PLAIN", "S: .", "C: AUTH PLAIN AGFsaWNlAFNlY3JldC1QdzE=",
+        "S: -ERR bad response AGFsaWNlAFNlY3JldC1QdzE="},
+       "authentication failed (AUTH PLAIN): bad response ***"},
+      {"base64 forms echoed",
+       {"S: +OK", "C: CAPA", "S: -ERR", "C: USER alice", "S: +OK", "C: PASS Secret-Pw1", err_b64},
+       ""},
+      {"PASS line in a reply that is not a status line",
+       {"S: +OK", "C: CAPA", "S: -ERR", "C: USER alice", "S: +OK", "C: PASS Secret-Pw1",
+        "S: PASS Secret-Pw1 ?"},
+       "bad reply to PASS: 'PASS *** ?'"},
+  };
+  for (const Case& c : cases) {
+    for (FeedMode mode : kAllFeedModes) {
+      SCOPED_TRACE(std::string(c.name) + " / " + to_string(mode));
+      Harness h(default_options(), mode);
+      ASSERT_TRUE(h.run(c.script));
+      ASSERT_TRUE(h.error);
+      if (!c.expected_message.empty()) {
+        EXPECT_EQ(h.error->message, c.expected_message);
+      }
+      for (const std::string& form : password_forms("alice", "Secret-Pw1")) {
+        EXPECT_FALSE(contains(h.error->message, form)) << h.error->message;
+        for (const std::string& event : h.events) EXPECT_FALSE(contains(event, form)) << event;
+      }
+      EXPECT_FALSE(contains(h.error->message, "Secret-Pw1"));
+      EXPECT_FALSE(contains(h.error->message, b64_password)) << h.error->message;
+    }
+  }
 }
 
 }  // namespace

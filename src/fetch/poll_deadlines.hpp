@@ -6,12 +6,14 @@
 // Two deadlines (issue "nothing is lost", item 7): the connection's own
 // timeout restarts on every byte, so a server trickling one byte a second
 // would hold a poll for ever.
-//   - Each reply: complete within `timeout` plus its size at kMinTransferRate
-//     (for a RETR the LIST size; for any reply the bytes that arrived so far,
-//     so a long listing that keeps coming at a sane rate is never cut).
+//   - Each reply that has begun to arrive: complete within `timeout` plus its
+//     size at kMinTransferRate (for a RETR the LIST size; for any reply the
+//     bytes that arrived so far, so a long listing that keeps coming at a sane
+//     rate is never cut). A reply of which nothing arrived is the connection's
+//     silence timeout's business, which says so in its own words.
 //   - The whole poll: kPollDeadlineTimeouts × `timeout` for everything but
-//     the transfer, plus the planned bytes at kMinTransferRate once the
-//     listing is known.
+//     the transfer, plus the bytes at kMinTransferRate: those planned once the
+//     listing is known, or those received, whichever is more.
 // Owns nothing but numbers and the name of the awaited command (never a secret:
 // pop3::Session::awaiting() shows them as "***").
 
@@ -34,13 +36,17 @@ class PollDeadlines {
  public:
   PollDeadlines(std::uint64_t timeout_ms, std::uint64_t now_ms);
 
-  // The listing is known: the poll's deadline becomes now + the base + `planned_bytes`' time.
+  // The listing is known: the poll may take the base from now on plus
+  // `planned_bytes`' time.
   void planned(std::uint64_t planned_bytes, std::uint64_t now_ms);
   // The session now awaits the reply to `command` ("" when nothing is awaited).
   // A change of command restarts the reply's clock; `expected_bytes` is its
   // LIST size for a RETR, else 0.
   void awaiting(std::string command, std::uint64_t expected_bytes, std::uint64_t now_ms);
-  void received(std::uint64_t bytes) { reply_bytes_ += bytes; }
+  void received(std::uint64_t bytes) {
+    reply_bytes_ += bytes;
+    total_bytes_ += bytes;
+  }
 
   const std::string& awaited() const { return awaited_; }
   // When to look again.
@@ -50,10 +56,14 @@ class PollDeadlines {
 
  private:
   std::uint64_t reply_due_ms() const;
+  std::uint64_t poll_due_ms() const;
+  bool reply_begun() const { return !awaited_.empty() && reply_bytes_ > 0; }
 
   std::uint64_t timeout_ms_;
   std::uint64_t started_ms_;
-  std::uint64_t poll_due_ms_;
+  std::uint64_t poll_base_ms_;     // when the poll's base allowance runs out
+  std::uint64_t planned_bytes_ = 0;
+  std::uint64_t total_bytes_ = 0;  // received in the whole poll
   std::string awaited_;
   std::uint64_t awaited_since_ms_ = 0;
   std::uint64_t reply_bytes_ = 0;

@@ -25,6 +25,7 @@ TEST(PollDeadlines, ABigMessageGetsTimeForItsListSize) {
   PollDeadlines deadlines(kTimeout, 0);
   deadlines.planned(50'000'000, 0);
   deadlines.awaiting("RETR 1", 50'000'000, 0);
+  deadlines.received(100);
   EXPECT_EQ(deadlines.due_ms(), kTimeout + 5'000'000);
   EXPECT_FALSE(deadlines.expired(kTimeout + 4'999'999, "h"));
 }
@@ -34,17 +35,30 @@ TEST(PollDeadlines, AReplyThatKeepsComingFastIsNeverCut) {
   PollDeadlines deadlines(kTimeout, 0);
   deadlines.awaiting("LIST", 0, 0);
   deadlines.received(9'000'000);
-  EXPECT_EQ(deadlines.due_ms(), std::min<std::uint64_t>(kTimeout + 900'000, 10 * kTimeout));
+  // The bytes extend the poll's deadline too: 10 x timeout + 900 s.
+  EXPECT_EQ(deadlines.due_ms(), kTimeout + 900'000);
+  EXPECT_FALSE(deadlines.expired(kTimeout + 899'999, "h"));
 }
 
 TEST(PollDeadlines, TheNextCommandRestartsTheReplyClock) {
   PollDeadlines deadlines(kTimeout, 0);
   deadlines.awaiting("RETR 1", 0, 0);
+  deadlines.received(1);
   deadlines.awaiting("RETR 1", 0, 20'000);  // same command: no restart
   EXPECT_EQ(deadlines.due_ms(), kTimeout);
   deadlines.awaiting("RETR 2", 0, 20'000);
+  deadlines.received(1);
   EXPECT_EQ(deadlines.due_ms(), 20'000 + kTimeout);
   EXPECT_EQ(deadlines.awaited(), "RETR 2");
+}
+
+TEST(PollDeadlines, SilenceIsLeftToTheConnectionsTimeout) {
+  // Nothing of the reply arrived: the connection's silence timeout fires
+  // first and names the command; the reply deadline does not compete with it.
+  PollDeadlines deadlines(kTimeout, 0);
+  deadlines.awaiting("the greeting", 0, 0);
+  EXPECT_EQ(deadlines.due_ms(), kPollDeadlineTimeouts * kTimeout);
+  EXPECT_FALSE(deadlines.expired(kTimeout * 2, "h"));
 }
 
 TEST(PollDeadlines, NothingAwaitedLeavesOnlyThePollDeadline) {

@@ -35,10 +35,6 @@ constexpr std::string_view kSizeExpected =
     "a size in bytes, or with a suffix B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024), "
     "like 50MB";
 
-bool is_name_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
-}
-
 bool is_env_name(std::string_view text) {
   if (text.empty() || std::isdigit(static_cast<unsigned char>(text.front())) != 0) return false;
   return std::all_of(text.begin(), text.end(),
@@ -151,10 +147,11 @@ class FieldParser {
       sink_.error(e.key_location, "name cannot be set in 'defaults:': every account needs its own name");
       return;
     }
-    constexpr std::string_view kAllowed = "letters, digits, '.', '_' and '-' ([A-Za-z0-9._-]+)";
+    constexpr std::string_view kAllowed =
+        "letters, digits, '.', '_' and '-' ([A-Za-z0-9._-]+), but not '.' or '..'";
     const auto text = scalar_text(e, "a name made of " + std::string(kAllowed), sink_);
     if (!text) return;
-    if (text->empty() || !std::all_of(text->begin(), text->end(), is_name_char)) {
+    if (!valid_account_name(*text)) {
       sink_.error(e.value_location, "account name must be made of " + std::string(kAllowed) + " (got " +
                                         quote_value(*text) + ")");
       return;
@@ -239,7 +236,7 @@ class FieldParser {
     }
     if (!text) return;
     if (kind == PasswordSource::Kind::File) text = resolve_password_file(*text, paths_);
-    fields_.password = Setting<PasswordSource>{PasswordSource{kind, std::move(*text)}, e.value_location};
+    fields_.password = Setting<PasswordSource>{PasswordSource{kind, std::move(*text), {}}, e.value_location};
   }
 
   void parse_ca_file(const Entry& e) {

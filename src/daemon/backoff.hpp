@@ -18,9 +18,12 @@
 //                            every 10 s by an account with a short interval;
 //                            and for intervals between 5 min and 1 h a failing
 //                            account simply keeps its normal rhythm.
-//   [AUTH] / wrong password  6 h (or until SIGHUP or POST /poll): retrying at
-//                            the normal interval would get the account locked
-//                            out by the provider's brute-force protection.
+//   [AUTH] / wrong password  6 h, or until a reload changes the account, or
+//                            a manual retry (POST /poll, SIGUSR1), at most one
+//                            per kManualRetryAfterAuthFailure: retrying at the
+//                            normal interval, or as often as someone asks,
+//                            would get the account locked out by the
+//                            provider's brute-force protection.
 //   [SYS/PERM], no usable    6 h (or until SIGHUP or POST /poll): the server
 //   auth mechanism           says a human has to act.
 //   [LOGIN-DELAY]            the server's LOGIN-DELAY when known (at least
@@ -45,6 +48,10 @@ namespace popfetchd::daemon {
 
 using Millis = std::chrono::milliseconds;
 
+// After a rejected password, one manual retry of the account per this long;
+// requests in between are refused (HTTP 429) and the hold stays.
+inline constexpr Millis kManualRetryAfterAuthFailure{5 * 60'000};
+
 struct BackoffPolicy {
   Millis failure_base{30'000};
   Millis failure_cap_floor{5 * 60'000};
@@ -53,6 +60,7 @@ struct BackoffPolicy {
   Millis permanent_failure{6 * 60 * 60'000};
   Millis in_use{90'000};
   Millis login_delay_unknown{15 * 60'000};
+  Millis manual_retry_after_auth_failure = kManualRetryAfterAuthFailure;
   double jitter = 0.10;  // fraction of the delay, both ways
 };
 

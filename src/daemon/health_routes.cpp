@@ -7,23 +7,12 @@
 
 #include "common/log.hpp"
 #include "common/sanitize.hpp"
+#include "config/config.hpp"
 
 namespace popfetchd::daemon {
 namespace {
 
 constexpr std::string_view kPollPrefix = "/poll/";
-
-// Account names are [A-Za-z0-9._-]+ (DESIGN.md §2): anything else in the path
-// cannot name an account, so it never reaches the scheduler.
-bool valid_account_name(std::string_view name) {
-  if (name.empty()) return false;
-  for (char c : name) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 HttpAnswer json_answer(int status, const nlohmann::ordered_json& body) {
   HttpAnswer answer;
@@ -67,7 +56,8 @@ HttpAnswer metrics(const HealthCallbacks& callbacks) {
 HttpAnswer poll(const HttpRequest& request, std::optional<std::string> account,
                 const HealthCallbacks& callbacks) {
   if (request.method != "POST") return method_not_allowed("POST");
-  if (account && !valid_account_name(*account)) return error_answer(404, "unknown account");
+  // Anything that is not an account name never reaches the owner's callback.
+  if (account && !config::valid_account_name(*account)) return error_answer(404, "unknown account");
   if (!callbacks.request_poll) return error_answer(503, "polling not available");
   const nlohmann::ordered_json body = {{"status", "accepted"},
                                        {"account", account ? nlohmann::ordered_json(*account) : nullptr}};
@@ -76,6 +66,12 @@ HttpAnswer poll(const HttpRequest& request, std::optional<std::string> account,
       return json_answer(202, body);
     case PollRequest::UnknownAccount:
       return error_answer(404, "unknown account");
+    case PollRequest::RateLimited:
+      return error_answer(429, account ? "the account is on hold after its password was rejected; a manual "
+                                         "retry was made a short while ago, try again later (or fix the "
+                                         "account's settings and reload)"
+                                       : "every account is on hold after its password was rejected and had "
+                                         "a manual retry a short while ago; try again later");
     case PollRequest::ShuttingDown:
       break;
   }

@@ -6,7 +6,10 @@
 //   GET|HEAD /health       200 when healthy, else 503; the health JSON
 //   GET|HEAD /metrics      200; Prometheus text format 0.0.4
 //   POST     /poll         202 when a poll of every account was started, else 503
-//   POST     /poll/<name>  202 when a poll of the account was started, 404 when unknown
+//   POST     /poll/<name>  202 when a poll of the account was started, 404 when unknown,
+//                          429 when it is held after a rejected password and was
+//                          retried by hand a short while ago (POST /poll: 429 when
+//                          every account is in that state)
 //   other method on those  405 with Allow; any other path 404
 //
 // HEAD answers like GET without the body. Every answer carries

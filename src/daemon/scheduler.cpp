@@ -28,6 +28,12 @@ void wipe(std::optional<std::string>& password) {
   password.reset();
 }
 
+// "5m" for a window of five minutes (describe_delay without its "in ").
+std::string span(Millis window) {
+  const std::string text = describe_delay(window);
+  return text.rfind("in ", 0) == 0 ? text.substr(3) : "0s";
+}
+
 }  // namespace
 
 struct Scheduler::Slot {
@@ -45,6 +51,9 @@ struct Scheduler::Slot {
   bool poll_again = false;  // a poll was requested while busy
   bool removing = false;    // gone from the config; waits for its poll to end
   bool held = false;        // authentication or permanent failure: long hold
+  // uv_now() of the last manual retry (POST /poll, SIGUSR1) that lifted a
+  // hold after a rejected password; the next one waits for the policy's window.
+  std::optional<std::uint64_t> manual_retry_at;
 
   bool force_pipelining_off = false;
   std::uint32_t pipelining_strikes = 0;
@@ -163,8 +172,9 @@ void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
     }
     const bool was_held = slot->held;
     const bool backing_off = slot->health.consecutive_failures > 0;
-    slot->held = false;
     if (changed_names.contains(account.name)) {
+      slot->held = false;
+      slot->manual_retry_at.reset();
       const config::Account old = std::move(slot->account);
       slot->account = account;
       if (old.password == account.password) {
@@ -192,6 +202,14 @@ void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
       }
     } else {
       slot->password_stale = true;
+      if (auth_held(*slot)) {
+        // The same settings would send the same rejected password: the
+        // provider's lock-out counts every try. A manual retry remains.
+        common::log_info(account.name, "reload: settings unchanged, so the account stays on hold after its "
+                                       "rejected password (POST /poll/" + account.name + " retries it once)");
+        continue;
+      }
+      slot->held = false;
       if (was_held && !slot->busy()) {
         common::log_info(account.name, "reload: retrying the account held after its last failure");
         arm_first_poll(*slot);
@@ -257,12 +275,32 @@ void Scheduler::on_timer(uv_timer_t* timer) {
 
 // --- one attempt: password, then the poll
 
+bool Scheduler::auth_held(const Slot& slot) { return slot.held && slot.health.auth_failure; }
+
+bool Scheduler::take_manual_retry(Slot& slot) {
+  if (!auth_held(slot)) return true;
+  const Millis window = tuning_.backoff.manual_retry_after_auth_failure;
+  const auto scaled = static_cast<std::uint64_t>(
+      std::llround(std::max(0.0, static_cast<double>(window.count()) * tuning_.time_scale)));
+  const std::uint64_t now = uv_now(loop_);
+  if (slot.manual_retry_at && now - *slot.manual_retry_at < scaled) {
+    common::log_warn(slot.name(), "poll request refused: the account is on hold after its password was "
+                                  "rejected, and was retried by hand less than " +
+                                      span(window) + " ago");
+    return false;
+  }
+  slot.manual_retry_at = now;
+  common::log_info(slot.name(), "manual retry after the rejected password");
+  return true;
+}
+
 PollRequest Scheduler::request_poll(const std::optional<std::string>& account) {
   if (shutting_down_) return PollRequest::ShuttingDown;
   if (account) {
     Slot* slot = find(*account);
     if (slot == nullptr || slot->removing) return PollRequest::UnknownAccount;
     common::log_info(slot->name(), "poll requested");
+    if (!take_manual_retry(*slot)) return PollRequest::RateLimited;
     slot->held = false;
     if (slot->busy()) {
       slot->poll_again = true;
@@ -273,8 +311,15 @@ PollRequest Scheduler::request_poll(const std::optional<std::string>& account) {
     return PollRequest::Accepted;
   }
   common::log_info("", "poll of every account requested");
+  std::size_t accepted = 0;
+  std::size_t refused = 0;
   for (const auto& slot : slots_) {
     if (slot->removing) continue;
+    if (!take_manual_retry(*slot)) {
+      ++refused;
+      continue;
+    }
+    ++accepted;
     slot->held = false;
     if (slot->busy()) {
       slot->poll_again = true;
@@ -283,7 +328,7 @@ PollRequest Scheduler::request_poll(const std::optional<std::string>& account) {
     }
   }
   changed();
-  return PollRequest::Accepted;
+  return refused > 0 && accepted == 0 ? PollRequest::RateLimited : PollRequest::Accepted;
 }
 
 void Scheduler::attempt(Slot& slot) {
@@ -445,8 +490,12 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
     health.state = AccountHealth::State::Idle;
   } else if (slot.poll_again) {
     slot.poll_again = false;
-    slot.held = false;
-    arm(slot, Millis{0});
+    // A request that came while this poll ran is answered by this poll when
+    // the password was rejected: a retry at once is what the hold prevents.
+    if (!auth_held(slot)) {
+      slot.held = false;
+      arm(slot, Millis{0});
+    }
   }
   changed();
   maybe_finish_shutdown();
@@ -477,7 +526,9 @@ void Scheduler::record_failure(Slot& slot, const common::Error& error, fetch::Re
     case NextPollReason::AuthFailure:
       common::log_error(slot.name(), "authentication failed: " + what +
                                          "; not retrying for a long while (next " + when +
-                                         ", or after SIGHUP or POST /poll/" + slot.name() +
+                                         ", or after a reload that changes the account, or one POST /poll/" +
+                                         slot.name() + " per " +
+                                         span(tuning_.backoff.manual_retry_after_auth_failure) +
                                          ") so the provider does not lock the account");
       break;
     case NextPollReason::PermanentFailure:

@@ -77,12 +77,17 @@ class Scheduler {
   // disappear; changed ones take the new settings at their next poll (one in
   // flight keeps the settings it started with). Every account reads its
   // password again before its next poll (keeping the old one, with a warning,
-  // if the unchanged source fails now), and accounts held after an
-  // authentication or permanent failure are released.
+  // if the unchanged source fails now), and accounts held after a
+  // permanent failure are released; those held after a rejected password
+  // only when their settings changed (the same settings would send the same
+  // password again).
   void apply(const config::Config& config, const AccountsDiff& diff);
 
   // POST /poll[/<account>], SIGUSR1: poll now (all accounts: spread over the
-  // start window). Also releases an authentication-failure hold.
+  // start window). Also releases a permanent-failure hold. An account held
+  // after a rejected password is retried at most once per the policy's
+  // manual_retry_after_auth_failure: RateLimited otherwise (for all
+  // accounts: when every one was refused), and it stays held.
   PollRequest request_poll(const std::optional<std::string>& account);
 
   // Shutdown: no new polls; queued ones are dropped, running ones stopped
@@ -123,6 +128,10 @@ class Scheduler {
   void disarm(Slot& slot);
   static void on_timer(uv_timer_t* timer);
 
+  static bool auth_held(const Slot& slot);
+  // True when a manual request may poll `slot` now (recording it when that
+  // lifts an authentication hold); false, with a warning, when rate-limited.
+  bool take_manual_retry(Slot& slot);
   void attempt(Slot& slot);  // the timer fired or a poll was requested
   void read_password(Slot& slot);
   void on_password(Slot& slot, const config::PasswordSource& source, common::Result<std::string> password);

@@ -74,6 +74,25 @@ TEST_F(HealthRoutesTest, PollPassesTheAccountOn) {
   EXPECT_EQ(polls_, (std::vector<std::optional<std::string>>{"alice", std::nullopt, "nobody"}));
 }
 
+TEST_F(HealthRoutesTest, DotNamesAreNotAccountNamesAndNeverReachTheCallback) {
+  // The same rule as check-config and the lock files: "." and ".." name no account.
+  EXPECT_EQ(answer_request(request("POST", "/poll/.."), callbacks_).status, 404);
+  EXPECT_EQ(answer_request(request("POST", "/poll/."), callbacks_).status, 404);
+  EXPECT_TRUE(polls_.empty());
+}
+
+TEST_F(HealthRoutesTest, RateLimitedPollIs429WithAReason) {
+  callbacks_.request_poll = [](std::optional<std::string>) { return PollRequest::RateLimited; };
+  const HttpAnswer one = answer_request(request("POST", "/poll/alice"), callbacks_);
+  EXPECT_EQ(one.status, 429);
+  EXPECT_EQ(one.content_type, kJsonContentType);
+  EXPECT_NE(one.body.find("on hold after its password was rejected"), std::string::npos) << one.body;
+  const HttpAnswer all = answer_request(request("POST", "/poll"), callbacks_);
+  EXPECT_EQ(all.status, 429);
+  EXPECT_NE(all.body.find("every account is on hold"), std::string::npos) << all.body;
+  EXPECT_NE(serialize(all).find("HTTP/1.1 429 Too Many Requests\r\n"), std::string::npos);
+}
+
 TEST_F(HealthRoutesTest, PollWhileShuttingDownIs503EvenForAKnownAccount) {
   callbacks_.request_poll = [](std::optional<std::string>) { return PollRequest::ShuttingDown; };
   EXPECT_EQ(answer_request(request("POST", "/poll"), callbacks_).status, 503);

@@ -65,7 +65,7 @@ struct Scheduler::Slot {
   ~Slot() { wipe(password); }
 };
 
-Scheduler::Scheduler(uv_loop_t* loop, PollRunner& runner, PasswordResolver resolver, SchedulerTuning tuning)
+Scheduler::Scheduler(uv_loop_t* loop, fetch::PollRunner& runner, PasswordResolver resolver, SchedulerTuning tuning)
     : loop_(loop),
       runner_(runner),
       resolver_(std::move(resolver)),
@@ -408,7 +408,7 @@ void Scheduler::submit(Slot& slot) {
     }
   }
   Slot* target = &slot;
-  PollRunner::Callbacks callbacks;
+  fetch::PollRunner::Callbacks callbacks;
   callbacks.on_started = [this, target] {
     target->health.state = AccountHealth::State::Polling;
     changed();

@@ -40,7 +40,7 @@
 #include "daemon/backoff.hpp"
 #include "daemon/health_state.hpp"
 #include "daemon/password_lookup.hpp"
-#include "daemon/poll_runner.hpp"
+#include "fetch/poll_runner.hpp"
 #include "daemon/reload_diff.hpp"
 #include "daemon/uv_handle.hpp"
 #include "store/archive.hpp"
@@ -62,7 +62,7 @@ struct SchedulerTuning {
 
 class Scheduler {
  public:
-  Scheduler(uv_loop_t* loop, PollRunner& runner, PasswordResolver resolver, SchedulerTuning tuning = {});
+  Scheduler(uv_loop_t* loop, fetch::PollRunner& runner, PasswordResolver resolver, SchedulerTuning tuning = {});
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
   // Closes the timers. Lookups still on the thread pool are ignored when they
@@ -151,7 +151,7 @@ class Scheduler {
   double random_fraction();  // [0, 1)
 
   uv_loop_t* loop_;
-  PollRunner& runner_;
+  fetch::PollRunner& runner_;
   PasswordResolver resolver_;
   SchedulerTuning tuning_;
   std::mt19937_64 random_;

@@ -30,7 +30,7 @@ std::uint64_t to_uv_ms(Millis duration) {
 ServiceOptions with_defaults(ServiceOptions options) {
   if (!options.resolve_password) options.resolve_password = &config::resolve_password;
   if (!options.load_config) options.load_config = &config::load_file;
-  if (!options.poll_factory) options.poll_factory = &account_poll_factory;
+  if (!options.poll_factory) options.poll_factory = &fetch::account_poll_factory;
   return options;
 }
 

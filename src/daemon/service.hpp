@@ -42,7 +42,7 @@
 #include "daemon/health_server.hpp"
 #include "daemon/health_state.hpp"
 #include "daemon/password_lookup.hpp"
-#include "daemon/poll_runner.hpp"
+#include "fetch/poll_runner.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/signal_set.hpp"
 #include "daemon/systemd_notify.hpp"
@@ -62,7 +62,7 @@ struct ServiceOptions {
   std::function<config::LoadResult(const std::string& path)> load_config;
   // Makes the polls; fetch::AccountPoll (account_poll_factory) unless a test
   // says otherwise. Called with the service's writer.
-  std::function<PollFactory(uv_loop_t* loop, fetch::ArchiveWriter& writer, const pop3::Digests& digests)>
+  std::function<fetch::PollFactory(uv_loop_t* loop, fetch::ArchiveWriter& writer, const pop3::Digests& digests)>
       poll_factory;
 };
 
@@ -107,7 +107,7 @@ class Service {
   config::Config config_;
   store::Archive& archive_;
   fetch::ArchiveWriter writer_;
-  PollRunner runner_;
+  fetch::PollRunner runner_;
   Scheduler scheduler_;
   SystemdNotifier notifier_;
   std::unique_ptr<HealthServer> health_;

@@ -19,6 +19,8 @@
 namespace popfetchd::daemon {
 namespace {
 
+using fetch::PollRunner;
+
 using std::chrono::seconds;
 using test_support::FakePolls;
 using test_support::run_until;

@@ -1,29 +1,31 @@
-#include "daemon/poll_runner.hpp"
+#include "fetch/poll_runner.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
-namespace popfetchd::daemon {
+namespace fetch {
 namespace {
 
 class AccountPollAdapter final : public Poll {
  public:
-  AccountPollAdapter(uv_loop_t* loop, fetch::PollOptions options, fetch::ArchiveWriter& writer,
+  AccountPollAdapter(uv_loop_t* loop, PollOptions options, ArchiveWriter& writer,
                      const pop3::Digests& digests, PollDone on_done)
       : poll_(loop, std::move(options), writer, digests, std::move(on_done)) {}
   void start() override { poll_.start(); }
   void stop() override { poll_.stop(); }
 
  private:
-  fetch::AccountPoll poll_;
+  AccountPoll poll_;
 };
 
 }  // namespace
 
-PollFactory account_poll_factory(uv_loop_t* loop, fetch::ArchiveWriter& writer,
+PollFactory account_poll_factory(uv_loop_t* loop, ArchiveWriter& writer,
                                  const pop3::Digests& digests) {
-  return [loop, &writer, &digests](fetch::PollOptions options, PollDone on_done) -> std::unique_ptr<Poll> {
+  return [loop, &writer, &digests](PollOptions options, PollDone on_done) -> std::unique_ptr<Poll> {
     return std::make_unique<AccountPollAdapter>(loop, std::move(options), writer, digests,
                                                 std::move(on_done));
   };
@@ -34,7 +36,7 @@ PollRunner::PollRunner(PollFactory factory, std::size_t max_concurrent)
 
 PollRunner::~PollRunner() { abandon(); }
 
-bool PollRunner::submit(fetch::PollOptions options, Callbacks callbacks) {
+bool PollRunner::submit(PollOptions options, Callbacks callbacks) {
   const std::string& name = options.account.name;
   if (stopped_ || queued(name) || running(name)) return false;
   queue_.push_back(Queued{std::move(options), std::move(callbacks)});
@@ -77,7 +79,7 @@ void PollRunner::start_more() {
       Queued next = std::move(queue_.front());
       queue_.pop_front();
       const std::string name = next.options.account.name;
-      std::unique_ptr<Poll> poll = factory_(std::move(next.options), [this, name](fetch::PollReport report) {
+      std::unique_ptr<Poll> poll = factory_(std::move(next.options), [this, name](PollReport report) {
         finished(name, std::move(report));
       });
       Poll* raw = poll.get();
@@ -92,13 +94,16 @@ void PollRunner::start_more() {
   starting_ = false;
 }
 
-void PollRunner::finished(const std::string& account, fetch::PollReport report) {
+void PollRunner::finished(const std::string& account, PollReport report) {
   auto it = running_.find(account);
   if (it == running_.end()) return;
   // The poll is calling us as its last action: destroying it here is part of
   // the Poll contract, and keeps the finished session's memory from lingering.
   Running done = std::move(it->second);
   running_.erase(it);
+  // Gone before its report is passed on, so a follow-up poll that on_done
+  // submits never meets this one (its account lock, its connection).
+  done.poll.reset();
   if (done.callbacks.on_done) done.callbacks.on_done(std::move(report));
   start_more();
 }
@@ -124,4 +129,62 @@ void PollRunner::abandon() {
   running.clear();
 }
 
-}  // namespace popfetchd::daemon
+void add_follow_up(PollReport& total, const PollReport& next) {
+  total.finished_at = next.finished_at;
+  total.elapsed_ms += next.elapsed_ms;
+  total.new_messages += next.new_messages;
+  total.new_bytes += next.new_bytes;
+  total.already_stored += next.already_stored;
+  total.deleted += next.deleted;
+  total.skipped_oversize = next.skipped_oversize;
+  total.failed_messages = next.failed_messages;
+  total.more_pending = next.more_pending;
+  total.error = next.error;
+  total.retry = next.retry;
+  total.pipelining_suspect = next.pipelining_suspect;
+  if (next.login_delay_seconds) total.login_delay_seconds = next.login_delay_seconds;
+}
+
+namespace {
+
+// The state of one submit_until_done(): shared by the callbacks of its polls.
+struct UntilDone : std::enable_shared_from_this<UntilDone> {
+  PollRunner& runner;
+  PollOptions options;
+  PollRunner::Callbacks callbacks;
+  std::optional<PollReport> total;
+
+  UntilDone(PollRunner& r, PollOptions o, PollRunner::Callbacks c)
+      : runner(r), options(std::move(o)), callbacks(std::move(c)) {}
+
+  bool submit_next() {
+    PollRunner::Callbacks next;
+    next.on_started = callbacks.on_started;
+    next.on_done = [self = shared_from_this()](PollReport report) { self->done(std::move(report)); };
+    return runner.submit(options, std::move(next));
+  }
+
+  void done(PollReport report) {
+    if (total) {
+      add_follow_up(*total, report);
+    } else {
+      total = std::move(report);
+    }
+    // The runner destroyed the finished poll before this call: the next one
+    // can take the account's lock.
+    if (total->ok() && total->more_pending && !runner.stopped() && submit_next()) return;
+    PollDone on_done = std::move(callbacks.on_done);
+    PollReport result = std::move(*total);
+    total.reset();
+    if (on_done) on_done(std::move(result));
+  }
+};
+
+}  // namespace
+
+bool submit_until_done(PollRunner& runner, PollOptions options, PollRunner::Callbacks callbacks) {
+  auto state = std::make_shared<UntilDone>(runner, std::move(options), std::move(callbacks));
+  return state->submit_next();
+}
+
+}  // namespace fetch

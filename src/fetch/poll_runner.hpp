@@ -10,7 +10,7 @@
 // Owns the running polls and the queue (each queued poll's options, which
 // hold its resolved password until it starts). Never touches the archive, the
 // config file or the network itself: a PollFactory makes the polls (the real
-// one wraps fetch::AccountPoll; tests pass fakes). Not thread-safe: the loop's
+// one wraps AccountPoll; tests pass fakes). Not thread-safe: the loop's
 // thread only. No errors of its own: a poll's failure is in its report.
 //
 // Callbacks may call back into the runner (submit a follow-up poll, cancel
@@ -31,9 +31,9 @@
 #include "fetch/poll_report.hpp"
 #include "pop3/digests.hpp"
 
-namespace popfetchd::daemon {
+namespace fetch {
 
-using PollDone = std::function<void(fetch::PollReport report)>;
+using PollDone = std::function<void(PollReport report)>;
 
 // One poll as the runner sees it. The factory gives it a PollDone that it
 // calls exactly once, as its very last action (the runner destroys the poll
@@ -46,11 +46,11 @@ class Poll {
   virtual void stop() = 0;
 };
 
-using PollFactory = std::function<std::unique_ptr<Poll>(fetch::PollOptions options, PollDone on_done)>;
+using PollFactory = std::function<std::unique_ptr<Poll>(PollOptions options, PollDone on_done)>;
 
-// fetch::AccountPoll on `loop`, writing through `writer`. Both (and
+// AccountPoll on `loop`, writing through `writer`. Both (and
 // `digests`) must outlive every poll the factory makes.
-PollFactory account_poll_factory(uv_loop_t* loop, fetch::ArchiveWriter& writer, const pop3::Digests& digests);
+PollFactory account_poll_factory(uv_loop_t* loop, ArchiveWriter& writer, const pop3::Digests& digests);
 
 class PollRunner {
  public:
@@ -69,7 +69,7 @@ class PollRunner {
   // Queues a poll of options.account.name and starts it when a slot is free
   // (possibly before submit() returns). False, and nothing happens, when that
   // account is already queued or running, or after stop_all().
-  bool submit(fetch::PollOptions options, Callbacks callbacks);
+  bool submit(PollOptions options, Callbacks callbacks);
   // Drops a queued (not yet started) poll; its callbacks are never called.
   bool cancel(std::string_view account);
 
@@ -94,7 +94,7 @@ class PollRunner {
 
  private:
   struct Queued {
-    fetch::PollOptions options;
+    PollOptions options;
     Callbacks callbacks;
   };
   struct Running {
@@ -103,7 +103,7 @@ class PollRunner {
   };
 
   void start_more();
-  void finished(const std::string& account, fetch::PollReport report);
+  void finished(const std::string& account, PollReport report);
 
   PollFactory factory_;
   std::size_t max_concurrent_;
@@ -115,4 +115,19 @@ class PollRunner {
   bool stopped_ = false;
 };
 
-}  // namespace popfetchd::daemon
+// Adds a follow-up poll of the same account to `total`: what was stored,
+// retrieved again and deleted adds up, the elapsed time too; what is left
+// (skipped, failed, more pending), the outcome and the server's hints are
+// the follow-up's; `listed` and `started_at` stay the first poll's.
+void add_follow_up(PollReport& total, const PollReport& next);
+
+// Polls an account until its mailbox is done (`poll-once`): submits a poll
+// and, each time one succeeds with more_pending (it hit the per-poll cap),
+// submits the next with the same options at once, until one ends with
+// nothing pending or fails, or the runner stops. callbacks.on_started runs
+// for each poll; callbacks.on_done once, with the reports added up by
+// add_follow_up. Keeps a copy of `options` (and so of the password) until
+// then. False, and nothing happens, when the runner refuses the first poll.
+bool submit_until_done(PollRunner& runner, PollOptions options, PollRunner::Callbacks callbacks);
+
+}  // namespace fetch

@@ -12,13 +12,13 @@
 #include <vector>
 
 #include "app/commands.hpp"
-#include "app/load_config.hpp"
 #include "app/fetch_setup.hpp"
+#include "app/load_config.hpp"
 #include "common/log.hpp"
-#include "fetch/poll_runner.hpp"
 #include "daemon/weak_security.hpp"
 #include "fetch/account_poll.hpp"
 #include "fetch/archive_writer.hpp"
+#include "fetch/poll_runner.hpp"
 
 namespace app {
 namespace {
@@ -67,7 +67,7 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
   std::map<std::string, Outcome> outcomes;
   // The daemon's runner: at most max_concurrent_polls sessions at a time.
   fetch::PollRunner runner(fetch::account_poll_factory(&loop, writer, *setup->digests),
-                                       cfg->max_concurrent_polls);
+                           cfg->max_concurrent_polls);
   std::vector<fetch::PollOptions> ready;
   for (const config::Account* account : selected) {
     popfetchd::daemon::warn_about_weak_security(*account);

@@ -15,9 +15,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/unique_fd.hpp"
 #include "config/config.hpp"
 #include "config/file_reader.hpp"
-#include "common/unique_fd.hpp"
 
 extern char** environ;
 

@@ -17,8 +17,8 @@
 
 namespace config::detail {
 
-common::Result<std::string> run_password_command(
-    const std::string& command, const std::vector<std::string>& withheld_env = {},
-    std::chrono::milliseconds timeout = kPasswordCommandTimeout);
+common::Result<std::string> run_password_command(const std::string& command,
+                                                 const std::vector<std::string>& withheld_env = {},
+                                                 std::chrono::milliseconds timeout = kPasswordCommandTimeout);
 
 }  // namespace config::detail

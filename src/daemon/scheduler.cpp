@@ -39,7 +39,7 @@ std::string span(Millis window) {
 struct Scheduler::Slot {
   Scheduler* owner = nullptr;
   config::Account account;
-  AccountHealth health;
+  health::AccountHealth health;
   UvHandlePtr<uv_timer_t> timer;
 
   std::optional<std::string> password;
@@ -65,7 +65,8 @@ struct Scheduler::Slot {
   ~Slot() { wipe(password); }
 };
 
-Scheduler::Scheduler(uv_loop_t* loop, fetch::PollRunner& runner, PasswordResolver resolver, SchedulerTuning tuning)
+Scheduler::Scheduler(uv_loop_t* loop, fetch::PollRunner& runner, PasswordResolver resolver,
+                     SchedulerTuning tuning)
     : loop_(loop),
       runner_(runner),
       resolver_(std::move(resolver)),
@@ -205,8 +206,10 @@ void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
       if (auth_held(*slot)) {
         // The same settings would send the same rejected password: the
         // provider's lock-out counts every try. A manual retry remains.
-        common::log_info(account.name, "reload: settings unchanged, so the account stays on hold after its "
-                                       "rejected password (POST /poll/" + account.name + " retries it once)");
+        common::log_info(account.name,
+                         "reload: settings unchanged, so the account stays on hold after its "
+                         "rejected password (POST /poll/" +
+                             account.name + " retries it once)");
         continue;
       }
       slot->held = false;
@@ -233,8 +236,8 @@ void Scheduler::set_archive_totals(const std::vector<store::AccountTotals>& tota
   changed();
 }
 
-std::vector<AccountHealth> Scheduler::health() const {
-  std::vector<AccountHealth> accounts;
+std::vector<health::AccountHealth> Scheduler::health() const {
+  std::vector<health::AccountHealth> accounts;
   accounts.reserve(slots_.size());
   for (const auto& slot : slots_) accounts.push_back(slot->health);
   return accounts;
@@ -284,9 +287,10 @@ bool Scheduler::take_manual_retry(Slot& slot) {
       std::llround(std::max(0.0, static_cast<double>(window.count()) * tuning_.time_scale)));
   const std::uint64_t now = uv_now(loop_);
   if (slot.manual_retry_at && now - *slot.manual_retry_at < scaled) {
-    common::log_warn(slot.name(), "poll request refused: the account is on hold after its password was "
-                                  "rejected, and was retried by hand less than " +
-                                      span(window) + " ago");
+    common::log_warn(slot.name(),
+                     "poll request refused: the account is on hold after its password was "
+                     "rejected, and was retried by hand less than " +
+                         span(window) + " ago");
     return false;
   }
   slot.manual_retry_at = now;
@@ -294,13 +298,13 @@ bool Scheduler::take_manual_retry(Slot& slot) {
   return true;
 }
 
-PollRequest Scheduler::request_poll(const std::optional<std::string>& account) {
-  if (shutting_down_) return PollRequest::ShuttingDown;
+health::PollRequest Scheduler::request_poll(const std::optional<std::string>& account) {
+  if (shutting_down_) return health::PollRequest::ShuttingDown;
   if (account) {
     Slot* slot = find(*account);
-    if (slot == nullptr || slot->removing) return PollRequest::UnknownAccount;
+    if (slot == nullptr || slot->removing) return health::PollRequest::UnknownAccount;
     common::log_info(slot->name(), "poll requested");
-    if (!take_manual_retry(*slot)) return PollRequest::RateLimited;
+    if (!take_manual_retry(*slot)) return health::PollRequest::RateLimited;
     slot->held = false;
     if (slot->busy()) {
       slot->poll_again = true;
@@ -308,7 +312,7 @@ PollRequest Scheduler::request_poll(const std::optional<std::string>& account) {
       arm(*slot, Millis{0});
     }
     changed();
-    return PollRequest::Accepted;
+    return health::PollRequest::Accepted;
   }
   common::log_info("", "poll of every account requested");
   std::size_t accepted = 0;
@@ -328,7 +332,7 @@ PollRequest Scheduler::request_poll(const std::optional<std::string>& account) {
     }
   }
   changed();
-  return refused > 0 && accepted == 0 ? PollRequest::RateLimited : PollRequest::Accepted;
+  return refused > 0 && accepted == 0 ? health::PollRequest::RateLimited : health::PollRequest::Accepted;
 }
 
 void Scheduler::attempt(Slot& slot) {
@@ -410,7 +414,7 @@ void Scheduler::submit(Slot& slot) {
   Slot* target = &slot;
   fetch::PollRunner::Callbacks callbacks;
   callbacks.on_started = [this, target] {
-    target->health.state = AccountHealth::State::Polling;
+    target->health.state = health::AccountHealth::State::Polling;
     changed();
   };
   callbacks.on_done = [this, target](fetch::PollReport report) { on_poll_done(*target, std::move(report)); };
@@ -422,7 +426,7 @@ void Scheduler::submit(Slot& slot) {
 
 void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
   slot.in_runner = false;
-  AccountHealth& health = slot.health;
+  health::AccountHealth& health = slot.health;
   ++health.polls_total;
   health.last_poll_at = report.finished_at != 0 ? report.finished_at : wall_now();
   health.messages_fetched_total += report.new_messages;
@@ -449,7 +453,7 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
         common::log_info(name, "the poll without pipelining succeeded; the next poll may pipeline again");
       }
     }
-    health.state = AccountHealth::State::Idle;
+    health.state = health::AccountHealth::State::Idle;
     if (shutting_down_ || slot.removing) {
       common::log_info(name, "poll ended after " + took + ": " + report.summary());
     } else {
@@ -487,7 +491,7 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
     erase(slot);
   } else if (shutting_down_) {
     disarm(slot);
-    health.state = AccountHealth::State::Idle;
+    health.state = health::AccountHealth::State::Idle;
   } else if (slot.poll_again) {
     slot.poll_again = false;
     // A request that came while this poll ran is answered by this poll when
@@ -502,7 +506,7 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
 }
 
 void Scheduler::record_failure(Slot& slot, const common::Error& error, fetch::RetryHint retry) {
-  AccountHealth& health = slot.health;
+  health::AccountHealth& health = slot.health;
   ++health.consecutive_failures;
   ++health.poll_failures_total;
   health.last_error = common::sanitize(error.message, kMaxErrorText);
@@ -524,12 +528,11 @@ void Scheduler::record_failure(Slot& slot, const common::Error& error, fetch::Re
   const std::string what = common::sanitize(error.message, kMaxErrorText);
   switch (next.reason) {
     case NextPollReason::AuthFailure:
-      common::log_error(slot.name(), "authentication failed: " + what +
-                                         "; not retrying for a long while (next " + when +
-                                         ", or after a reload that changes the account, or one POST /poll/" +
-                                         slot.name() + " per " +
-                                         span(tuning_.backoff.manual_retry_after_auth_failure) +
-                                         ") so the provider does not lock the account");
+      common::log_error(slot.name(),
+                        "authentication failed: " + what + "; not retrying for a long while (next " + when +
+                            ", or after a reload that changes the account, or one POST /poll/" + slot.name() +
+                            " per " + span(tuning_.backoff.manual_retry_after_auth_failure) +
+                            ") so the provider does not lock the account");
       break;
     case NextPollReason::PermanentFailure:
       common::log_error(slot.name(), "permanent failure: " + what + "; this needs attention (next attempt " +
@@ -550,7 +553,7 @@ Scheduler::Scheduled Scheduler::schedule_after(Slot& slot, const AttemptOutcome&
   const Millis delay =
       next.jitter ? apply_jitter(next.delay, tuning_.backoff.jitter, random_unit()) : next.delay;
   slot.held = next.reason == NextPollReason::AuthFailure || next.reason == NextPollReason::PermanentFailure;
-  slot.health.state = outcome.ok ? AccountHealth::State::Idle : AccountHealth::State::Backoff;
+  slot.health.state = outcome.ok ? health::AccountHealth::State::Idle : health::AccountHealth::State::Backoff;
   arm(slot, delay);
   return Scheduled{next.reason, delay};
 }
@@ -579,7 +582,7 @@ void Scheduler::abandon_running() {
   for (const auto& slot : slots_) {
     if (!slot->in_runner) continue;
     slot->in_runner = false;
-    slot->health.state = AccountHealth::State::Idle;
+    slot->health.state = health::AccountHealth::State::Idle;
     common::log_warn(slot->name(), "poll closed without waiting for it to finish");
     if (slot->removing && !slot->resolving) removed.push_back(slot.get());
   }

@@ -38,13 +38,13 @@
 
 #include "config/config.hpp"
 #include "daemon/backoff.hpp"
-#include "daemon/health_state.hpp"
 #include "daemon/password_lookup.hpp"
-#include "fetch/poll_runner.hpp"
 #include "daemon/reload_diff.hpp"
 #include "daemon/uv_handle.hpp"
+#include "fetch/poll_runner.hpp"
+#include "health/poll_request.hpp"
+#include "health/state.hpp"
 #include "store/archive.hpp"
-#include "daemon/poll_request.hpp"
 
 namespace popfetchd::daemon {
 
@@ -62,7 +62,8 @@ struct SchedulerTuning {
 
 class Scheduler {
  public:
-  Scheduler(uv_loop_t* loop, fetch::PollRunner& runner, PasswordResolver resolver, SchedulerTuning tuning = {});
+  Scheduler(uv_loop_t* loop, fetch::PollRunner& runner, PasswordResolver resolver,
+            SchedulerTuning tuning = {});
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
   // Closes the timers. Lookups still on the thread pool are ignored when they
@@ -88,7 +89,7 @@ class Scheduler {
   // after a rejected password is retried at most once per the policy's
   // manual_retry_after_auth_failure: RateLimited otherwise (for all
   // accounts: when every one was refused), and it stays held.
-  PollRequest request_poll(const std::optional<std::string>& account);
+  health::PollRequest request_poll(const std::optional<std::string>& account);
 
   // Shutdown: no new polls; queued ones are dropped, running ones stopped
   // (they finish their current message, commit and QUIT). `on_finished` runs
@@ -111,7 +112,7 @@ class Scheduler {
 
   // The accounts' health, in config order (removed accounts still finishing
   // a poll last).
-  std::vector<AccountHealth> health() const;
+  std::vector<health::AccountHealth> health() const;
   std::size_t account_count() const { return slots_.size(); }
   std::size_t pending_password_lookups() const { return pending_lookups_; }
 

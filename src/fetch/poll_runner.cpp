@@ -23,8 +23,7 @@ class AccountPollAdapter final : public Poll {
 
 }  // namespace
 
-PollFactory account_poll_factory(uv_loop_t* loop, ArchiveWriter& writer,
-                                 const pop3::Digests& digests) {
+PollFactory account_poll_factory(uv_loop_t* loop, ArchiveWriter& writer, const pop3::Digests& digests) {
   return [loop, &writer, &digests](PollOptions options, PollDone on_done) -> std::unique_ptr<Poll> {
     return std::make_unique<AccountPollAdapter>(loop, std::move(options), writer, digests,
                                                 std::move(on_done));
@@ -79,9 +78,8 @@ void PollRunner::start_more() {
       Queued next = std::move(queue_.front());
       queue_.pop_front();
       const std::string name = next.options.account.name;
-      std::unique_ptr<Poll> poll = factory_(std::move(next.options), [this, name](PollReport report) {
-        finished(name, std::move(report));
-      });
+      std::unique_ptr<Poll> poll = factory_(
+          std::move(next.options), [this, name](PollReport report) { finished(name, std::move(report)); });
       Poll* raw = poll.get();
       std::function<void()> on_started = next.callbacks.on_started;
       running_.emplace(name, Running{std::move(poll), std::move(next.callbacks)});

@@ -196,7 +196,8 @@ TEST(ResolvePassword, CommandDoesNotSeeAnyAccountsPasswordEnv) {
 
 TEST(RunPasswordCommand, ACommandThatHangsIsKilledAtTheTimeout) {
   // A prompt nobody answers: without the bound, the daemon would wait for ever.
-  const auto result = config::detail::run_password_command("sleep 30; echo late", {}, std::chrono::milliseconds(300));
+  const auto result =
+      config::detail::run_password_command("sleep 30; echo late", {}, std::chrono::milliseconds(300));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, common::ErrorKind::Config);
   EXPECT_NE(result.error().message.find("did not finish within 300 ms and was killed"), std::string::npos)

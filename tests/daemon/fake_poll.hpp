@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "fetch/poll_runner.hpp"
 #include "daemon/uv_handle.hpp"
+#include "fetch/poll_runner.hpp"
 
 namespace popfetchd::daemon::test_support {
 

@@ -79,9 +79,9 @@ class SchedulerTest : public ::testing::Test {
     EXPECT_EQ(uv_loop_close(&loop_), 0);
   }
 
-  const AccountHealth* health(const std::string& name) {
+  const health::AccountHealth* health(const std::string& name) {
     health_ = scheduler_->health();
-    for (const AccountHealth& h : health_) {
+    for (const health::AccountHealth& h : health_) {
       if (h.name == name) return &h;
     }
     return nullptr;
@@ -92,7 +92,7 @@ class SchedulerTest : public ::testing::Test {
   std::unique_ptr<FakePolls> polls_;
   std::unique_ptr<PollRunner> runner_;
   std::unique_ptr<Scheduler> scheduler_;
-  std::vector<AccountHealth> health_;
+  std::vector<health::AccountHealth> health_;
   std::atomic<int> lookups_{0};
 };
 
@@ -103,8 +103,8 @@ TEST_F(SchedulerTest, EveryAccountPollsSoonWithinTheCapAndNeverTwiceAtOnce) {
   scheduler_->start(config_with(accounts));
   ASSERT_TRUE(until([&] {
     for (const auto& a : accounts) {
-      const AccountHealth* h = health(a.name);
-      if (h == nullptr || h->polls_total < 1 || h->state != AccountHealth::State::Idle) return false;
+      const health::AccountHealth* h = health(a.name);
+      if (h == nullptr || h->polls_total < 1 || h->state != health::AccountHealth::State::Idle) return false;
     }
     return true;
   }));
@@ -112,7 +112,7 @@ TEST_F(SchedulerTest, EveryAccountPollsSoonWithinTheCapAndNeverTwiceAtOnce) {
   EXPECT_FALSE(polls_->overlap_seen());
   for (const auto& a : accounts) {
     EXPECT_EQ(polls_->starts_of(a.name), 1) << a.name;  // the interval (100 s scaled) has not passed
-    const AccountHealth* h = health(a.name);
+    const health::AccountHealth* h = health(a.name);
     EXPECT_GT(h->last_success_at, 0);
     EXPECT_EQ(h->consecutive_failures, 0u);
     // next_poll_at is in real (unscaled) seconds: about the interval, +-10 %.
@@ -160,21 +160,21 @@ TEST_F(SchedulerTest, AFailureBacksOffThenASuccessClearsIt) {
   scheduler_->start(config_with({account("a")}));
   ASSERT_TRUE(until([&] { return health("a")->poll_failures_total == 1; }));
   {
-    const AccountHealth* h = health("a");
+    const health::AccountHealth* h = health("a");
     EXPECT_EQ(h->consecutive_failures, 1u);
     ASSERT_TRUE(h->last_error.has_value());
     EXPECT_EQ(*h->last_error, "connection refused by 127.0.0.1:1");
     EXPECT_FALSE(h->auth_failure);
     if (h->polls_total == 1) {
-      EXPECT_EQ(h->state, AccountHealth::State::Backoff);
+      EXPECT_EQ(h->state, health::AccountHealth::State::Backoff);
     }
   }
   // The retry comes after the backoff (30 s = 30 ms scaled), long before the interval.
   ASSERT_TRUE(until([&] { return health("a")->last_success_at > 0; }));
-  const AccountHealth* h = health("a");
+  const health::AccountHealth* h = health("a");
   EXPECT_EQ(h->consecutive_failures, 0u);
   EXPECT_FALSE(h->last_error.has_value());
-  EXPECT_EQ(h->state, AccountHealth::State::Idle);
+  EXPECT_EQ(h->state, health::AccountHealth::State::Idle);
   EXPECT_EQ(polls_->starts_of("a"), 2);
 }
 
@@ -189,14 +189,14 @@ TEST_F(SchedulerTest, AuthenticationFailureHoldsUntilRequestedAndRereadsThePassw
   });
   scheduler_->start(config_with({account("a", seconds(10))}));
   ASSERT_TRUE(until([&] { return health("a")->poll_failures_total == 1; }));
-  const AccountHealth* h = health("a");
+  const health::AccountHealth* h = health("a");
   EXPECT_TRUE(h->auth_failure);
-  EXPECT_EQ(h->state, AccountHealth::State::Backoff);
+  EXPECT_EQ(h->state, health::AccountHealth::State::Backoff);
   // Held for about 6 h (real seconds), although the interval is 10 s.
   EXPECT_GE(h->next_poll_at - static_cast<std::int64_t>(std::time(nullptr)), 5 * 3600);
   EXPECT_EQ(lookups_.load(), 1);
 
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
   ASSERT_TRUE(until([&] { return health("a")->last_success_at > 0; }));
   EXPECT_FALSE(health("a")->auth_failure);
   EXPECT_EQ(lookups_.load(), 2);  // read again: it may have been fixed
@@ -223,8 +223,9 @@ TEST_F(SchedulerTest, LoginDelayStretchesTheInterval) {
     return report;
   });
   scheduler_->start(config_with({account("a", seconds(10))}));
-  ASSERT_TRUE(until(
-      [&] { return health("a")->polls_total == 1 && health("a")->state == AccountHealth::State::Idle; }));
+  ASSERT_TRUE(until([&] {
+    return health("a")->polls_total == 1 && health("a")->state == health::AccountHealth::State::Idle;
+  }));
   EXPECT_GE(health("a")->next_poll_at - static_cast<std::int64_t>(std::time(nullptr)), 6400);
 }
 
@@ -280,10 +281,10 @@ TEST_F(SchedulerTest, UnreadablePasswordIsAFailedAttemptNotACrash) {
   scheduler_->start(config_with({account("good"), broken}));
   ASSERT_TRUE(until(
       [&] { return health("broken")->consecutive_failures >= 1 && health("good")->last_success_at > 0; }));
-  const AccountHealth* h = health("broken");
+  const health::AccountHealth* h = health("broken");
   ASSERT_TRUE(h->last_error.has_value());
   EXPECT_EQ(*h->last_error, "password: password_file /x/broken is missing");
-  EXPECT_EQ(h->state, AccountHealth::State::Backoff);
+  EXPECT_EQ(h->state, health::AccountHealth::State::Backoff);
   EXPECT_EQ(polls_->starts_of("broken"), 0);
   // It is retried (with backoff: 30 ms scaled), reading the password again.
   ASSERT_TRUE(until([&] { return health("broken")->consecutive_failures >= 2; }));
@@ -295,10 +296,10 @@ TEST_F(SchedulerTest, ARequestWhileRunningBecomesOneMorePollAfterIt) {
   polls_->hold("a");
   scheduler_->start(config_with({account("a")}));
   ASSERT_TRUE(until([&] { return polls_->is_running("a"); }));
-  EXPECT_EQ(health("a")->state, AccountHealth::State::Polling);
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::nullopt));
+  EXPECT_EQ(health("a")->state, health::AccountHealth::State::Polling);
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::nullopt));
   uv_run(&loop_, UV_RUN_NOWAIT);
   EXPECT_EQ(polls_->starts_of("a"), 1);
   polls_->release("a");
@@ -312,9 +313,9 @@ TEST_F(SchedulerTest, ARequestWhileRunningBecomesOneMorePollAfterIt) {
 TEST_F(SchedulerTest, RequestPollNamesAKnownAccount) {
   make();
   scheduler_->start(config_with({account("a")}));
-  EXPECT_EQ(PollRequest::UnknownAccount, scheduler_->request_poll(std::string("nobody")));
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::nullopt));
+  EXPECT_EQ(health::PollRequest::UnknownAccount, scheduler_->request_poll(std::string("nobody")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::nullopt));
 }
 
 TEST_F(SchedulerTest, ReloadAddsRemovesAndChangesWithoutDisturbingARunningPoll) {
@@ -336,7 +337,7 @@ TEST_F(SchedulerTest, ReloadAddsRemovesAndChangesWithoutDisturbingARunningPoll) 
   EXPECT_EQ(polls_->stops(), 0);
   EXPECT_TRUE(polls_->is_running("old"));
   ASSERT_TRUE(until([&] { return health("new") != nullptr && health("new")->polls_total == 1; }));
-  EXPECT_EQ(PollRequest::UnknownAccount, scheduler_->request_poll(std::string("old")));
+  EXPECT_EQ(health::PollRequest::UnknownAccount, scheduler_->request_poll(std::string("old")));
 
   ASSERT_TRUE(polls_->finish("old", FakePolls::ok_report("old", 2)));
   EXPECT_EQ(health("old"), nullptr);
@@ -350,7 +351,7 @@ TEST_F(SchedulerTest, ReloadAddsRemovesAndChangesWithoutDisturbingARunningPoll) 
   EXPECT_EQ(accounts[2].name, "same");
 
   // The changed account uses its new settings at its next poll.
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("moved")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("moved")));
   ASSERT_TRUE(until([&] { return polls_->starts_of("moved") == 2 && !polls_->is_running("moved"); }));
   EXPECT_EQ(polls_->starts_for("moved")[1].options.account.server, "new.example");
   EXPECT_EQ(polls_->starts_for("moved")[0].options.account.server, "moved.example");
@@ -369,7 +370,9 @@ TEST_F(SchedulerTest, ReloadWithTheSameSettingsKeepsAnAuthenticationHold) {
   reject_every_password(*polls_);
   const config::Config config = config_with({account("a")});
   scheduler_->start(config);
-  ASSERT_TRUE(until([&] { return health("a")->auth_failure && health("a")->state == AccountHealth::State::Backoff; }));
+  ASSERT_TRUE(until([&] {
+    return health("a")->auth_failure && health("a")->state == health::AccountHealth::State::Backoff;
+  }));
   scheduler_->apply(config, diff_accounts(config.accounts, config.accounts));
   uv_run(&loop_, UV_RUN_NOWAIT);
   EXPECT_EQ(polls_->starts_of("a"), 1) << "the same password would be sent again";
@@ -407,14 +410,14 @@ TEST_F(SchedulerTest, ManualRetriesAfterARejectedPasswordAreRateLimited) {
     return health("a")->auth_failure && health("b")->auth_failure && !polls_->is_running("a") &&
            !polls_->is_running("b");
   }));
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
   ASSERT_TRUE(until([&] { return polls_->starts_of("a") == 2 && health("a")->poll_failures_total == 2; }));
-  EXPECT_EQ(PollRequest::RateLimited, scheduler_->request_poll(std::string("a")));
-  EXPECT_EQ(PollRequest::RateLimited, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::RateLimited, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::RateLimited, scheduler_->request_poll(std::string("a")));
   // POST /poll retries b (its first manual retry) but not a.
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::nullopt));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::nullopt));
   ASSERT_TRUE(until([&] { return polls_->starts_of("b") == 2 && health("b")->poll_failures_total == 2; }));
-  EXPECT_EQ(PollRequest::RateLimited, scheduler_->request_poll(std::nullopt));
+  EXPECT_EQ(health::PollRequest::RateLimited, scheduler_->request_poll(std::nullopt));
   uv_run(&loop_, UV_RUN_NOWAIT);
   EXPECT_EQ(polls_->starts_of("a"), 2);
   EXPECT_EQ(polls_->starts_of("b"), 2);
@@ -428,7 +431,7 @@ TEST_F(SchedulerTest, AManualRetryIsAllowedAgainOnceTheWindowHasPassed) {
   scheduler_->start(config_with({account("a")}));
   ASSERT_TRUE(until([&] { return health("a")->auth_failure && !polls_->is_running("a"); }));
   for (int retry = 2; retry <= 3; ++retry) {
-    EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+    EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
     ASSERT_TRUE(until([&] { return health("a")->poll_failures_total == static_cast<std::uint64_t>(retry); }));
   }
 }
@@ -439,7 +442,7 @@ TEST_F(SchedulerTest, ARequestDuringAPollWhosePasswordIsRejectedIsNotAnImmediate
   polls_->hold("a");
   scheduler_->start(config_with({account("a")}));
   ASSERT_TRUE(until([&] { return polls_->is_running("a"); }));
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
   polls_->release("a");
   ASSERT_TRUE(polls_->finish("a", FakePolls::failed_report("a", common::ErrorKind::Auth, "wrong password",
                                                            fetch::RetryHint::AuthFailed)));
@@ -462,8 +465,8 @@ TEST_F(SchedulerTest, ShutdownStopsRunningPollsAndStartsNoMore) {
   scheduler_->shutdown([&] { finished = true; });
   EXPECT_TRUE(scheduler_->shutting_down());
   EXPECT_EQ(polls_->stops(), 1);
-  EXPECT_EQ(PollRequest::ShuttingDown, scheduler_->request_poll(std::nullopt));
-  EXPECT_EQ(PollRequest::ShuttingDown, scheduler_->request_poll(waiting));
+  EXPECT_EQ(health::PollRequest::ShuttingDown, scheduler_->request_poll(std::nullopt));
+  EXPECT_EQ(health::PollRequest::ShuttingDown, scheduler_->request_poll(waiting));
   ASSERT_TRUE(until([&] { return finished; }));
   EXPECT_EQ(polls_->starts_of(waiting), 0);
   // An abort we asked for is not a failure of the account.
@@ -501,7 +504,7 @@ TEST_F(SchedulerTest, ArchiveTotalsPlusWhatPollsStore) {
   EXPECT_EQ(health("b")->messages_stored, 0u);
   polls_->script(
       [](const fetch::PollOptions& options, int) { return FakePolls::ok_report(options.account.name, 2); });
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
   ASSERT_TRUE(until([&] { return health("a")->messages_stored == 42; }));
   EXPECT_EQ(health("a")->bytes_stored, 4200u);
 }

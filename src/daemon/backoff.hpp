@@ -117,4 +117,34 @@ std::string describe_delay(Millis delay);
 Millis first_poll_delay(std::size_t accounts, Millis interval, Millis per_account, Millis max_window,
                         double unit_random);
 
+// Pipelining trouble of one account. A poll that failed with commands
+// pipelined (a server or middlebox that mishandles them) makes the next poll
+// run without; once one succeeds, pipelining is used again, unless it failed
+// that way kStrikes times: then it stays off until reset() (the account's
+// settings changed, so it may be another server). Failures with nothing
+// pipelined change nothing: they say nothing about pipelining.
+class PipeliningFallback {
+ public:
+  static constexpr std::uint32_t kStrikes = 2;
+
+  // The next poll must not pipeline.
+  bool off() const { return off_; }
+  // Off for good (until reset()): it failed kStrikes times.
+  bool stays_off() const { return strikes_ >= kStrikes; }
+
+  void on_success() {
+    if (!stays_off()) off_ = false;
+  }
+  void on_failure(bool pipelined) {
+    if (!pipelined) return;
+    ++strikes_;
+    off_ = true;
+  }
+  void reset() { *this = PipeliningFallback{}; }
+
+ private:
+  std::uint32_t strikes_ = 0;
+  bool off_ = false;
+};
+
 }  // namespace popfetchd::daemon

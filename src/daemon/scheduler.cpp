@@ -14,8 +14,6 @@
 namespace popfetchd::daemon {
 namespace {
 
-// A pipelined poll that failed twice for this account: stop trying.
-constexpr std::uint32_t kPipeliningStrikes = 2;
 // last_error may quote a server; our own prefix needs room too.
 constexpr std::size_t kMaxErrorText = 400;
 
@@ -55,8 +53,7 @@ struct Scheduler::Slot {
   // hold after a rejected password; the next one waits for the policy's window.
   std::optional<std::uint64_t> manual_retry_at;
 
-  bool force_pipelining_off = false;
-  std::uint32_t pipelining_strikes = 0;
+  PipeliningFallback pipelining;
   std::optional<std::uint32_t> login_delay_s;
 
   bool busy() const { return in_runner || resolving; }
@@ -164,8 +161,7 @@ void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
         slot->removing = false;
         slot->account = account;
         wipe(slot->password);
-        slot->force_pipelining_off = false;
-        slot->pipelining_strikes = 0;
+        slot->pipelining.reset();
       }
       common::log_info(account.name, "added");
       if (!slot->busy()) arm_first_poll(*slot);
@@ -184,8 +180,7 @@ void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
         wipe(slot->password);
       }
       if (old.server != account.server || old.port != account.port) slot->login_delay_s.reset();
-      slot->force_pipelining_off = false;
-      slot->pipelining_strikes = 0;
+      slot->pipelining.reset();
       common::log_info(account.name, slot->busy()
                                          ? "settings changed; the running poll keeps the old ones, the "
                                            "next poll uses the new ones"
@@ -402,9 +397,9 @@ void Scheduler::submit(Slot& slot) {
   options.account = slot.account;
   options.password = *slot.password;
   options.database_path = database_path_;
-  options.force_pipelining_off = slot.force_pipelining_off;
-  if (slot.force_pipelining_off) {
-    if (slot.pipelining_strikes >= kPipeliningStrikes) {
+  options.force_pipelining_off = slot.pipelining.off();
+  if (slot.pipelining.off()) {
+    if (slot.pipelining.stays_off()) {
       common::log_debug(slot.name(), "polling without pipelining (it failed twice with this server)");
     } else {
       common::log_info(slot.name(),
@@ -448,8 +443,9 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
       health.last_error.reset();
       health.auth_failure = false;
       health.permanent_failure = false;
-      if (slot.force_pipelining_off && slot.pipelining_strikes < kPipeliningStrikes) {
-        slot.force_pipelining_off = false;
+      const bool was_off = slot.pipelining.off();
+      slot.pipelining.on_success();
+      if (was_off && !slot.pipelining.off()) {
         common::log_info(name, "the poll without pipelining succeeded; the next poll may pipeline again");
       }
     }
@@ -466,9 +462,9 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
                                  describe_delay(next.delay));
     }
   } else {
+    slot.pipelining.on_failure(report.pipelining_suspect);
     if (report.pipelining_suspect) {
-      ++slot.pipelining_strikes;
-      if (slot.pipelining_strikes >= kPipeliningStrikes) {
+      if (slot.pipelining.stays_off()) {
         common::log_warn(name,
                          "the poll failed with commands pipelined again; pipelining stays off for this "
                          "account until its settings change");
@@ -476,7 +472,6 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
         common::log_warn(name,
                          "the poll failed with commands pipelined; the next poll runs without pipelining");
       }
-      slot.force_pipelining_off = true;
     }
     if (report.new_messages > 0 || report.deleted > 0) {
       fetch::PollReport partial = report;

@@ -150,5 +150,44 @@ TEST(DescribeDelay, ReadsLikeALogLine) {
   for (const auto& [delay, text] : rows) EXPECT_EQ(describe_delay(delay), text) << delay.count();
 }
 
+TEST(PipeliningFallback, OneFailureTurnsItOffForOnePoll) {
+  PipeliningFallback fallback;
+  EXPECT_FALSE(fallback.off());
+  fallback.on_failure(true);
+  EXPECT_TRUE(fallback.off());
+  EXPECT_FALSE(fallback.stays_off());
+  fallback.on_success();
+  EXPECT_FALSE(fallback.off());
+}
+
+TEST(PipeliningFallback, FailuresWithNothingPipelinedChangeNothing) {
+  PipeliningFallback fallback;
+  fallback.on_failure(false);
+  fallback.on_failure(false);
+  EXPECT_FALSE(fallback.off());
+  fallback.on_failure(true);
+  fallback.on_failure(false);  // e.g. the poll without pipelining failed for another reason
+  EXPECT_TRUE(fallback.off());
+  EXPECT_FALSE(fallback.stays_off());
+}
+
+TEST(PipeliningFallback, TwoStrikesKeepItOffUntilReset) {
+  PipeliningFallback fallback;
+  fallback.on_failure(true);
+  fallback.on_success();
+  fallback.on_failure(true);  // the second strike, even after a success in between
+  EXPECT_TRUE(fallback.off());
+  EXPECT_TRUE(fallback.stays_off());
+  fallback.on_success();
+  fallback.on_success();
+  EXPECT_TRUE(fallback.off());
+  fallback.reset();  // the account's settings changed
+  EXPECT_FALSE(fallback.off());
+  EXPECT_FALSE(fallback.stays_off());
+  fallback.on_failure(true);
+  fallback.on_success();
+  EXPECT_FALSE(fallback.off());
+}
+
 }  // namespace
 }  // namespace popfetchd::daemon

@@ -117,6 +117,23 @@ std::string describe_delay(Millis delay);
 Millis first_poll_delay(std::size_t accounts, Millis interval, Millis per_account, Millis max_window,
                         double unit_random);
 
+// What the log says after a failed attempt, and when the next one comes.
+struct FailureNote {
+  std::string_view account;
+  std::string_view error_kind;  // common::to_string(ErrorKind)
+  std::string what;             // the error, already sanitised
+  std::uint32_t consecutive_failures = 1;
+  NextPollReason reason = NextPollReason::Backoff;
+  Millis delay{0};                // after jitter
+  Millis manual_retry_window{0};  // BackoffPolicy::manual_retry_after_auth_failure
+};
+// One line: "authentication failed: ...; not retrying for a long while (next
+// in 6h, ...)", "permanent failure: ...", or "poll failed (io): ...; 2 failures
+// in a row, next attempt in 1m (backoff)".
+std::string describe_next_poll(const FailureNote& note);
+// "5m" for five minutes: describe_delay() without its "in ".
+std::string describe_span(Millis span);
+
 // Pipelining trouble of one account. A poll that failed with commands
 // pipelined (a server or middlebox that mishandles them) makes the next poll
 // run without; once one succeeds, pipelining is used again, unless it failed

@@ -1,3 +1,5 @@
+// The scheduler: accounts, timers, one attempt (password, then the poll) and
+// its outcome. Reloads, poll requests and shutdown: scheduler_requests.cpp.
 #include "daemon/scheduler.hpp"
 
 #include <string.h>
@@ -10,57 +12,13 @@
 
 #include "common/log.hpp"
 #include "common/sanitize.hpp"
+#include "daemon/scheduler_slot.hpp"
 
 namespace popfetchd::daemon {
-namespace {
 
-// last_error may quote a server; our own prefix needs room too.
-constexpr std::size_t kMaxErrorText = 400;
-
-std::int64_t wall_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
-// Passwords do not linger in freed heap memory (core dumps are off, but a
-// later bug that leaks memory contents should not find them either).
-void wipe(std::optional<std::string>& password) {
-  if (password && !password->empty()) explicit_bzero(password->data(), password->size());
-  password.reset();
-}
-
-// "5m" for a window of five minutes (describe_delay without its "in ").
-std::string span(Millis window) {
-  const std::string text = describe_delay(window);
-  return text.rfind("in ", 0) == 0 ? text.substr(3) : "0s";
-}
-
-}  // namespace
-
-struct Scheduler::Slot {
-  Scheduler* owner = nullptr;
-  config::Account account;
-  health::AccountHealth health;
-  UvHandlePtr<uv_timer_t> timer;
-
-  std::optional<std::string> password;
-  config::PasswordSource password_from;  // where `password` came from
-  bool password_stale = false;           // read it again before the next poll
-
-  bool resolving = false;   // a password lookup is on the thread pool
-  bool in_runner = false;   // queued in or running on the PollRunner
-  bool poll_again = false;  // a poll was requested while busy
-  bool removing = false;    // gone from the config; waits for its poll to end
-  bool held = false;        // authentication or permanent failure: long hold
-  // uv_now() of the last manual retry (POST /poll, SIGUSR1) that lifted a
-  // hold after a rejected password; the next one waits for the policy's window.
-  std::optional<std::uint64_t> manual_retry_at;
-
-  PipeliningFallback pipelining;
-  std::optional<std::uint32_t> login_delay_s;
-
-  bool busy() const { return in_runner || resolving; }
-  const std::string& name() const { return account.name; }
-
-  ~Slot() { wipe(password); }
-};
+using scheduler_detail::kMaxErrorText;
+using scheduler_detail::wall_now;
+using scheduler_detail::wipe;
 
 Scheduler::Scheduler(uv_loop_t* loop, fetch::PollRunner& runner, PasswordResolver resolver,
                      SchedulerTuning tuning)
@@ -132,92 +90,6 @@ void Scheduler::start(const config::Config& config) {
   changed();
 }
 
-void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
-  database_path_ = config.database;
-  const std::unordered_set<std::string> added(diff.added.begin(), diff.added.end());
-  const std::unordered_set<std::string> changed_names(diff.changed.begin(), diff.changed.end());
-
-  for (const std::string& name : diff.removed) {
-    Slot* slot = find(name);
-    if (slot == nullptr || slot->removing) continue;
-    slot->removing = true;
-    slot->poll_again = false;
-    uv_timer_stop(slot->timer.get());
-    if (runner_.cancel(name)) slot->in_runner = false;
-    if (slot->busy()) {
-      common::log_info(name, "removed from the config; it goes once its running poll has finished");
-    } else {
-      erase(*slot);
-    }
-  }
-
-  for (const config::Account& account : config.accounts) {
-    Slot* slot = find(account.name);
-    if (added.contains(account.name) || slot == nullptr) {
-      if (slot == nullptr) {
-        slot = &add_slot(account);
-      } else {
-        // Removed by an earlier reload while it was polling, and back now.
-        slot->removing = false;
-        slot->account = account;
-        wipe(slot->password);
-        slot->pipelining.reset();
-      }
-      common::log_info(account.name, "added");
-      if (!slot->busy()) arm_first_poll(*slot);
-      continue;
-    }
-    const bool was_held = slot->held;
-    const bool backing_off = slot->health.consecutive_failures > 0;
-    if (changed_names.contains(account.name)) {
-      slot->held = false;
-      slot->manual_retry_at.reset();
-      const config::Account old = std::move(slot->account);
-      slot->account = account;
-      if (old.password == account.password) {
-        slot->password_stale = true;
-      } else {
-        wipe(slot->password);
-      }
-      if (old.server != account.server || old.port != account.port) slot->login_delay_s.reset();
-      slot->pipelining.reset();
-      common::log_info(account.name, slot->busy()
-                                         ? "settings changed; the running poll keeps the old ones, the "
-                                           "next poll uses the new ones"
-                                         : "settings changed; the next poll uses them");
-      if (slot->busy()) continue;
-      if (backing_off) {
-        arm_first_poll(*slot);  // perhaps the change fixed it: try again soon
-      } else if (old.poll_interval != account.poll_interval) {
-        const Millis next = apply_jitter(interval_of(*slot), tuning_.backoff.jitter, random_unit());
-        const std::uint64_t due = uv_timer_get_due_in(slot->timer.get());
-        const auto scaled =
-            static_cast<std::uint64_t>(std::llround(static_cast<double>(next.count()) * tuning_.time_scale));
-        if (!uv_is_active(reinterpret_cast<uv_handle_t*>(slot->timer.get())) || scaled < due)
-          arm(*slot, next);
-      }
-    } else {
-      slot->password_stale = true;
-      if (auth_held(*slot)) {
-        // The same settings would send the same rejected password: the
-        // provider's lock-out counts every try. A manual retry remains.
-        common::log_info(account.name,
-                         "reload: settings unchanged, so the account stays on hold after its "
-                         "rejected password (POST /poll/" +
-                             account.name + " retries it once)");
-        continue;
-      }
-      slot->held = false;
-      if (was_held && !slot->busy()) {
-        common::log_info(account.name, "reload: retrying the account held after its last failure");
-        arm_first_poll(*slot);
-      }
-    }
-  }
-  reorder(config.accounts);
-  changed();
-}
-
 void Scheduler::set_archive_totals(const std::vector<store::AccountTotals>& totals) {
   for (const auto& slot : slots_) {
     slot->health.messages_stored = 0;
@@ -272,63 +144,6 @@ void Scheduler::on_timer(uv_timer_t* timer) {
 }
 
 // --- one attempt: password, then the poll
-
-bool Scheduler::auth_held(const Slot& slot) { return slot.held && slot.health.auth_failure; }
-
-bool Scheduler::take_manual_retry(Slot& slot) {
-  if (!auth_held(slot)) return true;
-  const Millis window = tuning_.backoff.manual_retry_after_auth_failure;
-  const auto scaled = static_cast<std::uint64_t>(
-      std::llround(std::max(0.0, static_cast<double>(window.count()) * tuning_.time_scale)));
-  const std::uint64_t now = uv_now(loop_);
-  if (slot.manual_retry_at && now - *slot.manual_retry_at < scaled) {
-    common::log_warn(slot.name(),
-                     "poll request refused: the account is on hold after its password was "
-                     "rejected, and was retried by hand less than " +
-                         span(window) + " ago");
-    return false;
-  }
-  slot.manual_retry_at = now;
-  common::log_info(slot.name(), "manual retry after the rejected password");
-  return true;
-}
-
-health::PollRequest Scheduler::request_poll(const std::optional<std::string>& account) {
-  if (shutting_down_) return health::PollRequest::ShuttingDown;
-  if (account) {
-    Slot* slot = find(*account);
-    if (slot == nullptr || slot->removing) return health::PollRequest::UnknownAccount;
-    common::log_info(slot->name(), "poll requested");
-    if (!take_manual_retry(*slot)) return health::PollRequest::RateLimited;
-    slot->held = false;
-    if (slot->busy()) {
-      slot->poll_again = true;
-    } else {
-      arm(*slot, Millis{0});
-    }
-    changed();
-    return health::PollRequest::Accepted;
-  }
-  common::log_info("", "poll of every account requested");
-  std::size_t accepted = 0;
-  std::size_t refused = 0;
-  for (const auto& slot : slots_) {
-    if (slot->removing) continue;
-    if (!take_manual_retry(*slot)) {
-      ++refused;
-      continue;
-    }
-    ++accepted;
-    slot->held = false;
-    if (slot->busy()) {
-      slot->poll_again = true;
-    } else {
-      arm_first_poll(*slot);
-    }
-  }
-  changed();
-  return refused > 0 && accepted == 0 ? health::PollRequest::RateLimited : health::PollRequest::Accepted;
-}
 
 void Scheduler::attempt(Slot& slot) {
   if (shutting_down_ || slot.removing) return;
@@ -519,27 +334,19 @@ void Scheduler::record_failure(Slot& slot, const common::Error& error, fetch::Re
   outcome.consecutive_failures = health.consecutive_failures;
   outcome.login_delay_s = slot.login_delay_s;
   const Scheduled next = schedule_after(slot, outcome);
-  const std::string when = describe_delay(next.delay);
-  const std::string what = common::sanitize(error.message, kMaxErrorText);
-  switch (next.reason) {
-    case NextPollReason::AuthFailure:
-      common::log_error(slot.name(),
-                        "authentication failed: " + what + "; not retrying for a long while (next " + when +
-                            ", or after a reload that changes the account, or one POST /poll/" + slot.name() +
-                            " per " + span(tuning_.backoff.manual_retry_after_auth_failure) +
-                            ") so the provider does not lock the account");
-      break;
-    case NextPollReason::PermanentFailure:
-      common::log_error(slot.name(), "permanent failure: " + what + "; this needs attention (next attempt " +
-                                         when + ", or after SIGHUP or POST /poll/" + slot.name() + ")");
-      break;
-    default:
-      common::log_warn(slot.name(),
-                       "poll failed (" + std::string(common::to_string(error.kind)) + "): " + what + "; " +
-                           std::to_string(health.consecutive_failures) +
-                           (health.consecutive_failures == 1 ? " failure" : " failures in a row") +
-                           ", next attempt " + when + " (" + std::string(to_string(next.reason)) + ")");
-      break;
+  FailureNote note;
+  note.account = slot.name();
+  note.error_kind = common::to_string(error.kind);
+  note.what = common::sanitize(error.message, kMaxErrorText);
+  note.consecutive_failures = health.consecutive_failures;
+  note.reason = next.reason;
+  note.delay = next.delay;
+  note.manual_retry_window = tuning_.backoff.manual_retry_after_auth_failure;
+  const std::string line = describe_next_poll(note);
+  if (next.reason == NextPollReason::AuthFailure || next.reason == NextPollReason::PermanentFailure) {
+    common::log_error(slot.name(), line);
+  } else {
+    common::log_warn(slot.name(), line);
   }
 }
 
@@ -551,47 +358,6 @@ Scheduler::Scheduled Scheduler::schedule_after(Slot& slot, const AttemptOutcome&
   slot.health.state = outcome.ok ? health::AccountHealth::State::Idle : health::AccountHealth::State::Backoff;
   arm(slot, delay);
   return Scheduled{next.reason, delay};
-}
-
-// --- shutdown
-
-void Scheduler::shutdown(std::function<void()> on_finished) {
-  if (!shutting_down_) {
-    shutting_down_ = true;
-    on_finished_ = std::move(on_finished);
-    for (const auto& slot : slots_) {
-      disarm(*slot);
-      slot->poll_again = false;
-      // Queued polls never start: stop_all() drops them without a report.
-      if (slot->in_runner && runner_.queued(slot->name())) slot->in_runner = false;
-    }
-    runner_.stop_all();
-    changed();
-  }
-  maybe_finish_shutdown();
-}
-
-void Scheduler::abandon_running() {
-  runner_.abandon();
-  std::vector<Slot*> removed;
-  for (const auto& slot : slots_) {
-    if (!slot->in_runner) continue;
-    slot->in_runner = false;
-    slot->health.state = health::AccountHealth::State::Idle;
-    common::log_warn(slot->name(), "poll closed without waiting for it to finish");
-    if (slot->removing && !slot->resolving) removed.push_back(slot.get());
-  }
-  for (Slot* slot : removed) erase(*slot);
-  changed();
-  maybe_finish_shutdown();
-}
-
-void Scheduler::maybe_finish_shutdown() {
-  if (!shutting_down_ || !on_finished_) return;
-  if (std::any_of(slots_.begin(), slots_.end(), [](const auto& slot) { return slot->in_runner; })) return;
-  std::function<void()> on_finished = std::move(on_finished_);
-  on_finished_ = nullptr;
-  on_finished();
 }
 
 void Scheduler::changed() {

@@ -189,5 +189,35 @@ TEST(PipeliningFallback, TwoStrikesKeepItOffUntilReset) {
   EXPECT_FALSE(fallback.off());
 }
 
+TEST(DescribeNextPoll, NamesTheWayOutOfEachHold) {
+  FailureNote note;
+  note.account = "alice";
+  note.error_kind = "auth";
+  note.what = "[AUTH] invalid login";
+  note.reason = NextPollReason::AuthFailure;
+  note.delay = hours(6);
+  note.manual_retry_window = kManualRetryAfterAuthFailure;
+  EXPECT_EQ(
+      describe_next_poll(note),
+      "authentication failed: [AUTH] invalid login; not retrying for a long while (next in 6h, or after a "
+      "reload that changes the account, or one POST /poll/alice per 5m) so the provider does not lock "
+      "the account");
+  note.reason = NextPollReason::PermanentFailure;
+  note.what = "[SYS/PERM] disabled";
+  EXPECT_EQ(
+      describe_next_poll(note),
+      "permanent failure: [SYS/PERM] disabled; this needs attention (next attempt in 6h, or after SIGHUP "
+      "or POST /poll/alice)");
+  note.reason = NextPollReason::Backoff;
+  note.error_kind = "io";
+  note.what = "connection refused";
+  note.consecutive_failures = 2;
+  note.delay = minutes(1);
+  EXPECT_EQ(describe_next_poll(note),
+            "poll failed (io): connection refused; 2 failures in a row, next attempt in 1m (backoff)");
+  EXPECT_EQ(describe_span(minutes(5)), "5m");
+  EXPECT_EQ(describe_span(Millis{0}), "0s");
+}
+
 }  // namespace
 }  // namespace popfetchd::daemon

@@ -13,23 +13,6 @@
 namespace config::detail {
 namespace {
 
-constexpr std::array<EnumName<Security>, 5> kSecurityNames = {{
-    {"none", Security::None},
-    {"tls", Security::Tls},
-    {"tls-if-available", Security::TlsIfAvailable},
-    {"starttls", Security::StartTls},
-    {"starttls-if-available", Security::StartTlsIfAvailable},
-}};
-constexpr std::array<EnumName<AuthMethod>, 2> kAuthNames = {{
-    {"plain", AuthMethod::Plain},
-    {"cram-md5", AuthMethod::CramMd5},
-}};
-constexpr std::array<EnumName<Pipelining>, 3> kPipeliningNames = {{
-    {"auto", Pipelining::Auto},
-    {"on", Pipelining::On},
-    {"off", Pipelining::Off},
-}};
-
 constexpr std::string_view kDurationExpected = "a duration like 30s, 5m, 2h, 30d or plain seconds";
 constexpr std::string_view kSizeExpected =
     "a size in bytes, or with a suffix B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024), "

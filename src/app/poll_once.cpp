@@ -1,5 +1,6 @@
 // `popfetchd poll-once [ACCOUNT...]`: polls the named accounts (default: all)
-// once, concurrently on one loop (at most max_concurrent_polls sessions at a
+// once (an account whose poll hit the per-poll cap is polled again until its
+// mailbox is done or a poll fails), concurrently on one loop (at most max_concurrent_polls sessions at a
 // time), prints a summary line per account (stdout; a failed account's line
 // goes to stderr) and exits 0 only when every account succeeded.
 
@@ -11,13 +12,13 @@
 #include <vector>
 
 #include "app/commands.hpp"
-#include "app/load_config.hpp"
 #include "app/fetch_setup.hpp"
+#include "app/load_config.hpp"
 #include "common/log.hpp"
-#include "daemon/poll_runner.hpp"
 #include "daemon/weak_security.hpp"
 #include "fetch/account_poll.hpp"
 #include "fetch/archive_writer.hpp"
+#include "fetch/poll_runner.hpp"
 
 namespace app {
 namespace {
@@ -75,8 +76,8 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
 
   std::map<std::string, Outcome> outcomes;
   // The daemon's runner: at most max_concurrent_polls sessions at a time.
-  popfetchd::daemon::PollRunner runner(popfetchd::daemon::account_poll_factory(&loop, writer, *setup->digests),
-                                       cfg->max_concurrent_polls);
+  fetch::PollRunner runner(fetch::account_poll_factory(&loop, writer, *setup->digests),
+                           cfg->max_concurrent_polls);
   std::vector<fetch::PollOptions> ready;
   for (const config::Account* account : selected) {
     popfetchd::daemon::warn_about_weak_security(*account);
@@ -99,12 +100,14 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
   uv_update_time(&loop);
   for (fetch::PollOptions& options : ready) {
     Outcome& outcome = outcomes[options.account.name];
-    popfetchd::daemon::PollRunner::Callbacks callbacks;
+    fetch::PollRunner::Callbacks callbacks;
     callbacks.on_done = [&outcome](fetch::PollReport report) {
       outcome.done = true;
       outcome.report = std::move(report);
     };
-    (void)runner.submit(std::move(options), std::move(callbacks));
+    // A first import of a big mailbox takes several polls (the per-poll cap
+    // bounds memory): poll-once goes on until the mailbox is done.
+    (void)fetch::submit_until_done(runner, std::move(options), std::move(callbacks));
   }
   ready.clear();
   uv_run(&loop, UV_RUN_DEFAULT);

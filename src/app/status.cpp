@@ -5,7 +5,7 @@
 
 #include "app/commands.hpp"
 #include "app/load_config.hpp"
-#include "daemon/status_report.hpp"
+#include "health/status_table.hpp"
 
 namespace app {
 
@@ -16,8 +16,8 @@ int status(const GlobalOptions& global, bool json) {
     print_error("status: health_socket is disabled (\"\") in " + cfg->path);
     return kExitUnreachable;
   }
-  popfetchd::daemon::StatusOutput output =
-      popfetchd::daemon::run_status(cfg->health_socket, json, static_cast<std::int64_t>(std::time(nullptr)));
+  health::StatusOutput output =
+      health::run_status(cfg->health_socket, json, static_cast<std::int64_t>(std::time(nullptr)));
   std::fputs(output.out.c_str(), stdout);
   if (!output.error.empty()) print_error(output.error);
   return output.exit_status;

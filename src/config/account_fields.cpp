@@ -13,31 +13,10 @@
 namespace config::detail {
 namespace {
 
-constexpr std::array<EnumName<Security>, 5> kSecurityNames = {{
-    {"none", Security::None},
-    {"tls", Security::Tls},
-    {"tls-if-available", Security::TlsIfAvailable},
-    {"starttls", Security::StartTls},
-    {"starttls-if-available", Security::StartTlsIfAvailable},
-}};
-constexpr std::array<EnumName<AuthMethod>, 2> kAuthNames = {{
-    {"plain", AuthMethod::Plain},
-    {"cram-md5", AuthMethod::CramMd5},
-}};
-constexpr std::array<EnumName<Pipelining>, 3> kPipeliningNames = {{
-    {"auto", Pipelining::Auto},
-    {"on", Pipelining::On},
-    {"off", Pipelining::Off},
-}};
-
 constexpr std::string_view kDurationExpected = "a duration like 30s, 5m, 2h, 30d or plain seconds";
 constexpr std::string_view kSizeExpected =
     "a size in bytes, or with a suffix B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024), "
     "like 50MB";
-
-bool is_name_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
-}
 
 bool is_env_name(std::string_view text) {
   if (text.empty() || std::isdigit(static_cast<unsigned char>(text.front())) != 0) return false;
@@ -151,10 +130,11 @@ class FieldParser {
       sink_.error(e.key_location, "name cannot be set in 'defaults:': every account needs its own name");
       return;
     }
-    constexpr std::string_view kAllowed = "letters, digits, '.', '_' and '-' ([A-Za-z0-9._-]+)";
+    constexpr std::string_view kAllowed =
+        "letters, digits, '.', '_' and '-' ([A-Za-z0-9._-]+), but not '.' or '..'";
     const auto text = scalar_text(e, "a name made of " + std::string(kAllowed), sink_);
     if (!text) return;
-    if (text->empty() || !std::all_of(text->begin(), text->end(), is_name_char)) {
+    if (!valid_account_name(*text)) {
       sink_.error(e.value_location, "account name must be made of " + std::string(kAllowed) + " (got " +
                                         quote_value(*text) + ")");
       return;
@@ -239,7 +219,7 @@ class FieldParser {
     }
     if (!text) return;
     if (kind == PasswordSource::Kind::File) text = resolve_password_file(*text, paths_);
-    fields_.password = Setting<PasswordSource>{PasswordSource{kind, std::move(*text)}, e.value_location};
+    fields_.password = Setting<PasswordSource>{PasswordSource{kind, std::move(*text), {}}, e.value_location};
   }
 
   void parse_ca_file(const Entry& e) {

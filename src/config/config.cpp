@@ -1,58 +1,26 @@
 // Names of the enums, the small predicates on them, and Config/Diagnostic helpers.
 #include "config/config.hpp"
 
+#include "config/key_names.hpp"
+
 namespace config {
 
-std::string_view to_string(Security value) {
-  switch (value) {
-    case Security::None:
-      return "none";
-    case Security::Tls:
-      return "tls";
-    case Security::TlsIfAvailable:
-      return "tls-if-available";
-    case Security::StartTls:
-      return "starttls";
-    case Security::StartTlsIfAvailable:
-      return "starttls-if-available";
+bool valid_account_name(std::string_view name) {
+  if (name.empty() || name == "." || name == "..") return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
   }
-  return "unknown";
+  return true;
 }
 
-std::string_view to_string(AuthMethod value) {
-  switch (value) {
-    case AuthMethod::Plain:
-      return "plain";
-    case AuthMethod::CramMd5:
-      return "cram-md5";
-  }
-  return "unknown";
-}
-
-std::string_view to_string(Pipelining value) {
-  switch (value) {
-    case Pipelining::Auto:
-      return "auto";
-    case Pipelining::On:
-      return "on";
-    case Pipelining::Off:
-      return "off";
-  }
-  return "unknown";
-}
-
+// The names come from the tables the loader parses with (key_names.hpp).
+std::string_view to_string(Security value) { return detail::name_of(detail::kSecurityNames, value); }
+std::string_view to_string(AuthMethod value) { return detail::name_of(detail::kAuthNames, value); }
+std::string_view to_string(Pipelining value) { return detail::name_of(detail::kPipeliningNames, value); }
 std::string_view to_string(PasswordSource::Kind kind) {
-  switch (kind) {
-    case PasswordSource::Kind::Literal:
-      return "password";
-    case PasswordSource::Kind::File:
-      return "password_file";
-    case PasswordSource::Kind::Command:
-      return "password_command";
-    case PasswordSource::Kind::Env:
-      return "password_env";
-  }
-  return "unknown";
+  return detail::name_of(detail::kPasswordSourceNames, kind);
 }
 
 bool verifies_certificate(Security value) { return value == Security::Tls || value == Security::StartTls; }

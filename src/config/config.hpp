@@ -50,10 +50,20 @@ bool verifies_certificate(Security value);
 // True for implicit TLS (tls, tls-if-available): default port 995.
 bool implicit_tls(Security value);
 
+// The one account-name rule (DESIGN.md §2): [A-Za-z0-9._-]+, but not "." or
+// "..". The name becomes a file name (the lock file) and a URL path segment
+// (POST /poll/<name>), so the loader, the lock files and the health routes all
+// ask this function.
+bool valid_account_name(std::string_view name);
+
 struct PasswordSource {
   enum class Kind { Literal, File, Command, Env };
   Kind kind = Kind::Literal;
   std::string value;  // the password itself (Literal), a path, a shell command, or a variable name
+  // Command only: environment variables the command's child must not see.
+  // The loader puts here every name that any account of the file gives as
+  // password_env, so one account's helper never sees another's secret.
+  std::vector<std::string> withheld_env;
   bool operator==(const PasswordSource&) const = default;
 };
 std::string_view to_string(PasswordSource::Kind kind);  // "password", "password_file", ...
@@ -123,8 +133,9 @@ LoadResult load_string(const std::string& yaml, const std::string& file_name);
 
 // Resolves a password source: the literal; the first line of the file; the
 // first line of stdout of `/bin/sh -c command` (stdin is /dev/null, stderr is
-// inherited; blocks until the command exits, so call it before the loop runs or
-// off the loop thread); the environment variable. A trailing "\r\n" or "\n" is
+// inherited, the environment is ours minus source.withheld_env; blocks until
+// the command exits, so call it before the loop runs or off the loop thread);
+// the environment variable. A trailing "\r\n" or "\n" is
 // stripped. Missing/unreadable/empty file, non-zero exit, death by a signal,
 // empty output, unset/empty variable: ErrorKind::Config, naming the file,
 // exit status or variable, never the password or the command's output.

@@ -19,13 +19,6 @@ namespace {
 // sockaddr_un::sun_path is 108 bytes on Linux, including the terminating NUL.
 constexpr std::size_t kMaxSocketPath = 107;
 
-constexpr std::array<EnumName<common::LogLevel>, 4> kLogLevelNames = {{
-    {"error", common::LogLevel::Error},
-    {"warn", common::LogLevel::Warn},
-    {"info", common::LogLevel::Info},
-    {"debug", common::LogLevel::Debug},
-}};
-
 class DocumentBuilder {
  public:
   DocumentBuilder(const std::string& path, const PathContext& paths, DiagnosticSink& sink)

@@ -1,12 +1,85 @@
 #pragma once
-// The valid key names of each map in the config file, and the "unknown key"
-// message with a "did you mean" suggestion. Pure string work; internal to src/config.
+// The valid key names of each map in the config file, the "unknown key"
+// message with a "did you mean" suggestion, and one name table per enum, used
+// both to parse the config (read_enum) and to print a value (to_string).
+// Pure string work; internal to src/config.
 
 #include <array>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
+#include "common/log.hpp"
+#include "config/config.hpp"
+
 namespace config::detail {
+
+template <class E>
+struct EnumName {
+  std::string_view name;
+  E value;
+};
+
+// True when table[i] names the enumerator whose value is i, for every i: then
+// the table has one row per enumerator (with the size check beside it) and
+// name_of() can index it.
+template <class E, std::size_t N>
+constexpr bool in_enum_order(const std::array<EnumName<E>, N>& table) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (static_cast<std::size_t>(table[i].value) != i) return false;
+  }
+  return true;
+}
+
+template <class E, std::size_t N>
+constexpr std::string_view name_of(const std::array<EnumName<E>, N>& table, E value) {
+  const auto index = static_cast<std::size_t>(value);
+  return index < N ? table[index].name : std::string_view("unknown");
+}
+
+inline constexpr std::array<EnumName<Security>, 5> kSecurityNames = {{
+    {"none", Security::None},
+    {"tls", Security::Tls},
+    {"tls-if-available", Security::TlsIfAvailable},
+    {"starttls", Security::StartTls},
+    {"starttls-if-available", Security::StartTlsIfAvailable},
+}};
+static_assert(kSecurityNames.size() == static_cast<std::size_t>(Security::StartTlsIfAvailable) + 1);
+static_assert(in_enum_order(kSecurityNames));
+
+inline constexpr std::array<EnumName<AuthMethod>, 2> kAuthNames = {{
+    {"plain", AuthMethod::Plain},
+    {"cram-md5", AuthMethod::CramMd5},
+}};
+static_assert(kAuthNames.size() == static_cast<std::size_t>(AuthMethod::CramMd5) + 1);
+static_assert(in_enum_order(kAuthNames));
+
+inline constexpr std::array<EnumName<Pipelining>, 3> kPipeliningNames = {{
+    {"auto", Pipelining::Auto},
+    {"on", Pipelining::On},
+    {"off", Pipelining::Off},
+}};
+static_assert(kPipeliningNames.size() == static_cast<std::size_t>(Pipelining::Off) + 1);
+static_assert(in_enum_order(kPipeliningNames));
+
+// The config key that gives each kind of password source.
+inline constexpr std::array<EnumName<PasswordSource::Kind>, 4> kPasswordSourceNames = {{
+    {"password", PasswordSource::Kind::Literal},
+    {"password_file", PasswordSource::Kind::File},
+    {"password_command", PasswordSource::Kind::Command},
+    {"password_env", PasswordSource::Kind::Env},
+}};
+static_assert(kPasswordSourceNames.size() == static_cast<std::size_t>(PasswordSource::Kind::Env) + 1);
+static_assert(in_enum_order(kPasswordSourceNames));
+
+inline constexpr std::array<EnumName<common::LogLevel>, 4> kLogLevelNames = {{
+    {"error", common::LogLevel::Error},
+    {"warn", common::LogLevel::Warn},
+    {"info", common::LogLevel::Info},
+    {"debug", common::LogLevel::Debug},
+}};
+static_assert(kLogLevelNames.size() == static_cast<std::size_t>(common::LogLevel::Debug) + 1);
+static_assert(in_enum_order(kLogLevelNames));
 
 inline constexpr std::array<std::string_view, 6> kTopLevelKeys = {
     "database", "health_socket", "log_level", "max_concurrent_polls", "defaults", "accounts",

@@ -100,6 +100,21 @@ bool check_single_document(const std::string& yaml, detail::DiagnosticSink& sink
   return true;
 }
 
+// Every password_env name of the file goes into each password_command
+// source's withheld_env: a helper gets what it needs from our environment
+// (PATH, HOME, an agent's socket) but never another account's secret.
+void withhold_password_env(Config& config) {
+  std::vector<std::string> names;
+  for (const Account& account : config.accounts) {
+    if (account.password.kind == PasswordSource::Kind::Env) names.push_back(account.password.value);
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  for (Account& account : config.accounts) {
+    if (account.password.kind == PasswordSource::Kind::Command) account.password.withheld_env = names;
+  }
+}
+
 LoadResult load_text(const std::string& yaml, const std::string& file_name,
                      const detail::PathContext& paths) {
   detail::DiagnosticSink sink(file_name);
@@ -107,6 +122,7 @@ LoadResult load_text(const std::string& yaml, const std::string& file_name,
   try {
     if (!check_single_document(yaml, sink)) return finish(std::nullopt, sink);
     config = detail::build_config(YAML::Load(yaml), file_name, paths, sink);
+    if (config) withhold_password_env(*config);
   } catch (const YAML::ParserException& e) {
     // yaml-cpp stops at the first syntax error: one diagnostic at its position.
     // Its text may quote a raw byte of the file (e.g. "unknown escape

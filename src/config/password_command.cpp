@@ -12,11 +12,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
+#include "common/unique_fd.hpp"
 #include "config/config.hpp"
 #include "config/file_reader.hpp"
-#include "common/unique_fd.hpp"
 
 extern char** environ;
 
@@ -119,9 +120,24 @@ int wait_for(pid_t pid) {
   return status;
 }
 
+// Our environment without the withheld variables. The pointers point into
+// `environ`, which nothing changes while the child is being spawned.
+std::vector<char*> child_environment(const std::vector<std::string>& withheld) {
+  std::vector<char*> kept;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const std::string_view name = text.substr(0, text.find('='));
+    if (std::find(withheld.begin(), withheld.end(), name) == withheld.end()) kept.push_back(*entry);
+  }
+  kept.push_back(nullptr);
+  return kept;
+}
+
 }  // namespace
 
-common::Result<std::string> run_password_command(const std::string& command, std::chrono::milliseconds timeout) {
+common::Result<std::string> run_password_command(const std::string& command,
+                                                 const std::vector<std::string>& withheld_env,
+                                                 std::chrono::milliseconds timeout) {
   int ends[2];
   if (::pipe2(ends, O_CLOEXEC) != 0)
     return config_error(std::string("password_command: pipe: ") + std::strerror(errno));
@@ -136,8 +152,9 @@ common::Result<std::string> run_password_command(const std::string& command, std
   std::string dash_c = "-c";
   std::string command_copy = command;  // posix_spawn wants char*, not const char*
   std::vector<char*> argv = {shell.data(), dash_c.data(), command_copy.data(), nullptr};
+  std::vector<char*> envp = child_environment(withheld_env);
   pid_t pid = -1;
-  if (int rc = posix_spawn(&pid, shell.c_str(), setup.actions(), setup.attr(), argv.data(), environ);
+  if (int rc = posix_spawn(&pid, shell.c_str(), setup.actions(), setup.attr(), argv.data(), envp.data());
       rc != 0) {
     return config_error(std::string("password_command: cannot run /bin/sh: ") + std::strerror(rc));
   }

@@ -47,7 +47,7 @@ common::Result<std::string> resolve_password(const PasswordSource& source) {
     case PasswordSource::Kind::File:
       return from_file(source.value);
     case PasswordSource::Kind::Command:
-      return detail::run_password_command(source.value);
+      return detail::run_password_command(source.value, source.withheld_env);
     case PasswordSource::Kind::Env:
       return from_env(source.value);
   }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/diagnostic_sink.hpp"
+#include "config/key_names.hpp"
 
 namespace config::detail {
 
@@ -47,12 +48,6 @@ std::optional<std::int64_t> parse_integer(std::string_view text);
 // YAML 1.2 core booleans: true/True/TRUE, false/False/FALSE. Not yes/no/on/off:
 // "keep: no" reading as false would be a surprise to half the readers.
 std::optional<bool> parse_bool(std::string_view text);
-
-template <class E>
-struct EnumName {
-  std::string_view name;
-  E value;
-};
 
 // "one of: a, b, c"
 template <class E, std::size_t N>

@@ -103,6 +103,32 @@ std::string describe_delay(Millis delay) {
   return text + std::to_string(rest) + "s";
 }
 
+std::string describe_span(Millis span) {
+  const std::string text = describe_delay(span);
+  return text.rfind("in ", 0) == 0 ? text.substr(3) : "0s";
+}
+
+std::string describe_next_poll(const FailureNote& note) {
+  const std::string when = describe_delay(note.delay);
+  const std::string account(note.account);
+  const std::string what(note.what);
+  switch (note.reason) {
+    case NextPollReason::AuthFailure:
+      return "authentication failed: " + what + "; not retrying for a long while (next " + when +
+             ", or after a reload that changes the account, or one POST /poll/" + account + " per " +
+             describe_span(note.manual_retry_window) + ") so the provider does not lock the account";
+    case NextPollReason::PermanentFailure:
+      return "permanent failure: " + what + "; this needs attention (next attempt " + when +
+             ", or after SIGHUP or POST /poll/" + account + ")";
+    default:
+      break;
+  }
+  return "poll failed (" + std::string(note.error_kind) + "): " + what + "; " +
+         std::to_string(note.consecutive_failures) +
+         (note.consecutive_failures == 1 ? " failure" : " failures in a row") + ", next attempt " + when +
+         " (" + std::string(to_string(note.reason)) + ")";
+}
+
 Millis first_poll_delay(std::size_t accounts, Millis interval, Millis per_account, Millis max_window,
                         double unit_random) {
   const Millis window =

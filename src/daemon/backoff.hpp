@@ -18,9 +18,12 @@
 //                            every 10 s by an account with a short interval;
 //                            and for intervals between 5 min and 1 h a failing
 //                            account simply keeps its normal rhythm.
-//   [AUTH] / wrong password  6 h (or until SIGHUP or POST /poll): retrying at
-//                            the normal interval would get the account locked
-//                            out by the provider's brute-force protection.
+//   [AUTH] / wrong password  6 h, or until a reload changes the account, or
+//                            a manual retry (POST /poll, SIGUSR1), at most one
+//                            per kManualRetryAfterAuthFailure: retrying at the
+//                            normal interval, or as often as someone asks,
+//                            would get the account locked out by the
+//                            provider's brute-force protection.
 //   [SYS/PERM], no usable    6 h (or until SIGHUP or POST /poll): the server
 //   auth mechanism           says a human has to act.
 //   [LOGIN-DELAY]            the server's LOGIN-DELAY when known (at least
@@ -45,6 +48,10 @@ namespace popfetchd::daemon {
 
 using Millis = std::chrono::milliseconds;
 
+// After a rejected password, one manual retry of the account per this long;
+// requests in between are refused (HTTP 429) and the hold stays.
+inline constexpr Millis kManualRetryAfterAuthFailure{5 * 60'000};
+
 struct BackoffPolicy {
   Millis failure_base{30'000};
   Millis failure_cap_floor{5 * 60'000};
@@ -53,6 +60,7 @@ struct BackoffPolicy {
   Millis permanent_failure{6 * 60 * 60'000};
   Millis in_use{90'000};
   Millis login_delay_unknown{15 * 60'000};
+  Millis manual_retry_after_auth_failure = kManualRetryAfterAuthFailure;
   double jitter = 0.10;  // fraction of the delay, both ways
 };
 
@@ -108,5 +116,52 @@ std::string describe_delay(Millis delay);
 // `unit_random` is in [0, 1).
 Millis first_poll_delay(std::size_t accounts, Millis interval, Millis per_account, Millis max_window,
                         double unit_random);
+
+// What the log says after a failed attempt, and when the next one comes.
+struct FailureNote {
+  std::string_view account;
+  std::string_view error_kind;  // common::to_string(ErrorKind)
+  std::string what;             // the error, already sanitised
+  std::uint32_t consecutive_failures = 1;
+  NextPollReason reason = NextPollReason::Backoff;
+  Millis delay{0};                // after jitter
+  Millis manual_retry_window{0};  // BackoffPolicy::manual_retry_after_auth_failure
+};
+// One line: "authentication failed: ...; not retrying for a long while (next
+// in 6h, ...)", "permanent failure: ...", or "poll failed (io): ...; 2 failures
+// in a row, next attempt in 1m (backoff)".
+std::string describe_next_poll(const FailureNote& note);
+// "5m" for five minutes: describe_delay() without its "in ".
+std::string describe_span(Millis span);
+
+// Pipelining trouble of one account. A poll that failed with commands
+// pipelined (a server or middlebox that mishandles them) makes the next poll
+// run without; once one succeeds, pipelining is used again, unless it failed
+// that way kStrikes times: then it stays off until reset() (the account's
+// settings changed, so it may be another server). Failures with nothing
+// pipelined change nothing: they say nothing about pipelining.
+class PipeliningFallback {
+ public:
+  static constexpr std::uint32_t kStrikes = 2;
+
+  // The next poll must not pipeline.
+  bool off() const { return off_; }
+  // Off for good (until reset()): it failed kStrikes times.
+  bool stays_off() const { return strikes_ >= kStrikes; }
+
+  void on_success() {
+    if (!stays_off()) off_ = false;
+  }
+  void on_failure(bool pipelined) {
+    if (!pipelined) return;
+    ++strikes_;
+    off_ = true;
+  }
+  void reset() { *this = PipeliningFallback{}; }
+
+ private:
+  std::uint32_t strikes_ = 0;
+  bool off_ = false;
+};
 
 }  // namespace popfetchd::daemon

@@ -1,3 +1,5 @@
+// The scheduler: accounts, timers, one attempt (password, then the poll) and
+// its outcome. Reloads, poll requests and shutdown: scheduler_requests.cpp.
 #include "daemon/scheduler.hpp"
 
 #include <string.h>
@@ -10,53 +12,16 @@
 
 #include "common/log.hpp"
 #include "common/sanitize.hpp"
+#include "daemon/scheduler_slot.hpp"
 
 namespace popfetchd::daemon {
-namespace {
 
-// A pipelined poll that failed twice for this account: stop trying.
-constexpr std::uint32_t kPipeliningStrikes = 2;
-// last_error may quote a server; our own prefix needs room too.
-constexpr std::size_t kMaxErrorText = 400;
+using scheduler_detail::kMaxErrorText;
+using scheduler_detail::wall_now;
+using scheduler_detail::wipe;
 
-std::int64_t wall_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
-// Passwords do not linger in freed heap memory (core dumps are off, but a
-// later bug that leaks memory contents should not find them either).
-void wipe(std::optional<std::string>& password) {
-  if (password && !password->empty()) explicit_bzero(password->data(), password->size());
-  password.reset();
-}
-
-}  // namespace
-
-struct Scheduler::Slot {
-  Scheduler* owner = nullptr;
-  config::Account account;
-  AccountHealth health;
-  UvHandlePtr<uv_timer_t> timer;
-
-  std::optional<std::string> password;
-  config::PasswordSource password_from;  // where `password` came from
-  bool password_stale = false;           // read it again before the next poll
-
-  bool resolving = false;   // a password lookup is on the thread pool
-  bool in_runner = false;   // queued in or running on the PollRunner
-  bool poll_again = false;  // a poll was requested while busy
-  bool removing = false;    // gone from the config; waits for its poll to end
-  bool held = false;        // authentication or permanent failure: long hold
-
-  bool force_pipelining_off = false;
-  std::uint32_t pipelining_strikes = 0;
-  std::optional<std::uint32_t> login_delay_s;
-
-  bool busy() const { return in_runner || resolving; }
-  const std::string& name() const { return account.name; }
-
-  ~Slot() { wipe(password); }
-};
-
-Scheduler::Scheduler(uv_loop_t* loop, PollRunner& runner, PasswordResolver resolver, SchedulerTuning tuning)
+Scheduler::Scheduler(uv_loop_t* loop, fetch::PollRunner& runner, PasswordResolver resolver,
+                     SchedulerTuning tuning)
     : loop_(loop),
       runner_(runner),
       resolver_(std::move(resolver)),
@@ -125,83 +90,6 @@ void Scheduler::start(const config::Config& config) {
   changed();
 }
 
-void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
-  database_path_ = config.database;
-  const std::unordered_set<std::string> added(diff.added.begin(), diff.added.end());
-  const std::unordered_set<std::string> changed_names(diff.changed.begin(), diff.changed.end());
-
-  for (const std::string& name : diff.removed) {
-    Slot* slot = find(name);
-    if (slot == nullptr || slot->removing) continue;
-    slot->removing = true;
-    slot->poll_again = false;
-    uv_timer_stop(slot->timer.get());
-    if (runner_.cancel(name)) slot->in_runner = false;
-    if (slot->busy()) {
-      common::log_info(name, "removed from the config; it goes once its running poll has finished");
-    } else {
-      erase(*slot);
-    }
-  }
-
-  for (const config::Account& account : config.accounts) {
-    Slot* slot = find(account.name);
-    if (added.contains(account.name) || slot == nullptr) {
-      if (slot == nullptr) {
-        slot = &add_slot(account);
-      } else {
-        // Removed by an earlier reload while it was polling, and back now.
-        slot->removing = false;
-        slot->account = account;
-        wipe(slot->password);
-        slot->force_pipelining_off = false;
-        slot->pipelining_strikes = 0;
-      }
-      common::log_info(account.name, "added");
-      if (!slot->busy()) arm_first_poll(*slot);
-      continue;
-    }
-    const bool was_held = slot->held;
-    const bool backing_off = slot->health.consecutive_failures > 0;
-    slot->held = false;
-    if (changed_names.contains(account.name)) {
-      const config::Account old = std::move(slot->account);
-      slot->account = account;
-      if (old.password == account.password) {
-        slot->password_stale = true;
-      } else {
-        wipe(slot->password);
-      }
-      if (old.server != account.server || old.port != account.port) slot->login_delay_s.reset();
-      slot->force_pipelining_off = false;
-      slot->pipelining_strikes = 0;
-      common::log_info(account.name, slot->busy()
-                                         ? "settings changed; the running poll keeps the old ones, the "
-                                           "next poll uses the new ones"
-                                         : "settings changed; the next poll uses them");
-      if (slot->busy()) continue;
-      if (backing_off) {
-        arm_first_poll(*slot);  // perhaps the change fixed it: try again soon
-      } else if (old.poll_interval != account.poll_interval) {
-        const Millis next = apply_jitter(interval_of(*slot), tuning_.backoff.jitter, random_unit());
-        const std::uint64_t due = uv_timer_get_due_in(slot->timer.get());
-        const auto scaled =
-            static_cast<std::uint64_t>(std::llround(static_cast<double>(next.count()) * tuning_.time_scale));
-        if (!uv_is_active(reinterpret_cast<uv_handle_t*>(slot->timer.get())) || scaled < due)
-          arm(*slot, next);
-      }
-    } else {
-      slot->password_stale = true;
-      if (was_held && !slot->busy()) {
-        common::log_info(account.name, "reload: retrying the account held after its last failure");
-        arm_first_poll(*slot);
-      }
-    }
-  }
-  reorder(config.accounts);
-  changed();
-}
-
 void Scheduler::set_archive_totals(const std::vector<store::AccountTotals>& totals) {
   for (const auto& slot : slots_) {
     slot->health.messages_stored = 0;
@@ -215,8 +103,8 @@ void Scheduler::set_archive_totals(const std::vector<store::AccountTotals>& tota
   changed();
 }
 
-std::vector<AccountHealth> Scheduler::health() const {
-  std::vector<AccountHealth> accounts;
+std::vector<health::AccountHealth> Scheduler::health() const {
+  std::vector<health::AccountHealth> accounts;
   accounts.reserve(slots_.size());
   for (const auto& slot : slots_) accounts.push_back(slot->health);
   return accounts;
@@ -256,35 +144,6 @@ void Scheduler::on_timer(uv_timer_t* timer) {
 }
 
 // --- one attempt: password, then the poll
-
-PollRequest Scheduler::request_poll(const std::optional<std::string>& account) {
-  if (shutting_down_) return PollRequest::ShuttingDown;
-  if (account) {
-    Slot* slot = find(*account);
-    if (slot == nullptr || slot->removing) return PollRequest::UnknownAccount;
-    common::log_info(slot->name(), "poll requested");
-    slot->held = false;
-    if (slot->busy()) {
-      slot->poll_again = true;
-    } else {
-      arm(*slot, Millis{0});
-    }
-    changed();
-    return PollRequest::Accepted;
-  }
-  common::log_info("", "poll of every account requested");
-  for (const auto& slot : slots_) {
-    if (slot->removing) continue;
-    slot->held = false;
-    if (slot->busy()) {
-      slot->poll_again = true;
-    } else {
-      arm_first_poll(*slot);
-    }
-  }
-  changed();
-  return PollRequest::Accepted;
-}
 
 void Scheduler::attempt(Slot& slot) {
   if (shutting_down_ || slot.removing) return;
@@ -353,9 +212,9 @@ void Scheduler::submit(Slot& slot) {
   options.account = slot.account;
   options.password = *slot.password;
   options.database_path = database_path_;
-  options.force_pipelining_off = slot.force_pipelining_off;
-  if (slot.force_pipelining_off) {
-    if (slot.pipelining_strikes >= kPipeliningStrikes) {
+  options.force_pipelining_off = slot.pipelining.off();
+  if (slot.pipelining.off()) {
+    if (slot.pipelining.stays_off()) {
       common::log_debug(slot.name(), "polling without pipelining (it failed twice with this server)");
     } else {
       common::log_info(slot.name(),
@@ -363,9 +222,9 @@ void Scheduler::submit(Slot& slot) {
     }
   }
   Slot* target = &slot;
-  PollRunner::Callbacks callbacks;
+  fetch::PollRunner::Callbacks callbacks;
   callbacks.on_started = [this, target] {
-    target->health.state = AccountHealth::State::Polling;
+    target->health.state = health::AccountHealth::State::Polling;
     changed();
   };
   callbacks.on_done = [this, target](fetch::PollReport report) { on_poll_done(*target, std::move(report)); };
@@ -377,7 +236,7 @@ void Scheduler::submit(Slot& slot) {
 
 void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
   slot.in_runner = false;
-  AccountHealth& health = slot.health;
+  health::AccountHealth& health = slot.health;
   ++health.polls_total;
   health.last_poll_at = report.finished_at != 0 ? report.finished_at : wall_now();
   health.messages_fetched_total += report.new_messages;
@@ -399,12 +258,13 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
       health.last_error.reset();
       health.auth_failure = false;
       health.permanent_failure = false;
-      if (slot.force_pipelining_off && slot.pipelining_strikes < kPipeliningStrikes) {
-        slot.force_pipelining_off = false;
+      const bool was_off = slot.pipelining.off();
+      slot.pipelining.on_success();
+      if (was_off && !slot.pipelining.off()) {
         common::log_info(name, "the poll without pipelining succeeded; the next poll may pipeline again");
       }
     }
-    health.state = AccountHealth::State::Idle;
+    health.state = health::AccountHealth::State::Idle;
     if (shutting_down_ || slot.removing) {
       common::log_info(name, "poll ended after " + took + ": " + report.summary());
     } else {
@@ -417,9 +277,9 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
                                  describe_delay(next.delay));
     }
   } else {
+    slot.pipelining.on_failure(report.pipelining_suspect);
     if (report.pipelining_suspect) {
-      ++slot.pipelining_strikes;
-      if (slot.pipelining_strikes >= kPipeliningStrikes) {
+      if (slot.pipelining.stays_off()) {
         common::log_warn(name,
                          "the poll failed with commands pipelined again; pipelining stays off for this "
                          "account until its settings change");
@@ -427,7 +287,6 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
         common::log_warn(name,
                          "the poll failed with commands pipelined; the next poll runs without pipelining");
       }
-      slot.force_pipelining_off = true;
     }
     if (report.new_messages > 0 || report.deleted > 0) {
       fetch::PollReport partial = report;
@@ -442,18 +301,22 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
     erase(slot);
   } else if (shutting_down_) {
     disarm(slot);
-    health.state = AccountHealth::State::Idle;
+    health.state = health::AccountHealth::State::Idle;
   } else if (slot.poll_again) {
     slot.poll_again = false;
-    slot.held = false;
-    arm(slot, Millis{0});
+    // A request that came while this poll ran is answered by this poll when
+    // the password was rejected: a retry at once is what the hold prevents.
+    if (!auth_held(slot)) {
+      slot.held = false;
+      arm(slot, Millis{0});
+    }
   }
   changed();
   maybe_finish_shutdown();
 }
 
 void Scheduler::record_failure(Slot& slot, const common::Error& error, fetch::RetryHint retry) {
-  AccountHealth& health = slot.health;
+  health::AccountHealth& health = slot.health;
   ++health.consecutive_failures;
   ++health.poll_failures_total;
   health.last_error = common::sanitize(error.message, kMaxErrorText);
@@ -471,26 +334,19 @@ void Scheduler::record_failure(Slot& slot, const common::Error& error, fetch::Re
   outcome.consecutive_failures = health.consecutive_failures;
   outcome.login_delay_s = slot.login_delay_s;
   const Scheduled next = schedule_after(slot, outcome);
-  const std::string when = describe_delay(next.delay);
-  const std::string what = common::sanitize(error.message, kMaxErrorText);
-  switch (next.reason) {
-    case NextPollReason::AuthFailure:
-      common::log_error(slot.name(), "authentication failed: " + what +
-                                         "; not retrying for a long while (next " + when +
-                                         ", or after SIGHUP or POST /poll/" + slot.name() +
-                                         ") so the provider does not lock the account");
-      break;
-    case NextPollReason::PermanentFailure:
-      common::log_error(slot.name(), "permanent failure: " + what + "; this needs attention (next attempt " +
-                                         when + ", or after SIGHUP or POST /poll/" + slot.name() + ")");
-      break;
-    default:
-      common::log_warn(slot.name(),
-                       "poll failed (" + std::string(common::to_string(error.kind)) + "): " + what + "; " +
-                           std::to_string(health.consecutive_failures) +
-                           (health.consecutive_failures == 1 ? " failure" : " failures in a row") +
-                           ", next attempt " + when + " (" + std::string(to_string(next.reason)) + ")");
-      break;
+  FailureNote note;
+  note.account = slot.name();
+  note.error_kind = common::to_string(error.kind);
+  note.what = common::sanitize(error.message, kMaxErrorText);
+  note.consecutive_failures = health.consecutive_failures;
+  note.reason = next.reason;
+  note.delay = next.delay;
+  note.manual_retry_window = tuning_.backoff.manual_retry_after_auth_failure;
+  const std::string line = describe_next_poll(note);
+  if (next.reason == NextPollReason::AuthFailure || next.reason == NextPollReason::PermanentFailure) {
+    common::log_error(slot.name(), line);
+  } else {
+    common::log_warn(slot.name(), line);
   }
 }
 
@@ -499,50 +355,9 @@ Scheduler::Scheduled Scheduler::schedule_after(Slot& slot, const AttemptOutcome&
   const Millis delay =
       next.jitter ? apply_jitter(next.delay, tuning_.backoff.jitter, random_unit()) : next.delay;
   slot.held = next.reason == NextPollReason::AuthFailure || next.reason == NextPollReason::PermanentFailure;
-  slot.health.state = outcome.ok ? AccountHealth::State::Idle : AccountHealth::State::Backoff;
+  slot.health.state = outcome.ok ? health::AccountHealth::State::Idle : health::AccountHealth::State::Backoff;
   arm(slot, delay);
   return Scheduled{next.reason, delay};
-}
-
-// --- shutdown
-
-void Scheduler::shutdown(std::function<void()> on_finished) {
-  if (!shutting_down_) {
-    shutting_down_ = true;
-    on_finished_ = std::move(on_finished);
-    for (const auto& slot : slots_) {
-      disarm(*slot);
-      slot->poll_again = false;
-      // Queued polls never start: stop_all() drops them without a report.
-      if (slot->in_runner && runner_.queued(slot->name())) slot->in_runner = false;
-    }
-    runner_.stop_all();
-    changed();
-  }
-  maybe_finish_shutdown();
-}
-
-void Scheduler::abandon_running() {
-  runner_.abandon();
-  std::vector<Slot*> removed;
-  for (const auto& slot : slots_) {
-    if (!slot->in_runner) continue;
-    slot->in_runner = false;
-    slot->health.state = AccountHealth::State::Idle;
-    common::log_warn(slot->name(), "poll closed without waiting for it to finish");
-    if (slot->removing && !slot->resolving) removed.push_back(slot.get());
-  }
-  for (Slot* slot : removed) erase(*slot);
-  changed();
-  maybe_finish_shutdown();
-}
-
-void Scheduler::maybe_finish_shutdown() {
-  if (!shutting_down_ || !on_finished_) return;
-  if (std::any_of(slots_.begin(), slots_.end(), [](const auto& slot) { return slot->in_runner; })) return;
-  std::function<void()> on_finished = std::move(on_finished_);
-  on_finished_ = nullptr;
-  on_finished();
 }
 
 void Scheduler::changed() {

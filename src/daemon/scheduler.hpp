@@ -38,13 +38,13 @@
 
 #include "config/config.hpp"
 #include "daemon/backoff.hpp"
-#include "daemon/health_state.hpp"
 #include "daemon/password_lookup.hpp"
-#include "daemon/poll_runner.hpp"
 #include "daemon/reload_diff.hpp"
 #include "daemon/uv_handle.hpp"
+#include "fetch/poll_runner.hpp"
+#include "health/poll_request.hpp"
+#include "health/state.hpp"
 #include "store/archive.hpp"
-#include "daemon/poll_request.hpp"
 
 namespace popfetchd::daemon {
 
@@ -62,7 +62,8 @@ struct SchedulerTuning {
 
 class Scheduler {
  public:
-  Scheduler(uv_loop_t* loop, PollRunner& runner, PasswordResolver resolver, SchedulerTuning tuning = {});
+  Scheduler(uv_loop_t* loop, fetch::PollRunner& runner, PasswordResolver resolver,
+            SchedulerTuning tuning = {});
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
   // Closes the timers. Lookups still on the thread pool are ignored when they
@@ -77,13 +78,18 @@ class Scheduler {
   // disappear; changed ones take the new settings at their next poll (one in
   // flight keeps the settings it started with). Every account reads its
   // password again before its next poll (keeping the old one, with a warning,
-  // if the unchanged source fails now), and accounts held after an
-  // authentication or permanent failure are released.
+  // if the unchanged source fails now), and accounts held after a
+  // permanent failure are released; those held after a rejected password
+  // only when their settings changed (the same settings would send the same
+  // password again).
   void apply(const config::Config& config, const AccountsDiff& diff);
 
   // POST /poll[/<account>], SIGUSR1: poll now (all accounts: spread over the
-  // start window). Also releases an authentication-failure hold.
-  PollRequest request_poll(const std::optional<std::string>& account);
+  // start window). Also releases a permanent-failure hold. An account held
+  // after a rejected password is retried at most once per the policy's
+  // manual_retry_after_auth_failure: RateLimited otherwise (for all
+  // accounts: when every one was refused), and it stays held.
+  health::PollRequest request_poll(const std::optional<std::string>& account);
 
   // Shutdown: no new polls; queued ones are dropped, running ones stopped
   // (they finish their current message, commit and QUIT). `on_finished` runs
@@ -106,7 +112,7 @@ class Scheduler {
 
   // The accounts' health, in config order (removed accounts still finishing
   // a poll last).
-  std::vector<AccountHealth> health() const;
+  std::vector<health::AccountHealth> health() const;
   std::size_t account_count() const { return slots_.size(); }
   std::size_t pending_password_lookups() const { return pending_lookups_; }
 
@@ -123,6 +129,10 @@ class Scheduler {
   void disarm(Slot& slot);
   static void on_timer(uv_timer_t* timer);
 
+  static bool auth_held(const Slot& slot);
+  // True when a manual request may poll `slot` now (recording it when that
+  // lifts an authentication hold); false, with a warning, when rate-limited.
+  bool take_manual_retry(Slot& slot);
   void attempt(Slot& slot);  // the timer fired or a poll was requested
   void read_password(Slot& slot);
   void on_password(Slot& slot, const config::PasswordSource& source, common::Result<std::string> password);
@@ -142,7 +152,7 @@ class Scheduler {
   double random_fraction();  // [0, 1)
 
   uv_loop_t* loop_;
-  PollRunner& runner_;
+  fetch::PollRunner& runner_;
   PasswordResolver resolver_;
   SchedulerTuning tuning_;
   std::mt19937_64 random_;

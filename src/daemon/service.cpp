@@ -7,8 +7,8 @@
 
 #include "common/log.hpp"
 #include "daemon/reload_diff.hpp"
-#include "daemon/status_line.hpp"
 #include "daemon/weak_security.hpp"
+#include "health/status_line.hpp"
 #include "version.hpp"
 
 namespace popfetchd::daemon {
@@ -30,7 +30,7 @@ std::uint64_t to_uv_ms(Millis duration) {
 ServiceOptions with_defaults(ServiceOptions options) {
   if (!options.resolve_password) options.resolve_password = &config::resolve_password;
   if (!options.load_config) options.load_config = &config::load_file;
-  if (!options.poll_factory) options.poll_factory = &account_poll_factory;
+  if (!options.poll_factory) options.poll_factory = &fetch::account_poll_factory;
   return options;
 }
 
@@ -97,7 +97,7 @@ common::Status Service::start() {
       [](uv_timer_t* timer) {
         auto* self = static_cast<Service*>(timer->data);
         self->notifier_.ready();
-        self->notifier_.status(status_line(self->snapshot()));
+        self->notifier_.status(health::status_line(self->snapshot()));
         self->ready_timer_.reset();
       },
       0, 0);
@@ -109,8 +109,8 @@ common::Status Service::start() {
   return {};
 }
 
-HealthCallbacks Service::health_callbacks() {
-  HealthCallbacks callbacks;
+health::HealthCallbacks Service::health_callbacks() {
+  health::HealthCallbacks callbacks;
   callbacks.snapshot = [this] { return snapshot(); };
   callbacks.request_poll = [this](std::optional<std::string> account) {
     return scheduler_.request_poll(account);
@@ -119,7 +119,7 @@ HealthCallbacks Service::health_callbacks() {
 }
 
 common::Status Service::start_health_server(const std::string& path) {
-  auto server = std::make_unique<HealthServer>(loop_, health_callbacks());
+  auto server = std::make_unique<health::HealthServer>(loop_, health_callbacks());
   if (common::Status started = server->start(path); !started) {
     return common::make_error(started.error().kind, "health socket: " + started.error().message);
   }
@@ -127,8 +127,8 @@ common::Status Service::start_health_server(const std::string& path) {
   return {};
 }
 
-HealthSnapshot Service::snapshot() const {
-  HealthSnapshot snapshot;
+health::HealthSnapshot Service::snapshot() const {
+  health::HealthSnapshot snapshot;
   snapshot.version = popfetchd::kVersion;
   snapshot.started_at = started_at_;
   snapshot.now = wall_now();
@@ -153,7 +153,7 @@ void Service::on_scheduler_change() {
     if (scheduler_.pending_password_lookups() == 0) shutdown_timer_.reset();
     return;
   }
-  notifier_.status(status_line(snapshot()));
+  notifier_.status(health::status_line(snapshot()));
 }
 
 // --- signals
@@ -207,7 +207,7 @@ void Service::reload() {
                            ", " + std::to_string(diff.accounts.removed.size()) + " removed, " +
                            std::to_string(diff.accounts.changed.size()) + " changed");
   notifier_.ready();
-  notifier_.status(status_line(snapshot()));
+  notifier_.status(health::status_line(snapshot()));
 }
 
 void Service::switch_health_socket(config::Config& next) {
@@ -218,7 +218,7 @@ void Service::switch_health_socket(config::Config& next) {
     return;
   }
   // Start the new one first: if it fails, the old one keeps serving.
-  auto server = std::make_unique<HealthServer>(loop_, health_callbacks());
+  auto server = std::make_unique<health::HealthServer>(loop_, health_callbacks());
   if (common::Status started = server->start(next.health_socket); !started) {
     common::log_error("", "reload: cannot listen on the new health socket " + next.health_socket + " (" +
                               started.error().message + "); " +

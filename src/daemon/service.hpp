@@ -39,15 +39,15 @@
 
 #include "common/result.hpp"
 #include "config/config.hpp"
-#include "daemon/health_server.hpp"
-#include "daemon/health_state.hpp"
 #include "daemon/password_lookup.hpp"
-#include "daemon/poll_runner.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/signal_set.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/uv_handle.hpp"
 #include "fetch/archive_writer.hpp"
+#include "fetch/poll_runner.hpp"
+#include "health/server.hpp"
+#include "health/state.hpp"
 #include "pop3/digests.hpp"
 #include "store/archive.hpp"
 
@@ -62,7 +62,8 @@ struct ServiceOptions {
   std::function<config::LoadResult(const std::string& path)> load_config;
   // Makes the polls; fetch::AccountPoll (account_poll_factory) unless a test
   // says otherwise. Called with the service's writer.
-  std::function<PollFactory(uv_loop_t* loop, fetch::ArchiveWriter& writer, const pop3::Digests& digests)>
+  std::function<fetch::PollFactory(uv_loop_t* loop, fetch::ArchiveWriter& writer,
+                                   const pop3::Digests& digests)>
       poll_factory;
 };
 
@@ -90,11 +91,11 @@ class Service {
   // stopped with work outstanding and must not be closed.
   bool loop_abandoned() const { return loop_abandoned_; }
 
-  HealthSnapshot snapshot() const;
+  health::HealthSnapshot snapshot() const;
   const config::Config& config() const { return config_; }
 
  private:
-  HealthCallbacks health_callbacks();
+  health::HealthCallbacks health_callbacks();
   common::Status start_health_server(const std::string& path);
   void switch_health_socket(config::Config& next);
   void refresh_archive_totals();
@@ -107,10 +108,10 @@ class Service {
   config::Config config_;
   store::Archive& archive_;
   fetch::ArchiveWriter writer_;
-  PollRunner runner_;
+  fetch::PollRunner runner_;
   Scheduler scheduler_;
   SystemdNotifier notifier_;
-  std::unique_ptr<HealthServer> health_;
+  std::unique_ptr<health::HealthServer> health_;
   SignalSet signals_;
   UvHandlePtr<uv_timer_t> ready_timer_;
   UvHandlePtr<uv_timer_t> watchdog_timer_;

@@ -113,6 +113,24 @@ TEST(LoadInvalid, AccountName) {
                         {"[A-Za-z0-9._-]+"}));
   EXPECT_TRUE(one_error("accounts:\n  - name: a/b\n    server: s\n    username: u\n    password: p\n", 2, 11,
                         {"(got 'a/b')"}));
+  // "." and ".." are made of allowed characters, but name no lock file (issue: check-config passed them).
+  EXPECT_TRUE(one_error("accounts:\n  - name: \"..\"\n    server: s\n    username: u\n    password: p\n", 2,
+                        11, {"not '.' or '..'", "(got '..')"}));
+  EXPECT_TRUE(one_error("accounts:\n  - name: .\n    server: s\n    username: u\n    password: p\n", 2, 11,
+                        {"(got '.')"}));
+}
+
+TEST(AccountNameRule, AllowsTheCharacterSetButNotDotOrDotDot) {
+  EXPECT_TRUE(config::valid_account_name("alice"));
+  EXPECT_TRUE(config::valid_account_name("a.b_c-D9"));
+  EXPECT_TRUE(config::valid_account_name("..."));
+  EXPECT_TRUE(config::valid_account_name(".hidden"));
+  EXPECT_FALSE(config::valid_account_name(""));
+  EXPECT_FALSE(config::valid_account_name("."));
+  EXPECT_FALSE(config::valid_account_name(".."));
+  EXPECT_FALSE(config::valid_account_name("a/b"));
+  EXPECT_FALSE(config::valid_account_name("a b"));
+  EXPECT_FALSE(config::valid_account_name("caf\xc3\xa9"));
 }
 
 TEST(LoadInvalid, DuplicateAccountNamePointsAtTheSecond) {

@@ -292,6 +292,26 @@ TEST(LoadValid, EmptyEmailAndCaFileMeanNone) {
   EXPECT_EQ(config.accounts[0].ca_file, "");
 }
 
+// One table per enum: every name the loader accepts is the name to_string prints.
+TEST(Names, WhatIsParsedIsWhatIsPrinted) {
+  for (const char* security : {"none", "tls", "tls-if-available", "starttls", "starttls-if-available"}) {
+    for (const char* auth : {"plain", "cram-md5"}) {
+      for (const char* pipelining : {"auto", "on", "off"}) {
+        const config::LoadResult loaded = config::load_string(
+            std::string("accounts:\n  - name: a\n    server: s\n    username: u\n    password: p\n") +
+                "    port: 1\n    security: " + security + "\n    auth: " + auth +
+                "\n    pipelining: " + pipelining + "\n",
+            "t.yaml");
+        ASSERT_TRUE(loaded.ok()) << security << " " << auth << " " << pipelining;
+        const config::Account& account = loaded.config->accounts[0];
+        EXPECT_EQ(config::to_string(account.security), security);
+        EXPECT_EQ(config::to_string(account.auth), auth);
+        EXPECT_EQ(config::to_string(account.pipelining), pipelining);
+      }
+    }
+  }
+}
+
 TEST(Names, EnumsAndPredicates) {
   EXPECT_EQ(config::to_string(config::Security::None), "none");
   EXPECT_EQ(config::to_string(config::Security::TlsIfAvailable), "tls-if-available");

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "config/password_command.hpp"
@@ -14,7 +15,7 @@ using Kind = config::PasswordSource::Kind;
 constexpr const char* kSecret = "hunter2-s3cret";
 
 common::Result<std::string> resolve(Kind kind, const std::string& value) {
-  return config::resolve_password(config::PasswordSource{kind, value});
+  return config::resolve_password(config::PasswordSource{kind, value, {}});
 }
 
 // The error is a Config error containing `part` and never the secret.
@@ -165,11 +166,38 @@ TEST(ResolvePassword, EnvUnsetOrEmpty) {
                          "environment variable 'POPFETCHD_TEST_PASSWORD' is empty"));
 }
 
+// A password_command's child sees our environment minus every password_env
+// of the config: another account's secret (name and value) stays out of it.
+TEST(ResolvePassword, CommandDoesNotSeeAnyAccountsPasswordEnv) {
+  config_test::ScopedEnv bob("POPFETCHD_TEST_BOB_SECRET", kSecret);
+  config_test::ScopedEnv carol("POPFETCHD_TEST_CAROL_SECRET", "carol-pw-9");
+  config_test::ScopedEnv visible("POPFETCHD_TEST_VISIBLE", "plain-value");
+  const config::LoadResult loaded = config::load_string(
+      "accounts:\n"
+      "  - name: alice\n    server: s\n    username: u\n"
+      "    password_command: \"env | tr '\\\\n' ' '\"\n"
+      "  - name: bob\n    server: s\n    username: u\n    password_env: POPFETCHD_TEST_BOB_SECRET\n"
+      "  - name: carol\n    server: s\n    username: u\n    password_env: POPFETCHD_TEST_CAROL_SECRET\n",
+      "test.yaml");
+  ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].to_string());
+  const config::Account& alice = loaded.config->accounts[0];
+  EXPECT_EQ(alice.password.withheld_env,
+            (std::vector<std::string>{"POPFETCHD_TEST_BOB_SECRET", "POPFETCHD_TEST_CAROL_SECRET"}));
+  const auto seen = config::resolve_password(alice.password);
+  ASSERT_TRUE(seen.ok()) << seen.error().message;
+  EXPECT_NE(seen->find("POPFETCHD_TEST_VISIBLE=plain-value"), std::string::npos) << "the rest is passed on";
+  EXPECT_EQ(seen->find("POPFETCHD_TEST_BOB_SECRET"), std::string::npos);
+  EXPECT_EQ(seen->find(kSecret), std::string::npos);
+  EXPECT_EQ(seen->find("POPFETCHD_TEST_CAROL_SECRET"), std::string::npos);
+  EXPECT_EQ(seen->find("carol-pw-9"), std::string::npos);
+}
+
 }  // namespace
 
 TEST(RunPasswordCommand, ACommandThatHangsIsKilledAtTheTimeout) {
   // A prompt nobody answers: without the bound, the daemon would wait for ever.
-  const auto result = config::detail::run_password_command("sleep 30; echo late", std::chrono::milliseconds(300));
+  const auto result =
+      config::detail::run_password_command("sleep 30; echo late", {}, std::chrono::milliseconds(300));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, common::ErrorKind::Config);
   EXPECT_NE(result.error().message.find("did not finish within 300 ms and was killed"), std::string::npos)

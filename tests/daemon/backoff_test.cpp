@@ -150,5 +150,74 @@ TEST(DescribeDelay, ReadsLikeALogLine) {
   for (const auto& [delay, text] : rows) EXPECT_EQ(describe_delay(delay), text) << delay.count();
 }
 
+TEST(PipeliningFallback, OneFailureTurnsItOffForOnePoll) {
+  PipeliningFallback fallback;
+  EXPECT_FALSE(fallback.off());
+  fallback.on_failure(true);
+  EXPECT_TRUE(fallback.off());
+  EXPECT_FALSE(fallback.stays_off());
+  fallback.on_success();
+  EXPECT_FALSE(fallback.off());
+}
+
+TEST(PipeliningFallback, FailuresWithNothingPipelinedChangeNothing) {
+  PipeliningFallback fallback;
+  fallback.on_failure(false);
+  fallback.on_failure(false);
+  EXPECT_FALSE(fallback.off());
+  fallback.on_failure(true);
+  fallback.on_failure(false);  // e.g. the poll without pipelining failed for another reason
+  EXPECT_TRUE(fallback.off());
+  EXPECT_FALSE(fallback.stays_off());
+}
+
+TEST(PipeliningFallback, TwoStrikesKeepItOffUntilReset) {
+  PipeliningFallback fallback;
+  fallback.on_failure(true);
+  fallback.on_success();
+  fallback.on_failure(true);  // the second strike, even after a success in between
+  EXPECT_TRUE(fallback.off());
+  EXPECT_TRUE(fallback.stays_off());
+  fallback.on_success();
+  fallback.on_success();
+  EXPECT_TRUE(fallback.off());
+  fallback.reset();  // the account's settings changed
+  EXPECT_FALSE(fallback.off());
+  EXPECT_FALSE(fallback.stays_off());
+  fallback.on_failure(true);
+  fallback.on_success();
+  EXPECT_FALSE(fallback.off());
+}
+
+TEST(DescribeNextPoll, NamesTheWayOutOfEachHold) {
+  FailureNote note;
+  note.account = "alice";
+  note.error_kind = "auth";
+  note.what = "[AUTH] invalid login";
+  note.reason = NextPollReason::AuthFailure;
+  note.delay = hours(6);
+  note.manual_retry_window = kManualRetryAfterAuthFailure;
+  EXPECT_EQ(
+      describe_next_poll(note),
+      "authentication failed: [AUTH] invalid login; not retrying for a long while (next in 6h, or after a "
+      "reload that changes the account, or one POST /poll/alice per 5m) so the provider does not lock "
+      "the account");
+  note.reason = NextPollReason::PermanentFailure;
+  note.what = "[SYS/PERM] disabled";
+  EXPECT_EQ(
+      describe_next_poll(note),
+      "permanent failure: [SYS/PERM] disabled; this needs attention (next attempt in 6h, or after SIGHUP "
+      "or POST /poll/alice)");
+  note.reason = NextPollReason::Backoff;
+  note.error_kind = "io";
+  note.what = "connection refused";
+  note.consecutive_failures = 2;
+  note.delay = minutes(1);
+  EXPECT_EQ(describe_next_poll(note),
+            "poll failed (io): connection refused; 2 failures in a row, next attempt in 1m (backoff)");
+  EXPECT_EQ(describe_span(minutes(5)), "5m");
+  EXPECT_EQ(describe_span(Millis{0}), "0s");
+}
+
 }  // namespace
 }  // namespace popfetchd::daemon

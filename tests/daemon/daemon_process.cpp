@@ -10,8 +10,8 @@
 
 #include <sstream>
 
-#include "daemon/health_client.hpp"
-#include "daemon/unix_socket_file.hpp"
+#include "health/client.hpp"
+#include "health/unix_socket_file.hpp"
 #include "support/files.hpp"
 
 namespace popfetchd::daemon::e2e {
@@ -44,7 +44,7 @@ common::Status write_config(const std::filesystem::path& path, const ConfigSpec&
 }
 
 common::Result<NotifySocket> NotifySocket::bind(const std::filesystem::path& path) {
-  auto address = unix_socket_address(path.string());
+  auto address = health::unix_socket_address(path.string());
   if (!address) return address.error();
   const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&*address), sizeof(*address)) != 0) {
@@ -136,7 +136,7 @@ std::uint64_t Health::stored(const std::string& name) const {
 }
 
 std::optional<Health> get_health(const std::string& socket) {
-  auto response = fetch_health(socket);
+  auto response = health::fetch_health(socket);
   if (!response) return std::nullopt;
   Health health;
   health.status = response->status;
@@ -167,9 +167,9 @@ std::map<std::string, StoredTotals> archive_totals(const std::string& database) 
 
 int post_poll(const std::string& socket, const std::optional<std::string>& account) {
   const std::string path = account ? "/poll/" + *account : "/poll";
-  auto response = http_exchange(socket, "POST " + path +
-                                            " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n"
-                                            "Connection: close\r\n\r\n");
+  auto response = health::http_exchange(socket, "POST " + path +
+                                                    " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n"
+                                                    "Connection: close\r\n\r\n");
   return response ? response->status : -1;
 }
 

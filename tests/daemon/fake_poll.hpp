@@ -19,10 +19,14 @@
 #include <string>
 #include <vector>
 
-#include "daemon/poll_runner.hpp"
 #include "daemon/uv_handle.hpp"
+#include "fetch/poll_runner.hpp"
 
 namespace popfetchd::daemon::test_support {
+
+using fetch::Poll;
+using fetch::PollDone;
+using fetch::PollFactory;
 
 inline constexpr std::chrono::milliseconds kBrokenTestDeadline{10'000};
 

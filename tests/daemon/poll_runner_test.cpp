@@ -1,7 +1,7 @@
 // PollRunner: the concurrency cap, the FIFO queue, one poll per account,
 // stop_all() and abandon(), with fake polls on a real uv loop.
 
-#include "daemon/poll_runner.hpp"
+#include "fetch/poll_runner.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,6 +12,10 @@
 
 namespace popfetchd::daemon {
 namespace {
+
+using fetch::Poll;
+using fetch::PollDone;
+using fetch::PollRunner;
 
 using test_support::FakePolls;
 using test_support::run_until;
@@ -193,6 +197,76 @@ TEST_F(PollRunnerTest, OnDoneMaySubmitAFollowUp) {
   ASSERT_TRUE(run_until(&loop_, [&] { return follow_ups == 3; }));
   EXPECT_EQ(polls.starts_of("a"), 3);
   EXPECT_FALSE(polls.overlap_seen());
+}
+
+// poll-once's loop: a first import bigger than the per-poll cap goes on until
+// the mailbox is done (it stopped after the first 20,000 messages).
+TEST_F(PollRunnerTest, SubmitUntilDonePollsAgainWhileMoreIsPending) {
+  FakePolls polls(&loop_);
+  polls.script([](const fetch::PollOptions& options, int attempt) {
+    fetch::PollReport report = FakePolls::ok_report(options.account.name, 10);
+    report.deleted = 10;
+    report.elapsed_ms = 100;
+    report.more_pending = attempt < 2;
+    return report;
+  });
+  PollRunner runner(polls.factory(), 1);
+  int started = 0;
+  PollRunner::Callbacks callbacks;
+  callbacks.on_started = [&] { ++started; };
+  callbacks.on_done = [this](fetch::PollReport report) { reports_.push_back(std::move(report)); };
+  ASSERT_TRUE(fetch::submit_until_done(runner, options_for("big"), std::move(callbacks)));
+  ASSERT_TRUE(run_until(&loop_, [&] { return !reports_.empty(); }));
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  EXPECT_EQ(polls.starts_of("big"), 3);
+  EXPECT_EQ(started, 3);
+  for (const auto& start : polls.starts_for("big")) EXPECT_EQ(start.options.password, "pw-big");
+  EXPECT_FALSE(polls.overlap_seen());
+  ASSERT_EQ(reports_.size(), 1u);  // one report for the whole mailbox
+  EXPECT_TRUE(reports_[0].ok());
+  EXPECT_FALSE(reports_[0].more_pending);
+  EXPECT_EQ(reports_[0].new_messages, 30u);
+  EXPECT_EQ(reports_[0].new_bytes, 3000u);
+  EXPECT_EQ(reports_[0].deleted, 30u);
+  EXPECT_EQ(reports_[0].elapsed_ms, 300u);
+  EXPECT_EQ(reports_[0].summary(), "30 new (3.0 KB), 30 deleted");
+}
+
+TEST_F(PollRunnerTest, SubmitUntilDoneStopsAtTheFirstFailure) {
+  FakePolls polls(&loop_);
+  polls.script([](const fetch::PollOptions& options, int attempt) {
+    if (attempt == 1) return FakePolls::failed_report(options.account.name, common::ErrorKind::Io, "reset");
+    fetch::PollReport report = FakePolls::ok_report(options.account.name, 10);
+    report.more_pending = true;
+    return report;
+  });
+  PollRunner runner(polls.factory(), 1);
+  PollRunner::Callbacks callbacks;
+  callbacks.on_done = [this](fetch::PollReport report) { reports_.push_back(std::move(report)); };
+  ASSERT_TRUE(fetch::submit_until_done(runner, options_for("big"), std::move(callbacks)));
+  ASSERT_TRUE(run_until(&loop_, [&] { return !reports_.empty(); }));
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  EXPECT_EQ(polls.starts_of("big"), 2);
+  ASSERT_EQ(reports_.size(), 1u);
+  ASSERT_FALSE(reports_[0].ok());
+  EXPECT_EQ(reports_[0].error->message, "reset");
+  EXPECT_EQ(reports_[0].new_messages, 10u);  // what the first poll stored still counts
+}
+
+TEST_F(PollRunnerTest, SubmitUntilDoneEndsWhenTheRunnerStops) {
+  FakePolls polls(&loop_);
+  polls.hold("big");
+  PollRunner runner(polls.factory(), 1);
+  PollRunner::Callbacks callbacks;
+  callbacks.on_done = [this](fetch::PollReport report) { reports_.push_back(std::move(report)); };
+  ASSERT_TRUE(fetch::submit_until_done(runner, options_for("big"), std::move(callbacks)));
+  runner.stop_all();
+  fetch::PollReport partial = FakePolls::ok_report("big", 5);
+  partial.more_pending = true;
+  ASSERT_TRUE(polls.finish("big", partial));
+  ASSERT_EQ(reports_.size(), 1u);
+  EXPECT_EQ(polls.starts_of("big"), 1);
+  EXPECT_TRUE(reports_[0].more_pending);
 }
 
 }  // namespace

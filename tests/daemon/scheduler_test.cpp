@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "fake_poll.hpp"
+#include "scheduler_fixture.hpp"
 
 namespace popfetchd::daemon {
 namespace {
@@ -22,76 +22,10 @@ namespace {
 using std::chrono::seconds;
 using test_support::FakePolls;
 using test_support::run_until;
-
-constexpr seconds kLongInterval{100'000};
-
-config::Account account(const std::string& name, seconds interval = kLongInterval) {
-  config::Account a;
-  a.name = name;
-  a.server = name + ".example";
-  a.username = name;
-  a.password.kind = config::PasswordSource::Kind::Literal;
-  a.password.value = "pw-" + name;
-  a.poll_interval = interval;
-  return a;
-}
-
-config::Config config_with(std::vector<config::Account> accounts, unsigned max_concurrent = 16) {
-  config::Config config;
-  config.path = "test.yaml";
-  config.database = "/nonexistent/test.db";
-  config.max_concurrent_polls = max_concurrent;
-  config.accounts = std::move(accounts);
-  return config;
-}
-
-class SchedulerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_EQ(uv_loop_init(&loop_), 0);
-    polls_ = std::make_unique<FakePolls>(&loop_);
-  }
-
-  void make(unsigned max_concurrent = 16) {
-    runner_ = std::make_unique<PollRunner>(polls_->factory(), max_concurrent);
-    SchedulerTuning tuning;
-    tuning.time_scale = 0.001;
-    tuning.seed = 42;
-    // Runs on the thread pool: only atomics and the source it is given.
-    PasswordResolver resolver = [this](const config::PasswordSource& source) -> common::Result<std::string> {
-      ++lookups_;
-      if (source.value.find("broken") != std::string::npos) {
-        return common::make_error(common::ErrorKind::Config, "password_file /x/broken is missing");
-      }
-      return source.value + "#" + std::to_string(lookups_.load());
-    };
-    scheduler_ = std::make_unique<Scheduler>(&loop_, *runner_, resolver, tuning);
-  }
-
-  void TearDown() override {
-    scheduler_.reset();
-    runner_.reset();
-    polls_.reset();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    EXPECT_EQ(uv_loop_close(&loop_), 0);
-  }
-
-  const AccountHealth* health(const std::string& name) {
-    health_ = scheduler_->health();
-    for (const AccountHealth& h : health_) {
-      if (h.name == name) return &h;
-    }
-    return nullptr;
-  }
-  bool until(const std::function<bool()>& done) { return run_until(&loop_, done); }
-
-  uv_loop_t loop_{};
-  std::unique_ptr<FakePolls> polls_;
-  std::unique_ptr<PollRunner> runner_;
-  std::unique_ptr<Scheduler> scheduler_;
-  std::vector<AccountHealth> health_;
-  std::atomic<int> lookups_{0};
-};
+using test_support::SchedulerTest;
+using test_support::account;
+using test_support::config_with;
+using test_support::kLongInterval;
 
 TEST_F(SchedulerTest, EveryAccountPollsSoonWithinTheCapAndNeverTwiceAtOnce) {
   make(3);
@@ -100,8 +34,8 @@ TEST_F(SchedulerTest, EveryAccountPollsSoonWithinTheCapAndNeverTwiceAtOnce) {
   scheduler_->start(config_with(accounts));
   ASSERT_TRUE(until([&] {
     for (const auto& a : accounts) {
-      const AccountHealth* h = health(a.name);
-      if (h == nullptr || h->polls_total < 1 || h->state != AccountHealth::State::Idle) return false;
+      const health::AccountHealth* h = health(a.name);
+      if (h == nullptr || h->polls_total < 1 || h->state != health::AccountHealth::State::Idle) return false;
     }
     return true;
   }));
@@ -109,7 +43,7 @@ TEST_F(SchedulerTest, EveryAccountPollsSoonWithinTheCapAndNeverTwiceAtOnce) {
   EXPECT_FALSE(polls_->overlap_seen());
   for (const auto& a : accounts) {
     EXPECT_EQ(polls_->starts_of(a.name), 1) << a.name;  // the interval (100 s scaled) has not passed
-    const AccountHealth* h = health(a.name);
+    const health::AccountHealth* h = health(a.name);
     EXPECT_GT(h->last_success_at, 0);
     EXPECT_EQ(h->consecutive_failures, 0u);
     // next_poll_at is in real (unscaled) seconds: about the interval, +-10 %.
@@ -157,21 +91,21 @@ TEST_F(SchedulerTest, AFailureBacksOffThenASuccessClearsIt) {
   scheduler_->start(config_with({account("a")}));
   ASSERT_TRUE(until([&] { return health("a")->poll_failures_total == 1; }));
   {
-    const AccountHealth* h = health("a");
+    const health::AccountHealth* h = health("a");
     EXPECT_EQ(h->consecutive_failures, 1u);
     ASSERT_TRUE(h->last_error.has_value());
     EXPECT_EQ(*h->last_error, "connection refused by 127.0.0.1:1");
     EXPECT_FALSE(h->auth_failure);
     if (h->polls_total == 1) {
-      EXPECT_EQ(h->state, AccountHealth::State::Backoff);
+      EXPECT_EQ(h->state, health::AccountHealth::State::Backoff);
     }
   }
   // The retry comes after the backoff (30 s = 30 ms scaled), long before the interval.
   ASSERT_TRUE(until([&] { return health("a")->last_success_at > 0; }));
-  const AccountHealth* h = health("a");
+  const health::AccountHealth* h = health("a");
   EXPECT_EQ(h->consecutive_failures, 0u);
   EXPECT_FALSE(h->last_error.has_value());
-  EXPECT_EQ(h->state, AccountHealth::State::Idle);
+  EXPECT_EQ(h->state, health::AccountHealth::State::Idle);
   EXPECT_EQ(polls_->starts_of("a"), 2);
 }
 
@@ -186,14 +120,14 @@ TEST_F(SchedulerTest, AuthenticationFailureHoldsUntilRequestedAndRereadsThePassw
   });
   scheduler_->start(config_with({account("a", seconds(10))}));
   ASSERT_TRUE(until([&] { return health("a")->poll_failures_total == 1; }));
-  const AccountHealth* h = health("a");
+  const health::AccountHealth* h = health("a");
   EXPECT_TRUE(h->auth_failure);
-  EXPECT_EQ(h->state, AccountHealth::State::Backoff);
+  EXPECT_EQ(h->state, health::AccountHealth::State::Backoff);
   // Held for about 6 h (real seconds), although the interval is 10 s.
   EXPECT_GE(h->next_poll_at - static_cast<std::int64_t>(std::time(nullptr)), 5 * 3600);
   EXPECT_EQ(lookups_.load(), 1);
 
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
   ASSERT_TRUE(until([&] { return health("a")->last_success_at > 0; }));
   EXPECT_FALSE(health("a")->auth_failure);
   EXPECT_EQ(lookups_.load(), 2);  // read again: it may have been fixed
@@ -220,8 +154,9 @@ TEST_F(SchedulerTest, LoginDelayStretchesTheInterval) {
     return report;
   });
   scheduler_->start(config_with({account("a", seconds(10))}));
-  ASSERT_TRUE(until(
-      [&] { return health("a")->polls_total == 1 && health("a")->state == AccountHealth::State::Idle; }));
+  ASSERT_TRUE(until([&] {
+    return health("a")->polls_total == 1 && health("a")->state == health::AccountHealth::State::Idle;
+  }));
   EXPECT_GE(health("a")->next_poll_at - static_cast<std::int64_t>(std::time(nullptr)), 6400);
 }
 
@@ -277,10 +212,10 @@ TEST_F(SchedulerTest, UnreadablePasswordIsAFailedAttemptNotACrash) {
   scheduler_->start(config_with({account("good"), broken}));
   ASSERT_TRUE(until(
       [&] { return health("broken")->consecutive_failures >= 1 && health("good")->last_success_at > 0; }));
-  const AccountHealth* h = health("broken");
+  const health::AccountHealth* h = health("broken");
   ASSERT_TRUE(h->last_error.has_value());
   EXPECT_EQ(*h->last_error, "password: password_file /x/broken is missing");
-  EXPECT_EQ(h->state, AccountHealth::State::Backoff);
+  EXPECT_EQ(h->state, health::AccountHealth::State::Backoff);
   EXPECT_EQ(polls_->starts_of("broken"), 0);
   // It is retried (with backoff: 30 ms scaled), reading the password again.
   ASSERT_TRUE(until([&] { return health("broken")->consecutive_failures >= 2; }));
@@ -292,10 +227,10 @@ TEST_F(SchedulerTest, ARequestWhileRunningBecomesOneMorePollAfterIt) {
   polls_->hold("a");
   scheduler_->start(config_with({account("a")}));
   ASSERT_TRUE(until([&] { return polls_->is_running("a"); }));
-  EXPECT_EQ(health("a")->state, AccountHealth::State::Polling);
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::nullopt));
+  EXPECT_EQ(health("a")->state, health::AccountHealth::State::Polling);
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::nullopt));
   uv_run(&loop_, UV_RUN_NOWAIT);
   EXPECT_EQ(polls_->starts_of("a"), 1);
   polls_->release("a");
@@ -309,9 +244,9 @@ TEST_F(SchedulerTest, ARequestWhileRunningBecomesOneMorePollAfterIt) {
 TEST_F(SchedulerTest, RequestPollNamesAKnownAccount) {
   make();
   scheduler_->start(config_with({account("a")}));
-  EXPECT_EQ(PollRequest::UnknownAccount, scheduler_->request_poll(std::string("nobody")));
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::nullopt));
+  EXPECT_EQ(health::PollRequest::UnknownAccount, scheduler_->request_poll(std::string("nobody")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::nullopt));
 }
 
 TEST_F(SchedulerTest, ReloadAddsRemovesAndChangesWithoutDisturbingARunningPoll) {
@@ -333,7 +268,7 @@ TEST_F(SchedulerTest, ReloadAddsRemovesAndChangesWithoutDisturbingARunningPoll) 
   EXPECT_EQ(polls_->stops(), 0);
   EXPECT_TRUE(polls_->is_running("old"));
   ASSERT_TRUE(until([&] { return health("new") != nullptr && health("new")->polls_total == 1; }));
-  EXPECT_EQ(PollRequest::UnknownAccount, scheduler_->request_poll(std::string("old")));
+  EXPECT_EQ(health::PollRequest::UnknownAccount, scheduler_->request_poll(std::string("old")));
 
   ASSERT_TRUE(polls_->finish("old", FakePolls::ok_report("old", 2)));
   EXPECT_EQ(health("old"), nullptr);
@@ -347,27 +282,10 @@ TEST_F(SchedulerTest, ReloadAddsRemovesAndChangesWithoutDisturbingARunningPoll) 
   EXPECT_EQ(accounts[2].name, "same");
 
   // The changed account uses its new settings at its next poll.
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("moved")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("moved")));
   ASSERT_TRUE(until([&] { return polls_->starts_of("moved") == 2 && !polls_->is_running("moved"); }));
   EXPECT_EQ(polls_->starts_for("moved")[1].options.account.server, "new.example");
   EXPECT_EQ(polls_->starts_for("moved")[0].options.account.server, "moved.example");
-}
-
-TEST_F(SchedulerTest, ReloadReleasesAnAuthenticationHold) {
-  make();
-  polls_->script([](const fetch::PollOptions& options, int attempt) {
-    if (attempt == 0) {
-      return FakePolls::failed_report(options.account.name, common::ErrorKind::Auth, "wrong password",
-                                      fetch::RetryHint::AuthFailed);
-    }
-    return FakePolls::ok_report(options.account.name);
-  });
-  const config::Config config = config_with({account("a")});
-  scheduler_->start(config);
-  ASSERT_TRUE(until([&] { return health("a")->auth_failure; }));
-  scheduler_->apply(config, diff_accounts(config.accounts, config.accounts));
-  ASSERT_TRUE(until([&] { return health("a")->last_success_at > 0; }));
-  EXPECT_EQ(polls_->starts_of("a"), 2);
 }
 
 TEST_F(SchedulerTest, ShutdownStopsRunningPollsAndStartsNoMore) {
@@ -384,8 +302,8 @@ TEST_F(SchedulerTest, ShutdownStopsRunningPollsAndStartsNoMore) {
   scheduler_->shutdown([&] { finished = true; });
   EXPECT_TRUE(scheduler_->shutting_down());
   EXPECT_EQ(polls_->stops(), 1);
-  EXPECT_EQ(PollRequest::ShuttingDown, scheduler_->request_poll(std::nullopt));
-  EXPECT_EQ(PollRequest::ShuttingDown, scheduler_->request_poll(waiting));
+  EXPECT_EQ(health::PollRequest::ShuttingDown, scheduler_->request_poll(std::nullopt));
+  EXPECT_EQ(health::PollRequest::ShuttingDown, scheduler_->request_poll(waiting));
   ASSERT_TRUE(until([&] { return finished; }));
   EXPECT_EQ(polls_->starts_of(waiting), 0);
   // An abort we asked for is not a failure of the account.
@@ -423,7 +341,7 @@ TEST_F(SchedulerTest, ArchiveTotalsPlusWhatPollsStore) {
   EXPECT_EQ(health("b")->messages_stored, 0u);
   polls_->script(
       [](const fetch::PollOptions& options, int) { return FakePolls::ok_report(options.account.name, 2); });
-  EXPECT_EQ(PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
   ASSERT_TRUE(until([&] { return health("a")->messages_stored == 42; }));
   EXPECT_EQ(health("a")->bytes_stored, 4200u);
 }

@@ -19,7 +19,7 @@
 
 #include "common/log.hpp"
 #include "fake_poll.hpp"
-#include "socket_test_support.hpp"
+#include "health/socket_test_support.hpp"
 
 namespace popfetchd::daemon {
 namespace {
@@ -58,7 +58,7 @@ class ServiceTest : public ::testing::Test {
     // Our own notification socket, as systemd would offer it.
     notify_path_ = (dir_.path() / "notify").string();
     notify_fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    auto address = unix_socket_address(notify_path_);
+    auto address = health::unix_socket_address(notify_path_);
     ASSERT_TRUE(address.ok());
     ASSERT_EQ(::bind(notify_fd_, reinterpret_cast<const sockaddr*>(&*address), sizeof(*address)), 0);
     ::setenv("NOTIFY_SOCKET", notify_path_.c_str(), 1);
@@ -127,16 +127,16 @@ class ServiceTest : public ::testing::Test {
     }
     return false;
   }
-  const AccountHealth* health(const std::string& name) {
+  const health::AccountHealth* health(const std::string& name) {
     snapshot_ = service_->snapshot();
-    for (const AccountHealth& h : snapshot_.accounts) {
+    for (const health::AccountHealth& h : snapshot_.accounts) {
       if (h.name == name) return &h;
     }
     return nullptr;
   }
   bool until(const std::function<bool()>& done) { return run_until(&loop_, done); }
 
-  test_support::TempDir dir_;
+  health::test_support::TempDir dir_;
   uv_loop_t loop_{};
   std::optional<store::Archive> archive_;
   NoDigests digests_;
@@ -148,7 +148,7 @@ class ServiceTest : public ::testing::Test {
   int notify_fd_ = -1;
   std::vector<std::string> notes_;
   std::vector<std::string> log_;
-  HealthSnapshot snapshot_;
+  health::HealthSnapshot snapshot_;
 };
 
 TEST_F(ServiceTest, ReadyPollsStatusAndACleanShutdownThatEndsTheLoop) {
@@ -257,7 +257,7 @@ TEST_F(ServiceTest, ASecondStopSignalClosesPollsAtOnce) {
 }
 
 TEST_F(ServiceTest, HealthSocketInUseFailsTheStart) {
-  const int live = test_support::bind_unix_socket(config_.health_socket, true);
+  const int live = health::test_support::bind_unix_socket(config_.health_socket, true);
   ASSERT_GE(live, 0);
   make();
   const common::Status started = service_->start();

@@ -17,12 +17,12 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "daemon/http_request.hpp"
+#include "health/http_request.hpp"
 
 namespace {
 
-using popfetchd::daemon::HttpRequestLimits;
-using popfetchd::daemon::HttpRequestParser;
+using health::HttpRequestLimits;
+using health::HttpRequestParser;
 
 [[noreturn]] void broken(const char* promise) {
   std::fprintf(stderr, "http_request_fuzzer: broken promise: %s\n", promise);

@@ -155,6 +155,10 @@ std::vector<BrokenConfig> broken_configs() {
       {"DeleteAfterWithKeepFalse", kValid + "    keep: false\n    delete_after: 30d\n", 7, 19,
        "delete_after has no meaning with keep: false"},
       {"YamlSyntax", "accounts:\n  - name: a\n    server: [unclosed\n", 4, 1, "YAML syntax error"},
+      // ".." passed check-config and then failed every poll ("cannot name a lock file").
+      {"DotDotAccountName", "accounts:\n  - name: \"..\"\n    server: s\n    username: u\n    password: p\n", 2, 11,
+       "account name must be made of letters, digits, '.', '_' and '-' ([A-Za-z0-9._-]+), but not '.' or '..' "
+       "(got '..')"},
   };
 }
 

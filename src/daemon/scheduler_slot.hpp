@@ -1,0 +1,59 @@
+#pragma once
+// Private to the scheduler's .cpp files: the state it keeps per account, and
+// the small helpers both files use. Nothing else includes this.
+
+#include <string.h>
+
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+
+#include "daemon/scheduler.hpp"
+
+namespace popfetchd::daemon {
+namespace scheduler_detail {
+
+// last_error may quote a server; our own prefix needs room too.
+inline constexpr std::size_t kMaxErrorText = 400;
+
+inline std::int64_t wall_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// Passwords do not linger in freed heap memory (core dumps are off, but a
+// later bug that leaks memory contents should not find them either).
+inline void wipe(std::optional<std::string>& password) {
+  if (password && !password->empty()) explicit_bzero(password->data(), password->size());
+  password.reset();
+}
+
+}  // namespace scheduler_detail
+
+struct Scheduler::Slot {
+  Scheduler* owner = nullptr;
+  config::Account account;
+  health::AccountHealth health;
+  UvHandlePtr<uv_timer_t> timer;
+
+  std::optional<std::string> password;
+  config::PasswordSource password_from;  // where `password` came from
+  bool password_stale = false;           // read it again before the next poll
+
+  bool resolving = false;   // a password lookup is on the thread pool
+  bool in_runner = false;   // queued in or running on the PollRunner
+  bool poll_again = false;  // a poll was requested while busy
+  bool removing = false;    // gone from the config; waits for its poll to end
+  bool held = false;        // authentication or permanent failure: long hold
+  // uv_now() of the last manual retry (POST /poll, SIGUSR1) that lifted a
+  // hold after a rejected password; the next one waits for the policy's window.
+  std::optional<std::uint64_t> manual_retry_at;
+
+  PipeliningFallback pipelining;
+  std::optional<std::uint32_t> login_delay_s;
+
+  bool busy() const { return in_runner || resolving; }
+  const std::string& name() const { return account.name; }
+
+  ~Slot() { scheduler_detail::wipe(password); }
+};
+
+}  // namespace popfetchd::daemon

@@ -1,0 +1,130 @@
+// render_metrics(): the Prometheus text exposition format, version 0.0.4.
+//
+//   # HELP <name> <docstring>
+//   # TYPE <name> counter|gauge
+//   <name>{<label>="<value>",...} <value>
+//
+// All samples of a family follow its HELP and TYPE lines; counters end in
+// _total. Timestamps are gauges in unix seconds, 0 meaning "never".
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "health/state.hpp"
+
+namespace health {
+namespace {
+
+enum class Type { Counter, Gauge };
+
+void family(std::string& out, std::string_view name, Type type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(type == Type::Counter ? " counter\n" : " gauge\n");
+}
+
+// One sample; `labels` is the already escaped text between the braces, or empty.
+template <class Number>
+void sample(std::string& out, std::string_view name, std::string_view labels, Number value) {
+  out.append(name);
+  if (!labels.empty()) out.append("{").append(labels).append("}");
+  out.append(" ").append(std::to_string(value)).append("\n");
+}
+
+std::string account_label(const AccountHealth& account) {
+  return "account=\"" + escape_label_value(account.name) + "\"";
+}
+
+// A per-account family: one sample per account, read by `field`.
+template <class Field>
+void per_account(std::string& out, const HealthSnapshot& snapshot, std::string_view name, Type type,
+                 std::string_view help, Field field) {
+  family(out, name, type, help);
+  for (const AccountHealth& account : snapshot.accounts) {
+    sample(out, name, account_label(account), field(account));
+  }
+}
+
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string render_metrics(const HealthSnapshot& snapshot) {
+  using A = const AccountHealth&;
+  std::string out;
+
+  family(out, "popfetchd_up", Type::Gauge, "1 while the daemon answers.");
+  sample(out, "popfetchd_up", "", 1);
+  family(out, "popfetchd_build_info", Type::Gauge, "The running version, as a label; always 1.");
+  sample(out, "popfetchd_build_info", "version=\"" + escape_label_value(snapshot.version) + "\"", 1);
+  family(out, "popfetchd_start_time_seconds", Type::Gauge, "When the daemon started, unix seconds.");
+  sample(out, "popfetchd_start_time_seconds", "", snapshot.started_at);
+  family(out, "popfetchd_uptime_seconds", Type::Gauge, "Seconds since the daemon started.");
+  sample(out, "popfetchd_uptime_seconds", "", std::max<std::int64_t>(0, snapshot.now - snapshot.started_at));
+  family(out, "popfetchd_healthy", Type::Gauge, "1 when every account's last poll succeeded, else 0.");
+  sample(out, "popfetchd_healthy", "", snapshot.healthy() ? 1 : 0);
+
+  per_account(out, snapshot, "popfetchd_polls_total", Type::Counter,
+              "Polls finished since the daemon started.", [](A a) { return a.polls_total; });
+  per_account(out, snapshot, "popfetchd_poll_failures_total", Type::Counter,
+              "Polls that failed since the daemon started.", [](A a) { return a.poll_failures_total; });
+  per_account(out, snapshot, "popfetchd_messages_fetched_total", Type::Counter,
+              "Messages retrieved and stored since the daemon started.",
+              [](A a) { return a.messages_fetched_total; });
+  per_account(out, snapshot, "popfetchd_bytes_fetched_total", Type::Counter,
+              "Bytes of messages retrieved and stored since the daemon started.",
+              [](A a) { return a.bytes_fetched_total; });
+  per_account(out, snapshot, "popfetchd_messages_stored_total", Type::Counter,
+              "Messages in the archive for the account.", [](A a) { return a.messages_stored; });
+  per_account(out, snapshot, "popfetchd_bytes_stored_total", Type::Counter,
+              "Bytes of messages in the archive for the account.", [](A a) { return a.bytes_stored; });
+  per_account(out, snapshot, "popfetchd_last_poll_timestamp_seconds", Type::Gauge,
+              "When the last poll ended, unix seconds; 0 = never.", [](A a) { return a.last_poll_at; });
+  per_account(out, snapshot, "popfetchd_last_success_timestamp_seconds", Type::Gauge,
+              "When the last successful poll ended, unix seconds; 0 = never.",
+              [](A a) { return a.last_success_at; });
+  per_account(out, snapshot, "popfetchd_next_poll_timestamp_seconds", Type::Gauge,
+              "When the next poll is due, unix seconds; 0 = not scheduled.",
+              [](A a) { return a.next_poll_at; });
+  per_account(out, snapshot, "popfetchd_account_consecutive_failures", Type::Gauge,
+              "Failed polls since the last success.", [](A a) { return a.consecutive_failures; });
+  per_account(out, snapshot, "popfetchd_account_auth_failure", Type::Gauge,
+              "1 while the account backs off after an authentication failure.",
+              [](A a) { return a.auth_failure ? 1 : 0; });
+  per_account(out, snapshot, "popfetchd_messages_skipped", Type::Gauge,
+              "Messages over max_message_size skipped by the last poll.",
+              [](A a) { return a.messages_skipped; });
+
+  constexpr std::array kStates{AccountHealth::State::Idle, AccountHealth::State::Polling,
+                               AccountHealth::State::Backoff};
+  family(out, "popfetchd_account_state", Type::Gauge, "1 for the state the account is in, 0 for the others.");
+  for (const AccountHealth& account : snapshot.accounts) {
+    for (AccountHealth::State state : kStates) {
+      const std::string labels = account_label(account) + ",state=\"" + std::string(to_string(state)) + "\"";
+      sample(out, "popfetchd_account_state", labels, account.state == state ? 1 : 0);
+    }
+  }
+  return out;
+}
+
+}  // namespace health

@@ -1,0 +1,123 @@
+#include "health/routes.hpp"
+
+#include <http_parser.h>
+
+#include <exception>
+#include <nlohmann/json.hpp>
+
+#include "common/log.hpp"
+#include "common/sanitize.hpp"
+#include "config/config.hpp"
+
+namespace health {
+namespace {
+
+constexpr std::string_view kPollPrefix = "/poll/";
+
+HttpAnswer json_answer(int status, const nlohmann::ordered_json& body) {
+  HttpAnswer answer;
+  answer.status = status;
+  answer.content_type = kJsonContentType;
+  answer.body = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return answer;
+}
+
+HttpAnswer method_not_allowed(std::string_view allow) {
+  HttpAnswer answer = error_answer(405, "method not allowed");
+  answer.extra_headers.emplace_back("Allow", allow);
+  return answer;
+}
+
+HttpAnswer read_only(const HttpRequest& request, HttpAnswer (*render)(const HealthCallbacks&),
+                     const HealthCallbacks& callbacks) {
+  if (request.method != "GET" && request.method != "HEAD") return method_not_allowed("GET, HEAD");
+  if (!callbacks.snapshot) return error_answer(503, "health not available");
+  HttpAnswer answer = render(callbacks);
+  answer.head = request.method == "HEAD";
+  return answer;
+}
+
+HttpAnswer health(const HealthCallbacks& callbacks) {
+  const HealthSnapshot snapshot = callbacks.snapshot();
+  HttpAnswer answer;
+  answer.status = snapshot.healthy() ? 200 : 503;
+  answer.content_type = kJsonContentType;
+  answer.body = render_health_json(snapshot);
+  return answer;
+}
+
+HttpAnswer metrics(const HealthCallbacks& callbacks) {
+  HttpAnswer answer;
+  answer.content_type = kMetricsContentType;
+  answer.body = render_metrics(callbacks.snapshot());
+  return answer;
+}
+
+HttpAnswer poll(const HttpRequest& request, std::optional<std::string> account,
+                const HealthCallbacks& callbacks) {
+  if (request.method != "POST") return method_not_allowed("POST");
+  // Anything that is not an account name never reaches the owner's callback.
+  if (account && !config::valid_account_name(*account)) return error_answer(404, "unknown account");
+  if (!callbacks.request_poll) return error_answer(503, "polling not available");
+  const nlohmann::ordered_json body = {{"status", "accepted"},
+                                       {"account", account ? nlohmann::ordered_json(*account) : nullptr}};
+  switch (callbacks.request_poll(account)) {
+    case PollRequest::Accepted:
+      return json_answer(202, body);
+    case PollRequest::UnknownAccount:
+      return error_answer(404, "unknown account");
+    case PollRequest::RateLimited:
+      return error_answer(429, account ? "the account is on hold after its password was rejected; a manual "
+                                         "retry was made a short while ago, try again later (or fix the "
+                                         "account's settings and reload)"
+                                       : "every account is on hold after its password was rejected and had "
+                                         "a manual retry a short while ago; try again later");
+    case PollRequest::ShuttingDown:
+      break;
+  }
+  return error_answer(503, "shutting down: no new polls");
+}
+
+HttpAnswer route(const HttpRequest& request, const HealthCallbacks& callbacks) {
+  const std::string_view path = request.path;
+  if (path == "/health") return read_only(request, &health, callbacks);
+  if (path == "/metrics") return read_only(request, &metrics, callbacks);
+  if (path == "/poll") return poll(request, std::nullopt, callbacks);
+  if (path.starts_with(kPollPrefix))
+    return poll(request, std::string(path.substr(kPollPrefix.size())), callbacks);
+  return error_answer(404, "not found");
+}
+
+}  // namespace
+
+HttpAnswer answer_request(const HttpRequest& request, const HealthCallbacks& callbacks) {
+  // The callbacks are the owner's code; whatever they throw stays here.
+  try {
+    return route(request, callbacks);
+  } catch (const std::exception& e) {
+    common::log_error("", "health socket: answering " + common::sanitize(request.path) +
+                              " failed: " + common::sanitize(e.what()));
+  } catch (...) {
+    common::log_error("", "health socket: answering " + common::sanitize(request.path) + " failed");
+  }
+  return error_answer(500, "internal error");
+}
+
+HttpAnswer error_answer(int status, std::string_view reason) {
+  return json_answer(status, nlohmann::ordered_json{{"error", reason}});
+}
+
+std::string serialize(const HttpAnswer& answer) {
+  std::string out = "HTTP/1.1 " + std::to_string(answer.status) + " " +
+                    http_status_str(static_cast<http_status>(answer.status)) + "\r\n";
+  if (!answer.content_type.empty()) out += "Content-Type: " + answer.content_type + "\r\n";
+  // For HEAD, the length the GET body would have (RFC 9110 §9.3.2).
+  out += "Content-Length: " + std::to_string(answer.body.size()) + "\r\n";
+  out += "Cache-Control: no-store\r\n";
+  for (const auto& [name, value] : answer.extra_headers) out += name + ": " + value + "\r\n";
+  out += "Connection: close\r\n\r\n";
+  if (!answer.head) out += answer.body;
+  return out;
+}
+
+}  // namespace health

@@ -1,0 +1,70 @@
+#pragma once
+// What the health socket reports (DESIGN.md §4): plain structs its owner (in
+// popfetchd, the daemon's scheduler) fills in, and the two pure renderers that
+// turn a snapshot into the `GET /health` JSON and the `GET /metrics` text.
+//
+// Owns nothing but values; never touches a socket, the loop or the archive.
+// The renderers cannot fail: text that came from a server (last_error) is
+// untrusted and is escaped or replaced, never passed through raw.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace health {
+
+struct AccountHealth {
+  enum class State { Idle, Polling, Backoff };
+
+  std::string name;  // from the config: [A-Za-z0-9._-]+
+  State state = State::Idle;
+  std::int64_t last_poll_at = 0;          // unix seconds when the last poll ended; 0 = never
+  std::int64_t last_success_at = 0;       // unix seconds; 0 = never
+  std::int64_t next_poll_at = 0;          // unix seconds; 0 = not scheduled
+  std::optional<std::string> last_error;  // of the last poll, if it failed; untrusted server text
+  // Reset to 0 by a successful poll, incremented by a failed one: the health
+  // verdict is derived from it (see HealthSnapshot::healthy()).
+  std::uint32_t consecutive_failures = 0;
+  std::uint64_t messages_stored = 0;  // archive totals for the account
+  std::uint64_t bytes_stored = 0;
+  std::uint64_t polls_total = 0;  // since the daemon started
+  std::uint64_t poll_failures_total = 0;
+  std::uint64_t messages_fetched_total = 0;
+  std::uint64_t bytes_fetched_total = 0;
+  std::uint64_t messages_skipped = 0;  // over max_message_size in the last poll
+  bool auth_failure = false;           // backing off because the server rejected our credentials
+  // Backing off because the server said the failure is permanent ([SYS/PERM],
+  // no usable authentication mechanism): a human has to act.
+  bool permanent_failure = false;
+};
+
+struct HealthSnapshot {
+  std::string version;
+  std::int64_t started_at = 0;  // unix seconds
+  std::int64_t now = 0;         // unix seconds when the snapshot was taken
+  std::vector<AccountHealth> accounts;
+
+  // True when every account's last poll succeeded or none has run yet, i.e.
+  // no account has a failure since its last success.
+  bool healthy() const;
+};
+
+std::string_view to_string(AccountHealth::State state);  // "idle", "polling", "backoff"
+
+// The JSON body of `GET /health`: exactly DESIGN.md §4's keys in its order,
+// followed by extra keys (started_at, now, the per-account counters,
+// messages_skipped, auth_failure, permanent_failure). "status" is "ok" or "degraded"; last_error
+// is null or a string (invalid UTF-8 replaced by U+FFFD).
+std::string render_health_json(const HealthSnapshot& snapshot);
+
+// The body of `GET /metrics`: Prometheus text exposition format 0.0.4, each
+// family with # HELP and # TYPE, samples labelled by account, ending in "\n".
+std::string render_metrics(const HealthSnapshot& snapshot);
+
+// A label value escaped for the exposition format: backslash, double quote
+// and line feed become \\, \" and \n (the format's only three escapes).
+std::string escape_label_value(std::string_view value);
+
+}  // namespace health

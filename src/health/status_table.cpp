@@ -1,0 +1,153 @@
+#include "health/status_table.hpp"
+
+#include <algorithm>
+#include <array>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "common/sanitize.hpp"
+
+namespace health {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxNameColumn = 64;
+
+common::Error malformed(const std::string& what) {
+  return common::make_error(common::ErrorKind::Protocol, "malformed health answer: " + what);
+}
+
+// "45s", "12m", "5h", "3d": the largest unit, rounded down; enough to judge freshness.
+std::string short_duration(std::int64_t seconds) {
+  if (seconds < 60) return std::to_string(seconds) + "s";
+  if (seconds < 3600) return std::to_string(seconds / 60) + "m";
+  if (seconds < 86400) return std::to_string(seconds / 3600) + "h";
+  return std::to_string(seconds / 86400) + "d";
+}
+
+std::string ago(std::int64_t when, std::int64_t now) {
+  if (when == 0) return "never";
+  return short_duration(std::max<std::int64_t>(0, now - when)) + " ago";
+}
+
+std::string until(std::int64_t when, std::int64_t now) {
+  if (when == 0) return "-";
+  if (when <= now) return "due";
+  return "in " + short_duration(when - now);
+}
+
+std::optional<std::int64_t> integer_field(const json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<std::int64_t>();
+}
+
+std::optional<std::string> text_field(const json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+using Row = std::array<std::string, 6>;
+
+common::Result<Row> account_row(const json& account, std::int64_t now) {
+  if (!account.is_object()) return malformed("an account is not an object");
+  const auto name = text_field(account, "name");
+  const auto state = text_field(account, "state");
+  const auto last_success = integer_field(account, "last_success_at");
+  const auto next_poll = integer_field(account, "next_poll_at");
+  const auto messages = account.find("messages_stored");
+  const auto error = account.find("last_error");
+  if (!name || !state || !last_success || !next_poll || messages == account.end() ||
+      !messages->is_number_unsigned() || error == account.end() ||
+      !(error->is_null() || error->is_string())) {
+    return malformed(
+        "an account lacks name, state, last_success_at, last_error, messages_stored or next_poll_at");
+  }
+  return Row{common::sanitize(*name, kMaxNameColumn),
+             common::sanitize(*state, kMaxNameColumn),
+             ago(*last_success, now),
+             error->is_null() ? "-" : common::sanitize(error->get<std::string>(), kMaxErrorColumn),
+             std::to_string(messages->get<std::uint64_t>()),
+             until(*next_poll, now)};
+}
+
+std::string format_rows(const std::vector<Row>& rows) {
+  std::array<std::size_t, 6> widths{};
+  for (const Row& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const Row& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+common::Result<StatusTable> render_status_table(std::string_view health_json, std::int64_t now) {
+  const json body = json::parse(health_json, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return malformed("not JSON");
+  if (!body.is_object()) return malformed("not a JSON object");
+  const auto status = text_field(body, "status");
+  if (!status || (*status != "ok" && *status != "degraded"))
+    return malformed("no status \"ok\" or \"degraded\"");
+  const auto accounts = body.find("accounts");
+  if (accounts == body.end() || !accounts->is_array()) return malformed("no accounts list");
+
+  StatusTable table;
+  table.exit_status = *status == "ok" ? kStatusHealthy : kStatusDegraded;
+  table.text = "popfetchd";
+  if (const auto version = text_field(body, "version"))
+    table.text += " " + common::sanitize(*version, kMaxNameColumn);
+  if (const auto uptime = integer_field(body, "uptime_s")) table.text += ", up " + short_duration(*uptime);
+  table.text += ": " + *status + "\n";
+
+  std::vector<Row> rows = {{"ACCOUNT", "STATE", "LAST SUCCESS", "LAST ERROR", "MESSAGES", "NEXT POLL"}};
+  for (const json& account : *accounts) {
+    auto row = account_row(account, now);
+    if (!row) return row.error();
+    rows.push_back(std::move(*row));
+  }
+  table.text += format_rows(rows);
+  if (accounts->empty()) table.text += "(no accounts)\n";
+  return table;
+}
+
+StatusOutput run_status(const std::string& socket_path, bool json_output, std::int64_t now,
+                        std::chrono::milliseconds timeout) {
+  StatusOutput output;
+  auto response = fetch_health(socket_path, timeout);
+  if (!response) {
+    output.error = response.error().message;
+    return output;
+  }
+  if (response->status != 200 && response->status != 503) {
+    output.error = "unexpected answer from " + socket_path + ": HTTP " + std::to_string(response->status);
+    return output;
+  }
+  if (json_output) {
+    output.exit_status = response->status == 200 ? kStatusHealthy : kStatusDegraded;
+    output.out = response->body;
+    if (output.out.empty() || output.out.back() != '\n') output.out += "\n";
+    return output;
+  }
+  auto table = render_status_table(response->body, now);
+  if (!table) {
+    output.error = table.error().message + " (from " + socket_path + ")";
+    return output;
+  }
+  output.exit_status = table->exit_status;
+  output.out = std::move(table->text);
+  return output;
+}
+
+}  // namespace health

@@ -1,0 +1,116 @@
+// The holds after a rejected password: what lifts them (a reload that
+// changes the account, one manual retry per window) and what does not.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <ctime>
+#include <string>
+
+#include "scheduler_fixture.hpp"
+
+namespace popfetchd::daemon {
+namespace {
+
+using std::chrono::seconds;
+using test_support::FakePolls;
+using test_support::SchedulerTest;
+using test_support::account;
+using test_support::config_with;
+
+// Every poll of "a" is refused with a wrong password.
+void reject_every_password(FakePolls& polls) {
+  polls.script([](const fetch::PollOptions& options, int) {
+    return FakePolls::failed_report(options.account.name, common::ErrorKind::Auth, "wrong password",
+                                    fetch::RetryHint::AuthFailed);
+  });
+}
+
+TEST_F(SchedulerTest, ReloadWithTheSameSettingsKeepsAnAuthenticationHold) {
+  make();
+  reject_every_password(*polls_);
+  const config::Config config = config_with({account("a")});
+  scheduler_->start(config);
+  ASSERT_TRUE(until([&] {
+    return health("a")->auth_failure && health("a")->state == health::AccountHealth::State::Backoff;
+  }));
+  scheduler_->apply(config, diff_accounts(config.accounts, config.accounts));
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  EXPECT_EQ(polls_->starts_of("a"), 1) << "the same password would be sent again";
+  EXPECT_GE(health("a")->next_poll_at - static_cast<std::int64_t>(std::time(nullptr)), 5 * 3600);
+}
+
+TEST_F(SchedulerTest, ReloadThatChangesTheAccountReleasesAnAuthenticationHold) {
+  make();
+  polls_->script([](const fetch::PollOptions& options, int attempt) {
+    if (attempt == 0) {
+      return FakePolls::failed_report(options.account.name, common::ErrorKind::Auth, "wrong password",
+                                      fetch::RetryHint::AuthFailed);
+    }
+    return FakePolls::ok_report(options.account.name);
+  });
+  const config::Config config = config_with({account("a")});
+  scheduler_->start(config);
+  ASSERT_TRUE(until([&] { return health("a")->auth_failure; }));
+  config::Account fixed = account("a");
+  fixed.password.value = "pw-fixed";
+  const config::Config next = config_with({fixed});
+  scheduler_->apply(next, diff_accounts(config.accounts, next.accounts));
+  ASSERT_TRUE(until([&] { return health("a")->last_success_at > 0; }));
+  EXPECT_EQ(polls_->starts_of("a"), 2);
+  EXPECT_EQ(polls_->starts_for("a")[1].options.password.rfind("pw-fixed#", 0), 0u);
+}
+
+// 155 wrong-password attempts in 10 s through POST /poll/<account> were
+// possible: now one manual retry per window, the rest refused, the hold kept.
+TEST_F(SchedulerTest, ManualRetriesAfterARejectedPasswordAreRateLimited) {
+  make(16, std::chrono::hours(100));  // 360 s scaled: far longer than the test runs
+  reject_every_password(*polls_);
+  scheduler_->start(config_with({account("a"), account("b")}));
+  ASSERT_TRUE(until([&] {
+    return health("a")->auth_failure && health("b")->auth_failure && !polls_->is_running("a") &&
+           !polls_->is_running("b");
+  }));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  ASSERT_TRUE(until([&] { return polls_->starts_of("a") == 2 && health("a")->poll_failures_total == 2; }));
+  EXPECT_EQ(health::PollRequest::RateLimited, scheduler_->request_poll(std::string("a")));
+  EXPECT_EQ(health::PollRequest::RateLimited, scheduler_->request_poll(std::string("a")));
+  // POST /poll retries b (its first manual retry) but not a.
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::nullopt));
+  ASSERT_TRUE(until([&] { return polls_->starts_of("b") == 2 && health("b")->poll_failures_total == 2; }));
+  EXPECT_EQ(health::PollRequest::RateLimited, scheduler_->request_poll(std::nullopt));
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  EXPECT_EQ(polls_->starts_of("a"), 2);
+  EXPECT_EQ(polls_->starts_of("b"), 2);
+  EXPECT_TRUE(health("a")->auth_failure);
+  EXPECT_GE(health("a")->next_poll_at - static_cast<std::int64_t>(std::time(nullptr)), 5 * 3600);
+}
+
+TEST_F(SchedulerTest, AManualRetryIsAllowedAgainOnceTheWindowHasPassed) {
+  make(16, Millis{0});
+  reject_every_password(*polls_);
+  scheduler_->start(config_with({account("a")}));
+  ASSERT_TRUE(until([&] { return health("a")->auth_failure && !polls_->is_running("a"); }));
+  for (int retry = 2; retry <= 3; ++retry) {
+    EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+    ASSERT_TRUE(until([&] { return health("a")->poll_failures_total == static_cast<std::uint64_t>(retry); }));
+  }
+}
+
+TEST_F(SchedulerTest, ARequestDuringAPollWhosePasswordIsRejectedIsNotAnImmediateRetry) {
+  make();
+  reject_every_password(*polls_);
+  polls_->hold("a");
+  scheduler_->start(config_with({account("a")}));
+  ASSERT_TRUE(until([&] { return polls_->is_running("a"); }));
+  EXPECT_EQ(health::PollRequest::Accepted, scheduler_->request_poll(std::string("a")));
+  polls_->release("a");
+  ASSERT_TRUE(polls_->finish("a", FakePolls::failed_report("a", common::ErrorKind::Auth, "wrong password",
+                                                           fetch::RetryHint::AuthFailed)));
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  EXPECT_EQ(polls_->starts_of("a"), 1);
+  EXPECT_TRUE(health("a")->auth_failure);
+}
+
+}  // namespace
+}  // namespace popfetchd::daemon

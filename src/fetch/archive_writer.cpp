@@ -92,7 +92,8 @@ void ArchiveWriter::notify(const common::Status& outcome) {
 }
 
 common::Result<std::int64_t> ArchiveWriter::mark_deleted(std::string_view account,
-                                                         std::span<const std::string> uidls, std::int64_t when) {
+                                                         std::span<const std::string> uidls,
+                                                         std::int64_t when) {
   if (common::Status committed = commit(); !committed) return committed.error();
   return archive_.mark_deleted(account, uidls, when);
 }

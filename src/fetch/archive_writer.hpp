@@ -7,11 +7,12 @@
 // outcome, so a poll learns that its messages are on disk even when another
 // account's poll triggered the commit.
 //
-// Never across a network wait: the batch's write transaction blocks every
-// other writer of the archive (a `poll-once` for another account fails
+// A write transaction is not held across network waits: it blocks every
+// other writer of the archive (a `poll-once` for another account would fail
 // after its busy timeout), so a batch is committed at the latest
-// Limits::max_batch_age after it was opened, by a timer on the loop. Group
-// commit still saves fsyncs: what arrives within that window shares one.
+// Limits::max_batch_age (a few ms) after it was opened, by a timer on the
+// loop. Group commit still saves fsyncs: what arrives within that window (a
+// pipelined burst of messages) shares one.
 //
 // Why one shared batch: an SQLite connection holds one transaction, so polls
 // cannot each keep their own open; and collecting messages per poll in memory

@@ -91,11 +91,12 @@ common::Status Archive::Impl::prepare_all() {
                 "SELECT id, generation, short_retr, size, raw FROM messages WHERE account = ?1 AND uidl = ?2",
                 "looking up a message");
   if (s)
-    s = prepare(insert,
-                "INSERT INTO messages (account, uidl, generation, size, fetched_at, raw, short_retr, listed_size,"
-                " message_id, from_addr, to_addr, subject, date)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                "storing a message");
+    s = prepare(
+        insert,
+        "INSERT INTO messages (account, uidl, generation, size, fetched_at, raw, short_retr, listed_size,"
+        " message_id, from_addr, to_addr, subject, date)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "storing a message");
   if (s) s = prepare(insert_fts, kInsertFtsSql, "indexing a message");
   if (s)
     s = prepare(clear_short,
@@ -164,9 +165,9 @@ common::Result<AddOutcome> Archive::Impl::insert_message(std::string_view accoun
   {
     auto use = insert->use();
     const auto& h = fields.headers;
-    if (auto s = insert->bind_all(account, uidl, existing->next_generation, static_cast<std::int64_t>(raw.size()),
-                                  fetched_at, Blob{raw}, flags.short_retr ? 1 : 0, listed_size, h.message_id,
-                                  h.from, h.to, h.subject, h.date);
+    if (auto s = insert->bind_all(
+            account, uidl, existing->next_generation, static_cast<std::int64_t>(raw.size()), fetched_at,
+            Blob{raw}, flags.short_retr ? 1 : 0, listed_size, h.message_id, h.from, h.to, h.subject, h.date);
         !s) {
       return s.error();
     }

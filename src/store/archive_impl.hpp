@@ -44,7 +44,8 @@ struct Archive::Impl {
   common::Status prepare_queries();  // archive_queries.cpp
 
   common::Result<AddOutcome> insert_message(std::string_view account, std::string_view uidl,
-                                            std::string_view raw, std::int64_t fetched_at, const AddFlags& flags);
+                                            std::string_view raw, std::int64_t fetched_at,
+                                            const AddFlags& flags);
 
  private:
   struct Existing {
@@ -52,7 +53,8 @@ struct Archive::Impl {
     std::optional<std::int64_t> same_id;  // the row holding these exact bytes
     bool same_is_short = false;
   };
-  common::Result<Existing> find_existing(std::string_view account, std::string_view uidl, std::string_view raw);
+  common::Result<Existing> find_existing(std::string_view account, std::string_view uidl,
+                                         std::string_view raw);
 };
 
 }  // namespace store

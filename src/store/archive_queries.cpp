@@ -41,9 +41,9 @@ common::Result<std::vector<MessageSummary>> collect_summaries(Statement& stmt) {
 
 common::Status Archive::Impl::prepare_queries() {
   const std::string summary(kSummaryColumns);
-  common::Status s =
-      prepare(list_all, "SELECT " + summary + " FROM messages m ORDER BY m.fetched_at DESC, m.id DESC LIMIT ?1",
-              "listing messages");
+  common::Status s = prepare(
+      list_all, "SELECT " + summary + " FROM messages m ORDER BY m.fetched_at DESC, m.id DESC LIMIT ?1",
+      "listing messages");
   if (s)
     s = prepare(list_account,
                 "SELECT " + summary +

@@ -20,7 +20,8 @@ void tighten(const std::string& file) {
   if ((info.st_mode & kGroupAndOthers) == 0) return;
   const mode_t tight = info.st_mode & S_IRWXU;
   if (::chmod(file.c_str(), tight) != 0) {
-    common::log_warn("", "database file " + file + " is readable by other users and its mode cannot be changed (" +
+    common::log_warn("", "database file " + file +
+                             " is readable by other users and its mode cannot be changed (" +
                              std::strerror(errno) + "); chmod 600 it");
     return;
   }

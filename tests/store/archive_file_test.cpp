@@ -11,10 +11,10 @@
 #include <functional>
 #include <string>
 
+#include "add_message.hpp"
 #include "store/archive.hpp"
 #include "store/database.hpp"
 #include "store/schema.hpp"
-#include "add_message.hpp"
 #include "temp_dir.hpp"
 #include "without_root.hpp"
 
@@ -123,7 +123,8 @@ TEST(ArchiveFile, ReopensWithItsData) {
   {
     auto archive = store::Archive::open(path);
     ASSERT_TRUE(archive.ok());
-    ASSERT_TRUE(store_test::add_message(*archive, "alice", "u1", "Subject: kept\r\n\r\nbody words\r\n", 7).ok());
+    ASSERT_TRUE(
+        store_test::add_message(*archive, "alice", "u1", "Subject: kept\r\n\r\nbody words\r\n", 7).ok());
   }
   auto archive = store::Archive::open(path);
   ASSERT_TRUE(archive.ok()) << archive.error().message;
@@ -209,7 +210,8 @@ TEST(ArchiveFile, MigratesAVersion1Database) {
             1u);
   EXPECT_TRUE(*archive->contains("alice", "a2"));
   // New messages go in next to the migrated ones.
-  EXPECT_EQ(*store_test::add_message(*archive, "alice", "a3", "Subject: new\r\n\r\n", 40), store::AddOutcome::Stored);
+  EXPECT_EQ(*store_test::add_message(*archive, "alice", "a3", "Subject: new\r\n\r\n", 40),
+            store::AddOutcome::Stored);
   // Other bytes under a stored UIDL: a new generation (schema v3), not "already present".
   EXPECT_EQ(*store_test::add_message(*archive, "alice", "a1", "dup", 40), store::AddOutcome::Stored);
 }

@@ -8,12 +8,12 @@
 
 #include <string>
 
+#include "add_message.hpp"
 #include "store/archive.hpp"
 #include "store/database.hpp"
 #include "store/header_block.hpp"
 #include "store/message_index.hpp"
 #include "store/schema.hpp"
-#include "add_message.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -48,11 +48,14 @@ class Generations : public ::testing::Test {
 
 TEST_F(Generations, ReusedUidlWithOtherBytesIsANewRowSameBytesAreRecognised) {
   EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 10), store::AddOutcome::Stored);
-  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 11), store::AddOutcome::AlreadyPresent);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 11),
+            store::AddOutcome::AlreadyPresent);
   // Before v3 this was "already present" and the new message was lost.
   EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kSecond, 12), store::AddOutcome::Stored);
-  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kSecond, 13), store::AddOutcome::AlreadyPresent);
-  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 14), store::AddOutcome::AlreadyPresent);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kSecond, 13),
+            store::AddOutcome::AlreadyPresent);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 14),
+            store::AddOutcome::AlreadyPresent);
   // Same length, one byte different: not the same message.
   std::string almost = kFirst;
   almost[almost.size() - 3] = 'X';
@@ -87,25 +90,29 @@ TEST_F(Generations, NextGenerationFollowsTheHighestEvenAfterDeletion) {
 
 TEST_F(Generations, ShortRetrIsFlaggedAndClearedByAFullIdenticalCopy) {
   store::AddFlags short_copy{.short_retr = true, .listed_size = 3100};
-  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 10, short_copy), store::AddOutcome::Stored);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 10, short_copy),
+            store::AddOutcome::Stored);
   auto copies = archive_->copies("alice", "u1");
   ASSERT_EQ(copies->size(), 1u);
   EXPECT_TRUE((*copies)[0].short_retr);
   EXPECT_EQ(sql("SELECT listed_size FROM messages"), 3100);
 
   // The same short bytes again: still short.
-  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 11, short_copy), store::AddOutcome::AlreadyPresent);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 11, short_copy),
+            store::AddOutcome::AlreadyPresent);
   EXPECT_TRUE((*archive_->copies("alice", "u1"))[0].short_retr);
   // The same bytes, not short this time (the server's LIST agreed): cleared.
   store::AddFlags full{.short_retr = false, .listed_size = kFirst.size()};
-  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 12, full), store::AddOutcome::AlreadyPresent);
+  EXPECT_EQ(*store_test::add_message(*archive_, "alice", "u1", kFirst, 12, full),
+            store::AddOutcome::AlreadyPresent);
   EXPECT_FALSE((*archive_->copies("alice", "u1"))[0].short_retr);
   EXPECT_EQ(sql("SELECT listed_size FROM messages"), static_cast<std::int64_t>(kFirst.size()));
   EXPECT_EQ(sql("SELECT count(*) FROM messages"), 1);
 
   // Without flags: no listed size recorded.
   ASSERT_TRUE(store_test::add_message(*archive_, "alice", "u2", kSecond, 13).ok());
-  EXPECT_EQ(sql("SELECT count(*) FROM messages WHERE uidl = 'u2' AND listed_size IS NULL AND short_retr = 0"), 1);
+  EXPECT_EQ(sql("SELECT count(*) FROM messages WHERE uidl = 'u2' AND listed_size IS NULL AND short_retr = 0"),
+            1);
 }
 
 TEST_F(Generations, LookupsWorkInsideAReadTransactionAndABatch) {
@@ -126,7 +133,9 @@ TEST_F(Generations, LookupsWorkInsideAReadTransactionAndABatch) {
 
 TEST_F(Generations, HeaderBlockOfAStoredMessage) {
   ASSERT_TRUE(store_test::add_message(*archive_, "a", "no-body", "Subject: x\r\nFrom: y\r\n", 1).ok());
-  ASSERT_TRUE(store_test::add_message(*archive_, "a", "binary", std::string("S: \0\xff\r\n\r\n\0body\r\n\r\nmore", 22), 1).ok());
+  ASSERT_TRUE(store_test::add_message(*archive_, "a", "binary",
+                                      std::string("S: \0\xff\r\n\r\n\0body\r\n\r\nmore", 22), 1)
+                  .ok());
   const auto id_of = [&](const char* uidl) { return (*archive_->copies("a", uidl))[0].id; };
   EXPECT_EQ(*archive_->header_block(id_of("no-body")), "Subject: x\r\nFrom: y\r\n");
   EXPECT_EQ(*archive_->header_block(id_of("binary")), std::string("S: \0\xff\r\n\r\n", 9));
@@ -163,15 +172,16 @@ void write_version2(const std::string& path) {
                        "writing a version 2 schema")
                   .ok());
   ASSERT_TRUE(db->exec(store::kCreateFtsSql, "fts").ok());
-  ASSERT_TRUE(db->exec("INSERT INTO messages (id, account, uidl, size, fetched_at, raw, deleted_at, subject, date)"
-                       " VALUES (5, 'alice', 'a1', 29, 10, CAST('Subject: walrus' || char(13,10,13,10) ||"
-                       "   'elephant' AS BLOB), NULL, 'walrus', 1704067200),"
-                       " (9, 'alice', 'a2', 5, 20, CAST('hello' AS BLOB), 30, NULL, NULL);"
-                       "INSERT INTO messages_fts(rowid, \"from\", \"to\", subject, body) VALUES"
-                       " (5, '', '', 'walrus', 'elephant'), (9, '', '', '', 'hello');"
-                       "PRAGMA user_version = 2;",
-                       "writing version 2 rows")
-                  .ok());
+  ASSERT_TRUE(
+      db->exec("INSERT INTO messages (id, account, uidl, size, fetched_at, raw, deleted_at, subject, date)"
+               " VALUES (5, 'alice', 'a1', 29, 10, CAST('Subject: walrus' || char(13,10,13,10) ||"
+               "   'elephant' AS BLOB), NULL, 'walrus', 1704067200),"
+               " (9, 'alice', 'a2', 5, 20, CAST('hello' AS BLOB), 30, NULL, NULL);"
+               "INSERT INTO messages_fts(rowid, \"from\", \"to\", subject, body) VALUES"
+               " (5, '', '', 'walrus', 'elephant'), (9, '', '', '', 'hello');"
+               "PRAGMA user_version = 2;",
+               "writing version 2 rows")
+          .ok());
 }
 
 TEST(SchemaV3, MigratesAVersion2FileKeepingIdsRowsAndTheIndex) {
@@ -197,22 +207,27 @@ TEST(SchemaV3, MigratesAVersion2FileKeepingIdsRowsAndTheIndex) {
     ASSERT_EQ(copies->size(), 1u);
     EXPECT_FALSE((*copies)[0].short_retr);
     // UNIQUE(account, uidl) is gone: a reused UIDL gets generation 1.
-    EXPECT_EQ(*store_test::add_message(*archive, "alice", "a1", "Subject: other\r\n\r\nx", 40), store::AddOutcome::Stored);
-    EXPECT_EQ(*store_test::add_message(*archive, "alice", "a2", "hello", 41), store::AddOutcome::AlreadyPresent);
+    EXPECT_EQ(*store_test::add_message(*archive, "alice", "a1", "Subject: other\r\n\r\nx", 40),
+              store::AddOutcome::Stored);
+    EXPECT_EQ(*store_test::add_message(*archive, "alice", "a2", "hello", 41),
+              store::AddOutcome::AlreadyPresent);
   }
   EXPECT_EQ(query(path, "PRAGMA user_version"), 3);
-  EXPECT_EQ(query(path, "SELECT count(*) FROM messages WHERE id IN (5, 9) AND generation = 0 AND short_retr = 0"
-                        " AND listed_size IS NULL"),
+  EXPECT_EQ(query(path,
+                  "SELECT count(*) FROM messages WHERE id IN (5, 9) AND generation = 0 AND short_retr = 0"
+                  " AND listed_size IS NULL"),
             2);
   EXPECT_EQ(query(path, "SELECT generation FROM messages WHERE id > 9"), 1);
-  EXPECT_EQ(query(path, "SELECT count(*) FROM sqlite_schema WHERE name IN"
-                        " ('messages_account_fetched_at', 'messages_date', 'messages_fts', 'messages_v3')"),
+  EXPECT_EQ(query(path,
+                  "SELECT count(*) FROM sqlite_schema WHERE name IN"
+                  " ('messages_account_fetched_at', 'messages_date', 'messages_fts', 'messages_v3')"),
             3);
   auto db = store::Database::open(path, SQLITE_OPEN_READWRITE);
   ASSERT_TRUE(db.ok());
   EXPECT_EQ(*db->query_text("PRAGMA integrity_check", "checking"), "ok");
-  EXPECT_TRUE(db->exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 0)", "fts check")
-                  .ok());
+  EXPECT_TRUE(
+      db->exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 0)", "fts check")
+          .ok());
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <string>
 
-#include "store/archive.hpp"
 #include "add_message.hpp"
+#include "store/archive.hpp"
 #include "temp_dir.hpp"
 
 namespace {

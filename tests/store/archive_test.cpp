@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "store/content_hash.hpp"
 #include "add_message.hpp"
+#include "store/content_hash.hpp"
 
 namespace {
 
@@ -169,9 +169,11 @@ TEST(Archive, MarkDeleted) {
 
 TEST(Archive, ListIsNewestFirstWithLimitAndAccount) {
   auto archive = memory_archive();
-  ASSERT_TRUE(store_test::add_message(archive, "alice", "1", message("Alice <a@x.org>", "first", "b"), 10).ok());
+  ASSERT_TRUE(
+      store_test::add_message(archive, "alice", "1", message("Alice <a@x.org>", "first", "b"), 10).ok());
   ASSERT_TRUE(store_test::add_message(archive, "bob", "2", message("Bob <b@x.org>", "second", "b"), 20).ok());
-  ASSERT_TRUE(store_test::add_message(archive, "alice", "3", message("Alice <a@x.org>", "third", "b"), 30).ok());
+  ASSERT_TRUE(
+      store_test::add_message(archive, "alice", "3", message("Alice <a@x.org>", "third", "b"), 30).ok());
 
   auto all = archive.list(std::nullopt);
   ASSERT_TRUE(all.ok());
@@ -193,17 +195,17 @@ TEST(Archive, ListIsNewestFirstWithLimitAndAccount) {
 
 TEST(Archive, SearchFindsHeadersAndBody) {
   auto archive = memory_archive();
-  ASSERT_TRUE(
-      store_test::add_message(archive, "alice", "1", message("Alice <alice@example.com>", "Invoice March", "pay soon"), 1)
-          .ok());
-  ASSERT_TRUE(
-      store_test::add_message(archive, "alice", "2", message("Bob <bob@example.com>", "Lunch", "the invoice is attached"), 2)
-          .ok());
-  ASSERT_TRUE(store_test::add_message(archive, "bob", "3",
-                               message("Carol <carol@example.com>",
-                                       "=?UTF-8?Q?Caf=C3=A9_Gr=C3=BC=C3=9Fe?=", "m\xc3\xbcsli"),
-                               3)
+  ASSERT_TRUE(store_test::add_message(archive, "alice", "1",
+                                      message("Alice <alice@example.com>", "Invoice March", "pay soon"), 1)
                   .ok());
+  ASSERT_TRUE(store_test::add_message(archive, "alice", "2",
+                                      message("Bob <bob@example.com>", "Lunch", "the invoice is attached"), 2)
+                  .ok());
+  ASSERT_TRUE(
+      store_test::add_message(
+          archive, "bob", "3",
+          message("Carol <carol@example.com>", "=?UTF-8?Q?Caf=C3=A9_Gr=C3=BC=C3=9Fe?=", "m\xc3\xbcsli"), 3)
+          .ok());
 
   auto invoice = archive.search("invoice", std::nullopt);
   ASSERT_TRUE(invoice.ok()) << invoice.error().message;
@@ -236,7 +238,8 @@ TEST(Archive, MalformedSearchIsAClearError) {
 
 TEST(Archive, ForEachStopsAtTheFirstError) {
   auto archive = memory_archive();
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_test::add_message(archive, "a", std::to_string(i), "x", 1).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(store_test::add_message(archive, "a", std::to_string(i), "x", 1).ok());
   int visited = 0;
   auto status = archive.for_each_message(std::nullopt, [&](const store::MessageSummary&, std::string_view) {
     if (++visited == 2) return common::Status(common::make_error(common::ErrorKind::Io, "disk full"));

@@ -21,15 +21,18 @@ namespace fs = std::filesystem;
 store::Archive sample_archive() {
   auto archive = store::Archive::open(":memory:");
   EXPECT_TRUE(archive.ok());
+  EXPECT_TRUE(store_test::add_message(
+                  *archive, "alice", "1",
+                  "From: Alice <alice@example.com>\r\nSubject: one\r\n\r\n"
+                  "From the start\r\n>From quoted\r\n>>From twice\r\nFrom\r\nFromage\r\nlast line",
+                  1704067200)
+                  .ok());
   EXPECT_TRUE(
-      store_test::add_message(*archive, "alice", "1",
-                        "From: Alice <alice@example.com>\r\nSubject: one\r\n\r\n"
-                        "From the start\r\n>From quoted\r\n>>From twice\r\nFrom\r\nFromage\r\nlast line",
-                        1704067200)
+      store_test::add_message(*archive, "bob", "2", "From: bob\r\nSubject: two\r\n\r\nbody\r\n", 1704067260)
           .ok());
-  EXPECT_TRUE(store_test::add_message(*archive, "bob", "2", "From: bob\r\nSubject: two\r\n\r\nbody\r\n", 1704067260).ok());
-  EXPECT_TRUE(
-      store_test::add_message(*archive, "alice", "3", std::string("Subject: bin\r\n\r\n\0\xff\r\n", 20), 1704067320).ok());
+  EXPECT_TRUE(store_test::add_message(*archive, "alice", "3",
+                                      std::string("Subject: bin\r\n\r\n\0\xff\r\n", 20), 1704067320)
+                  .ok());
   return std::move(archive).value();
 }
 

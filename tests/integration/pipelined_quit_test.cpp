@@ -6,7 +6,7 @@
 // socket to the TLS proxy (pop3-login) is full, the end of that RETR's reply
 // and "+OK Logging out." are discarded, and the proxy then sends close_notify
 // and FIN after a truncated reply. 1 to 3 polls in 60-80 on a loaded 2-core
-// machine, none without the pipelined QUIT. Run it with
+// machine (reported: never without the pipelined QUIT). Run it with
 // --gtest_also_run_disabled_tests; it passes once no QUIT is pipelined.
 
 #include <gtest/gtest.h>

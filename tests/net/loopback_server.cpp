@@ -2,11 +2,10 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <mbedtls/ssl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <mbedtls/ssl.h>
 
 #include <memory>
 

@@ -1,6 +1,6 @@
 // A stress test (about 10 s): many TLS polls against a real Dovecot with
-// pipelining, each fetching 20 messages into a fresh archive. Dovecot 2.3's pop3 process, on QUIT, flushes its output once
-// without blocking and then closes it (src/pop3/pop3-client.c,
+// pipelining, each fetching 20 messages into a fresh archive. Dovecot 2.3's
+// pop3 process, on QUIT, flushes its output once without blocking and then closes it (src/pop3/pop3-client.c,
 // client_disconnect): when QUIT was pipelined behind the last RETR and the
 // socket to the TLS proxy (pop3-login) is full, the end of that RETR's reply
 // and "+OK Logging out." are discarded, and the proxy then sends close_notify

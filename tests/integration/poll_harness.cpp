@@ -71,18 +71,19 @@ common::Result<PollOutcome> run_poll(const config::Account& account, const std::
   {
     LogCapture capture(outcome.log);
     net::UvLoop loop;  // before the writer: closing it frees the writer's timer
-    fetch::ArchiveWriter writer(loop.get(), *archive, fetch::ArchiveWriter::Limits{});
+    auto writer = std::make_unique<fetch::ArchiveWriter>(loop.get(), *archive, fetch::ArchiveWriter::Limits{});
     fetch::PollOptions options;
     options.account = account;
     options.password = password;
     options.database_path = database;
     auto poll =
-        std::make_unique<fetch::AccountPoll>(loop.get(), std::move(options), writer, **digests,
+        std::make_unique<fetch::AccountPoll>(loop.get(), std::move(options), *writer, **digests,
                                              [&report](fetch::PollReport done) { report = std::move(done); });
     poll->start();
     uv_run(loop.get(), UV_RUN_DEFAULT);
-    (void)writer.commit();  // as poll-once does; the poll has committed its own messages already
+    (void)writer->commit();  // as poll-once does; the poll has committed its own messages already
     poll.reset();
+    writer.reset();  // closes its timer; the loop's close() below lets libuv free it
     if (loop.close() != 0) ADD_FAILURE() << "the poll left libuv handles open: " << loop.leaked_handles();
   }
   if (!report)

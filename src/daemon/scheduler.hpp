@@ -40,7 +40,7 @@
 #include "daemon/backoff.hpp"
 #include "daemon/password_lookup.hpp"
 #include "daemon/reload_diff.hpp"
-#include "daemon/uv_handle.hpp"
+#include "net/uv.hpp"
 #include "fetch/poll_runner.hpp"
 #include "health/poll_request.hpp"
 #include "health/state.hpp"

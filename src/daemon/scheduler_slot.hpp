@@ -32,7 +32,7 @@ struct Scheduler::Slot {
   Scheduler* owner = nullptr;
   config::Account account;
   health::AccountHealth health;
-  UvHandlePtr<uv_timer_t> timer;
+  net::UvHandlePtr<uv_timer_t> timer;
 
   std::optional<std::string> password;
   config::PasswordSource password_from;  // where `password` came from

@@ -16,11 +16,11 @@ namespace {
 
 std::int64_t wall_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-UvHandlePtr<uv_timer_t> make_timer(uv_loop_t* loop, void* data) {
-  auto* timer = new uv_timer_t;
-  uv_timer_init(loop, timer);
+// uv_timer_init cannot fail (it only fills in the struct).
+net::UvHandlePtr<uv_timer_t> make_timer(uv_loop_t* loop, void* data) {
+  net::UvHandlePtr<uv_timer_t> timer = net::make_timer(loop);
   timer->data = data;
-  return UvHandlePtr<uv_timer_t>(timer);
+  return timer;
 }
 
 std::uint64_t to_uv_ms(Millis duration) {

@@ -43,7 +43,7 @@
 #include "daemon/scheduler.hpp"
 #include "daemon/signal_set.hpp"
 #include "daemon/systemd_notify.hpp"
-#include "daemon/uv_handle.hpp"
+#include "net/uv.hpp"
 #include "fetch/archive_writer.hpp"
 #include "fetch/poll_runner.hpp"
 #include "health/server.hpp"
@@ -113,9 +113,9 @@ class Service {
   SystemdNotifier notifier_;
   std::unique_ptr<health::HealthServer> health_;
   SignalSet signals_;
-  UvHandlePtr<uv_timer_t> ready_timer_;
-  UvHandlePtr<uv_timer_t> watchdog_timer_;
-  UvHandlePtr<uv_timer_t> shutdown_timer_;
+  net::UvHandlePtr<uv_timer_t> ready_timer_;
+  net::UvHandlePtr<uv_timer_t> watchdog_timer_;
+  net::UvHandlePtr<uv_timer_t> shutdown_timer_;
   std::int64_t started_at_ = 0;
   bool shutting_down_ = false;
   bool stopped_ = false;

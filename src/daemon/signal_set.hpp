@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "daemon/uv_handle.hpp"
+#include "net/uv.hpp"
 
 namespace popfetchd::daemon {
 
@@ -32,7 +32,7 @@ class SignalSet {
 
  private:
   struct Watch {
-    UvHandlePtr<uv_signal_t> handle;
+    net::UvHandlePtr<uv_signal_t> handle;
     std::function<void()> handler;
   };
   static void on_signal(uv_signal_t* handle, int signum);

@@ -5,18 +5,9 @@
 
 namespace fetch {
 
-void ArchiveWriter::TimerCloser::operator()(uv_timer_t* timer) const {
-  // libuv uses the handle until its close callback has run: free it there.
-  uv_close(reinterpret_cast<uv_handle_t*>(timer),
-           [](uv_handle_t* closed) { delete reinterpret_cast<uv_timer_t*>(closed); });
-}
-
 ArchiveWriter::ArchiveWriter(uv_loop_t* loop, store::Archive& archive, Limits limits)
-    : archive_(archive), limits_(limits) {
-  auto* timer = new uv_timer_t;
-  uv_timer_init(loop, timer);  // cannot fail
-  timer->data = this;
-  timer_.reset(timer);
+    : archive_(archive), limits_(limits), timer_(net::make_timer(loop)) {
+  timer_->data = this;  // uv_timer_init cannot fail (it only fills in the struct)
 }
 
 ArchiveWriter::~ArchiveWriter() = default;

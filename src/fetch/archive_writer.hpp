@@ -38,6 +38,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
+#include "net/uv.hpp"
 #include "store/archive.hpp"
 
 namespace fetch {
@@ -112,9 +113,6 @@ class ArchiveWriter {
   };
 
  private:
-  struct TimerCloser {
-    void operator()(uv_timer_t* timer) const;  // uv_close; freed in the close callback
-  };
   static void on_batch_age(uv_timer_t* timer);
   void notify(const common::Status& outcome);
   void roll_back(const common::Error& error);
@@ -130,7 +128,7 @@ class ArchiveWriter {
   // while being told.
   std::map<std::uint64_t, Subscriber> subscribers_;
   std::uint64_t next_subscriber_id_ = 1;
-  std::unique_ptr<uv_timer_t, TimerCloser> timer_;
+  net::UvHandlePtr<uv_timer_t> timer_;
 };
 
 }  // namespace fetch

@@ -29,7 +29,7 @@
 #include <unordered_set>
 
 #include "common/result.hpp"
-#include "daemon/uv_handle.hpp"
+#include "net/uv.hpp"
 #include "health/http_request.hpp"
 #include "health/routes.hpp"
 #include "health/unix_socket_file.hpp"
@@ -38,7 +38,7 @@ namespace health {
 
 // The handle pointer still lives with the daemon (header only); the health
 // library uses it, and nothing else from there.
-using popfetchd::daemon::UvHandlePtr;
+using net::UvHandlePtr;
 
 struct HealthServerLimits {
   // Each connection costs a few KiB; more than this at once is not a

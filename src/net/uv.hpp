@@ -69,7 +69,8 @@ struct UvHandleCloser {
 template <class Handle>
 using UvHandlePtr = std::unique_ptr<Handle, UvHandleCloser>;
 
-// An initialised timer on `loop`, or null when uv_timer_init failed.
+// An initialised timer on `loop` (uv_timer_init only fills in the struct; it
+// cannot fail, but a null result is still checked where it is cheap to).
 inline UvHandlePtr<uv_timer_t> make_timer(uv_loop_t* loop) {
   auto* timer = new uv_timer_t;
   if (uv_timer_init(loop, timer) != 0) {

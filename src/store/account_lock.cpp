@@ -11,6 +11,7 @@
 #include <set>
 
 #include "common/log.hpp"
+#include "config/config.hpp"
 
 namespace store {
 namespace {
@@ -32,17 +33,6 @@ std::string file_of(const std::string& db_path) {
   if (db_path.rfind("file:", 0) != 0) return db_path;
   return db_path.substr(5,
                         db_path.find('?') == std::string::npos ? std::string::npos : db_path.find('?') - 5);
-}
-
-// The config allows [A-Za-z0-9._-]+; anything else could escape the directory.
-bool valid_account_name(std::string_view account) {
-  if (account.empty() || account == "." || account == "..") return false;
-  for (char c : account) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 common::Error io_error(std::string what) {
@@ -104,7 +94,7 @@ std::string AccountLock::lock_path(const std::string& db_path, std::string_view 
 
 common::Result<std::optional<AccountLock>> AccountLock::try_acquire(const std::string& db_path,
                                                                     std::string_view account) {
-  if (!valid_account_name(account)) {
+  if (!config::valid_account_name(account)) {
     return common::make_error(common::ErrorKind::Config,
                               "account name \"" + std::string(account) + "\" cannot name a lock file");
   }

@@ -80,14 +80,7 @@ common::Status Archive::Impl::prepare(std::optional<Statement>& slot, std::strin
 
 common::Status Archive::Impl::prepare_all() {
   common::Status s;
-  s = prepare(contains, "SELECT 1 FROM messages WHERE account = ?1 AND uidl = ?2", "looking up a message");
-  if (s)
-    s = prepare(stored_at,
-                "SELECT fetched_at FROM messages WHERE account = ?1 AND uidl = ?2 AND deleted_at IS NULL "
-                "ORDER BY generation DESC LIMIT 1",
-                "looking up when a message was stored");
-  if (s)
-    s = prepare(rows_of_uidl,
+  s = prepare(rows_of_uidl,
                 "SELECT id, generation, short_retr, size, raw FROM messages WHERE account = ?1 AND uidl = ?2",
                 "looking up a message");
   if (s)
@@ -268,24 +261,6 @@ common::Result<Archive> Archive::open(const std::string& path) {
   auto impl = std::make_unique<Impl>(path.empty() ? ":memory:" : path, std::move(*db));
   if (auto s = impl->prepare_all(); !s) return storage(context + ": " + s.error().message);
   return Archive(std::move(impl));
-}
-
-common::Result<bool> Archive::contains(std::string_view account, std::string_view uidl) {
-  auto& stmt = *impl_->contains;
-  auto use = stmt.use();
-  if (auto s = stmt.bind_all(account, uidl); !s) return s.error();
-  return stmt.step();
-}
-
-common::Result<std::optional<std::int64_t>> Archive::stored_at(std::string_view account,
-                                                               std::string_view uidl) {
-  auto& stmt = *impl_->stored_at;
-  auto use = stmt.use();
-  if (auto s = stmt.bind_all(account, uidl); !s) return s.error();
-  auto row = stmt.step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<std::int64_t>{};
-  return std::optional<std::int64_t>{stmt.column_int64(0)};
 }
 
 Archive::ReadTransaction Archive::read_transaction() {

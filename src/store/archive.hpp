@@ -130,13 +130,6 @@ class Archive {
 
   const std::string& path() const;
 
-  // Is (account, uidl) stored, deleted from the server or not? One lookup in
-  // the UNIQUE(account, uidl, generation) index with a statement prepared at open: cheap
-  // enough to call for every line of a 300,000-message UIDL listing (inside
-  // a ReadTransaction: on its own each lookup takes and drops the WAL read
-  // lock, two fcntl calls, which cost more than the lookup).
-  common::Result<bool> contains(std::string_view account, std::string_view uidl);
-
   // Runs the lookups made while it lives in one read transaction. Does
   // nothing when a transaction is already open on this connection (a
   // batch: the lookups are inside it anyway) or when BEGIN fails (the
@@ -157,17 +150,15 @@ class Archive {
   };
   ReadTransaction read_transaction();
 
-  // fetched_at of (account, uidl) if stored and not yet marked deleted (of
-  // the newest such generation).
-  common::Result<std::optional<std::int64_t>> stored_at(std::string_view account, std::string_view uidl);
-
   // Starts a write transaction (BEGIN IMMEDIATE). Error if a batch is open.
   common::Result<Batch> begin_batch();
 
   // Every row stored for (account, uidl), deleted from the server or not,
   // oldest generation first; empty when none. One range of the
   // UNIQUE(account, uidl, generation) index with a statement prepared at
-  // open: cheap per listing line (inside a ReadTransaction, as contains()).
+  // open: cheap enough to call for every line of a 300,000-message UIDL
+  // listing (inside a ReadTransaction: on its own each lookup takes and drops
+  // the WAL read lock, two fcntl calls, which cost more than the lookup).
   common::Result<std::vector<StoredCopy>> copies(std::string_view account, std::string_view uidl);
 
   // The stored raw of row `id` up to and including its first "\r\n\r\n", the

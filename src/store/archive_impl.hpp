@@ -21,8 +21,6 @@ inline common::Error storage(std::string message) {
 struct Archive::Impl {
   std::string path;
   Database db;
-  std::optional<Statement> contains;
-  std::optional<Statement> stored_at;
   std::optional<Statement> rows_of_uidl;  // for add: same bytes? next generation?
   std::optional<Statement> insert;
   std::optional<Statement> insert_fts;

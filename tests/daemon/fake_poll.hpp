@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/uv_handle.hpp"
+#include "net/uv.hpp"
 #include "fetch/poll_runner.hpp"
 
 namespace popfetchd::daemon::test_support {
@@ -152,10 +152,8 @@ class FakePolls {
     void finish_later(fetch::PollReport report) {
       pending_ = std::move(report);
       if (!timer_) {
-        auto* timer = new uv_timer_t;
-        uv_timer_init(owner_.loop_, timer);
-        timer->data = this;
-        timer_.reset(timer);
+        timer_ = net::make_timer(owner_.loop_);
+        timer_->data = this;
       }
       uv_timer_start(
           timer_.get(),
@@ -170,7 +168,7 @@ class FakePolls {
     fetch::PollOptions options_;
     PollDone done_;
     std::optional<fetch::PollReport> pending_;
-    UvHandlePtr<uv_timer_t> timer_;
+    net::UvHandlePtr<uv_timer_t> timer_;
     bool delivered_ = false;
   };
 

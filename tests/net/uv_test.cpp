@@ -10,11 +10,7 @@ using net::CloseLatch;
 using net::UvHandlePtr;
 using net::UvLoop;
 
-UvHandlePtr<uv_timer_t> make_timer(uv_loop_t* loop) {
-  auto* timer = new uv_timer_t;
-  uv_timer_init(loop, timer);
-  return UvHandlePtr<uv_timer_t>(timer);
-}
+using net::make_timer;
 
 TEST(UvLoop, ClosesCleanlyOnceEveryHandleIsClosed) {
   UvLoop loop;

@@ -49,11 +49,9 @@ class DeletionRule : public HostileTest {
     listing(script, messages);
     for (std::uint32_t i = 0; i < messages.size(); ++i) retrieve(script, i + 1, messages[i]);
     quit(script);
-    FakePop3Server server(script);
-    ASSERT_TRUE(server.start().ok());
-    const fetch::PollReport report = poll(account_for(server));
-    ASSERT_TRUE(report.ok()) << report.error->message;
-    ASSERT_EQ(report.new_messages, messages.size());
+    const ScriptedPoll first = poll_script(std::move(script));
+    expect_succeeded(first);
+    ASSERT_EQ(first.report.new_messages, messages.size());
   }
 
   std::vector<std::string> stored_raws() {
@@ -64,6 +62,21 @@ class DeletionRule : public HostileTest {
 };
 
 std::string row(const Message& m) { return m.uidl + "|" + m.raw; }
+void deleting(config::Account& account) { account.keep = false; }
+void everything_old(config::Account& account) { account.delete_after = 0s; }
+
+// The server lists `messages`; the client retrieves `retrieved` (msgnos) and
+// deletes `deleted`, in that order, then QUIT.
+FakePop3Script mailbox(const std::vector<Message>& messages, const std::vector<std::uint32_t>& retrieved,
+                       const std::vector<std::uint32_t>& deleted) {
+  FakePop3Script script;
+  login(script);
+  listing(script, messages);
+  for (std::uint32_t msgno : retrieved) retrieve(script, msgno, messages[msgno - 1]);
+  for (std::uint32_t msgno : deleted) remove(script, msgno);
+  quit(script);
+  return script;
+}
 
 TEST_F(DeletionRule, KeepFalseRetrievesAReusedUidlAndKeepsBothMessages) {
   // The archive holds "u-1" from an earlier message; the server now holds a
@@ -72,22 +85,11 @@ TEST_F(DeletionRule, KeepFalseRetrievesAReusedUidlAndKeepsBothMessages) {
   const Message old_one = message("u-1", 1);
   const Message new_one = message("u-1", 2);
   archive_first({old_one});
-  FakePop3Script script;
-  login(script);
-  listing(script, {new_one});
-  retrieve(script, 1, new_one);
-  remove(script, 1);
-  quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  config::Account account = account_for(server);
-  account.keep = false;
-  const fetch::PollReport report = poll(account);
-  ASSERT_TRUE(report.ok()) << report.error->message;
-  EXPECT_EQ(report.new_messages, 1u);
-  EXPECT_EQ(report.deleted, 1u);
+  const ScriptedPoll outcome = poll_script(mailbox({new_one}, {1}, {1}), deleting);
+  expect_succeeded(outcome);
+  EXPECT_EQ(outcome.report.new_messages, 1u);
+  EXPECT_EQ(outcome.report.deleted, 1u);
   EXPECT_THAT(stored_raws(), ElementsAre(row(old_one), row(new_one)));
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
 }
 
 TEST_F(DeletionRule, KeepFalseDeletesAnArchivedMessageAfterFindingItByteIdentical) {
@@ -95,23 +97,12 @@ TEST_F(DeletionRule, KeepFalseDeletesAnArchivedMessageAfterFindingItByteIdentica
   // archived message on the server: it is retrieved, found identical, deleted.
   const Message stored_one = message("u-1", 1);
   archive_first({stored_one});
-  FakePop3Script script;
-  login(script);
-  listing(script, {stored_one});
-  retrieve(script, 1, stored_one);
-  remove(script, 1);
-  quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  config::Account account = account_for(server);
-  account.keep = false;
-  const fetch::PollReport report = poll(account);
-  ASSERT_TRUE(report.ok()) << report.error->message;
-  EXPECT_EQ(report.new_messages, 0u);
-  EXPECT_EQ(report.already_stored, 1u);
-  EXPECT_EQ(report.deleted, 1u);
+  const ScriptedPoll outcome = poll_script(mailbox({stored_one}, {1}, {1}), deleting);
+  expect_succeeded(outcome);
+  EXPECT_EQ(outcome.report.new_messages, 0u);
+  EXPECT_EQ(outcome.report.already_stored, 1u);
+  EXPECT_EQ(outcome.report.deleted, 1u);
   EXPECT_THAT(stored_raws(), ElementsAre(row(stored_one)));
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
 }
 
 TEST_F(DeletionRule, DeleteAfterDeletesOnlyWhenSizeAndHeadersMatch) {
@@ -134,44 +125,27 @@ TEST_F(DeletionRule, DeleteAfterDeletesOnlyWhenSizeAndHeadersMatch) {
   retrieve(script, 2, reused_same_size);
   remove(script, 1);
   quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  config::Account account = account_for(server);
-  account.delete_after = 0s;  // everything archived is old enough
-  const fetch::PollReport report = poll(account);
-  ASSERT_TRUE(report.ok()) << report.error->message;
-  EXPECT_EQ(report.deleted, 1u);
-  EXPECT_EQ(report.new_messages, 2u);
-  EXPECT_THAT(lines_starting_with(server, "DELE"), ElementsAre("DELE 1"));
+  const ScriptedPoll outcome = poll_script(std::move(script), everything_old);
+  expect_succeeded(outcome);
+  EXPECT_EQ(outcome.report.deleted, 1u);
+  EXPECT_EQ(outcome.report.new_messages, 2u);
+  EXPECT_THAT(lines_starting_with(*outcome.server, "DELE"), ElementsAre("DELE 1"));
   EXPECT_THAT(stored_raws(), ElementsAre(row(archived[0]), row(archived[1]), row(archived[2]),
                                          row(reused_other_size), row(reused_same_size)));
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
 }
 
 TEST_F(DeletionRule, AnAccountPointedAtAnotherServerDeletesNothingItDidNotFetchFromIt) {
   // The operator changed `server:` (or `username:`); the new mailbox happens
   // to number its UIDLs like the old one. delete_after: nothing of it is
   // deleted on the first poll, all of it is archived.
-  const std::vector<Message> first_server = {message("1", 1), message("2", 2)};
-  archive_first(first_server);
+  archive_first({message("1", 1), message("2", 2)});
   const std::vector<Message> second_server = {message("1", 11, 2600), message("2", 12, 2700)};
-  FakePop3Script script;
-  login(script);
-  listing(script, second_server);
-  retrieve(script, 1, second_server[0]);
-  retrieve(script, 2, second_server[1]);
-  quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  config::Account account = account_for(server);
-  account.delete_after = 0s;
-  const fetch::PollReport report = poll(account);
-  ASSERT_TRUE(report.ok()) << report.error->message;
-  EXPECT_EQ(report.deleted, 0u);
-  EXPECT_EQ(report.new_messages, 2u);
-  EXPECT_THAT(lines_starting_with(server, "DELE"), IsEmpty());
+  const ScriptedPoll outcome = poll_script(mailbox(second_server, {1, 2}, {}), everything_old);
+  expect_succeeded(outcome);
+  EXPECT_EQ(outcome.report.deleted, 0u);
+  EXPECT_EQ(outcome.report.new_messages, 2u);
+  EXPECT_THAT(lines_starting_with(*outcome.server, "DELE"), IsEmpty());
   EXPECT_EQ(stored().size(), 4u);
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
 }
 
 TEST_F(DeletionRule, AShortRetrIsStoredFlaggedAndNeverDeleted) {
@@ -181,25 +155,14 @@ TEST_F(DeletionRule, AShortRetrIsStoredFlaggedAndNeverDeleted) {
   cut.list_size = cut.raw.size();
   cut.raw = cut.raw.substr(0, 75) + "\r\n";
   const Message whole = message("u-2", 2);
-  FakePop3Script script;
-  login(script);
-  listing(script, {cut, whole});
-  retrieve(script, 1, cut);
-  retrieve(script, 2, whole);
-  remove(script, 2);
-  quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  config::Account account = account_for(server);
-  account.keep = false;
-  const fetch::PollReport report = poll(account);
-  ASSERT_TRUE(report.ok()) << report.error->message;
-  EXPECT_EQ(report.short_messages, 1u);
-  EXPECT_THAT(lines_starting_with(server, "DELE"), ElementsAre("DELE 2"));
+  const ScriptedPoll outcome = poll_script(mailbox({cut, whole}, {1, 2}, {2}), deleting);
+  expect_succeeded(outcome);
+  EXPECT_EQ(outcome.report.short_messages, 1u);
+  EXPECT_THAT(lines_starting_with(*outcome.server, "DELE"), ElementsAre("DELE 2"));
   EXPECT_THAT(stored_raws(), ElementsAre(row(cut), row(whole))) << "the stump is kept, flagged";
   EXPECT_THAT(log(), ::testing::Contains(::testing::HasSubstr("message 1 (UIDL u-1) arrived with 77 bytes")));
-  EXPECT_NE(report.summary().find("1 short (kept on the server)"), std::string::npos) << report.summary();
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+  EXPECT_NE(outcome.report.summary().find("1 short (kept on the server)"), std::string::npos)
+      << outcome.report.summary();
 }
 
 TEST_F(DeletionRule, AnArchiveRemovedUnderThePollDeletesNothing) {
@@ -211,13 +174,10 @@ TEST_F(DeletionRule, AnArchiveRemovedUnderThePollDeletesNothing) {
   login(script);
   listing(script, {one});
   retrieve(script, 1, one).stall();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  config::Account account = account_for(server);
-  account.keep = false;
-  const fetch::PollReport report = poll(account);
-  expect_failed(report, ErrorKind::Storage, "was removed or replaced while popfetchd had it open", server);
-  EXPECT_TRUE(report.archive_moved);
+  const ScriptedPoll outcome = poll_script(std::move(script), deleting);
+  expect_failed(outcome.report, ErrorKind::Storage, "was removed or replaced while popfetchd had it open",
+                *outcome.server);
+  EXPECT_TRUE(outcome.report.archive_moved);
 }
 
 TEST_F(DeletionRule, ATricklingServerIsCutOffAtTheReplyDeadline) {
@@ -229,12 +189,9 @@ TEST_F(DeletionRule, ATricklingServerIsCutOffAtTheReplyDeadline) {
   login(script);
   listing(script, {one});
   script.expect("RETR 1").trickle(retr_reply(one.raw), 50ms).stall();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  config::Account account = account_for(server);
-  account.keep = false;
-  const fetch::PollReport report = poll(account);
-  expect_failed(report, ErrorKind::Timeout, "no complete reply to RETR 1 from 127.0.0.1 within 1s", server);
+  const ScriptedPoll outcome = poll_script(std::move(script), deleting);
+  expect_failed(outcome.report, ErrorKind::Timeout, "no complete reply to RETR 1 from 127.0.0.1 within 1s",
+                *outcome.server);
   EXPECT_THAT(stored(), IsEmpty());
 }
 
@@ -244,10 +201,8 @@ TEST_F(DeletionRule, ASilentServerTimeoutNamesTheCommandItWaitedFor) {
   login(script);
   listing(script, {one});
   script.expect("RETR 1").stall();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server));
-  expect_failed(report, ErrorKind::Timeout, "(waiting for the reply to RETR 1)", server);
+  const ScriptedPoll outcome = poll_script(std::move(script));
+  expect_failed(outcome.report, ErrorKind::Timeout, "(waiting for the reply to RETR 1)", *outcome.server);
 }
 
 }  // namespace

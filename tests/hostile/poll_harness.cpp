@@ -139,6 +139,26 @@ fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks t
   return report.value_or(fetch::PollReport{});
 }
 
+HostileTest::ScriptedPoll HostileTest::poll_script(test_support::FakePop3Script script,
+                                                   const std::function<void(config::Account&)>& adjust) {
+  ScriptedPoll outcome;
+  outcome.server = std::make_unique<test_support::FakePop3Server>(std::move(script));
+  const common::Status started = outcome.server->start();
+  EXPECT_TRUE(started.ok()) << started.error().message;
+  if (!started) return outcome;
+  config::Account account = account_for(*outcome.server);
+  if (adjust) adjust(account);
+  outcome.report = poll(account);
+  return outcome;
+}
+
+void HostileTest::expect_succeeded(const ScriptedPoll& outcome) {
+  EXPECT_TRUE(outcome.report.ok()) << outcome.report.error->message;
+  const std::vector<std::string> errors = outcome.server->errors();
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  expect_no_secret_logged(outcome.report);
+}
+
 std::vector<StoredMessage> HostileTest::stored() {
   std::vector<StoredMessage> messages;
   const common::Status status =

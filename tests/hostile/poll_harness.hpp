@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,18 @@ class HostileTest : public ::testing::Test {
   // has nothing uncommitted (asserted) and log() holds every line it logged.
   fetch::PollReport poll(const config::Account& account, PollTweaks tweaks);
   fetch::PollReport poll(const config::Account& account) { return poll(account, PollTweaks{}); }
+
+  // The ritual most scenarios share: a FakePop3Server runs `script` and an
+  // account pointed at it (account_for, then `adjust`) polls it once. A server
+  // that cannot start is a fatal test failure (the report is then empty).
+  struct ScriptedPoll {
+    std::unique_ptr<test_support::FakePop3Server> server;
+    fetch::PollReport report;
+  };
+  ScriptedPoll poll_script(test_support::FakePop3Script script,
+                           const std::function<void(config::Account&)>& adjust = {});
+  // The poll succeeded and the server saw every line its script expected.
+  void expect_succeeded(const ScriptedPoll& outcome);
 
   // The archive's messages for the account, in id order.
   std::vector<StoredMessage> stored();

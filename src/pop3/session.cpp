@@ -181,8 +181,13 @@ void Session::handle(Reply& reply) {
         capabilities_ = {};  // an old server without CAPA (RFC 1939 only)
         have_capa_ = false;
       }
-      return state_ == State::Capa ? after_first_capa() : start_auth();
+      return state_ == State::Capa ? after_first_capa() : before_auth();
     }
+
+    case State::Utf8:
+      if (!status || !is_reply_to(reply, CommandKind::Utf8)) return fail_unexpected(reply);
+      if (!status->ok) notice("server refused UTF8: " + protocol_.quote(status->text));
+      return start_auth();
 
     case State::Stls:
       if (!status || !is_reply_to(reply, CommandKind::Stls)) return fail_unexpected(reply);
@@ -195,7 +200,7 @@ void Session::handle(Reply& reply) {
                     "server refused STLS: " + protocol_.quote(status->text), status->code);
       }
       notice("server refused STLS (" + protocol_.quote(status->text) + "); continuing in clear text");
-      return start_auth();
+      return before_auth();
 
     case State::AwaitTls:
       // Protocol refuses input until resume_after_tls(); nothing can arrive here.
@@ -333,7 +338,7 @@ void Session::on_message_reply(Reply& reply, const CommandTag& command) {
 void Session::after_first_capa() {
   switch (options_.tls) {
     case TlsPolicy::AlreadySecure:
-      return start_auth();
+      return before_auth();
     case TlsPolicy::StartTlsRequired:
       if (!capabilities_.stls) {
         return fail(SessionErrorKind::TlsRequired,
@@ -347,7 +352,7 @@ void Session::after_first_capa() {
     case TlsPolicy::StartTlsIfAvailable:
       if (!capabilities_.stls) {
         notice("server does not offer STLS; continuing in clear text");
-        return start_auth();
+        return before_auth();
       }
       state_ = State::Stls;
       return send(Command::stls());
@@ -364,6 +369,12 @@ bool Session::pipelining_known_on() const {
       return capabilities_.pipelining;
   }
   return false;
+}
+
+void Session::before_auth() {
+  if (!capabilities_.utf8) return start_auth();
+  state_ = State::Utf8;
+  send(Command::utf8());
 }
 
 void Session::start_auth() {

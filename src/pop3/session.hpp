@@ -5,12 +5,15 @@
 // The driver (src/net + src/daemon) owns the socket, TLS, timers and storage.
 //
 // Flow (RFC 1939, 2449, 2595, 5034, 2195):
-//   greeting -> CAPA -> [STLS -> (driver: TLS) -> CAPA] -> authentication
+//   greeting -> CAPA -> [STLS -> (driver: TLS) -> CAPA] -> [UTF8] -> authentication
 //   -> [CAPA] -> Authenticated -> LIST [+ UIDL] -> ListingDone
 //   -> the driver's retrieve()/remove() ... quit() -> Closed
 // Round trips: when the CAPA before authentication lists PIPELINING (or it
 // is on), USER goes out with PASS, and LIST and UIDL with the CAPA after
 // authentication; LIST and UIDL always travel together when pipelining.
+// UTF8 (RFC 6856): sent in the AUTHORIZATION state when the last CAPA before
+// authentication lists it; servers such as Courier otherwise replace messages
+// with UTF-8 in their header by a generated notice. A -ERR to it is a Notice.
 // Authentication: AuthMethod::Plain uses "AUTH PLAIN" when CAPA's SASL lists
 // PLAIN, else USER/PASS. AuthMethod::CramMd5 uses "AUTH CRAM-MD5" when listed,
 // else APOP when the greeting carries a timestamp, else fails with
@@ -124,6 +127,7 @@ class Session {
     Stls,           // STLS sent
     AwaitTls,       // STLS accepted; the driver runs the handshake
     CapaAfterTls,   // CAPA again, now over TLS (RFC 2595 §4)
+    Utf8,           // UTF8 sent (RFC 6856), before authentication
     Auth,           // USER/PASS, AUTH or APOP in flight
     CapaAfterAuth,  // CAPA again: some servers list PIPELINING only now
     Listing,        // LIST (and UIDL) in flight
@@ -138,6 +142,7 @@ class Session {
 
   // Steps of the flow.
   void after_first_capa();
+  void before_auth();  // UTF8 when offered, then start_auth()
   void start_auth();
   void answer_challenge(const ContinuationReply& challenge);
   void after_auth();

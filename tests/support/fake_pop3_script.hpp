@@ -41,6 +41,10 @@ class FakePop3Script {
     Close,         // close the connection (FIN; close_notify first under TLS)
     Reset,         // abort the connection (RST, SO_LINGER 0)
     StartTls,      // run the server side of a TLS handshake with `credential`
+    ExpectOptional,  // read one client line; if it equals `bytes`, write `reply`, else keep the
+                     // line for the next step
+    SendIfSeen,      // write `reply` if the client sent a line equal to `bytes` on this
+                     // connection so far, else `otherwise`
   };
 
   struct Step {
@@ -49,6 +53,8 @@ class FakePop3Script {
     std::uint64_t total = 0;
     std::shared_ptr<const std::regex> regex;
     std::shared_ptr<const Credential> credential;
+    std::string reply;      // ExpectOptional, SendIfSeen
+    std::string otherwise;  // SendIfSeen
   };
 
   FakePop3Script& send(std::string bytes);
@@ -60,6 +66,12 @@ class FakePop3Script {
   FakePop3Script& expect_prefix(std::string prefix);
   FakePop3Script& expect_regex(const std::string& pattern);
   FakePop3Script& read_line();
+  // Servers that answer differently depending on what the client said before
+  // (e.g. Courier, which replaces a message with UTF-8 in its header by a
+  // notice unless the client sent UTF8): an optional command, and a reply
+  // that depends on whether it came.
+  FakePop3Script& expect_optional(std::string exact_line, std::string reply);
+  FakePop3Script& send_if_seen(std::string line, std::string if_seen, std::string otherwise);
   FakePop3Script& stall();
   FakePop3Script& close();
   FakePop3Script& reset();

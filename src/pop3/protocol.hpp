@@ -55,7 +55,7 @@ struct StatusReply {
 
   StatusLine status() const { return StatusLine{ok, text, code}; }
   ServerError error(std::span<const std::string> secrets = {}) const {
-    return classify_server_error(status(), secrets);
+    return to_server_error(status(), secrets);
   }
 };
 

@@ -137,10 +137,21 @@ class Session {
   };
   enum class CapaProgress { Pending, Done, Refused };
 
-  // The state machine: one switch over state_.
+  // The state machine: one switch over state_, one handler per state
+  // (session.cpp).
   void handle(Reply& reply);  // may move a body chunk out of `reply`
+  void on_greeting(const Reply& reply);
+  void on_capa_reply(const Reply& reply);  // Capa, CapaAfterTls, CapaAfterAuth
+  void on_stls_reply(const Reply& reply);
+  void on_utf8_reply(const Reply& reply);
+  void on_auth_reply(const Reply& reply);
+  void on_listing_reply(const Reply& reply);  // LIST or UIDL
+  void on_list_reply(const Reply& reply);
+  void on_uidl_reply(const Reply& reply);
+  void on_transaction_reply(Reply& reply);                        // RETR, TOP, DELE, QUIT
+  void on_message_reply(Reply& reply, const CommandTag& command);  // RETR or TOP
 
-  // Steps of the flow.
+  // Steps of the flow that send commands of their own (session_flow.cpp).
   void after_first_capa();
   void before_auth();  // UTF8 when offered, then start_auth()
   void start_auth();
@@ -150,7 +161,6 @@ class Session {
   void send_listing(bool pipelined);  // LIST, and UIDL with it when pipelined
   void maybe_finish_listing();
   void pump();
-  void on_message_reply(Reply& reply, const CommandTag& command);  // RETR or TOP
 
   // Helpers.
   CapaProgress collect_capa(const Reply& reply);
@@ -183,15 +193,21 @@ class Session {
   std::size_t capa_lines_ = 0;          // lines of that reply so far (<= kMaxCapaLines)
   bool have_capa_ = false;              // the server answered CAPA with +OK
 
-  bool pass_sent_ = false;           // USER/PASS: PASS already went out
-  bool sasl_response_sent_ = false;  // AUTH: our response (or initial response) went out
+  struct AuthProgress {
+    bool pass_sent = false;           // USER/PASS: PASS already went out
+    bool sasl_response_sent = false;  // AUTH: our response (or initial response) went out
+  };
+  AuthProgress auth_;
 
   bool pipelining_ = false;  // decided at Authenticated
-  bool list_sent_ = false;
-  bool uidl_sent_ = false;
-  bool list_done_ = false;
-  bool uidl_done_ = false;
-  bool have_uidl_ = false;
+  struct ListingProgress {
+    bool list_sent = false;
+    bool uidl_sent = false;
+    bool list_done = false;
+    bool uidl_done = false;
+    bool have_uidl = false;  // UIDL answered +OK and its listing is complete
+  };
+  ListingProgress listing_;
 
   std::deque<Command> pending_;  // the driver's RETR/DELE/QUIT, not yet written
   bool quit_queued_ = false;

@@ -225,7 +225,7 @@ TEST(SessionFetch, MessageFailedCarriesTheServerError) {
   const auto* failed = std::get_if<MessageFailed>(&*event);
   ASSERT_TRUE(failed);
   ASSERT_TRUE(failed->server_error);
-  EXPECT_EQ(failed->server_error->kind, ServerErrorKind::TempFail);
+  EXPECT_EQ(kind_for(failed->server_error->code, SessionErrorKind::Protocol), SessionErrorKind::TempFail);
   EXPECT_EQ(failed->server_error->code, ResponseCode::InUse);
 }
 

@@ -2,8 +2,8 @@
 
 #include <charconv>
 
-#include "pop3/limits.hpp"
 #include "common/sanitize.hpp"
+#include "pop3/limits.hpp"
 #include "pop3/text.hpp"
 
 namespace pop3 {

@@ -188,8 +188,8 @@ void Session::on_greeting(const Reply& reply) {
   const auto* status = std::get_if<StatusReply>(&reply);
   if (!status || !is_reply_to(reply, CommandKind::Greeting)) return fail_unexpected(reply);
   if (!status->ok) {
-    return fail(SessionErrorKind::GreetingRejected, "server rejected the connection: " + protocol_.quote(status->text),
-                status->code);
+    return fail(SessionErrorKind::GreetingRejected,
+                "server rejected the connection: " + protocol_.quote(status->text), status->code);
   }
   apop_timestamp_ = greeting_timestamp(status->text);
   state_ = State::Capa;
@@ -337,8 +337,8 @@ void Session::on_message_reply(Reply& reply, const CommandTag& command) {
   if (const auto* status = std::get_if<StatusReply>(&reply)) {
     if (status->ok) return emit(MessageBegin{msgno, top});
     const ServerError error = status->error(protocol_.secrets());
-    return emit(MessageFailed{msgno, "server refused " + std::string(to_string(command.kind)) + ": " + error.text,
-                              error, top});
+    return emit(MessageFailed{
+        msgno, "server refused " + std::string(to_string(command.kind)) + ": " + error.text, error, top});
   }
   if (auto* chunk = std::get_if<BodyChunkReply>(&reply)) {
     return emit(MessageData{msgno, {}, top}, std::move(chunk->data));
@@ -405,7 +405,8 @@ void Session::fail(SessionErrorKind kind, std::string message, ResponseCode code
 
 void Session::fail_from_server(const StatusReply& reply, SessionErrorKind fallback, std::string_view what) {
   const ServerError error = reply.error(protocol_.secrets());
-  fail(kind_for(error.code, fallback), std::string(what) + ": " + error.text, error.code, reply.outstanding > 1);
+  fail(kind_for(error.code, fallback), std::string(what) + ": " + error.text, error.code,
+       reply.outstanding > 1);
 }
 
 void Session::fail_unexpected(const Reply& reply) {

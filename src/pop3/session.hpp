@@ -28,8 +28,12 @@
 // take_output(). StartTls: run the TLS handshake, then tls_established().
 // Failed and Closed are terminal: later input is ignored, no more output.
 //
-// Owns: a copy of the options (the password is wiped once authenticated), the
-// Protocol below it, the capabilities, the driver's queued RETR/DELE/QUIT and
+// Server text quoted in any event (SessionError message, Notice,
+// MessageFailed reason, ServerError text) has the password and its base64
+// forms redacted as "***" (a server may echo PASS or AUTH in its -ERR).
+// Owns: a copy of the options (the password, and the forms of it kept for
+// redaction, are wiped with explicit_bzero once authenticated or failed), the
+// Protocol below it, the capabilities, the driver's queued RETR/TOP/DELE/QUIT and
 // the events not yet drained. Memory is bounded by the limits in limits.hpp,
 // the window, and the input of one receive() - never by the mailbox: listings
 // and bodies are streamed. Never touches sockets, clocks, files or logs.
@@ -148,7 +152,7 @@ class Session {
   void on_listing_reply(const Reply& reply);  // LIST or UIDL
   void on_list_reply(const Reply& reply);
   void on_uidl_reply(const Reply& reply);
-  void on_transaction_reply(Reply& reply);                        // RETR, TOP, DELE, QUIT
+  void on_transaction_reply(Reply& reply);                         // RETR, TOP, DELE, QUIT
   void on_message_reply(Reply& reply, const CommandTag& command);  // RETR or TOP
 
   // Steps of the flow that send commands of their own (session_flow.cpp).

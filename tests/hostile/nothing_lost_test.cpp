@@ -38,7 +38,8 @@ TEST_F(NothingLost, BareLfDotInABodyDoesNotEndItOrForgeTheNextReply) {
       "+OK message follows\r\nSubject: one\r\n\r\nhello\n.\n+OK 30 octets\nSubject: fake\n\nforged\n.\n"
       "the rest of one\r\n.\r\n";
   const std::string stored_one =
-      "Subject: one\r\n\r\nhello\r\n.\r\n+OK 30 octets\r\nSubject: fake\r\n\r\nforged\r\n.\r\nthe rest of one\r\n";
+      "Subject: one\r\n\r\nhello\r\n.\r\n+OK 30 octets\r\nSubject: fake\r\n\r\nforged\r\n.\r\nthe rest of "
+      "one\r\n";
   const Message two = message("uid-2", 2);
   std::vector<Message> messages = {Message{"uid-1", stored_one, std::nullopt}, two};
 
@@ -123,8 +124,10 @@ TEST_F(NothingLost, ACourierLikeServerGetsUtf8SoTheRealMessageIsArchived) {
   // notice. Stored under the original's UIDL and then deleted, the original
   // was lost.
   Message real = message("uid-utf8", 11);
-  real.raw = "From: =?utf-8?q?J=C3=B6rg?= <joerg@example.org>\r\nSubject: Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln\r\n"
-             "\r\nHallo!\r\n";
+  real.raw =
+      "From: =?utf-8?q?J=C3=B6rg?= <joerg@example.org>\r\nSubject: Gr\xc3\xbc\xc3\x9f"
+      "e aus K\xc3\xb6ln\r\n"
+      "\r\nHallo!\r\n";
   const std::string notice =
       "From: Courier mail server <postmaster@example.org>\r\nSubject: Cannot display Unicode content\r\n\r\n"
       "This E-mail message was determined to be Unicode-formatted, but your E-mail reader does not support "
@@ -132,12 +135,12 @@ TEST_F(NothingLost, ACourierLikeServerGetsUtf8SoTheRealMessageIsArchived) {
   FakePop3Script script;
   script.send_line("+OK Hello there.")
       .expect("CAPA")
-      .send("+OK Here's what I can do:\r\nUSER\r\nUIDL\r\nUTF8 USER\r\nIMPLEMENTATION Courier Mail Server\r\n.\r\n")
+      .send(
+          "+OK Here's what I can do:\r\nUSER\r\nUIDL\r\nUTF8 USER\r\nIMPLEMENTATION Courier Mail "
+          "Server\r\n.\r\n")
       .expect_optional("UTF8", "+OK UNICODE ENABLED\r\n");
   user_pass(script);
-  listing(script, {real})
-      .expect("RETR 1")
-      .send_if_seen("UTF8", retr_reply(real.raw), retr_reply(notice));
+  listing(script, {real}).expect("RETR 1").send_if_seen("UTF8", retr_reply(real.raw), retr_reply(notice));
   remove(script, 1);
   quit(script);
   FakePop3Server server(script);

@@ -13,11 +13,11 @@ namespace pop3 {
 namespace {
 
 using namespace std::string_literals;
+using testing::authenticate;
 using testing::default_options;
 using testing::FeedMode;
 using testing::Harness;
 using testing::kAllFeedModes;
-using testing::authenticate;
 using testing::list_messages;
 using testing::pipelined_options;
 

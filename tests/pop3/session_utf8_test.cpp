@@ -52,8 +52,8 @@ TEST(SessionUtf8, ErrToUtf8IsANotice) {
 
 TEST(SessionUtf8, NotSentWhenCapaDoesNotListIt) {
   Harness h;
-  ASSERT_TRUE(h.run({"S: +OK", "C: CAPA", "S: +OK", "S: SASL PLAIN", "S: .",
-                     "C: AUTH PLAIN AGFsaWNlAFNlY3JldC1QdzE="}));
+  ASSERT_TRUE(h.run(
+      {"S: +OK", "C: CAPA", "S: +OK", "S: SASL PLAIN", "S: .", "C: AUTH PLAIN AGFsaWNlAFNlY3JldC1QdzE="}));
   EXPECT_EQ(h.client_bytes.find("UTF8"), std::string::npos);
 }
 
@@ -67,9 +67,9 @@ TEST(SessionUtf8, AfterStlsOnlyTheCapaOverTlsCounts) {
   EXPECT_EQ(h.sent, (std::vector<std::string>{"CAPA", "STLS", "CAPA", "UTF8", "AUTH PLAIN ***"}));
 
   Harness without(options);
-  ASSERT_TRUE(without.run({"S: +OK", "C: CAPA", "S: +OK", "S: STLS", "S: UTF8", "S: .", "C: STLS", "S: +OK",
-                           "D: tls", "C: CAPA", "S: +OK", "S: SASL PLAIN", "S: .",
-                           "C: AUTH PLAIN AGFsaWNlAFNlY3JldC1QdzE="}));
+  ASSERT_TRUE(
+      without.run({"S: +OK", "C: CAPA", "S: +OK", "S: STLS", "S: UTF8", "S: .", "C: STLS", "S: +OK", "D: tls",
+                   "C: CAPA", "S: +OK", "S: SASL PLAIN", "S: .", "C: AUTH PLAIN AGFsaWNlAFNlY3JldC1QdzE="}));
   EXPECT_EQ(without.client_bytes.find("UTF8"), std::string::npos) << "the clear-text CAPA is forgotten";
 }
 

@@ -30,7 +30,8 @@ FakePop3Script& FakePop3Script::expect_prefix(std::string prefix) {
 }
 
 FakePop3Script& FakePop3Script::expect_regex(const std::string& pattern) {
-  steps_.push_back({StepKind::ExpectRegex, pattern, 0, std::make_shared<const std::regex>(pattern), nullptr, {}, {}});
+  steps_.push_back(
+      {StepKind::ExpectRegex, pattern, 0, std::make_shared<const std::regex>(pattern), nullptr, {}, {}});
   return *this;
 }
 
@@ -55,12 +56,14 @@ FakePop3Script& FakePop3Script::reset() {
 }
 
 FakePop3Script& FakePop3Script::start_tls(const Credential& credential) {
-  steps_.push_back({StepKind::StartTls, {}, 0, nullptr, std::make_shared<const Credential>(credential), {}, {}});
+  steps_.push_back(
+      {StepKind::StartTls, {}, 0, nullptr, std::make_shared<const Credential>(credential), {}, {}});
   return *this;
 }
 
 FakePop3Script& FakePop3Script::expect_optional(std::string exact_line, std::string reply) {
-  steps_.push_back({StepKind::ExpectOptional, std::move(exact_line), 0, nullptr, nullptr, std::move(reply), {}});
+  steps_.push_back(
+      {StepKind::ExpectOptional, std::move(exact_line), 0, nullptr, nullptr, std::move(reply), {}});
   return *this;
 }
 

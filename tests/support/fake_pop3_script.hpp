@@ -31,16 +31,16 @@ namespace test_support {
 class FakePop3Script {
  public:
   enum class StepKind {
-    Send,          // write `bytes`
-    SendRepeated,  // write `total` bytes of `bytes` repeated, generated lazily (no N MB buffer)
-    ExpectExact,   // read one client line (CRLF or LF stripped); it must equal `bytes`
-    ExpectPrefix,  // ... must start with `bytes`
-    ExpectRegex,   // ... must match `regex` as a whole (ECMAScript)
-    ReadLine,      // read one client line, any content
-    Stall,         // send nothing until the client disconnects or the server stops
-    Close,         // close the connection (FIN; close_notify first under TLS)
-    Reset,         // abort the connection (RST, SO_LINGER 0)
-    StartTls,      // run the server side of a TLS handshake with `credential`
+    Send,            // write `bytes`
+    SendRepeated,    // write `total` bytes of `bytes` repeated, generated lazily (no N MB buffer)
+    ExpectExact,     // read one client line (CRLF or LF stripped); it must equal `bytes`
+    ExpectPrefix,    // ... must start with `bytes`
+    ExpectRegex,     // ... must match `regex` as a whole (ECMAScript)
+    ReadLine,        // read one client line, any content
+    Stall,           // send nothing until the client disconnects or the server stops
+    Close,           // close the connection (FIN; close_notify first under TLS)
+    Reset,           // abort the connection (RST, SO_LINGER 0)
+    StartTls,        // run the server side of a TLS handshake with `credential`
     ExpectOptional,  // read one client line; if it equals `bytes`, write `reply`, else keep the
                      // line for the next step
     SendIfSeen,      // write `reply` if the client sent a line equal to `bytes` on this

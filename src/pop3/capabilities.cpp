@@ -2,8 +2,8 @@
 
 #include <charconv>
 
-#include "pop3/limits.hpp"
 #include "common/sanitize.hpp"
+#include "pop3/limits.hpp"
 #include "pop3/text.hpp"
 
 namespace pop3 {
@@ -73,6 +73,8 @@ void Capabilities::add_line(std::string_view line) {
   } else if (iequals(tag, "EXPIRE")) {
     expire = true;
     expire_policy = common::sanitize(trim(rest));
+  } else if (iequals(tag, "UTF8")) {
+    utf8 = true;
   } else if (iequals(tag, "IMPLEMENTATION")) {
     implementation = common::sanitize(trim(rest));
   } else if (iequals(tag, "SASL")) {
@@ -104,6 +106,7 @@ std::string Capabilities::summary() const {
   if (auth_resp_code) add("AUTH-RESP-CODE");
   if (login_delay) add("LOGIN-DELAY");
   if (expire) add("EXPIRE");
+  if (utf8) add("UTF8");
   return out;
 }
 

@@ -29,6 +29,7 @@ struct Capabilities {
   bool login_delay = false;                          // LOGIN-DELAY
   std::optional<std::uint32_t> login_delay_seconds;  // its minimum delay, when given
   bool expire = false;                               // EXPIRE
+  bool utf8 = false;                                 // UTF8 (RFC 6856), with or without "USER"
   std::string expire_policy;      // its parameter as sent ("NEVER", "30", "0 USER"), sanitised
   std::string implementation;     // IMPLEMENTATION text, sanitised
   std::vector<std::string> sasl;  // SASL mechanisms, upper-cased, in the server's order

@@ -90,7 +90,9 @@ Command Command::noop() { return simple(CommandKind::Noop); }
 Command Command::rset() { return simple(CommandKind::Rset); }
 Command Command::quit() { return simple(CommandKind::Quit); }
 Command Command::utf8() { return simple(CommandKind::Utf8); }
-Command Command::top(std::uint32_t msgno, std::uint32_t lines) { return simple(CommandKind::Top, msgno, lines); }
+Command Command::top(std::uint32_t msgno, std::uint32_t lines) {
+  return simple(CommandKind::Top, msgno, lines);
+}
 
 Command Command::user(std::string_view name) {
   std::string line = "USER " + std::string(name);

@@ -80,11 +80,12 @@ class Command {
   static Command utf8();
 
   const CommandTag& tag() const { return tag_; }
-  const std::string& line() const { return line_; }    // without CRLF; may hold a secret
+  const std::string& line() const { return line_; }        // without CRLF; may hold a secret
   const std::string& trace() const { return tag_.trace; }  // the line with secrets replaced by "***"
 
  private:
-  Command(CommandTag tag, std::string line, std::string trace) : tag_(std::move(tag)), line_(std::move(line)) {
+  Command(CommandTag tag, std::string line, std::string trace)
+      : tag_(std::move(tag)), line_(std::move(line)) {
     tag_.trace = std::move(trace);
   }
   static Command simple(CommandKind kind, std::uint32_t msgno = 0, std::uint32_t lines = 0);

@@ -28,4 +28,21 @@ std::string_view to_string(SessionErrorKind kind) {
   return "unknown";
 }
 
+SessionErrorKind kind_for(ResponseCode code, SessionErrorKind fallback) {
+  switch (code) {
+    case ResponseCode::Auth:
+      return SessionErrorKind::Auth;
+    case ResponseCode::SysTemp:
+    case ResponseCode::InUse:
+    case ResponseCode::LoginDelay:
+      return SessionErrorKind::TempFail;
+    case ResponseCode::SysPerm:
+      return SessionErrorKind::PermFail;
+    case ResponseCode::None:
+    case ResponseCode::Other:
+      break;
+  }
+  return fallback;
+}
+
 }  // namespace pop3

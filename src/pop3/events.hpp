@@ -32,6 +32,11 @@ enum class SessionErrorKind {
 
 std::string_view to_string(SessionErrorKind kind);
 
+// What a -ERR with `code` means for the session: [AUTH] is Auth; [SYS/TEMP],
+// [IN-USE] and [LOGIN-DELAY] are TempFail; [SYS/PERM] is PermFail; no code,
+// or one without a meaning for retries: the context decides (`fallback`).
+SessionErrorKind kind_for(ResponseCode code, SessionErrorKind fallback);
+
 struct SessionError {
   SessionErrorKind kind = SessionErrorKind::Protocol;
   std::string message;                     // one line: which step failed and the server's text, sanitised

@@ -85,8 +85,8 @@ void Protocol::receive(std::string_view input) {
   }
   while (!input.empty() && !failed_) {
     if (on_wire_ == 0) {
-      violate("server sent data while no command was outstanding: '" +
-              quote(input, kQuotedUnexpectedBytes) + "'");
+      violate("server sent data while no command was outstanding: '" + quote(input, kQuotedUnexpectedBytes) +
+              "'");
       return;
     }
     if (sasl_ != Sasl::Idle) {

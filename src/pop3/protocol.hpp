@@ -6,9 +6,10 @@
 // continuations, listing lines and streamed message bodies.
 //
 // It owns: the output not yet taken, the tags of commands in flight (never a
-// secret), the forms of the password to redact, one partial reply line (<= kMaxReplyLineLength), the decoder state
-// of one body (bodies are streamed whatever their line length), and the replies not yet fetched with next() (bounded by the
-// input of one receive()). It never interprets replies beyond their framing:
+// secret), the forms of the password to redact, one partial reply line
+// (<= kMaxReplyLineLength), the decoder state of one body (bodies are
+// streamed whatever their line length), and the replies not yet fetched with
+// next() (bounded by the input of one receive()). It never interprets replies beyond their framing:
 // what a -ERR means is for the caller (the Session, or a test).
 //
 // Errors: anything the server does that breaks framing or ordering becomes a
@@ -35,7 +36,6 @@
 #include <vector>
 
 #include "common/sanitize.hpp"
-
 #include "pop3/command.hpp"
 #include "pop3/line_reader.hpp"
 #include "pop3/multiline.hpp"
@@ -55,7 +55,7 @@ struct StatusReply {
 
   StatusLine status() const { return StatusLine{ok, text, code}; }
   ServerError error(std::span<const std::string> secrets = {}) const {
-    return classify_server_error(status(), secrets);
+    return to_server_error(status(), secrets);
   }
 };
 

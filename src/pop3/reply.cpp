@@ -47,20 +47,6 @@ std::string_view to_string(ResponseCode code) {
   return "";
 }
 
-std::string_view to_string(ServerErrorKind kind) {
-  switch (kind) {
-    case ServerErrorKind::Auth:
-      return "auth";
-    case ServerErrorKind::TempFail:
-      return "temporary failure";
-    case ServerErrorKind::PermFail:
-      return "permanent failure";
-    case ServerErrorKind::Other:
-      return "error";
-  }
-  return "error";
-}
-
 std::optional<StatusLine> parse_status_line(std::string_view line) {
   StatusLine status;
   if (auto text = match_indicator(line, "+OK")) {
@@ -100,28 +86,8 @@ ResponseCode parse_response_code(std::string_view text) {
   return ResponseCode::Other;
 }
 
-ServerError classify_server_error(const StatusLine& status, std::span<const std::string> secrets) {
-  ServerError error;
-  error.code = status.code;
-  error.text = common::quote_untrusted(status.text, secrets);
-  switch (status.code) {
-    case ResponseCode::Auth:
-      error.kind = ServerErrorKind::Auth;
-      break;
-    case ResponseCode::SysTemp:
-    case ResponseCode::InUse:
-    case ResponseCode::LoginDelay:
-      error.kind = ServerErrorKind::TempFail;
-      break;
-    case ResponseCode::SysPerm:
-      error.kind = ServerErrorKind::PermFail;
-      break;
-    case ResponseCode::None:
-    case ResponseCode::Other:
-      error.kind = ServerErrorKind::Other;
-      break;
-  }
-  return error;
+ServerError to_server_error(const StatusLine& status, std::span<const std::string> secrets) {
+  return ServerError{status.code, common::quote_untrusted(status.text, secrets)};
 }
 
 }  // namespace pop3

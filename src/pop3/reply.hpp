@@ -53,23 +53,15 @@ std::optional<std::string_view> parse_continuation(std::string_view line);
 // The response code at the start of a status text, if any.
 ResponseCode parse_response_code(std::string_view text);
 
-// What a -ERR means for the caller, from its response code.
-enum class ServerErrorKind {
-  Auth,      // [AUTH]
-  TempFail,  // [SYS/TEMP], [IN-USE], [LOGIN-DELAY]: try again later
-  PermFail,  // [SYS/PERM]
-  Other,     // no code, or one without a meaning for retries; the context decides
-};
-
-std::string_view to_string(ServerErrorKind kind);
-
+// A -ERR as the caller may keep it. What it means for retries is
+// kind_for(code, ...) in events.hpp.
 struct ServerError {
-  ServerErrorKind kind = ServerErrorKind::Other;
-  ResponseCode code = ResponseCode::None;  // kept so TempFail can tell IN-USE from LOGIN-DELAY
+  ResponseCode code = ResponseCode::None;  // e.g. tells IN-USE from LOGIN-DELAY
   std::string text;  // the server's text, secrets redacted, sanitised and cut: safe to log
 };
 
-// `secrets` are redacted from the text (see common::redact()).
-ServerError classify_server_error(const StatusLine& status, std::span<const std::string> secrets = {});
+// The code and the text of `status`, `secrets` redacted from the text (see
+// common::redact()).
+ServerError to_server_error(const StatusLine& status, std::span<const std::string> secrets = {});
 
 }  // namespace pop3

@@ -1,11 +1,9 @@
 #include "pop3/session.hpp"
 
-#include <algorithm>
 #include <utility>
 
 #include "common/sanitize.hpp"
 #include "pop3/auth.hpp"
-#include "pop3/base64.hpp"
 #include "pop3/limits.hpp"
 #include "pop3/listing.hpp"
 #include "pop3/text.hpp"
@@ -160,154 +158,176 @@ void Session::handle(Reply& reply) {
     return fail(SessionErrorKind::Protocol, violation->message, ResponseCode::None,
                 violation->during_pipelining);
   }
-  const auto* status = std::get_if<StatusReply>(&reply);
-
   switch (state_) {
     case State::Greeting:
-      if (!status || !is_reply_to(reply, CommandKind::Greeting)) return fail_unexpected(reply);
-      if (!status->ok) {
-        return fail(SessionErrorKind::GreetingRejected,
-                    "server rejected the connection: " + protocol_.quote(status->text), status->code);
-      }
-      apop_timestamp_ = greeting_timestamp(status->text);
-      state_ = State::Capa;
-      return send(Command::capa());
-
+      return on_greeting(reply);
     case State::Capa:
-    case State::CapaAfterTls: {
-      const CapaProgress progress = collect_capa(reply);
-      if (progress == CapaProgress::Pending) return;
-      if (progress == CapaProgress::Refused) {
-        capabilities_ = {};  // an old server without CAPA (RFC 1939 only)
-        have_capa_ = false;
-      }
-      return state_ == State::Capa ? after_first_capa() : start_auth();
-    }
-
+    case State::CapaAfterTls:
+    case State::CapaAfterAuth:
+      return on_capa_reply(reply);
     case State::Stls:
-      if (!status || !is_reply_to(reply, CommandKind::Stls)) return fail_unexpected(reply);
-      if (status->ok) {
-        state_ = State::AwaitTls;
-        return emit(StartTls{});
-      }
-      if (options_.tls == TlsPolicy::StartTlsRequired) {
-        return fail(SessionErrorKind::TlsRequired,
-                    "server refused STLS: " + protocol_.quote(status->text), status->code);
-      }
-      notice("server refused STLS (" + protocol_.quote(status->text) + "); continuing in clear text");
-      return start_auth();
-
+      return on_stls_reply(reply);
     case State::AwaitTls:
       // Protocol refuses input until resume_after_tls(); nothing can arrive here.
       return fail_unexpected(reply);
-
+    case State::Utf8:
+      return on_utf8_reply(reply);
     case State::Auth:
-      if (const auto* challenge = std::get_if<ContinuationReply>(&reply)) return answer_challenge(*challenge);
-      if (!status) return fail_unexpected(reply);
-      if (!status->ok) {
-        return fail_from_server(*status, SessionErrorKind::Auth,
-                                "authentication failed (" + status->command.describe() + ")");
-      }
-      switch (status->command.kind) {
-        case CommandKind::User:
-          if (!pass_sent_) {
-            pass_sent_ = true;
-            send(Command::pass(options_.password));
-          }
-          return;
-        case CommandKind::Pass:
-        case CommandKind::Apop:
-        case CommandKind::Auth:
-          return after_auth();
-        default:
-          return fail_unexpected(reply);
-      }
-
-    case State::CapaAfterAuth: {
-      const CapaProgress progress = collect_capa(reply);
-      if (progress == CapaProgress::Pending) return;
-      // On Refused keep what the server said before authentication.
-      return finish_auth();
-    }
-
-    case State::Listing: {
-      const CommandTag* command = command_of(reply);
-      if (command == nullptr) return fail_unexpected(reply);
-      if (command->kind == CommandKind::List) {
-        if (status) {
-          if (!status->ok) return fail_from_server(*status, SessionErrorKind::CommandRejected, "LIST failed");
-          return;
-        }
-        if (const auto* line = std::get_if<LineReply>(&reply)) {
-          const Parsed<ScanListing> entry = parse_scan_listing(line->line);
-          if (!entry) {
-            return fail(SessionErrorKind::Protocol, "bad LIST entry '" + protocol_.quote(line->line) +
-                                                        "': " + std::string(entry.error));
-          }
-          return emit(ListEntry{entry.value->msgno, entry.value->size});
-        }
-        if (std::holds_alternative<EndReply>(reply)) {
-          list_done_ = true;
-          if (options_.want_uidl && !uidl_sent_) {
-            uidl_sent_ = true;
-            send(Command::uidl());
-          }
-          return maybe_finish_listing();
-        }
-      } else if (command->kind == CommandKind::Uidl) {
-        if (status) {
-          if (status->ok) return;
-          notice("server refused UIDL: " + protocol_.quote(status->text));
-          uidl_done_ = true;
-          have_uidl_ = false;
-          return maybe_finish_listing();
-        }
-        if (const auto* line = std::get_if<LineReply>(&reply)) {
-          const Parsed<UidlListing> entry = parse_uidl_listing(line->line);
-          if (!entry) {
-            return fail(SessionErrorKind::Protocol, "bad UIDL entry '" + protocol_.quote(line->line) +
-                                                        "': " + std::string(entry.error));
-          }
-          return emit(UidlEntry{entry.value->msgno, std::string(entry.value->uidl)});
-        }
-        if (std::holds_alternative<EndReply>(reply)) {
-          uidl_done_ = true;
-          have_uidl_ = true;
-          return maybe_finish_listing();
-        }
-      }
-      return fail_unexpected(reply);
-    }
-
-    case State::Transaction: {
-      const CommandTag* command = command_of(reply);
-      if (command == nullptr) return fail_unexpected(reply);
-      const std::uint32_t msgno = command->msgno;
-      switch (command->kind) {
-        case CommandKind::Retr:
-        case CommandKind::Top:
-          return on_message_reply(reply, *command);
-        case CommandKind::Dele:
-          if (!status) return fail_unexpected(reply);
-          if (status->ok) return emit(Deleted{msgno});
-          return emit(DeleteFailed{msgno, status->error(protocol_.secrets())});
-        case CommandKind::Quit:
-          if (!status) return fail_unexpected(reply);
-          if (!status->ok) {
-            return fail_from_server(*status, SessionErrorKind::CommandRejected,
-                                    "QUIT failed, deletions may not have been committed");
-          }
-          state_ = State::Closed;
-          pending_.clear();
-          return emit(Closed{});
-        default:
-          return fail_unexpected(reply);
-      }
-    }
-
+      return on_auth_reply(reply);
+    case State::Listing:
+      return on_listing_reply(reply);
+    case State::Transaction:
+      return on_transaction_reply(reply);
     case State::Closed:
     case State::Failed:
       return;
+  }
+}
+
+void Session::on_greeting(const Reply& reply) {
+  const auto* status = std::get_if<StatusReply>(&reply);
+  if (!status || !is_reply_to(reply, CommandKind::Greeting)) return fail_unexpected(reply);
+  if (!status->ok) {
+    return fail(SessionErrorKind::GreetingRejected,
+                "server rejected the connection: " + protocol_.quote(status->text), status->code);
+  }
+  apop_timestamp_ = greeting_timestamp(status->text);
+  state_ = State::Capa;
+  send(Command::capa());
+}
+
+void Session::on_capa_reply(const Reply& reply) {
+  const CapaProgress progress = collect_capa(reply);
+  if (progress == CapaProgress::Pending) return;
+  if (state_ == State::CapaAfterAuth) return finish_auth();  // on Refused keep the CAPA from before
+  if (progress == CapaProgress::Refused) {
+    capabilities_ = {};  // an old server without CAPA (RFC 1939 only)
+    have_capa_ = false;
+  }
+  return state_ == State::Capa ? after_first_capa() : before_auth();
+}
+
+void Session::on_stls_reply(const Reply& reply) {
+  const auto* status = std::get_if<StatusReply>(&reply);
+  if (!status || !is_reply_to(reply, CommandKind::Stls)) return fail_unexpected(reply);
+  if (status->ok) {
+    state_ = State::AwaitTls;
+    return emit(StartTls{});
+  }
+  if (options_.tls == TlsPolicy::StartTlsRequired) {
+    return fail(SessionErrorKind::TlsRequired, "server refused STLS: " + protocol_.quote(status->text),
+                status->code);
+  }
+  notice("server refused STLS (" + protocol_.quote(status->text) + "); continuing in clear text");
+  before_auth();
+}
+
+void Session::on_utf8_reply(const Reply& reply) {
+  const auto* status = std::get_if<StatusReply>(&reply);
+  if (!status || !is_reply_to(reply, CommandKind::Utf8)) return fail_unexpected(reply);
+  if (!status->ok) notice("server refused UTF8: " + protocol_.quote(status->text));
+  start_auth();
+}
+
+void Session::on_auth_reply(const Reply& reply) {
+  if (const auto* challenge = std::get_if<ContinuationReply>(&reply)) return answer_challenge(*challenge);
+  const auto* status = std::get_if<StatusReply>(&reply);
+  if (!status) return fail_unexpected(reply);
+  if (!status->ok) {
+    return fail_from_server(*status, SessionErrorKind::Auth,
+                            "authentication failed (" + status->command.describe() + ")");
+  }
+  switch (status->command.kind) {
+    case CommandKind::User:
+      if (!auth_.pass_sent) {
+        auth_.pass_sent = true;
+        send(Command::pass(options_.password));
+      }
+      return;
+    case CommandKind::Pass:
+    case CommandKind::Apop:
+    case CommandKind::Auth:
+      return after_auth();
+    default:
+      return fail_unexpected(reply);
+  }
+}
+
+void Session::on_listing_reply(const Reply& reply) {
+  const CommandTag* command = command_of(reply);
+  if (command == nullptr) return fail_unexpected(reply);
+  if (command->kind == CommandKind::List) return on_list_reply(reply);
+  if (command->kind == CommandKind::Uidl) return on_uidl_reply(reply);
+  fail_unexpected(reply);
+}
+
+void Session::on_list_reply(const Reply& reply) {
+  if (const auto* status = std::get_if<StatusReply>(&reply)) {
+    if (!status->ok) return fail_from_server(*status, SessionErrorKind::CommandRejected, "LIST failed");
+    return;
+  }
+  if (const auto* line = std::get_if<LineReply>(&reply)) {
+    const Parsed<ScanListing> entry = parse_scan_listing(line->line);
+    if (!entry) {
+      return fail(SessionErrorKind::Protocol,
+                  "bad LIST entry '" + protocol_.quote(line->line) + "': " + std::string(entry.error));
+    }
+    return emit(ListEntry{entry.value->msgno, entry.value->size});
+  }
+  if (!std::holds_alternative<EndReply>(reply)) return fail_unexpected(reply);
+  listing_.list_done = true;
+  if (options_.want_uidl && !listing_.uidl_sent) {
+    listing_.uidl_sent = true;
+    send(Command::uidl());
+  }
+  maybe_finish_listing();
+}
+
+void Session::on_uidl_reply(const Reply& reply) {
+  if (const auto* status = std::get_if<StatusReply>(&reply)) {
+    if (status->ok) return;
+    notice("server refused UIDL: " + protocol_.quote(status->text));
+    listing_.uidl_done = true;
+    listing_.have_uidl = false;
+    return maybe_finish_listing();
+  }
+  if (const auto* line = std::get_if<LineReply>(&reply)) {
+    const Parsed<UidlListing> entry = parse_uidl_listing(line->line);
+    if (!entry) {
+      return fail(SessionErrorKind::Protocol,
+                  "bad UIDL entry '" + protocol_.quote(line->line) + "': " + std::string(entry.error));
+    }
+    return emit(UidlEntry{entry.value->msgno, std::string(entry.value->uidl)});
+  }
+  if (!std::holds_alternative<EndReply>(reply)) return fail_unexpected(reply);
+  listing_.uidl_done = true;
+  listing_.have_uidl = true;
+  maybe_finish_listing();
+}
+
+void Session::on_transaction_reply(Reply& reply) {
+  const CommandTag* command = command_of(reply);
+  if (command == nullptr) return fail_unexpected(reply);
+  const auto* status = std::get_if<StatusReply>(&reply);
+  switch (command->kind) {
+    case CommandKind::Retr:
+    case CommandKind::Top:
+      return on_message_reply(reply, *command);
+    case CommandKind::Dele:
+      if (!status) return fail_unexpected(reply);
+      if (status->ok) return emit(Deleted{command->msgno});
+      return emit(DeleteFailed{command->msgno, status->error(protocol_.secrets())});
+    case CommandKind::Quit:
+      if (!status) return fail_unexpected(reply);
+      if (!status->ok) {
+        return fail_from_server(*status, SessionErrorKind::CommandRejected,
+                                "QUIT failed, deletions may not have been committed");
+      }
+      state_ = State::Closed;
+      pending_.clear();
+      return emit(Closed{});
+    default:
+      return fail_unexpected(reply);
   }
 }
 
@@ -317,174 +337,14 @@ void Session::on_message_reply(Reply& reply, const CommandTag& command) {
   if (const auto* status = std::get_if<StatusReply>(&reply)) {
     if (status->ok) return emit(MessageBegin{msgno, top});
     const ServerError error = status->error(protocol_.secrets());
-    return emit(MessageFailed{msgno, "server refused " + std::string(to_string(command.kind)) + ": " + error.text,
-                              error, top});
+    return emit(MessageFailed{
+        msgno, "server refused " + std::string(to_string(command.kind)) + ": " + error.text, error, top});
   }
   if (auto* chunk = std::get_if<BodyChunkReply>(&reply)) {
     return emit(MessageData{msgno, {}, top}, std::move(chunk->data));
   }
   if (std::holds_alternative<EndReply>(reply)) return emit(MessageEnd{msgno, top});
   fail_unexpected(reply);
-}
-
-// ---------------------------------------------------------------------------
-// Steps
-
-void Session::after_first_capa() {
-  switch (options_.tls) {
-    case TlsPolicy::AlreadySecure:
-      return start_auth();
-    case TlsPolicy::StartTlsRequired:
-      if (!capabilities_.stls) {
-        return fail(SessionErrorKind::TlsRequired,
-                    have_capa_
-                        ? "server does not offer STLS; refusing to authenticate without TLS"
-                        : "server does not support CAPA, so it offers no STLS; refusing to authenticate "
-                          "without TLS");
-      }
-      state_ = State::Stls;
-      return send(Command::stls());
-    case TlsPolicy::StartTlsIfAvailable:
-      if (!capabilities_.stls) {
-        notice("server does not offer STLS; continuing in clear text");
-        return start_auth();
-      }
-      state_ = State::Stls;
-      return send(Command::stls());
-  }
-}
-
-bool Session::pipelining_known_on() const {
-  switch (options_.pipelining) {
-    case PipeliningMode::On:
-      return true;
-    case PipeliningMode::Off:
-      return false;
-    case PipeliningMode::Auto:
-      return capabilities_.pipelining;
-  }
-  return false;
-}
-
-void Session::start_auth() {
-  if (has_line_break_or_nul(options_.username) || has_line_break_or_nul(options_.password)) {
-    return fail(SessionErrorKind::Usage,
-                "the user name or password contains a line break or NUL; not sending it");
-  }
-  state_ = State::Auth;
-  pass_sent_ = false;
-  sasl_response_sent_ = false;
-
-  if (options_.auth == AuthMethod::Plain) {
-    if (capabilities_.has_sasl("PLAIN")) {
-      const std::string response = sasl_plain_response(options_.username, options_.password);
-      // RFC 5034 §4: "AUTH PLAIN <response>" CRLF must fit in 255 octets.
-      const std::size_t length = std::string_view("AUTH PLAIN ").size() + response.size() + 2;
-      if (length <= kMaxAuthCommandLength) {
-        sasl_response_sent_ = true;
-        return send(Command::auth("PLAIN", response));
-      }
-      return send(Command::auth("PLAIN"));
-    }
-    notice(have_capa_ ? "server does not offer SASL PLAIN; falling back to USER/PASS"
-                      : "server does not support CAPA; falling back to USER/PASS");
-    send(Command::user(options_.username));
-    if (pipelining_known_on()) {
-      pass_sent_ = true;
-      send(Command::pass(options_.password));
-    }
-    return;
-  }
-
-  // AuthMethod::CramMd5: the password never leaves in clear text.
-  if (capabilities_.has_sasl("CRAM-MD5")) return send(Command::auth("CRAM-MD5"));
-  if (apop_timestamp_) {
-    notice("server does not offer SASL CRAM-MD5; using APOP");
-    return send(Command::apop(options_.username, apop_digest(*apop_timestamp_, options_.password, digests_)));
-  }
-  fail(SessionErrorKind::AuthUnavailable,
-       "cram-md5 authentication requested, but the server offers neither SASL CRAM-MD5 nor APOP (no "
-       "timestamp in "
-       "its greeting); the password was not sent");
-}
-
-void Session::answer_challenge(const ContinuationReply& challenge) {
-  if (sasl_response_sent_) {
-    return fail(SessionErrorKind::Protocol, "unexpected further SASL challenge to " +
-                                                challenge.command.describe() + ": '" +
-                                                protocol_.quote(challenge.payload) + "'");
-  }
-  std::string response;
-  if (challenge.command.mechanism == "PLAIN") {
-    response = sasl_plain_response(options_.username, options_.password);
-  } else if (challenge.command.mechanism == "CRAM-MD5") {
-    const std::optional<std::string> decoded = base64_decode(challenge.payload);
-    if (!decoded || decoded->empty()) {
-      return fail(SessionErrorKind::Protocol,
-                  "bad CRAM-MD5 challenge: '" + protocol_.quote(challenge.payload) + "'");
-    }
-    response = cram_md5_response(options_.username, options_.password, *decoded, digests_);
-  } else {
-    return fail_unexpected(challenge);
-  }
-  sasl_response_sent_ = true;
-  if (!protocol_.send_sasl_response(response)) {
-    return fail(SessionErrorKind::Usage, "could not answer the SASL challenge");
-  }
-  emit(CommandSent{"*** (" + challenge.command.describe() + " response)"});
-}
-
-void Session::after_auth() {
-  wipe_password();
-  if (!have_capa_) return finish_auth();
-  state_ = State::CapaAfterAuth;
-  send(Command::capa());
-  // Pipelining already known (the CAPA before authentication listed it, or
-  // it is forced on): the listing goes out with this CAPA, one round trip for
-  // both. Whether RETRs are pipelined is still decided by its answer.
-  if (pipelining_known_on()) send_listing(true);
-}
-
-void Session::finish_auth() {
-  switch (options_.pipelining) {
-    case PipeliningMode::On:
-      pipelining_ = true;
-      break;
-    case PipeliningMode::Off:
-      pipelining_ = false;
-      break;
-    case PipeliningMode::Auto:
-      pipelining_ = capabilities_.pipelining;
-      break;
-  }
-  emit(Authenticated{capabilities_, pipelining_});
-  state_ = State::Listing;
-  if (!list_sent_) send_listing(pipelining_);
-}
-
-void Session::send_listing(bool pipelined) {
-  list_sent_ = true;
-  send(Command::list());
-  if (options_.want_uidl && pipelined) {
-    uidl_sent_ = true;
-    send(Command::uidl());
-  }
-}
-
-void Session::maybe_finish_listing() {
-  if (!list_done_ || (options_.want_uidl && !uidl_done_)) return;
-  state_ = State::Transaction;
-  emit(ListingDone{have_uidl_});
-}
-
-void Session::pump() {
-  if (state_ != State::Transaction) return;
-  const std::size_t window = pipelining_ ? std::max<std::size_t>(1, options_.window) : 1;
-  while (!pending_.empty() && protocol_.in_flight() < window && !finished()) {
-    const Command command = std::move(pending_.front());
-    pending_.pop_front();
-    send(command);
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -545,21 +405,8 @@ void Session::fail(SessionErrorKind kind, std::string message, ResponseCode code
 
 void Session::fail_from_server(const StatusReply& reply, SessionErrorKind fallback, std::string_view what) {
   const ServerError error = reply.error(protocol_.secrets());
-  SessionErrorKind kind = fallback;
-  switch (error.kind) {
-    case ServerErrorKind::Auth:
-      kind = SessionErrorKind::Auth;
-      break;
-    case ServerErrorKind::TempFail:
-      kind = SessionErrorKind::TempFail;
-      break;
-    case ServerErrorKind::PermFail:
-      kind = SessionErrorKind::PermFail;
-      break;
-    case ServerErrorKind::Other:
-      break;
-  }
-  fail(kind, std::string(what) + ": " + error.text, error.code, reply.outstanding > 1);
+  fail(kind_for(error.code, fallback), std::string(what) + ": " + error.text, error.code,
+       reply.outstanding > 1);
 }
 
 void Session::fail_unexpected(const Reply& reply) {

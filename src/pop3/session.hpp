@@ -5,12 +5,15 @@
 // The driver (src/net + src/daemon) owns the socket, TLS, timers and storage.
 //
 // Flow (RFC 1939, 2449, 2595, 5034, 2195):
-//   greeting -> CAPA -> [STLS -> (driver: TLS) -> CAPA] -> authentication
+//   greeting -> CAPA -> [STLS -> (driver: TLS) -> CAPA] -> [UTF8] -> authentication
 //   -> [CAPA] -> Authenticated -> LIST [+ UIDL] -> ListingDone
 //   -> the driver's retrieve()/remove() ... quit() -> Closed
 // Round trips: when the CAPA before authentication lists PIPELINING (or it
 // is on), USER goes out with PASS, and LIST and UIDL with the CAPA after
 // authentication; LIST and UIDL always travel together when pipelining.
+// UTF8 (RFC 6856): sent in the AUTHORIZATION state when the last CAPA before
+// authentication lists it; servers such as Courier otherwise replace messages
+// with UTF-8 in their header by a generated notice. A -ERR to it is a Notice.
 // Authentication: AuthMethod::Plain uses "AUTH PLAIN" when CAPA's SASL lists
 // PLAIN, else USER/PASS. AuthMethod::CramMd5 uses "AUTH CRAM-MD5" when listed,
 // else APOP when the greeting carries a timestamp, else fails with
@@ -25,8 +28,12 @@
 // take_output(). StartTls: run the TLS handshake, then tls_established().
 // Failed and Closed are terminal: later input is ignored, no more output.
 //
-// Owns: a copy of the options (the password is wiped once authenticated), the
-// Protocol below it, the capabilities, the driver's queued RETR/DELE/QUIT and
+// Server text quoted in any event (SessionError message, Notice,
+// MessageFailed reason, ServerError text) has the password and its base64
+// forms redacted as "***" (a server may echo PASS or AUTH in its -ERR).
+// Owns: a copy of the options (the password, and the forms of it kept for
+// redaction, are wiped with explicit_bzero once authenticated or failed), the
+// Protocol below it, the capabilities, the driver's queued RETR/TOP/DELE/QUIT and
 // the events not yet drained. Memory is bounded by the limits in limits.hpp,
 // the window, and the input of one receive() - never by the mailbox: listings
 // and bodies are streamed. Never touches sockets, clocks, files or logs.
@@ -124,6 +131,7 @@ class Session {
     Stls,           // STLS sent
     AwaitTls,       // STLS accepted; the driver runs the handshake
     CapaAfterTls,   // CAPA again, now over TLS (RFC 2595 §4)
+    Utf8,           // UTF8 sent (RFC 6856), before authentication
     Auth,           // USER/PASS, AUTH or APOP in flight
     CapaAfterAuth,  // CAPA again: some servers list PIPELINING only now
     Listing,        // LIST (and UIDL) in flight
@@ -133,11 +141,23 @@ class Session {
   };
   enum class CapaProgress { Pending, Done, Refused };
 
-  // The state machine: one switch over state_.
+  // The state machine: one switch over state_, one handler per state
+  // (session.cpp).
   void handle(Reply& reply);  // may move a body chunk out of `reply`
+  void on_greeting(const Reply& reply);
+  void on_capa_reply(const Reply& reply);  // Capa, CapaAfterTls, CapaAfterAuth
+  void on_stls_reply(const Reply& reply);
+  void on_utf8_reply(const Reply& reply);
+  void on_auth_reply(const Reply& reply);
+  void on_listing_reply(const Reply& reply);  // LIST or UIDL
+  void on_list_reply(const Reply& reply);
+  void on_uidl_reply(const Reply& reply);
+  void on_transaction_reply(Reply& reply);                         // RETR, TOP, DELE, QUIT
+  void on_message_reply(Reply& reply, const CommandTag& command);  // RETR or TOP
 
-  // Steps of the flow.
+  // Steps of the flow that send commands of their own (session_flow.cpp).
   void after_first_capa();
+  void before_auth();  // UTF8 when offered, then start_auth()
   void start_auth();
   void answer_challenge(const ContinuationReply& challenge);
   void after_auth();
@@ -145,7 +165,6 @@ class Session {
   void send_listing(bool pipelined);  // LIST, and UIDL with it when pipelined
   void maybe_finish_listing();
   void pump();
-  void on_message_reply(Reply& reply, const CommandTag& command);  // RETR or TOP
 
   // Helpers.
   CapaProgress collect_capa(const Reply& reply);
@@ -178,15 +197,21 @@ class Session {
   std::size_t capa_lines_ = 0;          // lines of that reply so far (<= kMaxCapaLines)
   bool have_capa_ = false;              // the server answered CAPA with +OK
 
-  bool pass_sent_ = false;           // USER/PASS: PASS already went out
-  bool sasl_response_sent_ = false;  // AUTH: our response (or initial response) went out
+  struct AuthProgress {
+    bool pass_sent = false;           // USER/PASS: PASS already went out
+    bool sasl_response_sent = false;  // AUTH: our response (or initial response) went out
+  };
+  AuthProgress auth_;
 
   bool pipelining_ = false;  // decided at Authenticated
-  bool list_sent_ = false;
-  bool uidl_sent_ = false;
-  bool list_done_ = false;
-  bool uidl_done_ = false;
-  bool have_uidl_ = false;
+  struct ListingProgress {
+    bool list_sent = false;
+    bool uidl_sent = false;
+    bool list_done = false;
+    bool uidl_done = false;
+    bool have_uidl = false;  // UIDL answered +OK and its listing is complete
+  };
+  ListingProgress listing_;
 
   std::deque<Command> pending_;  // the driver's RETR/DELE/QUIT, not yet written
   bool quit_queued_ = false;

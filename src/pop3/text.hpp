@@ -6,7 +6,6 @@
 #include <string>
 #include <string_view>
 
-
 namespace pop3 {
 
 // ASCII-only case-insensitive equality (POP3 keywords are ASCII).

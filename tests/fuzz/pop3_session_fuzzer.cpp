@@ -18,7 +18,7 @@
 //   byte 2  driver: bit 0 retrieve listed messages, bit 1 remove retrieved
 //           ones, bit 2 quit once idle after the listing, bit 3 send EOF at the end,
 //           bit 4 misuse (calls at the wrong time), bit 5 retrieve and remove
-//           unlisted numbers
+//           unlisted numbers, bit 6 TOP n 0 of listed messages too
 //   byte 3  seed for the chunk sizes
 //   rest    the server's byte stream
 
@@ -160,6 +160,7 @@ class Driver {
     check(session_->pending_events() <= 4 * input_size + 64, "event queue bounded by the input");
     check(session_->buffered_bytes() <= pop3::kMaxReplyLineLength + 1 + input_size,
           "buffered bytes bounded by the line limit and the input");
+    check(session_->awaiting().find(kPassword) == std::string::npos, "no password in awaiting()");
     const bool terminal_before = terminal_;
     while (std::optional<pop3::Event> event = session_->next_event()) {
       check(!terminal_, "an event after Failed or Closed");
@@ -210,13 +211,16 @@ class Driver {
       if (wanted(1)) {
         for (std::uint32_t msgno : listed_) session_->retrieve(msgno);
       }
+      if (wanted(64)) {
+        for (std::uint32_t msgno : listed_) session_->top(msgno, 0);
+      }
       if (wanted(32)) {
         session_->retrieve(4'000'000'000u);
         session_->remove(7);
       }
       listing_done_ = true;
     } else if (auto* end = std::get_if<pop3::MessageEnd>(&event)) {
-      if (wanted(2)) session_->remove(end->msgno);
+      if (wanted(2) && !end->top) session_->remove(end->msgno);
     } else if (auto* failed_message = std::get_if<pop3::MessageFailed>(&event)) {
       check(printable_line(failed_message->reason), "message failures are one printable line");
     } else if (auto* data = std::get_if<pop3::MessageData>(&event)) {

@@ -38,7 +38,8 @@ TEST_F(NothingLost, BareLfDotInABodyDoesNotEndItOrForgeTheNextReply) {
       "+OK message follows\r\nSubject: one\r\n\r\nhello\n.\n+OK 30 octets\nSubject: fake\n\nforged\n.\n"
       "the rest of one\r\n.\r\n";
   const std::string stored_one =
-      "Subject: one\r\n\r\nhello\r\n.\r\n+OK 30 octets\r\nSubject: fake\r\n\r\nforged\r\n.\r\nthe rest of one\r\n";
+      "Subject: one\r\n\r\nhello\r\n.\r\n+OK 30 octets\r\nSubject: fake\r\n\r\nforged\r\n.\r\nthe rest of "
+      "one\r\n";
   const Message two = message("uid-2", 2);
   std::vector<Message> messages = {Message{"uid-1", stored_one, std::nullopt}, two};
 
@@ -115,6 +116,42 @@ TEST_F(NothingLost, APasswordEchoedInTheErrIsNotLoggedOrReported) {
   ASSERT_TRUE(server.start().ok());
   const fetch::PollReport report = poll(account_for(server));
   expect_failed(report, common::ErrorKind::Auth, "[AUTH] unknown command 'PASS ***' (***)", server);
+}
+
+TEST_F(NothingLost, ACourierLikeServerGetsUtf8SoTheRealMessageIsArchived) {
+  // Courier lists UTF8 in CAPA and, to a client that did not send UTF8,
+  // answers RETR of a message with UTF-8 in its header with a generated
+  // notice. Stored under the original's UIDL and then deleted, the original
+  // was lost.
+  Message real = message("uid-utf8", 11);
+  real.raw =
+      "From: =?utf-8?q?J=C3=B6rg?= <joerg@example.org>\r\nSubject: Gr\xc3\xbc\xc3\x9f"
+      "e aus K\xc3\xb6ln\r\n"
+      "\r\nHallo!\r\n";
+  const std::string notice =
+      "From: Courier mail server <postmaster@example.org>\r\nSubject: Cannot display Unicode content\r\n\r\n"
+      "This E-mail message was determined to be Unicode-formatted, but your E-mail reader does not support "
+      "Unicode E-mail.\r\n";
+  FakePop3Script script;
+  script.send_line("+OK Hello there.")
+      .expect("CAPA")
+      .send(
+          "+OK Here's what I can do:\r\nUSER\r\nUIDL\r\nUTF8 USER\r\nIMPLEMENTATION Courier Mail "
+          "Server\r\n.\r\n")
+      .expect_optional("UTF8", "+OK UNICODE ENABLED\r\n");
+  user_pass(script);
+  listing(script, {real}).expect("RETR 1").send_if_seen("UTF8", retr_reply(real.raw), retr_reply(notice));
+  remove(script, 1);
+  quit(script);
+  FakePop3Server server(script);
+  ASSERT_TRUE(server.start().ok());
+  const fetch::PollReport report = poll(deleting_account(server));
+  ASSERT_TRUE(report.ok()) << report.error->message;
+  const std::vector<StoredMessage> archive = stored();
+  ASSERT_EQ(archive.size(), 1u);
+  EXPECT_EQ(archive[0].raw, real.raw);
+  EXPECT_THAT(lines_starting_with(server, "UTF8"), ElementsAre("UTF8"));
+  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
 }
 
 }  // namespace

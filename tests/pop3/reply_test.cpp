@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "pop3/events.hpp"
+
 namespace pop3 {
 namespace {
 
@@ -66,33 +68,33 @@ TEST(Reply, Continuations) {
   EXPECT_FALSE(parse_continuation(""));
 }
 
-TEST(Reply, ClassifiesEachResponseCode) {
+TEST(Reply, EachResponseCodeMapsToASessionErrorKind) {
   struct Case {
     std::string line;
-    ServerErrorKind kind;
+    SessionErrorKind kind;  // with fallback CommandRejected
     ResponseCode code;
   };
   const std::vector<Case> cases = {
-      {"-ERR [AUTH] wrong", ServerErrorKind::Auth, ResponseCode::Auth},
-      {"-ERR [SYS/TEMP] busy", ServerErrorKind::TempFail, ResponseCode::SysTemp},
-      {"-ERR [IN-USE] locked", ServerErrorKind::TempFail, ResponseCode::InUse},
-      {"-ERR [LOGIN-DELAY] 900", ServerErrorKind::TempFail, ResponseCode::LoginDelay},
-      {"-ERR [SYS/PERM] gone", ServerErrorKind::PermFail, ResponseCode::SysPerm},
-      {"-ERR plain", ServerErrorKind::Other, ResponseCode::None},
-      {"-ERR [XYZ] unknown", ServerErrorKind::Other, ResponseCode::Other},
+      {"-ERR [AUTH] wrong", SessionErrorKind::Auth, ResponseCode::Auth},
+      {"-ERR [SYS/TEMP] busy", SessionErrorKind::TempFail, ResponseCode::SysTemp},
+      {"-ERR [IN-USE] locked", SessionErrorKind::TempFail, ResponseCode::InUse},
+      {"-ERR [LOGIN-DELAY] 900", SessionErrorKind::TempFail, ResponseCode::LoginDelay},
+      {"-ERR [SYS/PERM] gone", SessionErrorKind::PermFail, ResponseCode::SysPerm},
+      {"-ERR plain", SessionErrorKind::CommandRejected, ResponseCode::None},
+      {"-ERR [XYZ] unknown", SessionErrorKind::CommandRejected, ResponseCode::Other},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.line);
-    const ServerError error = classify_server_error(*parse_status_line(c.line));
-    EXPECT_EQ(error.kind, c.kind);
+    const ServerError error = to_server_error(*parse_status_line(c.line));
     EXPECT_EQ(error.code, c.code);
+    EXPECT_EQ(kind_for(error.code, SessionErrorKind::CommandRejected), c.kind);
   }
 }
 
 TEST(Reply, ServerErrorTextIsSanitisedAndCut) {
   std::string line = "-ERR bad\x1b[31m\x7f";
   line += std::string(500, 'x');
-  const ServerError error = classify_server_error(*parse_status_line(line));
+  const ServerError error = to_server_error(*parse_status_line(line));
   EXPECT_EQ(error.text.substr(0, 11), "bad?[31m?xx");
   EXPECT_LE(error.text.size(), 203u);
   EXPECT_TRUE(error.text.ends_with("..."));

@@ -13,11 +13,11 @@ namespace pop3 {
 namespace {
 
 using namespace std::string_literals;
+using testing::authenticate;
 using testing::default_options;
 using testing::FeedMode;
 using testing::Harness;
 using testing::kAllFeedModes;
-using testing::authenticate;
 using testing::list_messages;
 using testing::pipelined_options;
 
@@ -225,7 +225,7 @@ TEST(SessionFetch, MessageFailedCarriesTheServerError) {
   const auto* failed = std::get_if<MessageFailed>(&*event);
   ASSERT_TRUE(failed);
   ASSERT_TRUE(failed->server_error);
-  EXPECT_EQ(failed->server_error->kind, ServerErrorKind::TempFail);
+  EXPECT_EQ(kind_for(failed->server_error->code, SessionErrorKind::Protocol), SessionErrorKind::TempFail);
   EXPECT_EQ(failed->server_error->code, ResponseCode::InUse);
 }
 

@@ -33,8 +33,9 @@ TEST(SessionFraming, BareLfDotLineDoesNotEndABodyFromACrlfServer) {
         "+OK\r\nSubject: one\r\n\r\nhello\n.\n+OK 20 octets\nSubject: fake\n\nfake\n.\nrest\r\n.\r\n"
         "+OK\r\nSubject: two\r\n\r\nreal two\r\n.\r\n");
     EXPECT_EQ(h.unchecked_events(), (std::vector<std::string>{"Begin 1", "End 1", "Begin 2", "End 2"}));
-    EXPECT_EQ(h.bodies[1],
-              "Subject: one\r\n\r\nhello\r\n.\r\n+OK 20 octets\r\nSubject: fake\r\n\r\nfake\r\n.\r\nrest\r\n");
+    EXPECT_EQ(
+        h.bodies[1],
+        "Subject: one\r\n\r\nhello\r\n.\r\n+OK 20 octets\r\nSubject: fake\r\n\r\nfake\r\n.\r\nrest\r\n");
     EXPECT_EQ(h.bodies[2], "Subject: two\r\n\r\nreal two\r\n");
     EXPECT_FALSE(h.error);
   }
@@ -98,7 +99,8 @@ TEST(SessionFraming, LongLinesStreamWithBoundedMemory) {
   h.server_raw("+OK\r\n" + std::string(2 * 1024 * 1024, 'y') + ".\r\n.\r\n");
   EXPECT_EQ(h.unchecked_events(),
             (std::vector<std::string>{"Begin 1", "End 1", "Begin 2", "End 2", "Begin 3", "End 3"}));
-  EXPECT_EQ(h.bodies[1], "short line\r\n" + std::string(48 * chunk.size(), 'x') + "\r\nmore of message 1\r\n.\r\n");
+  EXPECT_EQ(h.bodies[1],
+            "short line\r\n" + std::string(48 * chunk.size(), 'x') + "\r\nmore of message 1\r\n.\r\n");
   EXPECT_EQ(h.bodies[2], "message two\r\n");
   EXPECT_EQ(h.bodies[3], std::string(2 * 1024 * 1024, 'y') + ".\r\n");
   EXPECT_FALSE(h.error);
@@ -110,10 +112,26 @@ TEST(SessionFraming, TopProducesMessageEventsMarkedTop) {
     Harness h(default_options(), mode);
     authenticate(h, false);
     list_messages(h, false, 2);
-    ASSERT_TRUE(h.run({"D: top 1 0", "C: TOP 1 0", "S: +OK", "S: Subject: x", "S: ..dot", "S:", "S: .",
-                       "E: Begin 1 top", "E: End 1 top", "D: top 2 5", "C: TOP 2 5",
-                       "S: -ERR no such message", "E: MessageFailed 2 top: server refused TOP: no such message",
-                       "D: retrieve 1", "C: RETR 1", "S: +OK", "S: whole", "S: .", "E: Begin 1", "E: End 1"}));
+    ASSERT_TRUE(h.run({"D: top 1 0",
+                       "C: TOP 1 0",
+                       "S: +OK",
+                       "S: Subject: x",
+                       "S: ..dot",
+                       "S:",
+                       "S: .",
+                       "E: Begin 1 top",
+                       "E: End 1 top",
+                       "D: top 2 5",
+                       "C: TOP 2 5",
+                       "S: -ERR no such message",
+                       "E: MessageFailed 2 top: server refused TOP: no such message",
+                       "D: retrieve 1",
+                       "C: RETR 1",
+                       "S: +OK",
+                       "S: whole",
+                       "S: .",
+                       "E: Begin 1",
+                       "E: End 1"}));
     EXPECT_EQ(h.top_bodies[1], "Subject: x\r\n.dot\r\n\r\n");
     EXPECT_EQ(h.bodies[1], "whole\r\n");
     EXPECT_FALSE(h.error);

@@ -71,14 +71,14 @@ class Harness {
   Session& session() { return session_; }
   const FakeDigests& digests() const { return digests_; }
 
-  std::vector<std::string> events;              // formatted events, in order
-  std::vector<std::string> sent;                // CommandSent texts, in order
-  std::string client_bytes;                     // everything the session wrote, for leak checks
-  std::string unmatched_client;                 // written but not yet matched by a "C:" line
-  std::map<std::uint32_t, std::string> bodies;  // MessageData, concatenated per message
+  std::vector<std::string> events;                  // formatted events, in order
+  std::vector<std::string> sent;                    // CommandSent texts, in order
+  std::string client_bytes;                         // everything the session wrote, for leak checks
+  std::string unmatched_client;                     // written but not yet matched by a "C:" line
+  std::map<std::uint32_t, std::string> bodies;      // MessageData, concatenated per message
   std::map<std::uint32_t, std::string> top_bodies;  // the same for replies to TOP
-  std::map<std::uint32_t, int> chunks;          // MessageData events per message
-  std::optional<SessionError> error;            // from a Failed event
+  std::map<std::uint32_t, int> chunks;              // MessageData events per message
+  std::optional<SessionError> error;                // from a Failed event
   std::optional<Authenticated> authenticated;
   std::size_t max_in_flight = 0;           // most commands in flight after any output was taken
   std::size_t max_commands_per_write = 0;  // most command lines in one take_output()

@@ -3,7 +3,7 @@
 namespace test_support {
 
 FakePop3Script& FakePop3Script::send(std::string bytes) {
-  steps_.push_back({StepKind::Send, std::move(bytes), 0, nullptr, nullptr});
+  steps_.push_back({StepKind::Send, std::move(bytes), 0, nullptr, nullptr, {}, {}});
   return *this;
 }
 
@@ -11,7 +11,7 @@ FakePop3Script& FakePop3Script::send_line(std::string_view line) { return send(s
 
 FakePop3Script& FakePop3Script::send_repeated(std::string chunk, std::uint64_t total_bytes) {
   if (chunk.empty()) chunk = "x";
-  steps_.push_back({StepKind::SendRepeated, std::move(chunk), total_bytes, nullptr, nullptr});
+  steps_.push_back({StepKind::SendRepeated, std::move(chunk), total_bytes, nullptr, nullptr, {}, {}});
   return *this;
 }
 
@@ -20,27 +20,28 @@ FakePop3Script& FakePop3Script::send_unterminated_line(std::uint64_t length) {
 }
 
 FakePop3Script& FakePop3Script::expect(std::string exact_line) {
-  steps_.push_back({StepKind::ExpectExact, std::move(exact_line), 0, nullptr, nullptr});
+  steps_.push_back({StepKind::ExpectExact, std::move(exact_line), 0, nullptr, nullptr, {}, {}});
   return *this;
 }
 
 FakePop3Script& FakePop3Script::expect_prefix(std::string prefix) {
-  steps_.push_back({StepKind::ExpectPrefix, std::move(prefix), 0, nullptr, nullptr});
+  steps_.push_back({StepKind::ExpectPrefix, std::move(prefix), 0, nullptr, nullptr, {}, {}});
   return *this;
 }
 
 FakePop3Script& FakePop3Script::expect_regex(const std::string& pattern) {
-  steps_.push_back({StepKind::ExpectRegex, pattern, 0, std::make_shared<const std::regex>(pattern), nullptr});
+  steps_.push_back(
+      {StepKind::ExpectRegex, pattern, 0, std::make_shared<const std::regex>(pattern), nullptr, {}, {}});
   return *this;
 }
 
 FakePop3Script& FakePop3Script::read_line() {
-  steps_.push_back({StepKind::ReadLine, {}, 0, nullptr, nullptr});
+  steps_.push_back({StepKind::ReadLine, {}, 0, nullptr, nullptr, {}, {}});
   return *this;
 }
 
 FakePop3Script& FakePop3Script::stall() {
-  steps_.push_back({StepKind::Stall, {}, 0, nullptr, nullptr});
+  steps_.push_back({StepKind::Stall, {}, 0, nullptr, nullptr, {}, {}});
   return *this;
 }
 
@@ -50,17 +51,30 @@ FakePop3Script& FakePop3Script::trickle(std::string bytes, std::chrono::millisec
 }
 
 FakePop3Script& FakePop3Script::close() {
-  steps_.push_back({StepKind::Close, {}, 0, nullptr, nullptr});
+  steps_.push_back({StepKind::Close, {}, 0, nullptr, nullptr, {}, {}});
   return *this;
 }
 
 FakePop3Script& FakePop3Script::reset() {
-  steps_.push_back({StepKind::Reset, {}, 0, nullptr, nullptr});
+  steps_.push_back({StepKind::Reset, {}, 0, nullptr, nullptr, {}, {}});
   return *this;
 }
 
 FakePop3Script& FakePop3Script::start_tls(const Credential& credential) {
-  steps_.push_back({StepKind::StartTls, {}, 0, nullptr, std::make_shared<const Credential>(credential)});
+  steps_.push_back(
+      {StepKind::StartTls, {}, 0, nullptr, std::make_shared<const Credential>(credential), {}, {}});
+  return *this;
+}
+
+FakePop3Script& FakePop3Script::expect_optional(std::string exact_line, std::string reply) {
+  steps_.push_back(
+      {StepKind::ExpectOptional, std::move(exact_line), 0, nullptr, nullptr, std::move(reply), {}});
+  return *this;
+}
+
+FakePop3Script& FakePop3Script::send_if_seen(std::string line, std::string if_seen, std::string otherwise) {
+  steps_.push_back(
+      {StepKind::SendIfSeen, std::move(line), 0, nullptr, nullptr, std::move(if_seen), std::move(otherwise)});
   return *this;
 }
 
@@ -79,6 +93,10 @@ std::string_view to_string(FakePop3Script::StepKind kind) {
       return "expect_regex";
     case K::ReadLine:
       return "read_line";
+    case K::ExpectOptional:
+      return "expect_optional";
+    case K::SendIfSeen:
+      return "send_if_seen";
     case K::Stall:
       return "stall";
     case K::Trickle:

@@ -32,17 +32,21 @@ namespace test_support {
 class FakePop3Script {
  public:
   enum class StepKind {
-    Send,          // write `bytes`
-    SendRepeated,  // write `total` bytes of `bytes` repeated, generated lazily (no N MB buffer)
-    ExpectExact,   // read one client line (CRLF or LF stripped); it must equal `bytes`
-    ExpectPrefix,  // ... must start with `bytes`
-    ExpectRegex,   // ... must match `regex` as a whole (ECMAScript)
-    ReadLine,      // read one client line, any content
-    Stall,         // send nothing until the client disconnects or the server stops
-    Trickle,       // write `bytes` one byte at a time, `total` ms apart (a server that never falls silent)
-    Close,         // close the connection (FIN; close_notify first under TLS)
-    Reset,         // abort the connection (RST, SO_LINGER 0)
-    StartTls,      // run the server side of a TLS handshake with `credential`
+    Send,            // write `bytes`
+    SendRepeated,    // write `total` bytes of `bytes` repeated, generated lazily (no N MB buffer)
+    ExpectExact,     // read one client line (CRLF or LF stripped); it must equal `bytes`
+    ExpectPrefix,    // ... must start with `bytes`
+    ExpectRegex,     // ... must match `regex` as a whole (ECMAScript)
+    ReadLine,        // read one client line, any content
+    Stall,           // send nothing until the client disconnects or the server stops
+    Trickle,         // write `bytes` one byte at a time, `total` ms apart (a server that never falls silent)
+    Close,           // close the connection (FIN; close_notify first under TLS)
+    Reset,           // abort the connection (RST, SO_LINGER 0)
+    StartTls,        // run the server side of a TLS handshake with `credential`
+    ExpectOptional,  // read one client line; if it equals `bytes`, write `reply`, else keep the
+                     // line for the next step
+    SendIfSeen,      // write `reply` if the client sent a line equal to `bytes` on this
+                     // connection so far, else `otherwise`
   };
 
   struct Step {
@@ -51,6 +55,8 @@ class FakePop3Script {
     std::uint64_t total = 0;
     std::shared_ptr<const std::regex> regex;
     std::shared_ptr<const Credential> credential;
+    std::string reply;      // ExpectOptional, SendIfSeen
+    std::string otherwise;  // SendIfSeen
   };
 
   FakePop3Script& send(std::string bytes);
@@ -62,6 +68,12 @@ class FakePop3Script {
   FakePop3Script& expect_prefix(std::string prefix);
   FakePop3Script& expect_regex(const std::string& pattern);
   FakePop3Script& read_line();
+  // Servers that answer differently depending on what the client said before
+  // (e.g. Courier, which replaces a message with UTF-8 in its header by a
+  // notice unless the client sent UTF8): an optional command, and a reply
+  // that depends on whether it came.
+  FakePop3Script& expect_optional(std::string exact_line, std::string reply);
+  FakePop3Script& send_if_seen(std::string line, std::string if_seen, std::string otherwise);
   FakePop3Script& stall();
   // Sends `bytes` one byte every `interval`, until done or the client hangs up.
   FakePop3Script& trickle(std::string bytes, std::chrono::milliseconds interval);

@@ -59,6 +59,10 @@ class Session {
       case StepKind::ExpectRegex:
       case StepKind::ReadLine:
         return expect(step);
+      case StepKind::ExpectOptional:
+        return expect_optional(step);
+      case StepKind::SendIfSeen:
+        return send_all(seen(step.bytes) ? step.reply : step.otherwise);
       case StepKind::Stall:
         return drain_until_close();
       case StepKind::Trickle:
@@ -138,6 +142,7 @@ class Session {
       buffer_.erase(0, lf + 1);
       if (!line.empty() && line.back() == '\r') line.pop_back();
       recorder_.add_line(line);
+      received_.push_back(line);
       pending_.push_back(std::move(line));
     }
     if (buffer_.size() > kMaxRecordedLine) {
@@ -312,6 +317,20 @@ class Session {
     return Wait::Ready;
   }
 
+  Wait expect_optional(const FakePop3Script::Step& step) {
+    Wait outcome = Wait::Ready;
+    auto line = next_line(outcome);
+    if (!line) return outcome;
+    if (*line == step.bytes) return send_all(step.reply);
+    pending_.push_front(std::move(*line));
+    return Wait::Ready;
+  }
+
+  // The client sent `line` on this connection (so far).
+  bool seen(const std::string& line) const {
+    return std::find(received_.begin(), received_.end(), line) != received_.end();
+  }
+
   Wait drain_until_close() {
     while (!peer_closed_) {
       short revents = 0;
@@ -328,6 +347,7 @@ class Session {
   std::size_t step_ = 0;
   std::string buffer_;
   std::deque<std::string> pending_;
+  std::vector<std::string> received_;  // every complete line received, for SendIfSeen
   bool peer_closed_ = false;
   bool closed_ = false;
   std::unique_ptr<TlsTestServer> tls_;

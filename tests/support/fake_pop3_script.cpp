@@ -46,7 +46,8 @@ FakePop3Script& FakePop3Script::stall() {
 }
 
 FakePop3Script& FakePop3Script::trickle(std::string bytes, std::chrono::milliseconds interval) {
-  steps_.push_back({StepKind::Trickle, std::move(bytes), static_cast<std::uint64_t>(interval.count()), nullptr, nullptr});
+  steps_.push_back(
+      {StepKind::Trickle, std::move(bytes), static_cast<std::uint64_t>(interval.count()), nullptr, nullptr, {}, {}});
   return *this;
 }
 

@@ -1,13 +1,15 @@
 // `popfetchd poll-once [ACCOUNT...]`: polls the named accounts (default: all)
 // once (an account whose poll hit the per-poll cap is polled again until its
-// mailbox is done or a poll fails), concurrently on one loop (at most max_concurrent_polls sessions at a
-// time), prints a summary line per account (stdout; a failed account's line
-// goes to stderr) and exits 0 only when every account succeeded.
+// mailbox is done or a poll fails), concurrently on one loop (at most
+// max_concurrent_polls sessions at a time), prints a summary line per account
+// (stdout; a failed account's line goes to stderr) and exits 0 only when
+// every account succeeded.
 
 #include <uv.h>
 
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,7 @@
 #include "fetch/account_poll.hpp"
 #include "fetch/archive_writer.hpp"
 #include "fetch/poll_runner.hpp"
+#include "net/uv.hpp"
 
 namespace app {
 namespace {
@@ -28,6 +31,45 @@ struct Outcome {
   fetch::PollReport report;
 };
 
+// The accounts named (all when none is); nullopt after printing the error
+// when a name is not in the config.
+std::optional<std::vector<const config::Account*>> select_accounts(const config::Config& cfg,
+                                                                  const std::vector<std::string>& names) {
+  std::vector<const config::Account*> selected;
+  if (names.empty()) {
+    for (const config::Account& account : cfg.accounts) selected.push_back(&account);
+    return selected;
+  }
+  for (const std::string& name : names) {
+    const config::Account* account = cfg.find_account(name);
+    if (account == nullptr) {
+      print_error("poll-once: no account named '" + name + "' in " + cfg.path);
+      return std::nullopt;
+    }
+    selected.push_back(account);
+  }
+  return selected;
+}
+
+// One line per account; the exit status of the whole run.
+int report_outcomes(const std::vector<const config::Account*>& selected, std::map<std::string, Outcome>& outcomes) {
+  int exit_code = kExitOk;
+  for (const config::Account* account : selected) {
+    const fetch::PollReport& report = outcomes[account->name].report;
+    if (report.ok()) {
+      std::printf("%s: %s in %.1fs\n", account->name.c_str(), report.summary().c_str(),
+                  static_cast<double>(report.elapsed_ms) / 1000.0);
+    } else {
+      exit_code = kExitFailed;
+      // Errors go to stderr, as one line per account.
+      std::fflush(stdout);
+      print_error(account->name + ": " + report.summary());
+    }
+  }
+  std::fflush(stdout);
+  return exit_code;
+}
+
 }  // namespace
 
 int poll_once(const GlobalOptions& global, const std::vector<std::string>& names) {
@@ -35,43 +77,22 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
   protect_secrets_in_memory();
   std::optional<config::Config> cfg = load_config_or_report(global.config_path);
   if (!cfg) return kExitUsage;
-
-  std::vector<const config::Account*> selected;
-  if (names.empty()) {
-    for (const config::Account& account : cfg->accounts) selected.push_back(&account);
-  } else {
-    for (const std::string& name : names) {
-      const config::Account* account = cfg->find_account(name);
-      if (account == nullptr) {
-        print_error("poll-once: no account named '" + name + "' in " + cfg->path);
-        return kExitUsage;
-      }
-      selected.push_back(account);
-    }
-  }
+  std::optional<std::vector<const config::Account*>> selected = select_accounts(*cfg, names);
+  if (!selected) return kExitUsage;
 
   common::Result<FetchSetup> setup = prepare_fetching(*cfg);
   if (!setup) {
     // No archive, no poll: every selected account failed, each says why.
-    for (const config::Account* account : selected) {
+    for (const config::Account* account : *selected) {
       print_error(account->name + ": failed (" + std::string(common::to_string(setup.error().kind)) +
                   "): " + setup.error().message);
     }
     return kExitFailed;
   }
-  // Declared before the writer, so it is destroyed after it: the last turn
-  // of the loop frees the handles the writer and the connections closed.
-  struct Loop {
-    uv_loop_t loop{};
-    Loop() { uv_loop_init(&loop); }
-    Loop(const Loop&) = delete;
-    Loop& operator=(const Loop&) = delete;
-    ~Loop() {
-      uv_run(&loop, UV_RUN_DEFAULT);
-      uv_loop_close(&loop);
-    }
-  } owned_loop;
-  uv_loop_t& loop = owned_loop.loop;
+  // Declared before the writer, so it is closed after it: its last turn
+  // frees the handles the writer and the connections closed.
+  net::UvLoop owned_loop;
+  uv_loop_t& loop = *owned_loop.get();
   fetch::ArchiveWriter writer(&loop, setup->archive, fetch::ArchiveWriter::Limits{});
 
   std::map<std::string, Outcome> outcomes;
@@ -79,7 +100,7 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
   fetch::PollRunner runner(fetch::account_poll_factory(&loop, writer, *setup->digests),
                            cfg->max_concurrent_polls);
   std::vector<fetch::PollOptions> ready;
-  for (const config::Account* account : selected) {
+  for (const config::Account* account : *selected) {
     popfetchd::daemon::warn_about_weak_security(*account);
     Outcome& outcome = outcomes[account->name];
     // Every password is resolved before the first poll starts: a password
@@ -113,21 +134,7 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
   uv_run(&loop, UV_RUN_DEFAULT);
   (void)writer.commit();
 
-  int exit_code = kExitOk;
-  for (const config::Account* account : selected) {
-    const fetch::PollReport& report = outcomes[account->name].report;
-    if (report.ok()) {
-      std::printf("%s: %s in %.1fs\n", account->name.c_str(), report.summary().c_str(),
-                  static_cast<double>(report.elapsed_ms) / 1000.0);
-    } else {
-      exit_code = kExitFailed;
-      // Errors go to stderr, as one line per account.
-      std::fflush(stdout);
-      print_error(account->name + ": " + report.summary());
-    }
-  }
-  std::fflush(stdout);
-  return exit_code;
+  return report_outcomes(*selected, outcomes);
 }
 
 }  // namespace app

@@ -117,6 +117,8 @@ class Scheduler {
   std::size_t pending_password_lookups() const { return pending_lookups_; }
 
  private:
+  // An account the reload removed: gone now, or once its running poll ends.
+  void retire(const std::string& name);
   struct Slot;
 
   Slot& add_slot(const config::Account& account);

@@ -15,24 +15,25 @@ using scheduler_detail::wipe;
 
 // --- reload
 
+void Scheduler::retire(const std::string& name) {
+  Slot* slot = find(name);
+  if (slot == nullptr || slot->removing) return;
+  slot->removing = true;
+  slot->poll_again = false;
+  uv_timer_stop(slot->timer.get());
+  if (runner_.cancel(name)) slot->in_runner = false;
+  if (slot->busy()) {
+    common::log_info(name, "removed from the config; it goes once its running poll has finished");
+  } else {
+    erase(*slot);
+  }
+}
+
 void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
   database_path_ = config.database;
   const std::unordered_set<std::string> added(diff.added.begin(), diff.added.end());
   const std::unordered_set<std::string> changed_names(diff.changed.begin(), diff.changed.end());
-
-  for (const std::string& name : diff.removed) {
-    Slot* slot = find(name);
-    if (slot == nullptr || slot->removing) continue;
-    slot->removing = true;
-    slot->poll_again = false;
-    uv_timer_stop(slot->timer.get());
-    if (runner_.cancel(name)) slot->in_runner = false;
-    if (slot->busy()) {
-      common::log_info(name, "removed from the config; it goes once its running poll has finished");
-    } else {
-      erase(*slot);
-    }
-  }
+  for (const std::string& name : diff.removed) retire(name);
 
   for (const config::Account& account : config.accounts) {
     Slot* slot = find(account.name);

@@ -73,7 +73,7 @@ void AccountPoll::start() {
   } else {
     lock_.emplace(std::move(**lock));
   }
-  if (done_) return;
+  if (done_ || !archive_in_place()) return;
 
   subscription_ = writer_.subscribe([this](const common::Status& outcome) { on_commit(outcome); });
   lookup_.emplace(writer_.archive(), account.name);

@@ -142,6 +142,8 @@ class AccountPoll {
   // DELE, after checking that the archive is still where it was opened;
   // false when the poll failed instead.
   bool send_deles(std::vector<Listed> messages);
+  // The archive is still the file at its path; else the poll fails (false).
+  bool archive_in_place();
   bool deleting() const { return !options_.account.keep; }
 
   // Tells the deadlines what is awaited now and re-arms the timer.

@@ -229,20 +229,24 @@ void AccountPoll::on_message_failed(const pop3::MessageFailed& failed) {
   maybe_quit();
 }
 
+bool AccountPoll::archive_in_place() {
+  // An archive removed or replaced under the daemon still accepts commits,
+  // into a file nobody will ever read again: nothing may be deleted on its
+  // strength, and nothing more archived into it.
+  auto in_place = writer_.archive().still_in_place();
+  if (in_place && *in_place) return true;
+  report_.archive_moved = true;
+  fail(common::ErrorKind::Storage,
+       "the archive " + writer_.archive().path() +
+           (in_place ? " was removed or replaced while popfetchd had it open"
+                     : " cannot be checked: " + in_place.error().message) +
+           "; nothing is fetched or deleted until popfetchd is restarted");
+  return false;
+}
+
 bool AccountPoll::send_deles(std::vector<Listed> messages) {
   if (messages.empty() || !can_send()) return true;
-  // An archive removed or replaced under the daemon still accepts commits,
-  // into a file nobody will ever read again: delete nothing then.
-  auto in_place = writer_.archive().still_in_place();
-  if (!in_place || !*in_place) {
-    report_.archive_moved = true;
-    fail(common::ErrorKind::Storage,
-         "the archive " + writer_.archive().path() +
-             (in_place ? " was removed or replaced while popfetchd had it open"
-                       : " cannot be checked: " + in_place.error().message) +
-             "; nothing more is deleted from the server until popfetchd is restarted");
-    return false;
-  }
+  if (!archive_in_place()) return false;
   for (Listed& message : messages) {
     session_->remove(message.msgno);
     dele_sent_.emplace(message.msgno, std::move(message.uidl));

@@ -10,7 +10,7 @@ FakePop3Script& FakePop3Script::send(std::string bytes) {
 FakePop3Script& FakePop3Script::send_line(std::string_view line) { return send(std::string(line) + "\r\n"); }
 
 FakePop3Script& FakePop3Script::send_repeated(std::string chunk, std::uint64_t total_bytes) {
-  if (chunk.empty()) chunk = "x";
+  if (chunk.empty()) chunk.push_back('x');
   steps_.push_back({StepKind::SendRepeated, std::move(chunk), total_bytes, nullptr, nullptr, {}, {}});
   return *this;
 }

@@ -21,14 +21,9 @@ using ::testing::ElementsAre;
 
 constexpr std::string_view kPipeliningCapa = "+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n";
 
-class NothingLost : public HostileTest {
- protected:
-  config::Account deleting_account(const FakePop3Server& server) {
-    config::Account account = account_for(server);
-    account.keep = false;
-    return account;
-  }
-};
+using NothingLost = HostileTest;
+
+void deleting(config::Account& account) { account.keep = false; }
 
 TEST_F(NothingLost, BareLfDotInABodyDoesNotEndItOrForgeTheNextReply) {
   // A stranger mails the victim a body with "\n.\n" followed by a fake RETR
@@ -62,18 +57,15 @@ TEST_F(NothingLost, BareLfDotInABodyDoesNotEndItOrForgeTheNextReply) {
       .expect("DELE 2")
       .send_line("+OK");
   quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(deleting_account(server));
-  ASSERT_TRUE(report.ok()) << report.error->message;
+  const ScriptedPoll outcome = poll_script(std::move(script), deleting);
+  expect_succeeded(outcome);
   const std::vector<StoredMessage> archive = stored();
   ASSERT_EQ(archive.size(), 2u);
   EXPECT_EQ(archive[0].uidl, "uid-1");
   EXPECT_EQ(archive[0].raw, stored_one);
   EXPECT_EQ(archive[1].uidl, "uid-2");
   EXPECT_EQ(archive[1].raw, two.raw);
-  EXPECT_THAT(lines_starting_with(server, "DELE"), ElementsAre("DELE 1", "DELE 2"));
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+  EXPECT_THAT(lines_starting_with(*outcome.server, "DELE"), ElementsAre("DELE 1", "DELE 2"));
 }
 
 TEST_F(NothingLost, AMessageThatIsOneTwoMibLineIsArchivedByteExact) {
@@ -87,16 +79,13 @@ TEST_F(NothingLost, AMessageThatIsOneTwoMibLineIsArchivedByteExact) {
   retrieve(script, 1, huge);
   remove(script, 1);
   quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(deleting_account(server));
-  ASSERT_TRUE(report.ok()) << report.error->message;
-  EXPECT_EQ(report.failed_messages, 0u);
+  const ScriptedPoll outcome = poll_script(std::move(script), deleting);
+  expect_succeeded(outcome);
+  EXPECT_EQ(outcome.report.failed_messages, 0u);
   const std::vector<StoredMessage> archive = stored();
   ASSERT_EQ(archive.size(), 1u);
   EXPECT_TRUE(archive[0].raw == huge.raw) << "stored " << archive[0].raw.size() << " bytes";
-  EXPECT_THAT(lines_starting_with(server, "DELE"), ElementsAre("DELE 1"));
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+  EXPECT_THAT(lines_starting_with(*outcome.server, "DELE"), ElementsAre("DELE 1"));
 }
 
 TEST_F(NothingLost, APasswordEchoedInTheErrIsNotLoggedOrReported) {
@@ -143,15 +132,12 @@ TEST_F(NothingLost, ACourierLikeServerGetsUtf8SoTheRealMessageIsArchived) {
   listing(script, {real}).expect("RETR 1").send_if_seen("UTF8", retr_reply(real.raw), retr_reply(notice));
   remove(script, 1);
   quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(deleting_account(server));
-  ASSERT_TRUE(report.ok()) << report.error->message;
+  const ScriptedPoll outcome = poll_script(std::move(script), deleting);
+  expect_succeeded(outcome);
   const std::vector<StoredMessage> archive = stored();
   ASSERT_EQ(archive.size(), 1u);
   EXPECT_EQ(archive[0].raw, real.raw);
-  EXPECT_THAT(lines_starting_with(server, "UTF8"), ElementsAre("UTF8"));
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+  EXPECT_THAT(lines_starting_with(*outcome.server, "UTF8"), ElementsAre("UTF8"));
 }
 
 }  // namespace

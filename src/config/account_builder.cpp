@@ -112,6 +112,15 @@ std::optional<Account> build_account(const AccountFields& defaults, const Accoun
     account.pipelining = value.setting->value;
   }
 
+  if (const auto value = pick(own, defaults, &AccountFields::deliver, "deliver"); value.setting) {
+    account.deliver = value.setting->value;
+    for (auto& target : account.deliver) {
+      if (target.kind == DeliveryTarget::Kind::Lmtp && target.recipient.empty()) {
+        target.recipient = account.email.empty() ? account.username : account.email;
+      }
+    }
+  }
+
   const auto keep = pick(own, defaults, &AccountFields::keep, "keep");
   const auto delete_after = pick(own, defaults, &AccountFields::delete_after, "delete_after");
   if (keep.setting) account.keep = keep.setting->value;

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <limits>
 
+#include "config/delivery_fields.hpp"
 #include "config/yaml_values.hpp"
 
 namespace config::detail {
@@ -86,6 +87,7 @@ class FieldParser {
     if (k == "delete_after") return set(fields_.delete_after, e, duration(e));
     if (k == "max_message_size") return parse_max_message_size(e);
     if (k == "pipelining") return set(fields_.pipelining, e, read_enum(e, kPipeliningNames, sink_));
+    if (k == "deliver") return set(fields_.deliver, e, parse_deliver(e, paths_, sink_));
   }
 
   template <class T>

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "config/diagnostic_sink.hpp"
@@ -50,6 +51,7 @@ struct AccountFields {
   std::optional<Setting<std::chrono::seconds>> delete_after;
   std::optional<Setting<std::uint64_t>> max_message_size;
   std::optional<Setting<Pipelining>> pipelining;
+  std::optional<Setting<std::vector<DeliveryTarget>>> deliver;
 
   bool gives(std::string_view key) const { return given.find(key) != given.end(); }
   bool gives_password() const;

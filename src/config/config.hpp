@@ -22,6 +22,7 @@
 
 #include "common/log.hpp"
 #include "common/result.hpp"
+#include "config/delivery_target.hpp"
 
 namespace config {
 
@@ -92,6 +93,9 @@ struct Account {
   std::optional<std::chrono::seconds> delete_after;
   std::uint64_t max_message_size = 50ull * 1000 * 1000;
   Pipelining pipelining = Pipelining::Auto;
+  // Where each new message goes besides the archive (empty: nowhere). An lmtp
+  // target's recipient is filled in: the email, else the username.
+  std::vector<DeliveryTarget> deliver;
   Location location;  // of the account's entry in the list
 
   // Every field, `location` included (see daemon::same_settings for "the

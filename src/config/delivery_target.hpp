@@ -28,7 +28,7 @@ struct DeliveryTarget {
 
   // The stable name of this target in the delivery table, status and
   // metrics: "maildir:/srv/mail/alice/Maildir", "mbox:/var/mail/alice",
-  // "mda:/usr/lib/dovecot/deliver", "lmtp:unix:/run/dovecot/lmtp".
+  // "mda:/usr/lib/dovecot/deliver -d alice" (the whole command line), "lmtp:unix:/run/dovecot/lmtp".
   std::string key() const;
   bool operator==(const DeliveryTarget&) const = default;
 };

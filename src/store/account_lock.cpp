@@ -88,26 +88,33 @@ common::Result<common::UniqueFd> open_lock_file(const std::string& path, const s
 
 }  // namespace
 
-std::string AccountLock::lock_path(const std::string& db_path, std::string_view account) {
-  return file_of(db_path) + ".locks/" + std::string(account) + ".lock";
+namespace {
+std::string lock_name(std::string_view account, AccountLock::Purpose purpose) {
+  return std::string(account) + (purpose == AccountLock::Purpose::Poll ? ".lock" : ".delivery");
+}
+}  // namespace
+
+std::string AccountLock::lock_path(const std::string& db_path, std::string_view account, Purpose purpose) {
+  return file_of(db_path) + ".locks/" + lock_name(account, purpose);
 }
 
 common::Result<std::optional<AccountLock>> AccountLock::try_acquire(const std::string& db_path,
-                                                                    std::string_view account) {
+                                                                    std::string_view account, Purpose purpose) {
   if (!config::valid_account_name(account)) {
     return common::make_error(common::ErrorKind::Config,
                               "account name \"" + std::string(account) + "\" cannot name a lock file");
   }
   if (is_memory(db_path)) {
     std::lock_guard<std::mutex> guard(memory_locks_mutex());
-    if (!memory_locks().emplace(account).second) return std::optional<AccountLock>{};
-    return std::optional<AccountLock>{AccountLock(std::string(account), common::UniqueFd{}, true)};
+    if (!memory_locks().emplace(lock_name(account, purpose)).second) return std::optional<AccountLock>{};
+    return std::optional<AccountLock>{
+        AccountLock(std::string(account), lock_name(account, purpose), common::UniqueFd{}, true)};
   }
 
   const std::optional<Owner> owner = owner_to_give(file_of(db_path));
   const std::string dir = file_of(db_path) + ".locks";
   if (auto made = make_lock_directory(dir, owner); !made) return made.error();
-  const std::string path = lock_path(db_path, account);
+  const std::string path = lock_path(db_path, account, purpose);
   common::Result<common::UniqueFd> opened = open_lock_file(path, owner);
   if (!opened) return opened.error();
   common::UniqueFd fd = std::move(opened).value();
@@ -116,13 +123,15 @@ common::Result<std::optional<AccountLock>> AccountLock::try_acquire(const std::s
     if (errno == EWOULDBLOCK) return std::optional<AccountLock>{};
     return io_error("locking " + path);
   }
-  return std::optional<AccountLock>{AccountLock(std::string(account), std::move(fd), false)};
+  return std::optional<AccountLock>{
+      AccountLock(std::string(account), lock_name(account, purpose), std::move(fd), false)};
 }
 
 AccountLock& AccountLock::operator=(AccountLock&& other) noexcept {
   if (this != &other) {
     release();
     account_ = std::move(other.account_);
+    name_ = std::move(other.name_);
     fd_ = std::move(other.fd_);
     in_process_ = std::exchange(other.in_process_, false);
   }
@@ -134,7 +143,7 @@ AccountLock::~AccountLock() { release(); }
 void AccountLock::release() {
   if (in_process_) {
     std::lock_guard<std::mutex> guard(memory_locks_mutex());
-    memory_locks().erase(account_);
+    memory_locks().erase(name_);
     in_process_ = false;
   }
   fd_.reset();  // closing the only descriptor of the open file description drops the flock

@@ -36,12 +36,22 @@ namespace store {
 
 class AccountLock {
  public:
+  // What is held: polling the account ("<account>.lock"), or delivering its
+  // messages to their targets ("<account>.delivery": held by the daemon
+  // while it runs the account's delivery queue and by `popfetchd deliver`,
+  // so one message is never handed to a target by two processes at once).
+  // No account name ends in ".lock" and ".delivery" at once, so the two
+  // kinds of file never collide.
+  enum class Purpose { Poll, Delivery };
+
   // Non-blocking. nullopt: another holder has it.
   static common::Result<std::optional<AccountLock>> try_acquire(const std::string& db_path,
-                                                                std::string_view account);
+                                                                std::string_view account,
+                                                                Purpose purpose = Purpose::Poll);
 
   AccountLock(AccountLock&& other) noexcept
       : account_(std::move(other.account_)),
+        name_(std::move(other.name_)),
         fd_(std::move(other.fd_)),
         in_process_(std::exchange(other.in_process_, false)) {}
   AccountLock& operator=(AccountLock&& other) noexcept;
@@ -52,14 +62,16 @@ class AccountLock {
   const std::string& account() const { return account_; }
 
   // The lock file used for `account` of the database at `db_path`.
-  static std::string lock_path(const std::string& db_path, std::string_view account);
+  static std::string lock_path(const std::string& db_path, std::string_view account,
+                               Purpose purpose = Purpose::Poll);
 
  private:
-  AccountLock(std::string account, common::UniqueFd fd, bool in_process)
-      : account_(std::move(account)), fd_(std::move(fd)), in_process_(in_process) {}
+  AccountLock(std::string account, std::string name, common::UniqueFd fd, bool in_process)
+      : account_(std::move(account)), name_(std::move(name)), fd_(std::move(fd)), in_process_(in_process) {}
   void release();
 
   std::string account_;
+  std::string name_;  // the lock file's name: account and purpose
   common::UniqueFd fd_;              // the flock()ed lock file (file databases)
   bool in_process_ = false;  // held in the in-process set (":memory:")
 };

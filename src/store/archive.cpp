@@ -102,6 +102,11 @@ common::Status Archive::Impl::prepare_all() {
                 "looking up stored copies");
   if (s) s = prepare(raw_of, "SELECT raw FROM messages WHERE id = ?1", "reading a stored header");
   if (s)
+    s = prepare(queue_deliveries,
+                "INSERT INTO deliveries (message_id, target, account)"
+                " SELECT ?1, target, account FROM delivery_targets WHERE account = ?2 AND active = 1",
+                "queueing deliveries");
+  if (s)
     s = prepare(mark_deleted,
                 "UPDATE messages SET deleted_at = ?3 WHERE account = ?1 AND uidl = ?2 AND deleted_at IS NULL",
                 "marking a message deleted");
@@ -167,7 +172,12 @@ common::Result<AddOutcome> Archive::Impl::insert_message(std::string_view accoun
     auto done = insert->step();
     if (!done) return done.error();
   }
-  if (auto s = store::insert_fts(*insert_fts, db.last_insert_rowid(), fields); !s) return s.error();
+  const std::int64_t id = db.last_insert_rowid();
+  if (auto s = store::insert_fts(*insert_fts, id, fields); !s) return s.error();
+  // In the same transaction as the message: committed together or not at all.
+  auto use = queue_deliveries->use();
+  if (auto s = queue_deliveries->bind_all(id, account); !s) return s.error();
+  if (auto done = queue_deliveries->step(); !done) return done.error();
   return AddOutcome::Stored;
 }
 

@@ -202,6 +202,7 @@ class Archive {
   common::Result<std::vector<AccountTotals>> totals();
 
  private:
+  friend class DeliveryLog;  // delivery_log.hpp: the delivery tables on this connection
   explicit Archive(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

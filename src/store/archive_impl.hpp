@@ -32,6 +32,7 @@ struct Archive::Impl {
   std::optional<Statement> list_account;
   std::optional<Statement> search;
   std::optional<Statement> totals;
+  std::optional<Statement> queue_deliveries;  // a new message's rows in `deliveries`
   bool batch_open = false;
   bool read_open = false;  // a ReadTransaction began
 

@@ -114,12 +114,42 @@ common::Status upgrade_to_v3(Database& db) {
       "rebuilding the messages table with generations");
 }
 
+// A target starts with the messages stored after it first appears (a row in
+// delivery_targets); older ones only by an explicit backfill. A message's row
+// in deliveries is written in the transaction that stores it, so a committed
+// message can never miss its deliveries.
+common::Status upgrade_to_v4(Database& db) {
+  return db.exec(
+      "CREATE TABLE delivery_targets ("
+      "  account  TEXT    NOT NULL,"
+      "  target   TEXT    NOT NULL,"  // config::DeliveryTarget::key()
+      "  active   INTEGER NOT NULL DEFAULT 1,"
+      "  added_at INTEGER NOT NULL,"
+      "  PRIMARY KEY (account, target)"
+      ") WITHOUT ROWID;"
+      "CREATE TABLE deliveries ("
+      "  message_id      INTEGER NOT NULL REFERENCES messages(id),"
+      "  target          TEXT    NOT NULL,"
+      "  account         TEXT    NOT NULL,"
+      "  state           INTEGER NOT NULL DEFAULT 0,"  // 0 pending, 1 delivered, 2 failed
+      "  attempts        INTEGER NOT NULL DEFAULT 0,"
+      "  in_flight       INTEGER NOT NULL DEFAULT 0,"  // an attempt began; its outcome is not recorded
+      "  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+      "  delivered_at    INTEGER,"
+      "  last_error      TEXT,"
+      "  PRIMARY KEY (target, message_id)"
+      ") WITHOUT ROWID;"
+      "CREATE INDEX deliveries_queue ON deliveries(account, target, state, message_id);",
+      "adding the delivery tables");
+}
+
 struct Migration {
   int version;  // the schema version after this step
   common::Status (*apply)(Database&);
 };
 
-constexpr std::array<Migration, 3> kMigrations = {{{1, create_v1}, {2, upgrade_to_v2}, {3, upgrade_to_v3}}};
+constexpr std::array<Migration, 4> kMigrations = {
+    {{1, create_v1}, {2, upgrade_to_v2}, {3, upgrade_to_v3}, {4, upgrade_to_v4}}};
 static_assert(kMigrations.back().version == kSchemaVersion);
 
 }  // namespace

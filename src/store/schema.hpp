@@ -17,6 +17,10 @@
 //      although shorter than its LIST size: never DELEted) and listed_size
 //      (the LIST size when fetched; NULL for older rows). The table is
 //      rebuilt, keeping every id, so the FTS index stays valid.
+//   4  delivery bookkeeping (store/delivery_log.hpp): delivery_targets (the
+//      targets each account delivers to, and whether they are still
+//      configured) and deliveries (one row per message and target: pending,
+//      delivered or failed, attempts, the last error)
 
 #include <string_view>
 
@@ -25,7 +29,7 @@
 
 namespace store {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // Reads the version, refuses what we cannot handle, applies missing steps.
 // `path` is only used in messages.

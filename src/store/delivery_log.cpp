@@ -153,7 +153,8 @@ common::Result<std::int64_t> DeliveryLog::retry_failed(std::string_view account)
   std::int64_t changed = 0;
   auto status = in_transaction(impl, "retrying failed deliveries", [&]() -> common::Status {
     auto stmt = impl.db.prepare(
-        "UPDATE deliveries SET state = 0, next_attempt_at = 0 WHERE account = ?1 AND state = 2",
+        "UPDATE deliveries SET state = 0, next_attempt_at = 0"
+        " WHERE account = ?1 AND (state = 2 OR (state = 0 AND next_attempt_at > 0))",
         "retrying failed deliveries");
     if (!stmt) return stmt.error();
     if (auto s = stmt->bind_all(account); !s) return s;

@@ -99,8 +99,8 @@ class DeliveryLog {
   // failed. Delivered rows stay delivered. Returns how many became pending.
   common::Result<std::int64_t> backfill(std::string_view account, std::string_view target,
                                         std::optional<std::int64_t> since);
-  // Failed rows of `account` (every target) become pending, due now.
-  // Returns how many.
+  // Failed rows of `account` (every target), and pending ones waiting for a
+  // retry, become due now. Returns how many.
   common::Result<std::int64_t> retry_failed(std::string_view account);
 
   common::Result<std::vector<DeliveryTotals>> totals();

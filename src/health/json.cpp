@@ -31,6 +31,16 @@ std::string render_health_json(const HealthSnapshot& snapshot) {
     entry["messages_skipped"] = account.messages_skipped;
     entry["auth_failure"] = account.auth_failure;
     entry["permanent_failure"] = account.permanent_failure;
+    ordered_json deliveries = ordered_json::array();
+    for (const DeliveryHealth& target : account.deliveries) {
+      deliveries.push_back({{"target", target.target},
+                            {"delivered", target.delivered},
+                            {"pending", target.pending},
+                            {"failed", target.failed},
+                            {"failing", target.failing},
+                            {"last_error", target.last_error ? ordered_json(*target.last_error) : nullptr}});
+    }
+    entry["deliveries"] = std::move(deliveries);
     accounts.push_back(std::move(entry));
   }
 

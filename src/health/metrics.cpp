@@ -46,6 +46,34 @@ void per_account(std::string& out, const HealthSnapshot& snapshot, std::string_v
   }
 }
 
+// A per-target family: one sample per delivery target of every account.
+template <class Field>
+void per_target(std::string& out, const HealthSnapshot& snapshot, std::string_view name, std::string_view help,
+                Field field) {
+  family(out, name, Type::Gauge, help);
+  for (const AccountHealth& account : snapshot.accounts) {
+    for (const DeliveryHealth& target : account.deliveries) {
+      sample(out, name, account_label(account) + ",target=\"" + escape_label_value(target.target) + "\"",
+             field(target));
+    }
+  }
+}
+
+void delivery_families(std::string& out, const HealthSnapshot& snapshot) {
+  using T = const DeliveryHealth&;
+  per_target(out, snapshot, "popfetchd_delivery_delivered_messages",
+             "Messages the archive records as delivered to the target.", [](T t) { return t.delivered; });
+  per_target(out, snapshot, "popfetchd_delivery_pending_messages",
+             "Messages waiting to be delivered to the target (new, or for a retry).",
+             [](T t) { return t.pending; });
+  per_target(out, snapshot, "popfetchd_delivery_failed_messages",
+             "Messages the target refused for good (retried after a reload or POST /deliver).",
+             [](T t) { return t.failed; });
+  per_target(out, snapshot, "popfetchd_delivery_failing",
+             "1 while the target's last attempt failed or a message waits for a retry or has failed.",
+             [](T t) { return t.failing ? 1 : 0; });
+}
+
 }  // namespace
 
 std::string escape_label_value(std::string_view value) {
@@ -81,7 +109,7 @@ std::string render_metrics(const HealthSnapshot& snapshot) {
   sample(out, "popfetchd_start_time_seconds", "", snapshot.started_at);
   family(out, "popfetchd_uptime_seconds", Type::Gauge, "Seconds since the daemon started.");
   sample(out, "popfetchd_uptime_seconds", "", std::max<std::int64_t>(0, snapshot.now - snapshot.started_at));
-  family(out, "popfetchd_healthy", Type::Gauge, "1 when every account's last poll succeeded, else 0.");
+  family(out, "popfetchd_healthy", Type::Gauge, "1 when every account's last poll succeeded and no delivery target is failing, else 0.");
   sample(out, "popfetchd_healthy", "", snapshot.healthy() ? 1 : 0);
 
   per_account(out, snapshot, "popfetchd_polls_total", Type::Counter,
@@ -124,6 +152,7 @@ std::string render_metrics(const HealthSnapshot& snapshot) {
       sample(out, "popfetchd_account_state", labels, account.state == state ? 1 : 0);
     }
   }
+  delivery_families(out, snapshot);
   return out;
 }
 

@@ -13,6 +13,7 @@ namespace health {
 namespace {
 
 constexpr std::string_view kPollPrefix = "/poll/";
+constexpr std::string_view kDeliverPrefix = "/deliver/";
 
 HttpAnswer json_answer(int status, const nlohmann::ordered_json& body) {
   HttpAnswer answer;
@@ -78,6 +79,24 @@ HttpAnswer poll(const HttpRequest& request, std::optional<std::string> account,
   return error_answer(503, "shutting down: no new polls");
 }
 
+HttpAnswer deliver(const HttpRequest& request, std::optional<std::string> account,
+                   const HealthCallbacks& callbacks) {
+  if (request.method != "POST") return method_not_allowed("POST");
+  if (account && !config::valid_account_name(*account)) return error_answer(404, "unknown account");
+  if (!callbacks.request_delivery) return error_answer(503, "delivery not available");
+  switch (callbacks.request_delivery(account)) {
+    case PollRequest::Accepted:
+    case PollRequest::RateLimited:
+      return json_answer(202, {{"status", "accepted"},
+                               {"account", account ? nlohmann::ordered_json(*account) : nullptr}});
+    case PollRequest::UnknownAccount:
+      return error_answer(404, "unknown account");
+    case PollRequest::ShuttingDown:
+      break;
+  }
+  return error_answer(503, "shutting down: no new deliveries");
+}
+
 HttpAnswer route(const HttpRequest& request, const HealthCallbacks& callbacks) {
   const std::string_view path = request.path;
   if (path == "/health") return read_only(request, &health, callbacks);
@@ -85,6 +104,9 @@ HttpAnswer route(const HttpRequest& request, const HealthCallbacks& callbacks) {
   if (path == "/poll") return poll(request, std::nullopt, callbacks);
   if (path.starts_with(kPollPrefix))
     return poll(request, std::string(path.substr(kPollPrefix.size())), callbacks);
+  if (path == "/deliver") return deliver(request, std::nullopt, callbacks);
+  if (path.starts_with(kDeliverPrefix))
+    return deliver(request, std::string(path.substr(kDeliverPrefix.size())), callbacks);
   return error_answer(404, "not found");
 }
 

@@ -36,6 +36,9 @@ struct HealthCallbacks {
   // Starts a poll of `account` (all accounts for nullopt) as soon as possible.
   // Must not block.
   std::function<PollRequest(std::optional<std::string> account)> request_poll;
+  // Retries the delivery of `account`'s (every account's for nullopt)
+  // failed and waiting messages now. Must not block. RateLimited is not used.
+  std::function<PollRequest(std::optional<std::string> account)> request_delivery;
 };
 
 struct HttpAnswer {

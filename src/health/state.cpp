@@ -5,8 +5,11 @@
 namespace health {
 
 bool HealthSnapshot::healthy() const {
-  return std::all_of(accounts.begin(), accounts.end(),
-                     [](const AccountHealth& account) { return account.consecutive_failures == 0; });
+  return std::all_of(accounts.begin(), accounts.end(), [](const AccountHealth& account) {
+    return account.consecutive_failures == 0 &&
+           std::none_of(account.deliveries.begin(), account.deliveries.end(),
+                        [](const DeliveryHealth& target) { return target.failing; });
+  });
 }
 
 std::string_view to_string(AccountHealth::State state) {

@@ -15,6 +15,18 @@
 
 namespace health {
 
+// One delivery target of an account (README "Delivering to a mailbox").
+struct DeliveryHealth {
+  std::string target;  // config::DeliveryTarget::key(): "maildir:/srv/mail/alice", ...
+  std::uint64_t delivered = 0;  // messages the archive records as delivered there
+  std::uint64_t pending = 0;    // waiting: new, or for a retry
+  std::uint64_t failed = 0;     // refused for good; retried after a reload or POST /deliver
+  // Its last attempt failed, or a message is waiting for a retry or has
+  // failed for good: the account is degraded until that clears.
+  bool failing = false;
+  std::optional<std::string> last_error;  // untrusted text (an MDA's stderr, an LMTP reply)
+};
+
 struct AccountHealth {
   enum class State { Idle, Polling, Backoff };
 
@@ -38,6 +50,7 @@ struct AccountHealth {
   // Backing off because the server said the failure is permanent ([SYS/PERM],
   // no usable authentication mechanism): a human has to act.
   bool permanent_failure = false;
+  std::vector<DeliveryHealth> deliveries;
 };
 
 struct HealthSnapshot {
@@ -47,7 +60,8 @@ struct HealthSnapshot {
   std::vector<AccountHealth> accounts;
 
   // True when every account's last poll succeeded or none has run yet, i.e.
-  // no account has a failure since its last success.
+  // no account has a failure since its last success, and no delivery target
+  // is failing.
   bool healthy() const;
 };
 

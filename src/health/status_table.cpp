@@ -74,6 +74,29 @@ common::Result<Row> account_row(const json& account, std::int64_t now) {
              until(*next_poll, now)};
 }
 
+// One row per delivery target of the account ("deliveries", when present).
+common::Status add_delivery_rows(const json& account, std::vector<Row>& rows) {
+  const auto deliveries = account.find("deliveries");
+  if (deliveries == account.end()) return {};  // an older daemon
+  if (!deliveries->is_array()) return malformed("deliveries is not a list");
+  const std::string name = common::sanitize(text_field(account, "name").value_or("?"), kMaxNameColumn);
+  for (const json& target : *deliveries) {
+    const auto key = target.is_object() ? text_field(target, "target") : std::nullopt;
+    const auto delivered = target.is_object() ? integer_field(target, "delivered") : std::nullopt;
+    const auto pending = target.is_object() ? integer_field(target, "pending") : std::nullopt;
+    const auto failed = target.is_object() ? integer_field(target, "failed") : std::nullopt;
+    if (!key || !delivered || !pending || !failed) {
+      return malformed("a delivery target lacks target, delivered, pending or failed");
+    }
+    const auto error = target.find("last_error");
+    const bool has_error = error != target.end() && error->is_string();
+    rows.push_back({name, common::sanitize(*key, kMaxErrorColumn), std::to_string(*delivered),
+                    std::to_string(*pending), std::to_string(*failed),
+                    has_error ? common::sanitize(error->get<std::string>(), kMaxErrorColumn) : "-"});
+  }
+  return {};
+}
+
 std::string format_rows(const std::vector<Row>& rows) {
   std::array<std::size_t, 6> widths{};
   for (const Row& row : rows) {
@@ -119,6 +142,12 @@ common::Result<StatusTable> render_status_table(std::string_view health_json, st
   }
   table.text += format_rows(rows);
   if (accounts->empty()) table.text += "(no accounts)\n";
+
+  std::vector<Row> deliveries = {{"ACCOUNT", "DELIVERS TO", "DELIVERED", "PENDING", "FAILED", "LAST ERROR"}};
+  for (const json& account : *accounts) {
+    if (auto added = add_delivery_rows(account, deliveries); !added) return added.error();
+  }
+  if (deliveries.size() > 1) table.text += "\n" + format_rows(deliveries);
   return table;
 }
 

@@ -228,6 +228,10 @@ TEST(Metrics, ParsesLineByLineWithExpectedFamiliesAndValues) {
       {"popfetchd_account_auth_failure", "gauge"},
       {"popfetchd_messages_skipped", "gauge"},
       {"popfetchd_account_state", "gauge"},
+      {"popfetchd_delivery_delivered_messages", "gauge"},
+      {"popfetchd_delivery_pending_messages", "gauge"},
+      {"popfetchd_delivery_failed_messages", "gauge"},
+      {"popfetchd_delivery_failing", "gauge"},
   };
   EXPECT_EQ(m.types, expected_types);
 
@@ -269,6 +273,51 @@ TEST(Metrics, ParsesLineByLineWithExpectedFamiliesAndValues) {
       {"popfetchd_account_state{account=\"bob\",state=\"backoff\"}", "1"},
   };
   EXPECT_EQ(m.samples, expected_samples);
+}
+
+AccountHealth alice_delivering(bool failing) {
+  AccountHealth a = alice();
+  DeliveryHealth maildir;
+  maildir.target = "maildir:/srv/mail/alice";
+  maildir.delivered = 40;
+  maildir.pending = 2;
+  DeliveryHealth lmtp;
+  lmtp.target = "lmtp:unix:/run/dovecot/lmtp";
+  lmtp.failed = failing ? 1 : 0;
+  lmtp.failing = failing;
+  if (failing) lmtp.last_error = "550 5.1.1 no such user";
+  a.deliveries = {maildir, lmtp};
+  return a;
+}
+
+TEST(Deliveries, AFailingTargetMakesTheSnapshotDegraded) {
+  EXPECT_TRUE(snapshot({alice_delivering(false)}).healthy());
+  EXPECT_FALSE(snapshot({alice_delivering(true)}).healthy());
+}
+
+TEST(Deliveries, JsonListsEveryTargetOfTheAccount) {
+  const auto body = nlohmann::json::parse(render_health_json(snapshot({alice_delivering(true)})));
+  EXPECT_EQ(body["status"], "degraded");
+  const auto& targets = body["accounts"][0]["deliveries"];
+  ASSERT_EQ(targets.size(), 2u);
+  EXPECT_EQ(targets[0]["target"], "maildir:/srv/mail/alice");
+  EXPECT_EQ(targets[0]["delivered"], 40);
+  EXPECT_EQ(targets[0]["pending"], 2);
+  EXPECT_TRUE(targets[0]["last_error"].is_null());
+  EXPECT_EQ(targets[1]["failed"], 1);
+  EXPECT_EQ(targets[1]["failing"], true);
+  EXPECT_EQ(targets[1]["last_error"], "550 5.1.1 no such user");
+}
+
+TEST(Deliveries, MetricsHaveOneSamplePerTarget) {
+  const Parsed m = parse_exposition(render_metrics(snapshot({alice_delivering(true)})));
+  EXPECT_EQ(m.samples.at(R"(popfetchd_delivery_delivered_messages{account="alice",target="maildir:/srv/mail/alice"})"),
+            "40");
+  EXPECT_EQ(m.samples.at(R"(popfetchd_delivery_pending_messages{account="alice",target="maildir:/srv/mail/alice"})"),
+            "2");
+  EXPECT_EQ(m.samples.at(R"(popfetchd_delivery_failing{account="alice",target="lmtp:unix:/run/dovecot/lmtp"})"),
+            "1");
+  EXPECT_EQ(m.samples.at(R"(popfetchd_healthy)"), "0");
 }
 
 TEST(Metrics, LabelValuesAreEscapedInTheOutput) {

@@ -28,11 +28,16 @@ class HealthRoutesTest : public ::testing::Test {
       polls_.push_back(account);
       return !account || *account == "alice" ? PollRequest::Accepted : PollRequest::UnknownAccount;
     };
+    callbacks_.request_delivery = [this](std::optional<std::string> account) {
+      deliveries_.push_back(account);
+      return !account || *account == "alice" ? PollRequest::Accepted : PollRequest::UnknownAccount;
+    };
   }
 
   HealthSnapshot snapshot_;
   HealthCallbacks callbacks_;
   std::vector<std::optional<std::string>> polls_;
+  std::vector<std::optional<std::string>> deliveries_;
 };
 
 TEST_F(HealthRoutesTest, StatusForEveryMethodAndPath) {
@@ -52,11 +57,21 @@ TEST_F(HealthRoutesTest, StatusForEveryMethodAndPath) {
       {"POST", "/poll/al ice", 404}, {"GET", "/", 404},
       {"GET", "/health/", 404},      {"GET", "/HEALTH", 404},
       {"GET", "/metrics/x", 404},    {"OPTIONS", "*", 404},
+      {"POST", "/deliver", 202},     {"POST", "/deliver/alice", 202},
+      {"GET", "/deliver/alice", 405}, {"POST", "/deliver/nobody", 404},
+      {"POST", "/deliver/..", 404},
   };
   for (const Row& row : table) {
     const HttpAnswer answer = answer_request(request(row.method, row.path), callbacks_);
     EXPECT_EQ(answer.status, row.status) << row.method << " " << row.path;
   }
+}
+
+TEST_F(HealthRoutesTest, DeliverPassesTheAccountOnAndNeverPolls) {
+  EXPECT_EQ(answer_request(request("POST", "/deliver/alice"), callbacks_).status, 202);
+  EXPECT_EQ(answer_request(request("POST", "/deliver"), callbacks_).status, 202);
+  EXPECT_EQ(deliveries_, (std::vector<std::optional<std::string>>{"alice", std::nullopt}));
+  EXPECT_TRUE(polls_.empty());
 }
 
 TEST_F(HealthRoutesTest, HealthIs503WhenDegraded) {

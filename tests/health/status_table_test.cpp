@@ -51,6 +51,27 @@ TEST(StatusTable, RendersEveryColumn) {
       "carol    polling  3d ago        -                                            0         due\n");
 }
 
+TEST(StatusTable, ListsDeliveryTargetsBelowTheAccounts) {
+  HealthSnapshot s = snapshot();
+  DeliveryHealth maildir;
+  maildir.target = "maildir:/srv/mail/alice";
+  maildir.delivered = 1200;
+  maildir.pending = 34;
+  DeliveryHealth lmtp;
+  lmtp.target = "lmtp:127.0.0.1:24";
+  lmtp.failed = 2;
+  lmtp.failing = true;
+  lmtp.last_error = "550 5.1.1 <alice@example.com> unknown\r\nuser";
+  s.accounts[0].deliveries = {maildir, lmtp};
+  auto table = render_status_table(render_health_json(s), kNow);
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  const std::string deliveries = table->text.substr(table->text.find("\n\n") + 2);
+  EXPECT_EQ(deliveries,
+            "ACCOUNT  DELIVERS TO              DELIVERED  PENDING  FAILED  LAST ERROR\n"
+            "alice    maildir:/srv/mail/alice  1200       34       0       -\n"
+            "alice    lmtp:127.0.0.1:24        0          0        2       550 5.1.1 <alice@example.com> unknown??u...\n");
+}
+
 TEST(StatusTable, HealthyExitsZero) {
   HealthSnapshot s = snapshot();
   s.accounts.erase(s.accounts.begin() + 1);

@@ -52,6 +52,16 @@ int main(int argc, char** argv) {
   search->add_option("QUERY", query, "Words to look for (SQLite FTS5 syntax)")->required();
   search->add_option("--account", account, "Only this account");
 
+  std::string deliver_account;
+  std::optional<std::string> since;
+  bool deliver_all = false;
+  CLI::App* deliver = cli.add_subcommand("deliver", "Deliver an account's archived messages to its deliver: targets");
+  deliver->add_option("--account", deliver_account, "The account")->required();
+  CLI::Option* since_opt =
+      deliver->add_option("--since", since, "Also queue messages fetched on or after this day (YYYY-MM-DD)");
+  CLI::Option* all_opt = deliver->add_flag("--all", deliver_all, "Also queue every older message of the account");
+  since_opt->excludes(all_opt);
+
   try {
     cli.parse(argc, argv);
     if (exporter->parsed() && !maildir && !mbox) throw CLI::RequiredError("export needs --maildir DIR or --mbox FILE");
@@ -78,6 +88,7 @@ int main(int argc, char** argv) {
   if (status->parsed()) return app::status(global, status_json);
   if (list->parsed()) return app::list_messages(global, account, limit);
   if (exporter->parsed()) return app::export_archive(global, maildir, mbox, account);
+  if (deliver->parsed()) return app::deliver_messages(global, deliver_account, since, deliver_all);
   if (search->parsed()) return app::search_messages(global, query, account);
   (void)run;  // `run` and no command at all both start the daemon
   return app::run_daemon(global);

@@ -28,6 +28,10 @@ int status(const GlobalOptions& global, bool json);
 int list_messages(const GlobalOptions& global, const std::optional<std::string>& account, int limit);
 int search_messages(const GlobalOptions& global, const std::string& query,
                     const std::optional<std::string>& account);
+// Delivers the account's pending messages to its targets; with `since`
+// (YYYY-MM-DD) or `all`, older archived messages are queued first.
+int deliver_messages(const GlobalOptions& global, const std::string& account, const std::optional<std::string>& since,
+                     bool all);
 int export_archive(const GlobalOptions& global, const std::optional<std::string>& maildir,
                    const std::optional<std::string>& mbox, const std::optional<std::string>& account);
 

@@ -2,8 +2,9 @@
 // once (an account whose poll hit the per-poll cap is polled again until its
 // mailbox is done or a poll fails), concurrently on one loop (at most
 // max_concurrent_polls sessions at a time), prints a summary line per account
-// (stdout; a failed account's line goes to stderr) and exits 0 only when
-// every account succeeded.
+// (stdout; a failed account's line goes to stderr), delivers the new
+// messages to the accounts' `deliver:` targets (one line per target), and
+// exits 0 only when every account succeeded and no target is failing.
 
 #include <uv.h>
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "app/commands.hpp"
+#include "app/delivery_run.hpp"
 #include "app/fetch_setup.hpp"
 #include "app/load_config.hpp"
 #include "common/log.hpp"
@@ -96,6 +98,8 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
   fetch::ArchiveWriter writer(&loop, setup->archive, fetch::ArchiveWriter::Limits{});
 
   std::map<std::string, Outcome> outcomes;
+  DeliveryRun deliveries(&loop, writer, *cfg, *selected);
+  std::size_t polls_left = 0;
   // The daemon's runner: at most max_concurrent_polls sessions at a time.
   fetch::PollRunner runner(fetch::account_poll_factory(&loop, writer, *setup->digests),
                            cfg->max_concurrent_polls);
@@ -122,19 +126,24 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
   for (fetch::PollOptions& options : ready) {
     Outcome& outcome = outcomes[options.account.name];
     fetch::PollRunner::Callbacks callbacks;
-    callbacks.on_done = [&outcome](fetch::PollReport report) {
+    ++polls_left;
+    callbacks.on_done = [&outcome, &polls_left, &deliveries](fetch::PollReport report) {
       outcome.done = true;
       outcome.report = std::move(report);
+      if (--polls_left == 0) deliveries.finish();
     };
     // A first import of a big mailbox takes several polls (the per-poll cap
     // bounds memory): poll-once goes on until the mailbox is done.
-    (void)fetch::submit_until_done(runner, std::move(options), std::move(callbacks));
+    if (!fetch::submit_until_done(runner, std::move(options), std::move(callbacks))) --polls_left;
   }
   ready.clear();
+  if (polls_left == 0) deliveries.finish();
   uv_run(&loop, UV_RUN_DEFAULT);
   (void)writer.commit();
 
-  return report_outcomes(*selected, outcomes);
+  const int polled = report_outcomes(*selected, outcomes);
+  const bool delivered = deliveries.report();
+  return polled != kExitOk ? polled : (delivered ? kExitOk : kExitFailed);
 }
 
 }  // namespace app

@@ -110,6 +110,9 @@ struct Config {
   common::LogLevel log_level = common::LogLevel::Info;
   unsigned max_concurrent_polls = 16;
   std::vector<Account> accounts;
+  // Every password_env of the file, sorted: withheld from the environment of
+  // the child processes popfetchd starts (password commands, MDAs).
+  std::vector<std::string> password_env_names;
 
   const Account* find_account(std::string_view name) const;
 };

@@ -113,6 +113,7 @@ void withhold_password_env(Config& config) {
   for (Account& account : config.accounts) {
     if (account.password.kind == PasswordSource::Kind::Command) account.password.withheld_env = names;
   }
+  config.password_env_names = std::move(names);
 }
 
 LoadResult load_text(const std::string& yaml, const std::string& file_name,

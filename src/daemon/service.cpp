@@ -31,6 +31,7 @@ ServiceOptions with_defaults(ServiceOptions options) {
   if (!options.resolve_password) options.resolve_password = &config::resolve_password;
   if (!options.load_config) options.load_config = &config::load_file;
   if (!options.poll_factory) options.poll_factory = &fetch::account_poll_factory;
+  if (!options.target_factory) options.target_factory = &deliver::make_target;
   return options;
 }
 
@@ -49,6 +50,7 @@ Service::Service(uv_loop_t* loop, config::Config config, store::Archive& archive
       writer_(loop, archive, fetch::ArchiveWriter::Limits{}),
       runner_(options_.poll_factory(loop, writer_, digests), config_.max_concurrent_polls),
       scheduler_(loop, runner_, options_.resolve_password, options_.tuning),
+      queue_(loop, writer_, config_.database, deliver::Queue::Options{}),
       signals_(loop) {}
 
 Service::~Service() {
@@ -88,6 +90,7 @@ common::Status Service::start() {
   for (const config::Account& account : config_.accounts) warn_about_weak_security(account);
   scheduler_.set_on_change([this] { on_scheduler_change(); });
   scheduler_.start(config_);
+  configure_deliveries({});
   refresh_archive_totals();  // after start(): the totals go to the accounts' slots
 
   // The first loop turn: the loop runs and the socket listens.
@@ -115,7 +118,50 @@ health::HealthCallbacks Service::health_callbacks() {
   callbacks.request_poll = [this](std::optional<std::string> account) {
     return scheduler_.request_poll(account);
   };
+  callbacks.request_delivery = [this](std::optional<std::string> account) { return request_delivery(account); };
   return callbacks;
+}
+
+void Service::configure_deliveries(const std::vector<std::string>& removed) {
+  // Errors are logged per account by configure_accounts; the daemon goes on polling.
+  (void)deliver::configure_accounts(queue_, loop_, config_, removed, options_.target_factory);
+}
+
+health::PollRequest Service::request_delivery(const std::optional<std::string>& account) {
+  if (shutting_down_) return health::PollRequest::ShuttingDown;
+  if (account && config_.find_account(*account) == nullptr) return health::PollRequest::UnknownAccount;
+  for (const config::Account& each : config_.accounts) {
+    if (account && each.name != *account) continue;
+    if (auto retried = queue_.retry(each.name); !retried) {
+      common::log_error(each.name, "delivery: " + retried.error().message);
+    }
+  }
+  return health::PollRequest::Accepted;
+}
+
+void Service::add_delivery_health(health::HealthSnapshot& snapshot) {
+  auto totals = queue_.log().totals();
+  if (!totals) {
+    common::log_warn("", "cannot count deliveries: " + totals.error().message);
+    return;
+  }
+  const auto lanes = queue_.status();
+  for (health::AccountHealth& account : snapshot.accounts) {
+    for (const store::DeliveryTotals& row : *totals) {
+      if (row.account != account.name || !row.active) continue;
+      health::DeliveryHealth target;
+      target.target = row.target;
+      target.delivered = static_cast<std::uint64_t>(row.delivered);
+      target.pending = static_cast<std::uint64_t>(row.pending);
+      target.failed = static_cast<std::uint64_t>(row.failed);
+      target.failing = row.failed > 0 || row.attempts_failing > 0;
+      for (const auto& lane : lanes) {
+        if (lane.account == row.account && lane.key == row.target && lane.failing) target.failing = true;
+      }
+      if (!row.last_error.empty()) target.last_error = row.last_error;
+      account.deliveries.push_back(std::move(target));
+    }
+  }
 }
 
 common::Status Service::start_health_server(const std::string& path) {
@@ -127,12 +173,13 @@ common::Status Service::start_health_server(const std::string& path) {
   return {};
 }
 
-health::HealthSnapshot Service::snapshot() const {
+health::HealthSnapshot Service::snapshot() {
   health::HealthSnapshot snapshot;
   snapshot.version = popfetchd::kVersion;
   snapshot.started_at = started_at_;
   snapshot.now = wall_now();
   snapshot.accounts = scheduler_.health();
+  add_delivery_health(snapshot);
   return snapshot;
 }
 
@@ -202,6 +249,9 @@ void Service::reload() {
   }
   scheduler_.apply(next, diff.accounts);
   config_ = std::move(next);
+  configure_deliveries(diff.accounts.removed);
+  // A reload is how a user says "the target is fixed": failed deliveries go again.
+  for (const config::Account& account : config_.accounts) (void)request_delivery(account.name);
   if (!diff.accounts.added.empty()) refresh_archive_totals();
   common::log_info("", "reloaded: " + plural(diff.accounts.added.size(), "account added", "accounts added") +
                            ", " + std::to_string(diff.accounts.removed.size()) + " removed, " +
@@ -233,8 +283,9 @@ void Service::switch_health_socket(config::Config& next) {
 void Service::shutdown() {
   if (stopped_) return;
   if (shutting_down_) {
-    common::log_warn("", "second stop signal: closing the running polls now");
+    common::log_warn("", "second stop signal: closing the running polls and deliveries now");
     scheduler_.abandon_running();
+    queue_.cancel();
     return;
   }
   shutting_down_ = true;
@@ -246,7 +297,14 @@ void Service::shutdown() {
       shutdown_timer_.get(),
       [](uv_timer_t* timer) { static_cast<Service*>(timer->data)->on_shutdown_deadline(); },
       to_uv_ms(options_.shutdown_grace), 0);
-  scheduler_.shutdown([this] { finish_shutdown(); });
+  queue_.stop([this] {
+    deliveries_stopped_ = true;
+    finish_shutdown();
+  });
+  scheduler_.shutdown([this] {
+    polls_stopped_ = true;
+    finish_shutdown();
+  });
 }
 
 void Service::on_shutdown_deadline() {
@@ -255,6 +313,7 @@ void Service::on_shutdown_deadline() {
                      "polls still running after " + std::to_string(options_.shutdown_grace.count() / 1000) +
                          "s: closing them (what they stored is committed; the rest is fetched next time)");
     scheduler_.abandon_running();  // ends in finish_shutdown()
+    queue_.cancel();
   }
   if (stopped_ && scheduler_.pending_password_lookups() > 0) {
     common::log_warn("", "a password lookup has not answered; exiting without waiting for it");
@@ -264,7 +323,7 @@ void Service::on_shutdown_deadline() {
 }
 
 void Service::finish_shutdown() {
-  if (stopped_) return;
+  if (stopped_ || !polls_stopped_ || !deliveries_stopped_) return;
   stopped_ = true;
   if (common::Status committed = writer_.commit(); !committed) {
     common::log_error(

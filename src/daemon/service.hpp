@@ -3,10 +3,11 @@
 // libuv loop — the scheduler and its polls, the health socket, signals and
 // systemd notifications wired together.
 //
-//   SIGTERM, SIGINT  stop starting polls; running ones finish their current
-//                    message, commit and QUIT; after `shutdown_grace` (15 s)
-//                    the rest are closed hard (a second signal does that at
-//                    once). Then the open batch is committed and every handle
+//   SIGTERM, SIGINT  stop starting polls and deliveries; running polls finish
+//                    their current message, commit and QUIT, running
+//                    deliveries their current message; after
+//                    `shutdown_grace` (15 s) the rest are closed hard (a
+//                    second signal does that at once). Then the open batch is committed and every handle
 //                    closed, so the loop ends. Nothing is half-stored: a
 //                    message is stored whole in a committed batch or not at
 //                    all, and DELE only ever follows a commit.
@@ -15,14 +16,17 @@
 //                    file is rejected (every diagnostic logged) and the
 //                    running config stays; a new `database` is refused with a
 //                    warning (needs a restart); health_socket, log_level and
-//                    max_concurrent_polls apply at once.
+//                    max_concurrent_polls apply at once; delivery targets
+//                    are set anew and failed deliveries are retried.
 //   SIGUSR1          poll every account now.
 //   systemd          READY=1 once the loop runs and the health socket
 //                    listens; STATUS=<summary> as polls end; RELOADING=1 and
 //                    READY=1 around a reload; STOPPING=1; WATCHDOG=1 at half
 //                    of WATCHDOG_USEC when set.
 //
-// Owns the ArchiveWriter, the PollRunner, the Scheduler, the HealthServer,
+// Owns the ArchiveWriter, the PollRunner, the Scheduler, the delivery
+// Queue (deliver/queue.hpp: new messages reach their targets after each
+// commit), the HealthServer,
 // the signal handles and its timers. Borrows the archive and the digests
 // (they must outlive it). Never blocks the loop except for SQLite writes and
 // reading the config file on SIGHUP. Not thread-safe: the loop's thread.
@@ -40,6 +44,8 @@
 #include "common/result.hpp"
 #include "config/config.hpp"
 #include "daemon/password_lookup.hpp"
+#include "deliver/queue.hpp"
+#include "deliver/targets.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/signal_set.hpp"
 #include "daemon/systemd_notify.hpp"
@@ -65,6 +71,8 @@ struct ServiceOptions {
   std::function<fetch::PollFactory(uv_loop_t* loop, fetch::ArchiveWriter& writer,
                                    const pop3::Digests& digests)>
       poll_factory;
+  // Makes the delivery targets; deliver::make_target unless a test says otherwise.
+  deliver::TargetFactory target_factory;
 };
 
 class Service {
@@ -91,7 +99,7 @@ class Service {
   // stopped with work outstanding and must not be closed.
   bool loop_abandoned() const { return loop_abandoned_; }
 
-  health::HealthSnapshot snapshot() const;
+  health::HealthSnapshot snapshot();
   const config::Config& config() const { return config_; }
 
  private:
@@ -102,6 +110,9 @@ class Service {
   void on_scheduler_change();
   void on_shutdown_deadline();
   void finish_shutdown();
+  void configure_deliveries(const std::vector<std::string>& removed);
+  health::PollRequest request_delivery(const std::optional<std::string>& account);
+  void add_delivery_health(health::HealthSnapshot& snapshot);
 
   uv_loop_t* loop_;
   ServiceOptions options_;
@@ -110,6 +121,7 @@ class Service {
   fetch::ArchiveWriter writer_;
   fetch::PollRunner runner_;
   Scheduler scheduler_;
+  deliver::Queue queue_;
   SystemdNotifier notifier_;
   std::unique_ptr<health::HealthServer> health_;
   SignalSet signals_;
@@ -118,6 +130,8 @@ class Service {
   net::UvHandlePtr<uv_timer_t> shutdown_timer_;
   std::int64_t started_at_ = 0;
   bool shutting_down_ = false;
+  bool polls_stopped_ = false;
+  bool deliveries_stopped_ = false;
   bool stopped_ = false;
   bool loop_abandoned_ = false;
 };

@@ -18,6 +18,7 @@ struct Queue::Lane {
   std::string account;
   std::string key;
   std::unique_ptr<Target> target;
+  std::string settings;
   net::UvHandlePtr<uv_timer_t> timer;
 
   bool running = false;  // a run is between its claim and its record
@@ -52,9 +53,13 @@ common::Status Queue::configure(const std::string& account, std::vector<LaneSpec
   for (const auto& spec : specs) keys.push_back(spec.key);
   commit_open_batch();
   if (auto s = log_.set_targets(account, keys, now_seconds()); !s) return s;
-  // Lanes of this account whose key is gone.
+  // Lanes of this account whose key is gone or whose settings changed.
+  auto unchanged = [&specs](const Lane& lane) {
+    return std::any_of(specs.begin(), specs.end(),
+                       [&lane](const LaneSpec& spec) { return spec.key == lane.key && spec.settings == lane.settings; });
+  };
   for (auto it = lanes_.begin(); it != lanes_.end();) {
-    if (it->first.first == account && std::find(keys.begin(), keys.end(), it->first.second) == keys.end()) {
+    if (it->first.first == account && !unchanged(*it->second)) {
       std::unique_ptr<Lane> lane = std::move(it->second);
       it = lanes_.erase(it);
       if (lane->running) {
@@ -73,6 +78,7 @@ common::Status Queue::configure(const std::string& account, std::vector<LaneSpec
     lane->account = account;
     lane->key = spec.key;
     lane->target = std::move(spec.target);
+    lane->settings = std::move(spec.settings);
     lane->timer = net::make_timer(loop_);
     lane->timer->data = lane.get();
     lanes_.emplace(key, std::move(lane));
@@ -121,6 +127,15 @@ void Queue::stop(std::function<void()> done) {
   uv_timer_stop(kick_.get());
   for (auto& [key, lane] : lanes_) uv_timer_stop(lane->timer.get());
   check_stopped();
+}
+
+void Queue::cancel() {
+  for (auto& [key, lane] : lanes_) {
+    if (lane->running) lane->target->cancel();
+  }
+  for (auto& lane : retired_) {
+    if (lane->running) lane->target->cancel();
+  }
 }
 
 std::vector<Queue::LaneStatus> Queue::status() const {

@@ -58,6 +58,9 @@ class Queue {
   struct LaneSpec {
     std::string key;  // config::DeliveryTarget::key()
     std::unique_ptr<Target> target;
+    // Every setting of the target: a lane whose key stays but whose
+    // settings changed (an LMTP recipient, an MDA's timeout) gets the new Target.
+    std::string settings;
   };
 
   // How a lane is doing, for /health, status and /metrics.
@@ -78,8 +81,8 @@ class Queue {
   // Sets the targets of `account` (all of them; empty: none): records them
   // in the archive (new ones start with the messages stored from now on) and
   // starts a lane for each key not running yet. A lane whose key is gone
-  // stops after its current attempt; a key that stays keeps its lane (and
-  // its Target: the one in `specs` is dropped).
+  // stops after its current attempt; a key that stays with the same
+  // settings keeps its lane (and its Target: the one in `specs` is dropped).
   common::Status configure(const std::string& account, std::vector<LaneSpec> specs);
 
   // Something may be due: starts every idle lane that is not backing off,
@@ -98,6 +101,8 @@ class Queue {
 
   // No new attempts; `done` is called (from the loop) when nothing is in flight.
   void stop(std::function<void()> done);
+  // After stop(): cuts the attempts still in flight short (Target::cancel).
+  void cancel();
 
   std::vector<LaneStatus> status() const;
   store::DeliveryLog& log() { return log_; }

@@ -68,6 +68,11 @@ class Target {
   // succeeded. Unlike deliver(), may call `done` from inside the call when
   // there is nothing to wait for (the default: nothing to make durable).
   virtual void flush(FlushDone done) { done(common::Status{}); }
+
+  // Shutdown is waiting: end the attempt in flight as soon as possible (kill
+  // the MDA, drop the connection). Its `done` is still called, later, with a
+  // Temporary outcome unless it completed. Default: nothing to cut short.
+  virtual void cancel() {}
 };
 
 }  // namespace deliver

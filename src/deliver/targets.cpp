@@ -2,8 +2,28 @@
 #include "deliver/targets.hpp"
 
 #include "common/log.hpp"
+#include "deliver/lmtp_target.hpp"
+#include "deliver/maildir_target.hpp"
+#include "deliver/mbox_target.hpp"
+#include "deliver/mda_target.hpp"
 
 namespace deliver {
+
+std::unique_ptr<Target> make_target(uv_loop_t* loop, const config::DeliveryTarget& target,
+                                    const std::vector<std::string>& withheld_env) {
+  using Kind = config::DeliveryTarget::Kind;
+  switch (target.kind) {
+    case Kind::Maildir:
+      return std::make_unique<MaildirTarget>(loop, target.path);
+    case Kind::Mbox:
+      return std::make_unique<MboxTarget>(loop, target.path);
+    case Kind::Mda:
+      return std::make_unique<MdaTarget>(loop, target, withheld_env);
+    case Kind::Lmtp:
+      return std::make_unique<LmtpTarget>(loop, target);
+  }
+  return nullptr;
+}
 
 common::Status configure_accounts(Queue& queue, uv_loop_t* loop, const config::Config& config,
                                   const std::vector<std::string>& removed, const TargetFactory& factory) {

@@ -17,6 +17,7 @@ from collections import OrderedDict, defaultdict
 
 TOOL_LABELS = {
     "popfetchd": "popfetchd",
+    "popfetchd-maildir": "popfetchd + delivery to a Maildir",
     "mpop": "mpop (Maildir)",
     "fetchmail": "fetchmail (MDA: sh + cat per message)",
     "fetchmail-bsmtp": "fetchmail (bsmtp: one file, no MDA)",
@@ -157,6 +158,13 @@ def check_targets(all_figures):
         compare("popfetchd ≤ 1.15× the limit client", s, "limit", 1.15)
         compare("fetchmail ≥ 3× popfetchd (MDA delivery)", s, "fetchmail", None, 3)
         compare("fetchmail ≥ 3× popfetchd (bsmtp, fetchmail's best case)", s, "fetchmail-bsmtp", None, 3)
+    p = get("B", "popfetchd")
+    d = get("B", "popfetchd-maildir")
+    if p is None or d is None:
+        checks.append(("B: delivery to a Maildir adds ≤ 30% to popfetchd", "not measured", None))
+    else:
+        value = d.wall / p.wall
+        checks.append(("B: delivery to a Maildir adds ≤ 30% to popfetchd", f"{value:.2f}×", value <= 1.3))
     for s in ("C-A", "C-B"):
         if s not in all_figures:
             continue

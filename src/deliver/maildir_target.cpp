@@ -25,9 +25,11 @@ MaildirTarget::MaildirTarget(uv_loop_t* loop, std::string dir)
 void MaildirTarget::deliver(Attempt attempt, Done done) {
   auto outcome = std::make_shared<Outcome>();
   run_on_pool(
-      loop_, [writer = writer_, attempt = std::move(attempt), outcome] { *outcome = deliver_now(*writer, attempt); },
+      loop_,
+      [writer = writer_, attempt = std::move(attempt), outcome] { *outcome = deliver_now(*writer, attempt); },
       [this, outcome, done = std::move(done)](common::Status ran) {
-        if (!ran) *outcome = Outcome{Verdict::Temporary, "maildir " + writer_->dir() + ": " + ran.error().message};
+        if (!ran)
+          *outcome = Outcome{Verdict::Temporary, "maildir " + writer_->dir() + ": " + ran.error().message};
         if (outcome->verdict == Verdict::Delivered) ++unflushed_;
         done(std::move(*outcome));
       });

@@ -88,8 +88,8 @@ common::Result<MaildirWrite> MaildirWriter::write(const MaildirKey& key, std::st
   MaildirWrite result{true, text.size(), maildir_base_name(key, text.size())};
   // The tmp name is ours alone (pid and counter), so two writers of one
   // message never write into each other's file.
-  const std::string tmp_path = dir_ + "/tmp/" + result.name + ".P" + std::to_string(::getpid()) + "Q" +
-                               std::to_string(++sequence_);
+  const std::string tmp_path =
+      dir_ + "/tmp/" + result.name + ".P" + std::to_string(::getpid()) + "Q" + std::to_string(++sequence_);
   const std::string new_path = dir_ + "/new/" + result.name;
   common::UniqueFd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd.valid()) {
@@ -100,7 +100,8 @@ common::Result<MaildirWrite> MaildirWriter::write(const MaildirKey& key, std::st
   common::Status status = write_all(fd.get(), text, tmp_path);
   const struct timespec times[2] = {{static_cast<time_t>(key.fetched_at), 0},
                                     {static_cast<time_t>(key.fetched_at), 0}};
-  if (status && ::futimens(fd.get(), times) != 0) status = file_error("setting the time of " + tmp_path, errno);
+  if (status && ::futimens(fd.get(), times) != 0)
+    status = file_error("setting the time of " + tmp_path, errno);
   if (status && ::fsync(fd.get()) != 0) status = file_error("syncing " + tmp_path, errno);
   fd.reset();
   if (status && ::link(tmp_path.c_str(), new_path.c_str()) != 0) {

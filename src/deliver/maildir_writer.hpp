@@ -51,7 +51,9 @@ class MaildirWriter {
 
   // Delivers `raw` (CRLF as archived) into new/ under the key's name.
   common::Result<MaildirWrite> write(const MaildirKey& key, std::string_view raw);
-  common::Result<MaildirWrite> write(const Message& message) { return write(maildir_key(message), message.raw); }
+  common::Result<MaildirWrite> write(const Message& message) {
+    return write(maildir_key(message), message.raw);
+  }
 
   // fsync of new/: makes every link done so far durable.
   common::Status sync_new();

@@ -25,7 +25,8 @@ MboxTarget::MboxTarget(uv_loop_t* loop, std::string file, MboxLocking locking)
 void MboxTarget::deliver(Attempt attempt, Done done) {
   auto outcome = std::make_shared<Outcome>();
   run_on_pool(
-      loop_, [writer = writer_, attempt = std::move(attempt), outcome] { *outcome = deliver_now(*writer, attempt); },
+      loop_,
+      [writer = writer_, attempt = std::move(attempt), outcome] { *outcome = deliver_now(*writer, attempt); },
       [file = writer_->file(), outcome, done = std::move(done)](common::Status ran) {
         if (!ran) *outcome = Outcome{Verdict::Temporary, "mbox " + file + ": " + ran.error().message};
         done(std::move(*outcome));

@@ -117,7 +117,9 @@ common::Result<std::size_t> append_locked(int fd, std::string_view entry, const 
 
 MboxWriter::MboxWriter(std::string file, MboxLocking locking) : file_(std::move(file)), locking_(locking) {}
 
-common::Result<std::size_t> MboxWriter::append(const Message& message) { return append_entry(mboxrd_entry(message)); }
+common::Result<std::size_t> MboxWriter::append(const Message& message) {
+  return append_entry(mboxrd_entry(message));
+}
 
 common::Result<std::size_t> MboxWriter::append_entry(std::string_view entry) {
   common::UniqueFd fd(::open(file_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -129,9 +131,10 @@ common::Result<std::size_t> MboxWriter::append_entry(std::string_view entry) {
     if (!tried) return tried.error();
     if (*tried == Try::Locked) break;
     if (std::chrono::steady_clock::now() >= deadline) {
-      return common::make_error(common::ErrorKind::Timeout,
-                                file_ + " is locked by another program (" + file_ + ".lock or an fcntl lock held for " +
-                                    std::to_string(locking_.wait.count()) + " ms)");
+      return common::make_error(common::ErrorKind::Timeout, file_ + " is locked by another program (" +
+                                                                file_ + ".lock or an fcntl lock held for " +
+                                                                std::to_string(locking_.wait.count()) +
+                                                                " ms)");
     }
     std::this_thread::sleep_for(kLockRetry);
   }

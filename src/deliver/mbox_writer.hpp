@@ -19,7 +19,8 @@
 // One append: the file (created 0600 when missing) gets a "\n" first when
 // its last byte is not one (so our From_ line starts a line), then the entry,
 // then fsync(). A failed write or fsync cuts the file back to its old size,
-// so a reader never sees half a message.
+// so a reader never sees half a message. FILE may not be a symlink (ELOOP,
+// Permanent), as procmail and Dovecot's LDA refuse one.
 //
 // Owns: FILE.lock while it holds it, and the bytes it appended. Never rewrites
 // what was in the file before.

@@ -1,6 +1,7 @@
+#include "deliver/line_ends.hpp"
+
 #include <gtest/gtest.h>
 
-#include "deliver/line_ends.hpp"
 #include "deliver/mboxrd.hpp"
 
 namespace {

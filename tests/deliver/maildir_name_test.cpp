@@ -1,10 +1,11 @@
-#include <gtest/gtest.h>
-
 #include "deliver/maildir_name.hpp"
+
+#include <gtest/gtest.h>
 
 namespace {
 
-deliver::MaildirKey key(std::int64_t id = 42, std::string_view account = "alice", std::string_view uidl = "u1") {
+deliver::MaildirKey key(std::int64_t id = 42, std::string_view account = "alice",
+                        std::string_view uidl = "u1") {
   return deliver::MaildirKey{id, account, uidl, 1704067200};
 }
 

@@ -16,7 +16,8 @@ using deliver_test::names_in;
 using deliver_test::TinyTmpfs;
 using test_support::read_file;
 
-const std::string kRaw = "From: Alice <alice@example.com>\r\nSubject: hi\r\n\r\nFrom the start\r\nbare\rCR\r\n";
+const std::string kRaw =
+    "From: Alice <alice@example.com>\r\nSubject: hi\r\n\r\nFrom the start\r\nbare\rCR\r\n";
 
 class MaildirWriterTest : public DeliverTest {};
 
@@ -71,7 +72,8 @@ TEST_F(MaildirWriterTest, AlreadyThereFindsTheMessageInNewAndAfterAMailReaderMov
   EXPECT_FALSE(*writer.already_there(other));
 
   // mutt marks it seen: new/<name> -> cur/<name>:2,S.
-  deliver_test::fs::rename(path("Maildir/new/" + written->name), path("Maildir/cur/" + written->name + ":2,S"));
+  deliver_test::fs::rename(path("Maildir/new/" + written->name),
+                           path("Maildir/cur/" + written->name + ":2,S"));
   EXPECT_TRUE(*writer.already_there(message));
   EXPECT_FALSE(*writer.already_there(other));
   auto present = writer.uniques_present();
@@ -95,7 +97,8 @@ TEST_F(MaildirWriterTest, PythonsMailboxReadsTheMessagesBack) {
   ASSERT_TRUE(read.ok()) << read.error().message;
   ASSERT_EQ(read->size(), 3u);
   // Keys sort by name, and the names by row id here (same fetched_at, ids 1-3).
-  for (std::size_t i = 0; i < raws.size(); ++i) EXPECT_EQ((*read)[i].bytes, deliver::crlf_to_lf(raws[i])) << i;
+  for (std::size_t i = 0; i < raws.size(); ++i)
+    EXPECT_EQ((*read)[i].bytes, deliver::crlf_to_lf(raws[i])) << i;
   EXPECT_EQ((*read)[0].subdir, "cur");
   EXPECT_EQ((*read)[0].flags, "S");
   EXPECT_EQ((*read)[1].subdir, "new");

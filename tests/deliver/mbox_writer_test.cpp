@@ -1,6 +1,7 @@
 #include "deliver/mbox_writer.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -9,6 +10,7 @@
 #include "deliver/mboxrd.hpp"
 #include "deliver_fixture.hpp"
 #include "python_mailbox.hpp"
+#include "support/child_process.hpp"
 
 namespace {
 
@@ -20,7 +22,8 @@ using deliver_test::TinyTmpfs;
 using test_support::read_file;
 
 const std::string kFirst =
-    "From: Alice <alice@example.com>\r\nSubject: one\r\n\r\nFrom the start\r\n>From quoted\r\n>>From twice\r\n"
+    "From: Alice <alice@example.com>\r\nSubject: one\r\n\r\nFrom the start\r\n>From quoted\r\n>>From "
+    "twice\r\n"
     "Fromage\r\n";
 const std::string kSecond = "From: bob@example.org\r\nSubject: two\r\n\r\nbody\r\n";
 
@@ -38,7 +41,8 @@ TEST_F(MboxWriterTest, TwoAppendsReadBackByPythonWithTheSameBodies) {
   EXPECT_FALSE(deliver_test::fs::exists(file.string() + ".lock"));
   const std::string content = read_file(file);
   EXPECT_EQ(content.size(), *first + *second);
-  EXPECT_EQ(content, deliver::mboxrd_entry(make_message(1, kFirst)) + deliver::mboxrd_entry(make_message(2, kSecond)));
+  EXPECT_EQ(content,
+            deliver::mboxrd_entry(make_message(1, kFirst)) + deliver::mboxrd_entry(make_message(2, kSecond)));
   EXPECT_NE(content.find("\n>From the start\n>>From quoted\n>>>From twice\nFromage\n"), std::string::npos);
 
   auto read = deliver_test::read_mbox(file, root());
@@ -51,7 +55,9 @@ TEST_F(MboxWriterTest, TwoAppendsReadBackByPythonWithTheSameBodies) {
 
 TEST_F(MboxWriterTest, AppendsAfterAFileThatDoesNotEndInANewline) {
   const auto file = path("mbox");
-  ASSERT_TRUE(test_support::write_file(file, "From x@y Mon Jan  1 00:00:00 2024\nSubject: old\n\nno newline", 0600).ok());
+  ASSERT_TRUE(
+      test_support::write_file(file, "From x@y Mon Jan  1 00:00:00 2024\nSubject: old\n\nno newline", 0600)
+          .ok());
   deliver::MboxWriter writer(file.string());
   ASSERT_TRUE(writer.append(make_message(2, kSecond)).ok());
   auto read = deliver_test::read_mbox(file, root());
@@ -73,8 +79,41 @@ TEST_F(MboxWriterTest, AHeldDotlockIsATemporaryTimeoutNotAHang) {
   EXPECT_NE(appended.error().message.find("locked"), std::string::npos) << appended.error().message;
   EXPECT_GE(waited, 200ms);
   EXPECT_LT(waited, 5s);
-  EXPECT_EQ(read_file(file), "");                                        // nothing appended
-  EXPECT_EQ(read_file(file.string() + ".lock"), "4242\n");               // somebody else's lock stays
+  EXPECT_EQ(read_file(file), "");                           // nothing appended
+  EXPECT_EQ(read_file(file.string() + ".lock"), "4242\n");  // somebody else's lock stays
+}
+
+TEST_F(MboxWriterTest, AnFcntlLockOfAnotherProgramIsRespected) {
+  // Another program (Python's lockf, as mutt or Dovecot use fcntl) holds the
+  // mailbox; it says so on stderr once it has the lock.
+  const auto file = path("alice.mbox");
+  test_support::SpawnOptions options;
+  options.output_file = path("locker.out");
+  options.pipe_stderr = true;
+  auto locker = test_support::ChildProcess::spawn({POPFETCHD_TEST_PYTHON, "-c",
+                                                   "import fcntl, sys, time\n"
+                                                   "f = open(sys.argv[1], 'a')\n"
+                                                   "fcntl.lockf(f, fcntl.LOCK_EX)\n"
+                                                   "sys.stderr.write('locked\\n'); sys.stderr.flush()\n"
+                                                   "time.sleep(60)\n",
+                                                   file.string()},
+                                                  options);
+  ASSERT_TRUE(locker.ok()) << locker.error().message;
+  std::string said;
+  char c = 0;
+  while (said.find('\n') == std::string::npos && ::read(locker->stderr_fd(), &c, 1) == 1) said += c;
+  ASSERT_EQ(said, "locked\n");
+
+  deliver::MboxWriter writer(file.string(), deliver::MboxLocking{200ms, std::chrono::seconds(300)});
+  auto appended = writer.append(make_message(1, kFirst));
+  ASSERT_FALSE(appended.ok());
+  EXPECT_EQ(appended.error().kind, common::ErrorKind::Timeout) << appended.error().message;
+  EXPECT_FALSE(deliver_test::fs::exists(file.string() + ".lock"));  // nothing held while waiting
+
+  ASSERT_TRUE(locker->stop(std::chrono::seconds(5)).ok());
+  auto after = writer.append(make_message(1, kFirst));
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(read_file(file), deliver::mboxrd_entry(make_message(1, kFirst)));
 }
 
 TEST_F(MboxWriterTest, AStaleDotlockIsBroken) {

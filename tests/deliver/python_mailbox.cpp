@@ -37,7 +37,8 @@ std::string from_hex(const std::string& hex) {
 
 common::Result<std::vector<ReadMessage>> run_script(const char* script, const std::filesystem::path& box,
                                                     const std::filesystem::path& scratch) {
-  auto run = test_support::ChildProcess::run_captured({POPFETCHD_TEST_PYTHON, "-c", script, box.string()}, scratch);
+  auto run =
+      test_support::ChildProcess::run_captured({POPFETCHD_TEST_PYTHON, "-c", script, box.string()}, scratch);
   if (!run) return run.error();
   if (run->exit_code() != 0) {
     return common::make_error(common::ErrorKind::Io, "python3 failed: " + run->err);

@@ -63,7 +63,8 @@ TEST_F(TargetsTest, MaildirTargetDeliversOnThePoolAndFlushesNew) {
   EXPECT_EQ(outcome.verdict, deliver::Verdict::Delivered) << outcome.detail;
   EXPECT_EQ(outcome.detail, "");
   ASSERT_EQ(names_in(path("Maildir/new")).size(), 1u);
-  EXPECT_EQ(read_file(path("Maildir/new") / names_in(path("Maildir/new")).front()), deliver::crlf_to_lf(kRaw));
+  EXPECT_EQ(read_file(path("Maildir/new") / names_in(path("Maildir/new")).front()),
+            deliver::crlf_to_lf(kRaw));
   EXPECT_TRUE(names_in(path("Maildir/tmp")).empty());
   EXPECT_TRUE(flush(target).ok());
 
@@ -114,7 +115,8 @@ TEST_F(TargetsTest, MboxTargetAppendsAndInDoubtDoesNotAppendTwice) {
 TEST_F(TargetsTest, MboxTargetWithAHeldLockIsTemporary) {
   const auto file = path("alice.mbox");
   ASSERT_TRUE(test_support::write_file(file.string() + ".lock", "1\n").ok());
-  deliver::MboxTarget target(loop_.get(), file.string(), deliver::MboxLocking{100ms, std::chrono::seconds(300)});
+  deliver::MboxTarget target(loop_.get(), file.string(),
+                             deliver::MboxLocking{100ms, std::chrono::seconds(300)});
   const auto outcome = deliver(target, make_message(1, kRaw));
   EXPECT_EQ(outcome.verdict, deliver::Verdict::Temporary);
   EXPECT_NE(outcome.detail.find("locked"), std::string::npos) << outcome.detail;

@@ -39,8 +39,11 @@
 namespace deliver {
 
 struct MboxLocking {
-  std::chrono::milliseconds wait{10'000};  // how long to wait for a held lock
-  std::chrono::seconds stale_after{300};   // a dotlock older than this is broken
+  // How long to wait for a held lock. Short: the wait blocks one of libuv's
+  // few pool threads (which name resolution for the polls needs too), and the
+  // delivery queue retries a Timeout with backoff anyway.
+  std::chrono::milliseconds wait{3'000};
+  std::chrono::seconds stale_after{300};  // a dotlock older than this is broken
 };
 
 class MboxWriter {

@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "common/log.hpp"
+
 namespace deliver {
 namespace {
 
@@ -36,8 +38,11 @@ void on_after(uv_work_t* request, int status) {
   }
   try {
     job->after(std::move(result));
-  } catch (...) {
+  } catch (const std::exception& e) {
     // `after` belongs to the caller; an exception must still not cross libuv.
+    common::log_error("", std::string("delivery: a completion failed: ") + e.what());
+  } catch (...) {
+    common::log_error("", "delivery: a completion failed");
   }
 }
 

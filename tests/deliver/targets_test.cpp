@@ -3,12 +3,15 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
+#include <thread>
 
 #include "deliver/line_ends.hpp"
 #include "deliver/maildir_name.hpp"
 #include "deliver/maildir_target.hpp"
 #include "deliver/mbox_target.hpp"
 #include "deliver/mboxrd.hpp"
+#include "deliver/pool_work.hpp"
 #include "deliver_fixture.hpp"
 #include "net/uv.hpp"
 
@@ -55,6 +58,31 @@ class TargetsTest : public DeliverTest {
 
   net::UvLoop loop_;
 };
+
+TEST_F(TargetsTest, PoolWorkRunsOffTheLoopThreadAndAnExceptionBecomesAnError) {
+  const auto loop_thread = std::this_thread::get_id();
+  std::thread::id work_thread;
+  std::optional<common::Status> first;
+  std::optional<common::Status> second;
+  deliver::run_on_pool(
+      loop_.get(), [&] { work_thread = std::this_thread::get_id(); },
+      [&](common::Status s) {
+        EXPECT_EQ(std::this_thread::get_id(), loop_thread);
+        first = std::move(s);
+      });
+  deliver::run_on_pool(
+      loop_.get(), [] { throw std::runtime_error("boom"); },
+      [&](common::Status s) { second = std::move(s); });
+  EXPECT_FALSE(first.has_value());  // never from inside run_on_pool()
+  uv_run(loop_.get(), UV_RUN_DEFAULT);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->ok());
+  EXPECT_NE(work_thread, loop_thread);
+  ASSERT_TRUE(second.has_value());
+  ASSERT_FALSE(second->ok());
+  EXPECT_EQ(second->error().kind, common::ErrorKind::Io);
+  EXPECT_NE(second->error().message.find("boom"), std::string::npos);
+}
 
 TEST_F(TargetsTest, MaildirTargetDeliversOnThePoolAndFlushesNew) {
   deliver::MaildirTarget target(loop_.get(), path("Maildir").string());

@@ -153,9 +153,17 @@ int export_archive(const GlobalOptions& global, const std::optional<std::string>
     print_error(stats.error().message);
     return kExitFailed;
   }
+  if (maildir) {
+    // Re-running an export is normal (it is idempotent): say what was new.
+    std::printf("exported %lld message%s (%s) to %s; %lld already there\n",
+                static_cast<long long>(stats->messages), stats->messages == 1 ? "" : "s",
+                common::format_bytes(static_cast<std::uint64_t>(stats->bytes)).c_str(), maildir->c_str(),
+                static_cast<long long>(stats->already_there));
+    return kExitOk;
+  }
   std::printf("exported %lld message%s (%s) to %s\n", static_cast<long long>(stats->messages),
               stats->messages == 1 ? "" : "s", common::format_bytes(static_cast<std::uint64_t>(stats->bytes)).c_str(),
-              maildir ? maildir->c_str() : mbox->c_str());
+              mbox->c_str());
   return kExitOk;
 }
 

@@ -5,9 +5,12 @@
 // archive itself keeps the CRLF bytes exactly as fetched.
 //
 // Maildir: DIR and DIR/{tmp,new,cur} are created when missing (DIR's parent
-// must exist). Each message is written to tmp/ under a unique name
-// ("<fetched_at>.M<id>P<pid>Q<n>.<host>,S=<size>"), fsync()ed, then renamed
-// into new/; new/ is fsync()ed at the end. Running it twice exports twice.
+// must exist). Each message gets the name deliver/maildir_name.hpp derives
+// from its archive row, the one the Maildir delivery target uses, and is
+// written by deliver::MaildirWriter (tmp/, fsync, link into new/); new/ is
+// fsync()ed at the end. A message already in new/ or cur/ under that name
+// (from an earlier export or a delivery, with any flags a mail reader set) is
+// not written again, so the export can be re-run from a timer.
 //
 // mbox: the mboxrd variant: every message starts with a
 // "From <sender> <asctime date>" line (the date is when popfetchd fetched
@@ -16,7 +19,9 @@
 // overwrites or appends to a mailbox); it is fsync()ed at the end and removed
 // again if the export fails.
 //
-// Errors: Io for file-system failures (with the path), Storage from the archive.
+// Errors: Io for file-system failures (with the path), Storage from the archive;
+// the Maildir writer's TempFail (a full disk) and PermFail (a path that cannot
+// work) as deliver/file_error.hpp classifies them.
 
 #include <cstdint>
 #include <optional>
@@ -29,8 +34,9 @@
 namespace store {
 
 struct ExportStats {
-  std::int64_t messages = 0;
-  std::int64_t bytes = 0;  // bytes written (after line-end conversion and quoting)
+  std::int64_t messages = 0;       // messages written
+  std::int64_t already_there = 0;  // Maildir: messages found there, not written again
+  std::int64_t bytes = 0;          // bytes written (after line-end conversion and quoting)
 };
 
 common::Result<ExportStats> export_maildir(Archive& archive, const std::string& dir,
@@ -38,11 +44,5 @@ common::Result<ExportStats> export_maildir(Archive& archive, const std::string& 
 
 common::Result<ExportStats> export_mbox(Archive& archive, const std::string& file,
                                         std::optional<std::string_view> account = std::nullopt);
-
-// CRLF line ends become LF; lone CRs stay.
-std::string crlf_to_lf(std::string_view raw);
-
-// One mboxrd entry: From_ line, quoted message with LF line ends, empty line.
-std::string mboxrd_entry(const MessageSummary& message, std::string_view raw);
 
 }  // namespace store

@@ -344,6 +344,12 @@ TEST_F(CliAgainstDovecot, ListSearchAndExportShowWhatPollOnceStored) {
     }
   }
   EXPECT_EQ(exported, expected);
+  // Idempotent: a second run writes nothing and says so.
+  const CapturedRun again = run({"export", "-c", config.string(), "--maildir", maildir.string()});
+  EXPECT_EQ(again.exit_code(), 0) << describe(again);
+  EXPECT_THAT(again.out, HasSubstr("exported 0 messages"));
+  EXPECT_THAT(again.out, HasSubstr("; 5 already there"));
+  EXPECT_EQ(std::distance(fs::directory_iterator(maildir / "new"), fs::directory_iterator{}), 5);
 
   // mbox of one account: one "From " line per message.
   const fs::path mbox = dir_->path() / "bob.mbox";

@@ -43,22 +43,6 @@ std::vector<fs::path> files_in(const fs::path& dir) {
   return out;
 }
 
-TEST(Export, CrlfToLf) {
-  EXPECT_EQ(store::crlf_to_lf("a\r\nb\rc\n\r\n"), "a\nb\rc\n\n");
-  EXPECT_EQ(store::crlf_to_lf("\r"), "\r");
-}
-
-TEST(Export, MboxrdEntryQuotesFromLines) {
-  store::MessageSummary m;
-  m.from = "Alice <alice@example.com>";
-  m.fetched_at = 1704067200;
-  EXPECT_EQ(store::mboxrd_entry(m, "Subject: s\r\n\r\nFrom me\r\n>From you\r\n>>From them\r\nFromage\r\n"),
-            "From alice@example.com Mon Jan  1 00:00:00 2024\n"
-            "Subject: s\n\n>From me\n>>From you\n>>>From them\nFromage\n\n");
-  m.from = "no address here";
-  EXPECT_EQ(store::mboxrd_entry(m, "x"), "From MAILER-DAEMON Mon Jan  1 00:00:00 2024\nx\n\n");
-}
-
 TEST(Export, Maildir) {
   auto archive = sample_archive();
   TempDir dir;
@@ -75,6 +59,7 @@ TEST(Export, Maildir) {
   for (const auto& file : files) {
     const std::string name = file.filename().string();
     EXPECT_EQ(name.find(':'), std::string::npos) << name;
+    EXPECT_NE(name.find(".popfetchd,S="), std::string::npos) << name;
     const std::string content = read_file(file.string());
     EXPECT_NE(name.find(",S=" + std::to_string(content.size())), std::string::npos) << name;
     bytes += static_cast<std::int64_t>(content.size());
@@ -96,11 +81,33 @@ TEST(Export, Maildir) {
   std::sort(mtimes.begin(), mtimes.end());
   EXPECT_EQ(mtimes, (std::vector<std::int64_t>{1704067200, 1704067260, 1704067320}));
 
-  // Again, for one account, into the same Maildir: names stay unique.
+  EXPECT_EQ(stats->already_there, 0);
+
+  // Again, for one account, into the same Maildir: nothing is written twice.
   auto again = store::export_maildir(archive, maildir, "alice");
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->messages, 2);
-  EXPECT_EQ(files_in(maildir + "/new").size(), 5u);
+  EXPECT_EQ(again->messages, 0);
+  EXPECT_EQ(again->already_there, 2);
+  EXPECT_EQ(again->bytes, 0);
+  EXPECT_EQ(files_in(maildir + "/new").size(), 3u);
+}
+
+TEST(Export, MaildirFindsMessagesAMailReaderMovedToCur) {
+  auto archive = sample_archive();
+  TempDir dir;
+  const std::string maildir = dir.file("Maildir");
+  ASSERT_TRUE(store::export_maildir(archive, maildir).ok());
+  // A mail reader marks one message seen: new/<name> becomes cur/<name>:2,S.
+  const fs::path first = files_in(maildir + "/new").front();
+  fs::rename(first, fs::path(maildir) / "cur" / (first.filename().string() + ":2,S"));
+
+  auto again = store::export_maildir(archive, maildir);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->messages, 0);
+  EXPECT_EQ(again->already_there, 3);
+  EXPECT_EQ(files_in(maildir + "/new").size(), 2u);
+  EXPECT_EQ(files_in(maildir + "/cur").size(), 1u);
+  EXPECT_TRUE(files_in(maildir + "/tmp").empty());
 }
 
 TEST(Export, MaildirErrors) {

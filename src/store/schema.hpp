@@ -17,6 +17,9 @@
 //      although shorter than its LIST size: never DELEted) and listed_size
 //      (the LIST size when fetched; NULL for older rows). The table is
 //      rebuilt, keeping every id, so the FTS index stays valid.
+//   4  indexes messages_fetched_at (fetched_at): `list` newest first without
+//      a sort; messages_account_size (account, size): `import` finds the same
+//      bytes already stored in the account
 
 #include <string_view>
 
@@ -25,7 +28,7 @@
 
 namespace store {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // Reads the version, refuses what we cannot handle, applies missing steps.
 // `path` is only used in messages.

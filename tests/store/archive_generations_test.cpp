@@ -211,7 +211,7 @@ TEST(SchemaV3, MigratesAVersion2FileKeepingIdsRowsAndTheIndex) {
     EXPECT_EQ(*store_test::add_message(*archive, "alice", "a2", "hello", 41),
               store::AddOutcome::AlreadyPresent);
   }
-  EXPECT_EQ(query(path, "PRAGMA user_version"), 3);
+  EXPECT_EQ(query(path, "PRAGMA user_version"), store::kSchemaVersion);
   EXPECT_EQ(query(path,
                   "SELECT count(*) FROM messages WHERE id IN (5, 9) AND generation = 0 AND short_retr = 0"
                   " AND listed_size IS NULL"),

@@ -34,9 +34,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Messages per transaction: one fsync per batch, and an interrupted import
-// keeps what it committed.
-constexpr int kBatchSize = 500;
+// A transaction ends after this many messages or bytes, whichever comes
+// first: one fsync per batch, an interrupted import keeps what it committed,
+// and a running daemon never waits long for the write lock (its busy
+// timeout is 5 s).
+constexpr int kBatchMessages = 500;
+constexpr std::size_t kBatchBytes = 16 * 1024 * 1024;
 
 common::Error io_error(std::string message) {
   return common::make_error(common::ErrorKind::Io, std::move(message));
@@ -64,7 +67,8 @@ class Importer {
     auto outcome = batch_->add_imported(account_, crlf, now_, net::sha256);
     if (!outcome) return outcome.error();
     ++(*outcome == store::AddOutcome::Stored ? pending_stored_ : pending_present_);
-    if (pending_stored_ + pending_present_ >= kBatchSize) return commit();
+    pending_bytes_ += crlf.size();
+    if (pending_stored_ + pending_present_ >= kBatchMessages || pending_bytes_ >= kBatchBytes) return commit();
     return {};
   }
 
@@ -76,6 +80,7 @@ class Importer {
     imported_ += pending_stored_;
     present_ += pending_present_;
     pending_stored_ = pending_present_ = 0;
+    pending_bytes_ = 0;
     return {};
   }
 
@@ -93,6 +98,7 @@ class Importer {
   std::optional<store::Batch> batch_;
   std::int64_t pending_stored_ = 0;
   std::int64_t pending_present_ = 0;
+  std::size_t pending_bytes_ = 0;
   std::int64_t imported_ = 0;
   std::int64_t present_ = 0;
   std::int64_t skipped_ = 0;

@@ -121,8 +121,8 @@ common::Status upgrade_to_v3(Database& db) {
 // already stored under any uidl of its account by size, then bytes.
 common::Status upgrade_to_v4(Database& db) {
   return db.exec(
-      "CREATE INDEX messages_fetched_at ON messages(fetched_at);"
-      "CREATE INDEX messages_account_size ON messages(account, size);",
+      "CREATE INDEX IF NOT EXISTS messages_fetched_at ON messages(fetched_at);"
+      "CREATE INDEX IF NOT EXISTS messages_account_size ON messages(account, size);",
       "adding the indexes for list and import");
 }
 

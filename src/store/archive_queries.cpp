@@ -11,6 +11,10 @@
 namespace store {
 namespace {
 
+// read_summary() reads the columns of kSummaryColumns by position.
+static_assert(kListAllSql.substr(7, kSummaryColumns.size()) == kSummaryColumns);
+static_assert(kListAccountSql.substr(7, kSummaryColumns.size()) == kSummaryColumns);
+
 MessageSummary read_summary(const Statement& row) {
   MessageSummary m;
   m.id = row.column_int64(0);

@@ -9,19 +9,17 @@
 
 namespace store {
 
-#define POPFETCHD_SUMMARY_COLUMNS \
-  "m.id, m.account, m.uidl, m.date, m.from_addr, m.subject, m.size, m.fetched_at, m.deleted_at"
+// The columns of a MessageSummary, in read_summary()'s order.
+inline constexpr std::string_view kSummaryColumns =
+    "m.id, m.account, m.uidl, m.date, m.from_addr, m.subject, m.size, m.fetched_at, m.deleted_at";
 
-inline constexpr std::string_view kSummaryColumns = POPFETCHD_SUMMARY_COLUMNS;
-
-// ?1: LIMIT (-1: none).
+// ?1: LIMIT (-1: none). Walks messages_fetched_at backwards.
 inline constexpr std::string_view kListAllSql =
-    "SELECT " POPFETCHD_SUMMARY_COLUMNS " FROM messages m ORDER BY m.fetched_at DESC, m.id DESC LIMIT ?1";
-// ?1: account, ?2: LIMIT.
+    "SELECT m.id, m.account, m.uidl, m.date, m.from_addr, m.subject, m.size, m.fetched_at, m.deleted_at"
+    " FROM messages m ORDER BY m.fetched_at DESC, m.id DESC LIMIT ?1";
+// ?1: account, ?2: LIMIT. Walks messages_account_fetched_at backwards.
 inline constexpr std::string_view kListAccountSql =
-    "SELECT " POPFETCHD_SUMMARY_COLUMNS
+    "SELECT m.id, m.account, m.uidl, m.date, m.from_addr, m.subject, m.size, m.fetched_at, m.deleted_at"
     " FROM messages m WHERE m.account = ?1 ORDER BY m.fetched_at DESC, m.id DESC LIMIT ?2";
-
-#undef POPFETCHD_SUMMARY_COLUMNS
 
 }  // namespace store

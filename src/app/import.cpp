@@ -68,7 +68,8 @@ class Importer {
     if (!outcome) return outcome.error();
     ++(*outcome == store::AddOutcome::Stored ? pending_stored_ : pending_present_);
     pending_bytes_ += crlf.size();
-    if (pending_stored_ + pending_present_ >= kBatchMessages || pending_bytes_ >= kBatchBytes) return commit();
+    if (pending_stored_ + pending_present_ >= kBatchMessages || pending_bytes_ >= kBatchBytes)
+      return commit();
     return {};
   }
 

@@ -206,7 +206,9 @@ common::Result<AddOutcome> Batch::add_imported(std::string_view account, std::st
   {
     auto& stmt = *impl.same_bytes;
     auto use = stmt.use();
-    if (auto s = stmt.bind_all(account, static_cast<std::int64_t>(raw.size()), Blob{raw}); !s) return s.error();
+    if (auto s = stmt.bind_all(account, static_cast<std::int64_t>(raw.size()), Blob{raw}); !s) {
+      return s.error();
+    }
     auto row = stmt.step();
     if (!row) return row.error();
     if (*row) return AddOutcome::AlreadyPresent;

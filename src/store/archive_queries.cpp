@@ -100,7 +100,8 @@ common::Result<std::vector<MessageSummary>> Archive::search(std::string_view que
   return rows;
 }
 
-common::Result<std::int64_t> Archive::count_matches(std::string_view query, std::optional<std::string_view> account) {
+common::Result<std::int64_t> Archive::count_matches(std::string_view query,
+                                                    std::optional<std::string_view> account) {
   auto& stmt = *impl_->count_search;
   auto use = stmt.use();
   if (auto s = stmt.bind_all(query, account); !s) return s.error();

@@ -119,6 +119,7 @@ common::Result<std::vector<fs::path>> maildir_files(const fs::path& dir) {
   std::vector<fs::path> files;
   for (const char* sub : {"new", "cur"}) {
     std::error_code error;
+    if (!fs::is_directory(dir / sub, error)) continue;  // a Maildir needs one of them (source_is_usable)
     for (fs::directory_iterator it(dir / sub, error), end; !error && it != end; it.increment(error)) {
       const std::string name = it->path().filename().string();
       if (name.empty() || name[0] == '.' || !it->is_regular_file()) continue;

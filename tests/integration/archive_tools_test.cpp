@@ -250,6 +250,12 @@ TEST_F(ArchiveTools, ImportRefusesWhatIsNotAMaildirOrAFile) {
   const CapturedRun not_maildir = run({"import", "--maildir", dir_->path().string(), "--account", "alice"});
   EXPECT_EQ(not_maildir.exit_code(), 2) << describe(not_maildir);
   EXPECT_THAT(not_maildir.err, HasSubstr("is not a Maildir"));
+  // Only new/ (a Maildir some tools leave without cur/) is enough.
+  const fs::path only_new = path("OnlyNew");
+  fs::create_directories(only_new / "new");
+  ASSERT_TRUE(test_support::write_file(only_new / "new" / "1.M1.host", lf_message(4)).ok());
+  EXPECT_EQ(run({"import", "--maildir", only_new.string(), "--account", "alice"}).out,
+            "imported 1, already present 0\n");
   const CapturedRun missing = run({"import", "--mbox", path("nope.mbox").string(), "--account", "alice"});
   EXPECT_EQ(missing.exit_code(), 2) << describe(missing);
   const CapturedRun neither = run({"import", "--account", "alice"});

@@ -2,7 +2,7 @@
 // hands over to one function per command in src/app/. Nothing else lives here.
 
 #include <CLI/CLI.hpp>
-
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,61 +10,137 @@
 #include "app/commands.hpp"
 #include "version.hpp"
 
+namespace {
+
+// Everything the command line can set, and the subcommands to tell which ran.
+struct CommandLine {
+  app::GlobalOptions global{app::default_config_path()};
+  bool strict = false;
+  std::vector<std::string> poll_accounts;
+  bool status_json = false;
+  app::ListOptions list;
+  app::SearchOptions search;
+  std::optional<std::string> export_account;
+  std::optional<std::string> export_maildir;
+  std::optional<std::string> export_mbox;
+  app::ImportOptions import;
+  std::int64_t show_id = 0;
+  bool show_headers = false;
+  std::string backup_file;
+  std::string deliver_account;
+  std::optional<std::string> deliver_since;
+  bool deliver_all = false;
+
+  CLI::App* run = nullptr;
+  CLI::App* check = nullptr;
+  CLI::App* poll = nullptr;
+  CLI::App* status = nullptr;
+  CLI::App* list_cmd = nullptr;
+  CLI::App* search_cmd = nullptr;
+  CLI::App* show = nullptr;
+  CLI::App* exporter = nullptr;
+  CLI::App* importer = nullptr;
+  CLI::App* backup = nullptr;
+  CLI::App* deliver = nullptr;
+};
+
+void add_daemon_commands(CLI::App& cli, CommandLine& c) {
+  c.run = cli.add_subcommand("run", "Run the daemon in the foreground (the default command)");
+  c.check =
+      cli.add_subcommand("check-config", "Validate the config and resolve passwords; connects to nothing");
+  c.check->add_flag("--strict", c.strict,
+                    "Also fail (exit 2) on warnings and on password sources that cannot be resolved");
+  c.poll = cli.add_subcommand("poll-once", "Poll the named accounts (default: all) once, then exit");
+  c.poll->add_option("ACCOUNT", c.poll_accounts, "Account names from the config");
+  c.status = cli.add_subcommand("status", "Ask the running daemon for its health");
+  c.status->add_flag("--json", c.status_json, "Print the raw JSON from the health socket");
+  c.deliver = cli.add_subcommand("deliver", "Deliver an account's archived messages to its deliver: targets");
+  c.deliver->add_option("--account", c.deliver_account, "The account")->required();
+  CLI::Option* since = c.deliver->add_option("--since", c.deliver_since,
+                                             "Also queue messages fetched on or after this day (YYYY-MM-DD)");
+  CLI::Option* all = c.deliver->add_flag("--all", c.deliver_all, "Also queue every older message of the account");
+  since->excludes(all);
+}
+
+void add_archive_commands(CLI::App& cli, CommandLine& c) {
+  c.list_cmd = cli.add_subcommand("list", "List stored messages, newest first");
+  c.list_cmd->add_option("--account", c.list.account,
+                         "Only this account (exit 2 if the config has none of that name)");
+  c.list_cmd->add_option("--limit", c.list.limit, "At most this many messages (default 50)")
+      ->check(CLI::PositiveNumber);
+  c.list_cmd->add_flag("--json", c.list.json, "Print JSON: {\"messages\": [...]}");
+
+  c.search_cmd = cli.add_subcommand(
+      "search", "Full-text search over the archive; prints the best matches and the total");
+  c.search_cmd->add_option("QUERY", c.search.query, "Words to look for (SQLite FTS5 syntax)")->required();
+  c.search_cmd->add_option("--account", c.search.account, "Only this account");
+  c.search_cmd->add_option("--limit", c.search.limit, "At most this many matches (default 50)")
+      ->check(CLI::PositiveNumber);
+  c.search_cmd->add_flag("--json", c.search.json, "Print JSON: {\"total\": M, \"messages\": [...]}");
+
+  c.show = cli.add_subcommand("show", "Print one archived message, raw (CRLF line ends), to stdout");
+  c.show->add_option("ID", c.show_id, "Message id (from list or search)")->required();
+  c.show->add_flag("--headers", c.show_headers, "Only the header block (up to and including the empty line)");
+
+  c.exporter = cli.add_subcommand("export", "Write the archive as a Maildir or an mbox file");
+  CLI::Option* maildir_opt =
+      c.exporter->add_option("--maildir", c.export_maildir, "Maildir directory to write");
+  CLI::Option* mbox_opt = c.exporter->add_option("--mbox", c.export_mbox, "mbox file to write");
+  maildir_opt->excludes(mbox_opt);
+  c.exporter->add_option("--account", c.export_account, "Only this account");
+
+  c.importer = cli.add_subcommand(
+      "import",
+      "Store existing mail (a Maildir or an mbox file) in the archive, deduplicated; touches no server");
+  CLI::Option* in_maildir =
+      c.importer->add_option("--maildir", c.import.maildir, "Maildir to read (new/ and cur/)");
+  CLI::Option* in_mbox =
+      c.importer->add_option("--mbox", c.import.mbox, "mbox file to read (mboxrd or mboxo)");
+  in_maildir->excludes(in_mbox);
+  c.importer->add_option("--account", c.import.account, "The account (from the config) the mail belongs to")
+      ->required();
+
+  c.backup =
+      cli.add_subcommand("backup", "Write a consistent copy of the archive (safe while the daemon runs)");
+  c.backup->add_option("FILE", c.backup_file, "The copy to create (0600); never overwritten")->required();
+}
+
+int dispatch(const CommandLine& c) {
+  if (c.check->parsed()) return app::check_config(c.global, c.strict);
+  if (c.poll->parsed()) return app::poll_once(c.global, c.poll_accounts);
+  if (c.status->parsed()) return app::status(c.global, c.status_json);
+  if (c.list_cmd->parsed()) return app::list_messages(c.global, c.list);
+  if (c.search_cmd->parsed()) return app::search_messages(c.global, c.search);
+  if (c.show->parsed()) return app::show_message(c.global, c.show_id, c.show_headers);
+  if (c.exporter->parsed())
+    return app::export_archive(c.global, c.export_maildir, c.export_mbox, c.export_account);
+  if (c.importer->parsed()) return app::import_mail(c.global, c.import);
+  if (c.backup->parsed()) return app::backup_archive(c.global, c.backup_file);
+  if (c.deliver->parsed()) return app::deliver_messages(c.global, c.deliver_account, c.deliver_since, c.deliver_all);
+  // `run` and no command at all both start the daemon
+  return app::run_daemon(c.global);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App cli{"popfetchd: polls POP3 accounts and archives every message in SQLite", "popfetchd"};
   cli.set_version_flag("--version", std::string("popfetchd ") + popfetchd::kVersion);
   cli.require_subcommand(0, 1);
   cli.fallthrough();  // -c/--config may also follow the command name
 
-  app::GlobalOptions global{app::default_config_path()};
-  cli.add_option("-c,--config", global.config_path,
+  CommandLine c;
+  cli.add_option("-c,--config", c.global.config_path,
                  "Configuration file (default: $POPFETCHD_CONFIG, else /etc/popfetchd/popfetchd.yaml)");
-
-  CLI::App* run = cli.add_subcommand("run", "Run the daemon in the foreground (the default command)");
-  bool strict = false;
-  CLI::App* check = cli.add_subcommand("check-config", "Validate the config and resolve passwords; connects to nothing");
-  check->add_flag("--strict", strict, "Also fail (exit 2) on warnings and on password sources that cannot be resolved");
-
-  std::vector<std::string> poll_accounts;
-  CLI::App* poll = cli.add_subcommand("poll-once", "Poll the named accounts (default: all) once, then exit");
-  poll->add_option("ACCOUNT", poll_accounts, "Account names from the config");
-
-  bool status_json = false;
-  CLI::App* status = cli.add_subcommand("status", "Ask the running daemon for its health");
-  status->add_flag("--json", status_json, "Print the raw JSON from the health socket");
-
-  std::optional<std::string> account;
-  int limit = 50;
-  CLI::App* list = cli.add_subcommand("list", "List stored messages, newest first");
-  list->add_option("--account", account, "Only this account");
-  list->add_option("--limit", limit, "At most this many messages")->check(CLI::PositiveNumber);
-
-  std::optional<std::string> maildir;
-  std::optional<std::string> mbox;
-  CLI::App* exporter = cli.add_subcommand("export", "Write the archive as a Maildir or an mbox file");
-  CLI::Option* maildir_opt = exporter->add_option("--maildir", maildir, "Maildir directory to write");
-  CLI::Option* mbox_opt = exporter->add_option("--mbox", mbox, "mbox file to write");
-  maildir_opt->excludes(mbox_opt);
-  exporter->add_option("--account", account, "Only this account");
-
-  std::string query;
-  CLI::App* search = cli.add_subcommand("search", "Full-text search over the archive");
-  search->add_option("QUERY", query, "Words to look for (SQLite FTS5 syntax)")->required();
-  search->add_option("--account", account, "Only this account");
-
-  std::string deliver_account;
-  std::optional<std::string> since;
-  bool deliver_all = false;
-  CLI::App* deliver = cli.add_subcommand("deliver", "Deliver an account's archived messages to its deliver: targets");
-  deliver->add_option("--account", deliver_account, "The account")->required();
-  CLI::Option* since_opt =
-      deliver->add_option("--since", since, "Also queue messages fetched on or after this day (YYYY-MM-DD)");
-  CLI::Option* all_opt = deliver->add_flag("--all", deliver_all, "Also queue every older message of the account");
-  since_opt->excludes(all_opt);
+  add_daemon_commands(cli, c);
+  add_archive_commands(cli, c);
 
   try {
     cli.parse(argc, argv);
-    if (exporter->parsed() && !maildir && !mbox) throw CLI::RequiredError("export needs --maildir DIR or --mbox FILE");
+    if (c.exporter->parsed() && !c.export_maildir && !c.export_mbox)
+      throw CLI::RequiredError("export needs --maildir DIR or --mbox FILE");
+    if (c.importer->parsed() && !c.import.maildir && !c.import.mbox)
+      throw CLI::RequiredError("import needs --maildir DIR or --mbox FILE");
   } catch (const CLI::CallForHelp& e) {
     return cli.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -82,14 +158,5 @@ int main(int argc, char** argv) {
     app::print_error(std::string(e.what()) + " (see popfetchd --help)");
     return app::kExitUsage;
   }
-
-  if (check->parsed()) return app::check_config(global, strict);
-  if (poll->parsed()) return app::poll_once(global, poll_accounts);
-  if (status->parsed()) return app::status(global, status_json);
-  if (list->parsed()) return app::list_messages(global, account, limit);
-  if (exporter->parsed()) return app::export_archive(global, maildir, mbox, account);
-  if (deliver->parsed()) return app::deliver_messages(global, deliver_account, since, deliver_all);
-  if (search->parsed()) return app::search_messages(global, query, account);
-  (void)run;  // `run` and no command at all both start the daemon
-  return app::run_daemon(global);
+  return dispatch(c);
 }

@@ -3,6 +3,7 @@
 // after it parsed the command line. Each returns the process exit status and
 // prints errors to stderr as one line starting with "popfetchd: ".
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,15 +26,50 @@ int check_config(const GlobalOptions& global, bool strict);
 int run_daemon(const GlobalOptions& global);
 int poll_once(const GlobalOptions& global, const std::vector<std::string>& accounts);
 int status(const GlobalOptions& global, bool json);
-int list_messages(const GlobalOptions& global, const std::optional<std::string>& account, int limit);
-int search_messages(const GlobalOptions& global, const std::string& query,
-                    const std::optional<std::string>& account);
+
+// list, search, export and import: an --account not in the config exits 2
+// (app/accounts.hpp), like poll-once.
+struct ListOptions {
+  std::optional<std::string> account;
+  int limit = 50;
+  bool json = false;
+};
+int list_messages(const GlobalOptions& global, const ListOptions& options);
+
+// Prints the best `limit` matches and "N of M matches" (or JSON with "total").
+struct SearchOptions {
+  std::string query;
+  std::optional<std::string> account;
+  int limit = 50;
+  bool json = false;
+};
+int search_messages(const GlobalOptions& global, const SearchOptions& options);
+
+// The stored bytes of message `id` (or its header block) to stdout; exit 1
+// when there is no such message.
+int show_message(const GlobalOptions& global, std::int64_t id, bool headers_only);
+
 // Delivers the account's pending messages to its targets; with `since`
 // (YYYY-MM-DD) or `all`, older archived messages are queued first.
 int deliver_messages(const GlobalOptions& global, const std::string& account, const std::optional<std::string>& since,
                      bool all);
+
 int export_archive(const GlobalOptions& global, const std::optional<std::string>& maildir,
                    const std::optional<std::string>& mbox, const std::optional<std::string>& account);
+
+// Exactly one of maildir and mbox is set.
+struct ImportOptions {
+  std::optional<std::string> maildir;
+  std::optional<std::string> mbox;
+  std::string account;
+};
+// Exit 0 done, 1 failed (what was committed stays), 2 unknown account or a
+// source that is not a Maildir / a file.
+int import_mail(const GlobalOptions& global, const ImportOptions& options);
+
+// A consistent copy of the archive to `file` (store/backup.hpp). Exit 0
+// done, 1 failed (no partial copy is left), 2 `file` exists.
+int backup_archive(const GlobalOptions& global, const std::string& file);
 
 // The config path when -c was not given: $POPFETCHD_CONFIG, else the system path.
 std::string default_config_path();

@@ -8,7 +8,6 @@
 #include "common/log.hpp"
 
 namespace app {
-namespace {
 
 common::Result<store::Archive> open_archive_for_writing(const std::string& path) {
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
@@ -23,8 +22,6 @@ common::Result<store::Archive> open_archive_for_writing(const std::string& path)
   }
   return store::Archive::open(path);
 }
-
-}  // namespace
 
 void protect_secrets_in_memory() {
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {

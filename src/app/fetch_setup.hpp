@@ -6,6 +6,7 @@
 // Errors: Config (no MD5 in this mbedTLS), Storage (the archive).
 
 #include <memory>
+#include <string>
 
 #include "common/result.hpp"
 #include "config/config.hpp"
@@ -24,5 +25,9 @@ struct FetchSetup {
 };
 
 common::Result<FetchSetup> prepare_fetching(const config::Config& config);
+
+// The archive at `path` opened (or created) for writing, its parent directory
+// created 0700 when missing. Used by prepare_fetching and `import`.
+common::Result<store::Archive> open_archive_for_writing(const std::string& path);
 
 }  // namespace app

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "app/accounts.hpp"
 #include "app/commands.hpp"
 #include "app/delivery_run.hpp"
 #include "app/fetch_setup.hpp"
@@ -32,26 +33,6 @@ struct Outcome {
   bool done = false;
   fetch::PollReport report;
 };
-
-// The accounts named (all when none is); nullopt after printing the error
-// when a name is not in the config.
-std::optional<std::vector<const config::Account*>> select_accounts(const config::Config& cfg,
-                                                                  const std::vector<std::string>& names) {
-  std::vector<const config::Account*> selected;
-  if (names.empty()) {
-    for (const config::Account& account : cfg.accounts) selected.push_back(&account);
-    return selected;
-  }
-  for (const std::string& name : names) {
-    const config::Account* account = cfg.find_account(name);
-    if (account == nullptr) {
-      print_error("poll-once: no account named '" + name + "' in " + cfg.path);
-      return std::nullopt;
-    }
-    selected.push_back(account);
-  }
-  return selected;
-}
 
 // One line per account; the exit status of the whole run.
 int report_outcomes(const std::vector<const config::Account*>& selected, std::map<std::string, Outcome>& outcomes) {
@@ -79,7 +60,7 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
   protect_secrets_in_memory();
   std::optional<config::Config> cfg = load_config_or_report(global.config_path);
   if (!cfg) return kExitUsage;
-  std::optional<std::vector<const config::Account*>> selected = select_accounts(*cfg, names);
+  std::optional<std::vector<const config::Account*>> selected = select_accounts(*cfg, names, "poll-once");
   if (!selected) return kExitUsage;
 
   common::Result<FetchSetup> setup = prepare_fetching(*cfg);

@@ -100,7 +100,10 @@ common::Status Archive::Impl::prepare_all() {
                 "SELECT id, size, fetched_at, deleted_at, short_retr, listed_size FROM messages"
                 " WHERE account = ?1 AND uidl = ?2 ORDER BY generation",
                 "looking up stored copies");
-  if (s) s = prepare(raw_of, "SELECT raw FROM messages WHERE id = ?1", "reading a stored header");
+  if (s) s = prepare(raw_of, "SELECT raw FROM messages WHERE id = ?1", "reading a stored message");
+  if (s)
+    s = prepare(same_bytes, "SELECT 1 FROM messages WHERE account = ?1 AND size = ?2 AND raw = ?3 LIMIT 1",
+                "looking up a message by its bytes");
   if (s)
     s = prepare(queue_deliveries,
                 "INSERT INTO deliveries (message_id, target, account)"
@@ -174,6 +177,7 @@ common::Result<AddOutcome> Archive::Impl::insert_message(std::string_view accoun
   }
   const std::int64_t id = db.last_insert_rowid();
   if (auto s = store::insert_fts(*insert_fts, id, fields); !s) return s.error();
+  if (!flags.queue_delivery) return AddOutcome::Stored;
   // In the same transaction as the message: committed together or not at all.
   auto use = queue_deliveries->use();
   if (auto s = queue_deliveries->bind_all(id, account); !s) return s.error();
@@ -204,6 +208,28 @@ common::Result<AddOutcome> Batch::add_message(std::string_view account, std::str
   auto outcome = state_->impl->insert_message(account, uidl, raw, fetched_at, flags);
   if (!outcome) return with_read_only_hint(state_->impl->db, outcome.error());
   return outcome;
+}
+
+common::Result<AddOutcome> Batch::add_imported(std::string_view account, std::string_view raw,
+                                               std::int64_t fetched_at, const Sha256Function& sha256) {
+  if (!state_) return storage("importing a message: the batch is already committed");
+  Archive::Impl& impl = *state_->impl;
+  {
+    auto& stmt = *impl.same_bytes;
+    auto use = stmt.use();
+    if (auto s = stmt.bind_all(account, static_cast<std::int64_t>(raw.size()), Blob{raw}); !s) {
+      return s.error();
+    }
+    auto row = stmt.step();
+    if (!row) return row.error();
+    if (*row) return AddOutcome::AlreadyPresent;
+  }
+  // Imported mail came from a mailbox already: handing it to the account's
+  // delivery targets could put it back where it came from. `deliver --all`
+  // queues it on request.
+  AddFlags flags;
+  flags.queue_delivery = false;
+  return add_message(account, imported_uidl(raw, sha256), raw, fetched_at, flags);
 }
 
 common::Status Batch::commit() {
@@ -348,6 +374,16 @@ common::Result<std::string> Archive::header_block(std::int64_t id) {
   if (!row) return row.error();
   if (!*row) return storage("reading a stored header: no message with id " + std::to_string(id));
   return std::string(header_block_of(stmt.column_blob(0)));
+}
+
+common::Result<std::optional<std::string>> Archive::raw_message(std::int64_t id) {
+  auto& stmt = *impl_->raw_of;
+  auto use = stmt.use();
+  if (auto s = stmt.bind_all(id); !s) return s.error();
+  auto row = stmt.step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt.column_blob(0));
 }
 
 common::Result<bool> Archive::still_in_place() {

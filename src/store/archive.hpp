@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "store/content_hash.hpp"
 
 namespace store {
 
@@ -48,6 +49,9 @@ struct AddFlags {
   bool short_retr = false;
   // The size LIST announced, when known.
   std::optional<std::uint64_t> listed_size;
+  // Queue a new row for the account's active delivery targets (schema v4)
+  // in the same transaction. False for `import`.
+  bool queue_delivery = true;
 };
 
 // One stored row of an (account, uidl), for the listing's deletion rule.
@@ -104,6 +108,12 @@ class Batch {
   // back) and start a new one.
   common::Result<AddOutcome> add_message(std::string_view account, std::string_view uidl,
                                          std::string_view raw, std::int64_t fetched_at, AddFlags flags = {});
+  // A message no server holds (`popfetchd import`): stored under
+  // imported_uidl(raw) (content_hash.hpp) unless a row of `account`, under
+  // any uidl (fetched or imported), already holds these exact bytes
+  // (AlreadyPresent). Errors as add_message.
+  common::Result<AddOutcome> add_imported(std::string_view account, std::string_view raw,
+                                          std::int64_t fetched_at, const Sha256Function& sha256);
   // Durable when this returns OK; only then may the messages be DELEted.
   common::Status commit();
 
@@ -190,6 +200,13 @@ class Archive {
   common::Result<std::vector<MessageSummary>> search(std::string_view query,
                                                      std::optional<std::string_view> account,
                                                      std::int64_t limit = kNoLimit);
+
+  // How many messages search(query, account) finds when it has no limit.
+  // Errors as search().
+  common::Result<std::int64_t> count_matches(std::string_view query, std::optional<std::string_view> account);
+
+  // The stored raw of row `id`, byte for byte; nullopt when no row has that id.
+  common::Result<std::optional<std::string>> raw_message(std::int64_t id);
 
   // Calls `visit` for every stored message (of `account` if given) in id
   // order, with its raw bytes (valid only during the call). Stops at and

@@ -31,6 +31,8 @@ struct Archive::Impl {
   std::optional<Statement> list_all;
   std::optional<Statement> list_account;
   std::optional<Statement> search;
+  std::optional<Statement> count_search;
+  std::optional<Statement> same_bytes;  // for import: these bytes in the account, under any uidl?
   std::optional<Statement> totals;
   std::optional<Statement> queue_deliveries;  // a new message's rows in `deliveries`
   bool batch_open = false;

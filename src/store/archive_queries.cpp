@@ -6,12 +6,14 @@
 #include "common/sanitize.hpp"
 #include "store/archive.hpp"
 #include "store/archive_impl.hpp"
+#include "store/list_sql.hpp"
 
 namespace store {
 namespace {
 
-constexpr std::string_view kSummaryColumns =
-    "m.id, m.account, m.uidl, m.date, m.from_addr, m.subject, m.size, m.fetched_at, m.deleted_at";
+// read_summary() reads the columns of kSummaryColumns by position.
+static_assert(kListAllSql.substr(7, kSummaryColumns.size()) == kSummaryColumns);
+static_assert(kListAccountSql.substr(7, kSummaryColumns.size()) == kSummaryColumns);
 
 MessageSummary read_summary(const Statement& row) {
   MessageSummary m;
@@ -37,18 +39,23 @@ common::Result<std::vector<MessageSummary>> collect_summaries(Statement& stmt) {
   }
 }
 
+// FTS5 reports a malformed query when the statement runs, as a plain
+// SQLITE_ERROR; I/O, busy or corruption errors have codes of their own.
+common::Error query_error(const Database& db, std::string_view query, common::Error error) {
+  if ((sqlite3_extended_errcode(db.handle()) & 0xff) != SQLITE_ERROR) return error;
+  const std::string& message = error.message;
+  const std::size_t colon = message.find(": ");
+  return storage("search query \"" + common::sanitize(query) +
+                 "\" is not valid: " + (colon == std::string::npos ? message : message.substr(colon + 2)) +
+                 " (put words containing punctuation, such as addresses, in double quotes)");
+}
+
 }  // namespace
 
 common::Status Archive::Impl::prepare_queries() {
   const std::string summary(kSummaryColumns);
-  common::Status s = prepare(
-      list_all, "SELECT " + summary + " FROM messages m ORDER BY m.fetched_at DESC, m.id DESC LIMIT ?1",
-      "listing messages");
-  if (s)
-    s = prepare(list_account,
-                "SELECT " + summary +
-                    " FROM messages m WHERE m.account = ?1 ORDER BY m.fetched_at DESC, m.id DESC LIMIT ?2",
-                "listing messages");
+  common::Status s = prepare(list_all, kListAllSql, "listing messages");
+  if (s) s = prepare(list_account, kListAccountSql, "listing messages");
   if (s)
     s = prepare(search,
                 "SELECT " + summary +
@@ -56,6 +63,11 @@ common::Status Archive::Impl::prepare_queries() {
                     " WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR m.account = ?2)"
                     " ORDER BY bm25(messages_fts), m.id DESC LIMIT ?3",
                 "searching");
+  if (s)
+    s = prepare(count_search,
+                "SELECT count(*) FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+                " WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR m.account = ?2)",
+                "counting search results");
   if (s)
     s = prepare(totals, "SELECT account, count(*), sum(size) FROM messages GROUP BY account ORDER BY account",
                 "counting messages");
@@ -84,16 +96,19 @@ common::Result<std::vector<MessageSummary>> Archive::search(std::string_view que
   auto use = stmt.use();
   if (auto s = stmt.bind_all(query, account, limit <= 0 ? std::int64_t{-1} : limit); !s) return s.error();
   auto rows = collect_summaries(stmt);
-  // FTS5 reports a malformed query when the statement runs, as a plain
-  // SQLITE_ERROR; I/O, busy or corruption errors have codes of their own.
-  if (!rows && (sqlite3_extended_errcode(impl_->db.handle()) & 0xff) == SQLITE_ERROR) {
-    const std::string& message = rows.error().message;
-    const std::size_t colon = message.find(": ");
-    return storage("search query \"" + common::sanitize(query) +
-                   "\" is not valid: " + (colon == std::string::npos ? message : message.substr(colon + 2)) +
-                   " (put words containing punctuation, such as addresses, in double quotes)");
-  }
+  if (!rows) return query_error(impl_->db, query, rows.error());
   return rows;
+}
+
+common::Result<std::int64_t> Archive::count_matches(std::string_view query,
+                                                    std::optional<std::string_view> account) {
+  auto& stmt = *impl_->count_search;
+  auto use = stmt.use();
+  if (auto s = stmt.bind_all(query, account); !s) return s.error();
+  auto row = stmt.step();
+  if (!row) return query_error(impl_->db, query, row.error());
+  if (!*row) return storage("counting search results: no result row");
+  return stmt.column_int64(0);
 }
 
 common::Status Archive::for_each_message(std::optional<std::string_view> account, const Visitor& visit) {

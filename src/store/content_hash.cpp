@@ -13,4 +13,8 @@ std::string content_hash_uidl(std::string_view raw, const Sha256Function& sha256
   return out;
 }
 
+std::string imported_uidl(std::string_view raw, const Sha256Function& sha256) {
+  return std::string(kImportedUidlPrefix) + content_hash_uidl(raw, sha256);
+}
+
 }  // namespace store

@@ -143,13 +143,25 @@ common::Status upgrade_to_v4(Database& db) {
       "adding the delivery tables");
 }
 
+// `list` newest first over the whole archive walked an index of every row and
+// sorted it (234 ms for 100,000 messages); this index is in that order (an
+// index ends with the rowid, `id`, so it also orders ties). The listing of one
+// account already had messages_account_fetched_at. `import` finds a message
+// already stored under any uidl of its account by size, then bytes.
+common::Status upgrade_to_v5(Database& db) {
+  return db.exec(
+      "CREATE INDEX IF NOT EXISTS messages_fetched_at ON messages(fetched_at);"
+      "CREATE INDEX IF NOT EXISTS messages_account_size ON messages(account, size);",
+      "adding the indexes for list and import");
+}
+
 struct Migration {
   int version;  // the schema version after this step
   common::Status (*apply)(Database&);
 };
 
-constexpr std::array<Migration, 4> kMigrations = {
-    {{1, create_v1}, {2, upgrade_to_v2}, {3, upgrade_to_v3}, {4, upgrade_to_v4}}};
+constexpr std::array<Migration, 5> kMigrations = {
+    {{1, create_v1}, {2, upgrade_to_v2}, {3, upgrade_to_v3}, {4, upgrade_to_v4}, {5, upgrade_to_v5}}};
 static_assert(kMigrations.back().version == kSchemaVersion);
 
 }  // namespace

@@ -21,6 +21,9 @@
 //      targets each account delivers to, and whether they are still
 //      configured) and deliveries (one row per message and target: pending,
 //      delivered or failed, attempts, the last error)
+//   5  indexes messages_fetched_at (fetched_at): `list` newest first without
+//      a sort; messages_account_size (account, size): `import` finds the same
+//      bytes already stored in the account
 
 #include <string_view>
 
@@ -29,7 +32,7 @@
 
 namespace store {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Reads the version, refuses what we cannot handle, applies missing steps.
 // `path` is only used in messages.

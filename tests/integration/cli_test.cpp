@@ -320,13 +320,15 @@ TEST_F(CliAgainstDovecot, ListSearchAndExportShowWhatPollOnceStored) {
   const CapturedRun search = run({"search", "-c", config.string(), "bravo3"});
   EXPECT_EQ(search.exit_code(), 0) << describe(search);
   rows = lines_of(search.out);
-  ASSERT_EQ(rows.size(), 3U) << search.out;  // header + bob's two
+  ASSERT_EQ(rows.size(), 4U) << search.out;  // header + bob's two + the total
+  EXPECT_EQ(rows.back(), "2 of 2 matches");
   EXPECT_THAT(search.out, HasSubstr("number 4"));
   EXPECT_THAT(search.out, HasSubstr("number 5"));
   EXPECT_THAT(search.out, Not(HasSubstr("alpha3")));
   const CapturedRun phrase = run({"search", "-c", config.string(), "sender2@example.org"});
   EXPECT_EQ(phrase.exit_code(), 0) << describe(phrase);
-  EXPECT_EQ(lines_of(phrase.out).size(), 2U) << phrase.out;
+  EXPECT_EQ(lines_of(phrase.out).size(), 3U) << phrase.out;  // header, one message, "1 of 1 match"
+  EXPECT_EQ(lines_of(phrase.out).back(), "1 of 1 match");
 
   // Maildir: one file per message in new/, the archived bytes with LF line ends.
   const fs::path maildir = dir_->path() / "export-maildir";

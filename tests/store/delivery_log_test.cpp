@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "add_message.hpp"
+#include "store/content_hash.hpp"
 
 namespace {
 
@@ -136,6 +137,20 @@ TEST_F(DeliveryLogTest, BackfillQueuesOlderMessagesOnceAndKeepsDeliveredOnes) {
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(*all, 1);  // o1; o2 is already pending
   EXPECT_EQ(due_ids("maildir:/m"), (std::vector<std::int64_t>{old1, old2}));
+}
+
+TEST_F(DeliveryLogTest, ImportedMailIsNotQueuedButBackfillTakesIt) {
+  const std::vector<std::string> keys{"maildir:/m"};
+  ASSERT_TRUE(log_->set_targets("alice", keys, 50).ok());
+  auto batch = archive_->begin_batch();
+  ASSERT_TRUE(batch.ok());
+  const auto sha256 = [](std::string_view) { return store::Sha256Digest{}; };
+  ASSERT_TRUE(batch->add_imported("alice", "Subject: old\r\n\r\nfrom a Maildir\r\n", 60, sha256).ok());
+  ASSERT_TRUE(batch->commit().ok());
+  EXPECT_TRUE(due_ids("maildir:/m").empty());
+  auto queued = log_->backfill("alice", "maildir:/m", std::nullopt);
+  ASSERT_TRUE(queued.ok());
+  EXPECT_EQ(*queued, 1);
 }
 
 TEST_F(DeliveryLogTest, WritesRefuseAnOpenBatch) {

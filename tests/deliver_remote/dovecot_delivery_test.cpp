@@ -33,7 +33,8 @@ const std::string kBody =
     ".a line with a leading dot\r\n"
     ".\r\n"
     "..two dots\r\n"
-    "gr\xc3\xbc\xc3\x9f" "e\r\n" +
+    "gr\xc3\xbc\xc3\x9f"
+    "e\r\n" +
     std::string(900, 'x') + "\r\n" + "last line\r\n";
 const std::string kRaw = "Return-Path: <bounce@example.org>\r\n" + kBody;
 
@@ -138,7 +139,8 @@ TEST_F(DovecotDeliveryTest, LmtpSeveralMessagesInOrder) {
   const std::size_t before = mailbox().size();
   LmtpTarget target(loop_.get(), lmtp("unix:" + server_->lmtp_socket().string()));
   for (int i = 0; i < 3; ++i) {
-    const Outcome outcome = deliver(target, "Subject: n" + std::to_string(i) + "\r\n\r\nbody " + std::to_string(i) + "\r\n");
+    const Outcome outcome =
+        deliver(target, "Subject: n" + std::to_string(i) + "\r\n\r\nbody " + std::to_string(i) + "\r\n");
     EXPECT_EQ(outcome.verdict, Verdict::Delivered) << outcome.detail;
   }
   const auto messages = mailbox();
@@ -146,7 +148,8 @@ TEST_F(DovecotDeliveryTest, LmtpSeveralMessagesInOrder) {
   for (int i = 0; i < 3; ++i) {
     const std::string& got = messages[before + static_cast<std::size_t>(i)];
     EXPECT_NE(got.find("\r\nSubject: n" + std::to_string(i) + "\r\n\r\nbody " + std::to_string(i) + "\r\n"),
-              std::string::npos) << got;
+              std::string::npos)
+        << got;
     EXPECT_EQ(got.rfind("Return-Path: <>\r\n", 0), 0u) << got;  // no Return-Path: the null sender
   }
 }

@@ -82,11 +82,13 @@ TEST_P(LmtpSessionTest, RecipientRefusedSendsNoData) {
   session.receive("220 ready\r\n");
   session.receive("250 ok\r\n");
   session.receive("250 ok\r\n");
-  EXPECT_EQ(session.take_output(), "LHLO client.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<alice@example.org>\r\n");
+  EXPECT_EQ(session.take_output(),
+            "LHLO client.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<alice@example.org>\r\n");
   EXPECT_EQ(reply(session, "550 5.1.1 <alice@example.org> User doesn't exist\r\n", GetParam()), "QUIT\r\n");
   ASSERT_TRUE(session.outcome());
   EXPECT_EQ(session.outcome()->verdict, Verdict::Permanent);
-  EXPECT_NE(session.outcome()->detail.find("RCPT TO with 550"), std::string::npos) << session.outcome()->detail;
+  EXPECT_NE(session.outcome()->detail.find("RCPT TO with 550"), std::string::npos)
+      << session.outcome()->detail;
   session.receive_eof();  // closing instead of answering QUIT is fine
   EXPECT_TRUE(session.done());
   EXPECT_EQ(session.outcome()->verdict, Verdict::Permanent);

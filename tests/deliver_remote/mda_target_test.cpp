@@ -3,8 +3,8 @@
 // outcomes, what the child inherits (environment, descriptors).
 #include "deliver/remote/mda_target.hpp"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -36,7 +36,8 @@ class MdaTargetTest : public ::testing::Test {
   fs::path path(const std::string& name) const { return dir_->path() / name; }
 
   // A config running `/bin/sh <script>` whose text is `body`.
-  config::DeliveryTarget script(const std::string& body, std::chrono::seconds timeout = std::chrono::seconds(30)) {
+  config::DeliveryTarget script(const std::string& body,
+                                std::chrono::seconds timeout = std::chrono::seconds(30)) {
     const fs::path file = path("mda-" + std::to_string(++scripts_) + ".sh");
     EXPECT_TRUE(test_support::write_file(file, "set -u\ncd '" + dir_->path().string() + "'\n" + body, 0755));
     config::DeliveryTarget target;
@@ -64,7 +65,8 @@ TEST_F(MdaTargetTest, ExitZeroIsDeliveredWithLfLineEnds) {
   const Outcome outcome = deliver(target);
   EXPECT_EQ(outcome.verdict, Verdict::Delivered) << outcome.detail;
   EXPECT_EQ(outcome.detail, "");
-  EXPECT_EQ(test_support::read_file(path("out")), "From: a@example.org\nSubject: hi\n\nline one\n.dot\nlone\rcr\n");
+  EXPECT_EQ(test_support::read_file(path("out")),
+            "From: a@example.org\nSubject: hi\n\nline one\n.dot\nlone\rcr\n");
 }
 
 TEST_F(MdaTargetTest, LargeMessageArrivesWhole) {
@@ -91,19 +93,23 @@ TEST_F(MdaTargetTest, MdaThatStopsReadingEarlyIsJudgedByItsExitStatus) {
 }
 
 TEST_F(MdaTargetTest, TempFailThenSuccessDeliversOnce) {
-  MdaTarget target(loop_.get(), script("if [ ! -e tried ]; then touch tried; echo 'quota lookup failed' >&2; exit 75; fi\n"
-                                       "cat >> out\n"),
+  MdaTarget target(loop_.get(),
+                   script("if [ ! -e tried ]; then touch tried; echo 'quota lookup failed' >&2; exit 75; fi\n"
+                          "cat >> out\n"),
                    {});
   const Outcome first = deliver(target);
   EXPECT_EQ(first.verdict, Verdict::Temporary);
   EXPECT_EQ(first.detail, "exit 75 (temporary failure): quota lookup failed");
   EXPECT_EQ(test_support::read_file(path("out")), "");
   EXPECT_EQ(deliver(target).verdict, Verdict::Delivered);
-  EXPECT_EQ(test_support::read_file(path("out")), "From: a@example.org\nSubject: hi\n\nline one\n.dot\nlone\rcr\n");
+  EXPECT_EQ(test_support::read_file(path("out")),
+            "From: a@example.org\nSubject: hi\n\nline one\n.dot\nlone\rcr\n");
 }
 
 TEST_F(MdaTargetTest, OtherExitIsPermanentWithStderrOnOneLine) {
-  MdaTarget target(loop_.get(), script("cat > /dev/null\nprintf 'user unknown\\n\\tsecond line\\n\\033[31m' >&2\nexit 1\n"), {});
+  MdaTarget target(
+      loop_.get(),
+      script("cat > /dev/null\nprintf 'user unknown\\n\\tsecond line\\n\\033[31m' >&2\nexit 1\n"), {});
   const Outcome outcome = deliver(target);
   EXPECT_EQ(outcome.verdict, Verdict::Permanent);
   EXPECT_EQ(outcome.detail, "exit 1: user unknown second line ?[31m");
@@ -124,7 +130,9 @@ TEST_F(MdaTargetTest, KilledBySignalIsTemporary) {
 }
 
 TEST_F(MdaTargetTest, SleepingMdaIsKilledAtTheTimeLimit) {
-  MdaTarget target(loop_.get(), script("echo started >&2\nsleep 30 & echo $! > sleeper\nwait\n", std::chrono::seconds(1)), {});
+  MdaTarget target(loop_.get(),
+                   script("echo started >&2\nsleep 30 & echo $! > sleeper\nwait\n", std::chrono::seconds(1)),
+                   {});
   const Outcome outcome = deliver(target);
   EXPECT_EQ(outcome.verdict, Verdict::Temporary);
   EXPECT_EQ(outcome.detail, "did not finish within 1s and was killed: started");
@@ -145,10 +153,11 @@ TEST_F(MdaTargetTest, MdaIgnoringSigtermIsKilledAfterTheGrace) {
 TEST_F(MdaTargetTest, WithheldVariablesAreNotVisible) {
   ASSERT_EQ(::setenv("POPFETCHD_TEST_SECRET", "hunter2", 1), 0);
   ASSERT_EQ(::setenv("POPFETCHD_TEST_VISIBLE", "yes", 1), 0);
-  MdaTarget target(loop_.get(),
-                   script("echo \"secret=${POPFETCHD_TEST_SECRET:-unset} visible=${POPFETCHD_TEST_VISIBLE:-unset}\" >&2\n"
-                          "exit 1\n"),
-                   {"POPFETCHD_TEST_SECRET"});
+  MdaTarget target(
+      loop_.get(),
+      script("echo \"secret=${POPFETCHD_TEST_SECRET:-unset} visible=${POPFETCHD_TEST_VISIBLE:-unset}\" >&2\n"
+             "exit 1\n"),
+      {"POPFETCHD_TEST_SECRET"});
   const Outcome outcome = deliver(target);
   ::unsetenv("POPFETCHD_TEST_SECRET");
   ::unsetenv("POPFETCHD_TEST_VISIBLE");
@@ -163,8 +172,9 @@ TEST_F(MdaTargetTest, ChildHasOnlyStdinStdoutStderrAndStdoutIsDevNull) {
   config.kind = config::DeliveryTarget::Kind::Mda;
   // The shell's own fd 1 is read from a subshell; then `ls` (fd 3: its
   // directory) shows what the shell got.
-  config.argv = {"/bin/sh", "-c",
-                 "out=$(readlink /proc/$$/fd/1); exec 1>&2; ls /proc/self/fd | tr '\\n' ' '; echo \"$out\"; exit 9"};
+  config.argv = {
+      "/bin/sh", "-c",
+      "out=$(readlink /proc/$$/fd/1); exec 1>&2; ls /proc/self/fd | tr '\\n' ' '; echo \"$out\"; exit 9"};
   MdaTarget target(loop_.get(), config, {});
   const Outcome outcome = deliver(target);
   ::close(stray);
@@ -182,7 +192,8 @@ TEST_F(MdaTargetTest, MissingProgramIsPermanent) {
 }
 
 TEST_F(MdaTargetTest, DestroyingTheTargetKillsARunningMda) {
-  auto target = std::make_unique<MdaTarget>(loop_.get(), script("exec sleep 300\n"), std::vector<std::string>{});
+  auto target =
+      std::make_unique<MdaTarget>(loop_.get(), script("exec sleep 300\n"), std::vector<std::string>{});
   bool called = false;
   target->deliver(Attempt{make_message(kRaw), false}, [&called](Outcome) { called = true; });
   uv_run(loop_.get(), UV_RUN_NOWAIT);

@@ -18,7 +18,8 @@ TEST(MessageForm, DotStuffing) {
 }
 
 TEST(MessageForm, ReturnPathSender) {
-  EXPECT_EQ(return_path_sender("Return-Path: <bounce@example.org>\r\nFrom: x\r\n\r\nbody"), "bounce@example.org");
+  EXPECT_EQ(return_path_sender("Return-Path: <bounce@example.org>\r\nFrom: x\r\n\r\nbody"),
+            "bounce@example.org");
   EXPECT_EQ(return_path_sender("return-path:\r\n <b@x>\r\n\r\n"), "b@x");
   EXPECT_EQ(return_path_sender("Return-Path: <>\r\n\r\n"), "");
   EXPECT_EQ(return_path_sender("From: a@b\r\n\r\nReturn-Path: <c@d>\r\n"), "");

@@ -14,7 +14,8 @@ constexpr int kMaxUserIpConnections = 1000;
 }  // namespace
 
 DovecotPaths dovecot_paths(const std::filesystem::path& dir) {
-  return DovecotPaths{dir / "run", dir / "state", dir / "dovecot.log", dir / "mail", dir / "users", dir / "run" / "lmtp"};
+  return DovecotPaths{dir / "run",  dir / "state", dir / "dovecot.log",
+                      dir / "mail", dir / "users", dir / "run" / "lmtp"};
 }
 
 std::string render_dovecot_config(const DovecotConfigParams& p) {

@@ -99,7 +99,7 @@ class DovecotServer {
   std::uint16_t pop3_port() const { return pop3_port_; }
   std::uint16_t pop3s_port() const { return pop3s_port_; }  // 0 when ssl = false
   std::uint16_t lmtp_port() const { return lmtp_port_; }    // 0 unless Options::lmtp
-  std::filesystem::path lmtp_socket() const;                 // meaningful with Options::lmtp
+  std::filesystem::path lmtp_socket() const;                // meaningful with Options::lmtp
   // The command line of Dovecot's MDA delivering into `user`'s INBOX with
   // this server's config (as root it drops to the mail uid itself); "-f
   // sender" is added when `sender` is not empty. Usable while running.

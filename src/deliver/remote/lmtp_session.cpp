@@ -13,8 +13,8 @@ constexpr std::size_t kMaxReplyText = 1024;
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 std::string_view step_name(int step) {
-  static constexpr std::string_view kNames[] = {"greeting", "LHLO", "MAIL FROM", "RCPT TO",
-                                                "DATA",     "the end of the message", "QUIT"};
+  static constexpr std::string_view kNames[] = {
+      "greeting", "LHLO", "MAIL FROM", "RCPT TO", "DATA", "the end of the message", "QUIT"};
   return kNames[step];
 }
 
@@ -42,8 +42,9 @@ void LmtpSession::receive_eof() {
     done_ = true;
     return;
   }
-  const std::string when = step_ == Step::EndOfData ? "before its reply to the message (it may have been delivered)"
-                                                    : "at " + std::string(step_name(static_cast<int>(step_)));
+  const std::string when = step_ == Step::EndOfData
+                               ? "before its reply to the message (it may have been delivered)"
+                               : "at " + std::string(step_name(static_cast<int>(step_)));
   finish(Verdict::Temporary, "the LMTP server closed the connection " + when);
   done_ = true;
 }
@@ -68,7 +69,8 @@ void LmtpSession::handle_line(std::string_view line) {
   }
   const int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
   if (reply_code_ != 0 && code != reply_code_) {
-    violation("reply code " + std::to_string(code) + " inside a reply with code " + std::to_string(reply_code_));
+    violation("reply code " + std::to_string(code) + " inside a reply with code " +
+              std::to_string(reply_code_));
     return;
   }
   reply_code_ = code;

@@ -68,8 +68,6 @@ class LmtpSession {
   // The bytes to send now (and forget them here).
   std::string take_output();
 
-  // A command is out and its reply has not arrived: the driver times this.
-  bool awaiting_reply() const { return !done_; }
   // Nothing more to send or read: close the connection.
   bool done() const { return done_; }
   // Known once the final reply (or a refusal, or a failure) arrived; may be

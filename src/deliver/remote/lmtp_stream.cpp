@@ -70,9 +70,8 @@ class UnixCore {
   void close() {
     if (!closing_) {
       closing_ = true;
-      uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), [](uv_handle_t* h) {
-        static_cast<UnixCore*>(h->data)->latch_.release();
-      });
+      uv_close(reinterpret_cast<uv_handle_t*>(&pipe_),
+               [](uv_handle_t* h) { static_cast<UnixCore*>(h->data)->latch_.release(); });
     }
   }
 
@@ -124,7 +123,8 @@ class UnixCore {
   void fail(const std::string& what, int status) {
     if (closing_) return;
     close();
-    if (handlers_.on_error) handlers_.on_error(common::make_error(common::ErrorKind::Io, what + ": " + net::uv_error_text(status)));
+    if (handlers_.on_error)
+      handlers_.on_error(common::make_error(common::ErrorKind::Io, what + ": " + net::uv_error_text(status)));
   }
 
   net::CloseLatch latch_{[this] { delete this; }};
@@ -175,8 +175,8 @@ std::optional<LmtpAddress> parse_lmtp_address(std::string_view address) {
   }
   unsigned value = 0;
   const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (host.empty() || port.empty() || error != std::errc() || end != port.data() + port.size() || value == 0 ||
-      value > 65535) {
+  if (host.empty() || port.empty() || error != std::errc() || end != port.data() + port.size() ||
+      value == 0 || value > 65535) {
     return std::nullopt;
   }
   parsed.host = std::string(host);

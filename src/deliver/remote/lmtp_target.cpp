@@ -44,7 +44,8 @@ class LmtpTarget::Delivery {
   void start() {
     timer_->data = this;
     if (!owner_.address_) {
-      early_ = Outcome{Verdict::Permanent, "unusable LMTP address: " + common::sanitize(owner_.address_text_)};
+      early_ =
+          Outcome{Verdict::Permanent, "unusable LMTP address: " + common::sanitize(owner_.address_text_)};
       return restart_timer(std::chrono::milliseconds(0));  // done a loop turn later, never from deliver()
     }
     LmtpStream::Handlers handlers;
@@ -77,9 +78,9 @@ class LmtpTarget::Delivery {
     if (early_) return finish();
     if (!session_.done()) {
       const std::string where = "the LMTP server at " + common::sanitize(owner_.address_text_);
-      session_.connection_failed(connected_ ? "no reply from " + where + " within " + net::format_duration(owner_.timeout_)
-                                            : "could not connect to " + where + " within " +
-                                                  net::format_duration(owner_.timeout_));
+      session_.connection_failed(
+          connected_ ? "no reply from " + where + " within " + net::format_duration(owner_.timeout_)
+                     : "could not connect to " + where + " within " + net::format_duration(owner_.timeout_));
     }
     pump();
   }
@@ -94,7 +95,9 @@ class LmtpTarget::Delivery {
 
   // Frees this delivery, then reports: `done` may destroy the target.
   void finish() {
-    Outcome outcome = early_ ? *early_ : session_.outcome().value_or(Outcome{Verdict::Temporary, "the LMTP dialogue ended early"});
+    Outcome outcome =
+        early_ ? *early_
+               : session_.outcome().value_or(Outcome{Verdict::Temporary, "the LMTP dialogue ended early"});
     Done done = std::move(done_);
     if (stream_) stream_->close();
     auto& list = owner_.deliveries_;

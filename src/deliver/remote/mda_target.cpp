@@ -167,7 +167,8 @@ void MdaTarget::Run::start() {
   opened(stderr_pipe_, stderr_open_);
   if (owner_->argv_.empty()) {
     early_ = Outcome{Verdict::Permanent, "the mda has no program to run"};
-    uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<Run*>(t->data)->timer_fired(); }, 0, 0);
+    uv_timer_start(
+        &timer_, [](uv_timer_t* t) { static_cast<Run*>(t->data)->timer_fired(); }, 0, 0);
     return;
   }
 
@@ -216,16 +217,20 @@ void MdaTarget::Run::start() {
         *b = uv_buf_init(run->buffer_, sizeof run->buffer_);
       },
       [](uv_stream_t* s, ssize_t n, const uv_buf_t* b) { static_cast<Run*>(s->data)->stderr_read(n, b); });
-  uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<Run*>(t->data)->timer_fired(); },
-                 static_cast<std::uint64_t>(owner_->timeout_.count()), 0);
+  uv_timer_start(
+      &timer_, [](uv_timer_t* t) { static_cast<Run*>(t->data)->timer_fired(); },
+      static_cast<std::uint64_t>(owner_->timeout_.count()), 0);
 }
 
 void MdaTarget::Run::spawn_failed(int status) {
-  const bool permanent = status == UV_ENOENT || status == UV_EACCES || status == -ENOEXEC /* libuv has no name; on Unix its codes are -errno */ ||
+  const bool permanent = status == UV_ENOENT || status == UV_EACCES ||
+                         status == -ENOEXEC /* libuv has no name; on Unix its codes are -errno */ ||
                          status == UV_ENOTDIR || status == UV_EISDIR;
-  early_ = Outcome{permanent ? Verdict::Permanent : Verdict::Temporary,
-                   "cannot run " + common::sanitize(owner_->argv_.front()) + ": " + net::uv_error_text(status)};
-  uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<Run*>(t->data)->timer_fired(); }, 0, 0);
+  early_ =
+      Outcome{permanent ? Verdict::Permanent : Verdict::Temporary,
+              "cannot run " + common::sanitize(owner_->argv_.front()) + ": " + net::uv_error_text(status)};
+  uv_timer_start(
+      &timer_, [](uv_timer_t* t) { static_cast<Run*>(t->data)->timer_fired(); }, 0, 0);
 }
 
 void MdaTarget::Run::timer_fired() {
@@ -238,8 +243,9 @@ void MdaTarget::Run::timer_fired() {
   if (!timed_out_) {
     timed_out_ = true;
     ::kill(-process_.pid, SIGTERM);
-    uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<Run*>(t->data)->timer_fired(); },
-                   static_cast<std::uint64_t>(kMdaKillGrace.count()), 0);
+    uv_timer_start(
+        &timer_, [](uv_timer_t* t) { static_cast<Run*>(t->data)->timer_fired(); },
+        static_cast<std::uint64_t>(kMdaKillGrace.count()), 0);
     return;
   }
   ::kill(-process_.pid, SIGKILL);
@@ -255,8 +261,9 @@ void MdaTarget::Run::exited(std::int64_t status, int signal) {
     return;
   }
   if (!stderr_done_) {
-    uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<Run*>(t->data)->timer_fired(); },
-                   static_cast<std::uint64_t>(kStderrDrain.count()), 0);
+    uv_timer_start(
+        &timer_, [](uv_timer_t* t) { static_cast<Run*>(t->data)->timer_fired(); },
+        static_cast<std::uint64_t>(kStderrDrain.count()), 0);
   }
   maybe_finish();
 }
@@ -281,9 +288,10 @@ void MdaTarget::Run::maybe_finish() {
 
 Outcome MdaTarget::Run::exit_outcome() const {
   if (timed_out_) {
-    return Outcome{Verdict::Temporary,
-                   with_stderr("did not finish within " + net::format_duration(owner_->timeout_) + " and was killed",
-                               stderr_)};
+    return Outcome{
+        Verdict::Temporary,
+        with_stderr("did not finish within " + net::format_duration(owner_->timeout_) + " and was killed",
+                    stderr_)};
   }
   if (term_signal_ != 0) {
     return Outcome{Verdict::Temporary, with_stderr("killed by signal " + std::to_string(term_signal_) + " (" +
@@ -292,7 +300,8 @@ Outcome MdaTarget::Run::exit_outcome() const {
   }
   if (exit_status_ == 0) return Outcome{Verdict::Delivered, ""};
   const std::string exit_text = "exit " + std::to_string(exit_status_);
-  if (exit_status_ == 75) return Outcome{Verdict::Temporary, with_stderr(exit_text + " (temporary failure)", stderr_)};
+  if (exit_status_ == 75)
+    return Outcome{Verdict::Temporary, with_stderr(exit_text + " (temporary failure)", stderr_)};
   return Outcome{Verdict::Permanent, with_stderr(exit_text, stderr_)};
 }
 
@@ -319,7 +328,8 @@ void MdaTarget::Run::abandon() {
   latch_.let_go();
 }
 
-MdaTarget::MdaTarget(uv_loop_t* loop, const config::DeliveryTarget& config, std::vector<std::string> withheld_env)
+MdaTarget::MdaTarget(uv_loop_t* loop, const config::DeliveryTarget& config,
+                     std::vector<std::string> withheld_env)
     : loop_(loop),
       argv_(config.argv),
       withheld_env_(std::move(withheld_env)),

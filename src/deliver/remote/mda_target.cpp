@@ -202,14 +202,19 @@ void MdaTarget::Run::start() {
   uv_buf_t buf = uv_buf_init(input_.data(), static_cast<unsigned>(input_.size()));
   write_.data = this;
   latch_.hold();
-  uv_write(&write_, reinterpret_cast<uv_stream_t*>(&stdin_), &buf, 1, [](uv_write_t* req, int /*status*/) {
-    // Any status: written, EPIPE (the MDA stopped reading; its exit status
-    // decides), ECANCELED (we are closing). EOF on its stdin either way.
-    Run* run = static_cast<Run*>(req->data);
-    net::CloseLatch::Busy busy(run->latch_);
-    run->close(reinterpret_cast<uv_handle_t*>(&run->stdin_), run->stdin_open_);
-    run->latch_.release();
-  });
+  const int written = uv_write(&write_, reinterpret_cast<uv_stream_t*>(&stdin_), &buf, 1,
+                               [](uv_write_t* req, int /*status*/) {
+                                 // Any status: written, EPIPE (the MDA stopped reading; its exit status
+                                 // decides), ECANCELED (we are closing). EOF on its stdin either way.
+                                 Run* run = static_cast<Run*>(req->data);
+                                 net::CloseLatch::Busy busy(run->latch_);
+                                 run->close(reinterpret_cast<uv_handle_t*>(&run->stdin_), run->stdin_open_);
+                                 run->latch_.release();
+                               });
+  if (written != 0) {  // no callback will come: the MDA just gets EOF
+    latch_.release();
+    close(reinterpret_cast<uv_handle_t*>(&stdin_), stdin_open_);
+  }
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(&stderr_pipe_),
       [](uv_handle_t* h, std::size_t, uv_buf_t* b) {

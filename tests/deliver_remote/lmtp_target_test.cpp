@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "deliver_remote/fake_lmtp_server.hpp"
 #include "deliver_remote/run_delivery.hpp"
 #include "net/uv.hpp"
 #include "support/socket_util.hpp"
@@ -59,6 +60,43 @@ class LmtpTargetTest : public ::testing::Test {
 
   net::UvLoop loop_;
 };
+
+TEST_F(LmtpTargetTest, DialogueOverTheWireWithAFinal452IsTemporary) {
+  deliver_test::FakeLmtpServer server("452 4.2.2 Mailbox full\r\n");
+  config::DeliveryTarget config;
+  config.kind = config::DeliveryTarget::Kind::Lmtp;
+  config.address = "127.0.0.1:" + std::to_string(server.port());
+  config.recipient = "alice@example.org";
+  LmtpTarget target(loop_.get(), config);
+  auto result = run_delivery(loop_.get(), target,
+                             make_message("Return-Path: <b@example.org>\r\nSubject: x\r\n\r\n.dot\r\n"));
+  ASSERT_TRUE(result.outcome);
+  EXPECT_EQ(result.outcome->verdict, Verdict::Temporary);
+  EXPECT_NE(result.outcome->detail.find("452 4.2.2 Mailbox full"), std::string::npos)
+      << result.outcome->detail;
+  EXPECT_EQ(server.received(),
+            "LHLO " + target.client_name() +
+                "\r\nMAIL FROM:<b@example.org>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n"
+                "Return-Path: <b@example.org>\r\nSubject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n");
+}
+
+TEST_F(LmtpTargetTest, ServerDroppingMidMessageIsTemporary) {
+  deliver_test::FakeLmtpServer server("");
+  std::string raw = "Subject: big\r\n\r\n";
+  while (raw.size() < 4 * 1024 * 1024) raw += std::string(900, 'z') + "\r\n";
+  config::DeliveryTarget config;
+  config.kind = config::DeliveryTarget::Kind::Lmtp;
+  config.address = "127.0.0.1:" + std::to_string(server.port());
+  config.recipient = "alice@example.org";
+  LmtpTarget target(loop_.get(), config);
+  auto result = run_delivery(loop_.get(), target, make_message(raw));
+  ASSERT_TRUE(result.outcome);
+  EXPECT_EQ(result.outcome->verdict, Verdict::Temporary) << result.outcome->detail;
+  // Reset while we were still writing, or closed: either way named.
+  EXPECT_TRUE(result.outcome->detail.find("reset") != std::string::npos ||
+              result.outcome->detail.find("closed the connection") != std::string::npos)
+      << result.outcome->detail;
+}
 
 TEST_F(LmtpTargetTest, TcpServerDownIsTemporary) {
   auto port = test_support::find_free_port();

@@ -42,8 +42,9 @@ void LmtpSession::receive_eof() {
     done_ = true;
     return;
   }
+  // After DATA's 354 we cannot tell whether all of the message got there.
   const std::string when = step_ == Step::EndOfData
-                               ? "before its reply to the message (it may have been delivered)"
+                               ? "during the message or before its reply to it (it may have been delivered)"
                                : "at " + std::string(step_name(static_cast<int>(step_)));
   finish(Verdict::Temporary, "the LMTP server closed the connection " + when);
   done_ = true;

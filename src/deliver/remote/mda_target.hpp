@@ -7,9 +7,11 @@
 //   - the child gets its own session and process group (so a timeout kills
 //     everything it started), default signal dispositions, stdin a pipe that
 //     gets the whole message and then EOF, stdout /dev/null, stderr a pipe of
-//     which the first kMaxMdaStderr bytes are kept; no other descriptor (ours
-//     are all close-on-exec), and our environment without `withheld_env`
-//     (the accounts' password_env variables).
+//     which the first kMaxMdaStderr bytes are kept; no other descriptor
+//     (libuv closes none, so before each spawn every descriptor of this
+//     process above 2 is marked close-on-exec, inherited ones included), and
+//     our environment without `withheld_env` (the accounts' password_env
+//     variables).
 //   - the outcome: exit 0 Delivered; exit 75 (EX_TEMPFAIL) Temporary; killed
 //     by a signal Temporary; past `timeout` SIGTERM to the group, SIGKILL
 //     kMdaKillGrace later, Temporary; any other exit Permanent. The detail is

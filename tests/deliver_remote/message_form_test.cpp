@@ -6,8 +6,8 @@ namespace deliver {
 namespace {
 
 TEST(MessageForm, CrlfToLfKeepsLoneCr) {
-  EXPECT_EQ(crlf_to_lf("a\r\nb\rc\r\n\r\n"), "a\nb\rc\n\n");
-  EXPECT_EQ(crlf_to_lf("x\r"), "x\r");
+  EXPECT_EQ(to_lf_line_ends("a\r\nb\rc\r\n\r\n"), "a\nb\rc\n\n");
+  EXPECT_EQ(to_lf_line_ends("x\r"), "x\r");
 }
 
 TEST(MessageForm, DotStuffing) {

@@ -102,7 +102,7 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 class MdaTarget::Run {
  public:
   Run(MdaTarget& owner, std::shared_ptr<const Message> message, Done done)
-      : owner_(&owner), input_(crlf_to_lf(message->raw)), done_(std::move(done)) {}
+      : owner_(&owner), input_(to_lf_line_ends(message->raw)), done_(std::move(done)) {}
 
   void start();
   void abandon();

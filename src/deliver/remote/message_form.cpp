@@ -6,7 +6,7 @@
 
 namespace deliver {
 
-std::string crlf_to_lf(std::string_view raw) {
+std::string to_lf_line_ends(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());
   for (std::size_t i = 0; i < raw.size(); ++i) {

@@ -13,8 +13,10 @@ namespace deliver {
 // RFC 5321 §4.5.3.1.3 caps a path at 256 octets.
 inline constexpr std::size_t kMaxSenderLength = 256;
 
-// Every CRLF becomes LF (what local tools expect); a lone CR stays.
-std::string crlf_to_lf(std::string_view raw);
+// Every CRLF becomes LF (what local tools expect); a lone CR stays. (Named
+// apart from the Maildir/mbox targets' crlf_to_lf so both libraries link
+// into one binary until the two are merged.)
+std::string to_lf_line_ends(std::string_view raw);
 
 // The DATA payload of RFC 5321 §4.5.2: CRLF line ends (a bare LF becomes
 // CRLF), a '.' added before each line that begins with '.', a final CRLF when

@@ -14,14 +14,15 @@ constexpr int kMaxUserIpConnections = 1000;
 }  // namespace
 
 DovecotPaths dovecot_paths(const std::filesystem::path& dir) {
-  return DovecotPaths{dir / "run", dir / "state", dir / "dovecot.log", dir / "mail", dir / "users"};
+  return DovecotPaths{dir / "run",  dir / "state", dir / "dovecot.log",
+                      dir / "mail", dir / "users", dir / "run" / "lmtp"};
 }
 
 std::string render_dovecot_config(const DovecotConfigParams& p) {
   const DovecotPaths paths = dovecot_paths(p.dir);
   std::ostringstream c;
   c << "# Written by the popfetchd test fixture (tests/support/dovecot_config.cpp).\n"
-    << "protocols = pop3\n"
+    << "protocols = pop3" << (p.lmtp ? " lmtp" : "") << "\n"
     << "listen = 127.0.0.1\n"
     << "instance_name = " << p.instance_name
     << "\n"
@@ -107,6 +108,21 @@ std::string render_dovecot_config(const DovecotConfigParams& p) {
     << "    mode = 0\n"
     << "  }\n"
     << "}\n";
+  if (p.lmtp) {
+    // The socket's default name and place (base_dir/lmtp), as a system
+    // Dovecot has it; mode 0666 so a test running as any user may deliver.
+    c << "service lmtp {\n"
+      << "  unix_listener lmtp {\n"
+      << "    mode = 0666\n"
+      << "  }\n";
+    if (p.lmtp_port != 0) {
+      c << "  inet_listener lmtp {\n"
+        << "    address = 127.0.0.1\n"
+        << "    port = " << p.lmtp_port << "\n"
+        << "  }\n";
+    }
+    c << "}\n";
+  }
   for (const auto& line : p.extra_lines) c << line << "\n";
   return c.str();
 }

@@ -28,6 +28,11 @@ struct DovecotConfigParams {
   // users); else the current user's name, for every service.
   std::string unprivileged_user;
   std::string unprivileged_group;
+  // Also serve LMTP (for delivery tests): on the unix socket
+  // dovecot_paths(dir).lmtp_socket and, when lmtp_port is not 0, on
+  // 127.0.0.1:lmtp_port.
+  bool lmtp = false;
+  std::uint16_t lmtp_port = 0;
   std::vector<std::string> extra_lines;  // appended verbatim, for tests that need a special setting
 };
 
@@ -39,6 +44,7 @@ struct DovecotPaths {
   // second, so a user appended to one shared file could stay invisible for up
   // to a second; a file it has never seen (or saw missing) is read at once.
   std::filesystem::path users_dir;
+  std::filesystem::path lmtp_socket;  // <base_dir>/lmtp, when LMTP is on
 };
 DovecotPaths dovecot_paths(const std::filesystem::path& dir);
 

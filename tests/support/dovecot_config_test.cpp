@@ -36,6 +36,19 @@ TEST(DovecotConfig, EverythingLivesInTheFixtureDirectory) {
   EXPECT_THAT(conf, Not(HasSubstr("!include")));
 }
 
+TEST(DovecotConfig, LmtpIsOffUnlessAskedForThenOnTheSocketAndPort) {
+  DovecotConfigParams p = params(false);
+  EXPECT_THAT(render_dovecot_config(p), HasSubstr("protocols = pop3\n"));
+  EXPECT_THAT(render_dovecot_config(p), Not(HasSubstr("lmtp")));
+  p.lmtp = true;
+  p.lmtp_port = 40024;
+  const std::string conf = render_dovecot_config(p);
+  EXPECT_THAT(conf, HasSubstr("protocols = pop3 lmtp\n"));
+  EXPECT_THAT(conf, HasSubstr("service lmtp {\n  unix_listener lmtp {\n    mode = 0666\n"));
+  EXPECT_THAT(conf, HasSubstr("  inet_listener lmtp {\n    address = 127.0.0.1\n    port = 40024\n"));
+  EXPECT_EQ(test_support::dovecot_paths(p.dir).lmtp_socket, "/tmp/popfetchd-dovecot-test/run/lmtp");
+}
+
 TEST(DovecotConfig, SslAddsCertificatesAndThePop3sListener) {
   const std::string conf = render_dovecot_config(params(true));
   EXPECT_THAT(conf, HasSubstr("ssl = yes\n"));

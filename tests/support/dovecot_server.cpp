@@ -25,6 +25,9 @@
 #ifndef POPFETCHD_TEST_DOVECOT
 #define POPFETCHD_TEST_DOVECOT ""
 #endif
+#ifndef POPFETCHD_TEST_DOVECOT_LDA
+#define POPFETCHD_TEST_DOVECOT_LDA ""
+#endif
 
 namespace test_support {
 namespace {
@@ -86,6 +89,19 @@ bool keep_requested() {
 }  // namespace
 
 std::string DovecotServer::dovecot_program() { return POPFETCHD_TEST_DOVECOT; }
+std::string DovecotServer::dovecot_lda_program() { return POPFETCHD_TEST_DOVECOT_LDA; }
+
+fs::path DovecotServer::lmtp_socket() const { return dovecot_paths(dir()).lmtp_socket; }
+
+std::vector<std::string> DovecotServer::lda_command(std::string_view user, std::string_view sender) const {
+  std::vector<std::string> argv = {dovecot_lda_program(), "-c", (dir() / "dovecot.conf").string(), "-d",
+                                   std::string(user)};
+  if (!sender.empty()) {
+    argv.emplace_back("-f");
+    argv.emplace_back(sender);
+  }
+  return argv;
+}
 
 std::string DovecotServer::expected_pop3_bytes(std::string_view raw) {
   return test_support::expected_pop3_bytes(raw);
@@ -234,8 +250,19 @@ common::Status DovecotServer::start_once(const Options& options) {
     } while (pop3s == *pop3);
   }
 
+  std::uint16_t lmtp = 0;
+  if (options.lmtp) {
+    do {
+      auto port = find_free_port();
+      if (!port) return port.error();
+      lmtp = *port;
+    } while (lmtp == *pop3 || lmtp == pop3s);
+  }
+
   DovecotConfigParams params;
   params.dir = dir;
+  params.lmtp = options.lmtp;
+  params.lmtp_port = lmtp;
   instance_name_ = "popfetchd-test-" + std::to_string(::getpid()) + "-" + std::to_string(instance_counter++);
   params.instance_name = instance_name_;
   params.pop3_port = *pop3;
@@ -264,6 +291,7 @@ common::Status DovecotServer::start_once(const Options& options) {
   child_.emplace(std::move(*child));
   pop3_port_ = *pop3;
   pop3s_port_ = pop3s;
+  lmtp_port_ = lmtp;
   return wait_ready(options);
 }
 

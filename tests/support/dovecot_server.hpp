@@ -41,6 +41,8 @@ struct DovecotOptions {
   // Bound for the readiness poll; a healthy start takes well under a second.
   std::chrono::milliseconds ready_timeout{15'000};
   std::vector<std::string> extra_config;  // extra dovecot.conf lines, appended verbatim
+  // Also serve LMTP on lmtp_socket() and 127.0.0.1:lmtp_port(), for delivery tests.
+  bool lmtp = false;
 
   // Options with ssl = false. (Designated initializers such as {.ssl = false}
   // trip GCC 12's -Wmissing-field-initializers, so use this or assignments.)
@@ -96,6 +98,12 @@ class DovecotServer {
   std::string host() const { return "127.0.0.1"; }
   std::uint16_t pop3_port() const { return pop3_port_; }
   std::uint16_t pop3s_port() const { return pop3s_port_; }  // 0 when ssl = false
+  std::uint16_t lmtp_port() const { return lmtp_port_; }    // 0 unless Options::lmtp
+  std::filesystem::path lmtp_socket() const;                // meaningful with Options::lmtp
+  // The command line of Dovecot's MDA delivering into `user`'s INBOX with
+  // this server's config (as root it drops to the mail uid itself); "-f
+  // sender" is added when `sender` is not empty. Usable while running.
+  std::vector<std::string> lda_command(std::string_view user, std::string_view sender = {}) const;
   std::filesystem::path ca_file() const {
     return certificates_ ? certificates_->ca_file : std::filesystem::path();
   }
@@ -122,6 +130,8 @@ class DovecotServer {
 
   // The dovecot binary found at configure time ("" when none was found).
   static std::string dovecot_program();
+  // dovecot-lda, found at configure time ("" when none was found).
+  static std::string dovecot_lda_program();
 
  private:
   common::Status ensure_dir();
@@ -136,6 +146,7 @@ class DovecotServer {
   std::uint64_t delivery_count_ = 0;
   std::uint16_t pop3_port_ = 0;
   std::uint16_t pop3s_port_ = 0;
+  std::uint16_t lmtp_port_ = 0;
   std::uint16_t probe_port_ = 0;
   std::string instance_name_;
   uid_t mail_uid_ = 0;

@@ -97,7 +97,7 @@ class QueueTest : public ::testing::Test {
 
   void configure(const std::shared_ptr<ScriptedTarget::Log>& log, const std::string& key = "maildir:/m") {
     std::vector<deliver::Queue::LaneSpec> specs;
-    specs.push_back({key, std::make_unique<ScriptedTarget>(loop_->get(), log)});
+    specs.push_back({key, std::make_unique<ScriptedTarget>(loop_->get(), log), key});
     ASSERT_TRUE(queue_->configure("alice", std::move(specs)).ok());
   }
 

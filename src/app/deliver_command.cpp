@@ -1,6 +1,7 @@
 // `popfetchd deliver --account A [--since DATE | --all]`: hands an
 // account's archived messages to its `deliver:` targets. Without --since or
-// --all it delivers what is pending (new, waiting for a retry or failed);
+// --all it delivers what is pending (new, waiting for a retry or failed:
+// all of them now);
 // with them it first queues older messages too (a target added to an
 // account that already has mail). Each message reaches each target once:
 // delivered rows stay delivered.
@@ -110,6 +111,12 @@ int deliver_messages(const GlobalOptions& global, const std::string& account_nam
       std::printf("%s: queued %lld messages for %s\n", account_name.c_str(), static_cast<long long>(*queued),
                   target.key().c_str());
     }
+  }
+  // Run by hand, it means "now": messages waiting for a retry and failed
+  // ones go too (what POST /deliver/<account> does for the daemon).
+  if (auto retried = run.log().retry_failed(account_name); !retried) {
+    print_error("deliver: " + retried.error().message);
+    return kExitFailed;
   }
   if (elsewhere) {
     std::printf("%s: another popfetchd (the daemon) is delivering this account\n", account_name.c_str());

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,36 @@ void print_account(const config::Account& account, bool password_resolved) {
   }
   std::printf("  max size:      %s\n", common::format_bytes(account.max_message_size).c_str());
   std::printf("  pipelining:    %s\n", std::string(config::to_string(account.pipelining)).c_str());
+  for (const config::DeliveryTarget& target : account.deliver) {
+    std::string line = target.key();
+    if (target.kind == config::DeliveryTarget::Kind::Lmtp) line += " (recipient " + target.recipient + ")";
+    std::printf("  delivers to:   %s\n", line.c_str());
+  }
+}
+
+// What would make a delivery target fail at once: an MDA that cannot be run,
+// a Maildir or mbox whose directory is missing.
+std::size_t delivery_warnings(const config::Config& cfg, const config::Account& account) {
+  std::size_t warnings = 0;
+  auto warn = [&](const std::string& text) {
+    std::fprintf(stderr, "popfetchd: warning: %s: account '%s': %s\n", cfg.path.c_str(), account.name.c_str(),
+                 text.c_str());
+    ++warnings;
+  };
+  for (const config::DeliveryTarget& target : account.deliver) {
+    using Kind = config::DeliveryTarget::Kind;
+    if (target.kind == Kind::Mda && access(target.argv.front().c_str(), X_OK) != 0) {
+      warn("mda '" + target.argv.front() + "' cannot be run here: " + std::strerror(errno));
+    }
+    if (target.kind == Kind::Maildir || target.kind == Kind::Mbox) {
+      const std::string parent = std::filesystem::path(target.path).parent_path().string();
+      if (access(parent.c_str(), F_OK) != 0) {
+        warn(std::string(config::to_string(target.kind)) + " '" + target.path + "': directory '" + parent +
+             "' does not exist (" + std::strerror(errno) + "); deliveries wait until it does");
+      }
+    }
+  }
+  return warnings;
 }
 
 }  // namespace
@@ -75,6 +106,7 @@ int check_config(const GlobalOptions& global, bool strict) {
                    account.name.c_str(), account.ca_file.c_str(), std::strerror(errno));
       ++warnings;
     }
+    warnings += delivery_warnings(cfg, account);
   }
   for (const config::Diagnostic& warning : config::footgun_warnings(cfg)) {
     std::fprintf(stderr, "popfetchd: warning: %s\n", warning.to_string().c_str());

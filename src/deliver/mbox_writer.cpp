@@ -96,7 +96,10 @@ common::Result<std::size_t> append_locked(int fd, std::string_view entry, const 
   if (::fstat(fd, &info) != 0) return file_error("checking " + path, errno);
   if (!S_ISREG(info.st_mode)) return file_error(path + " is not a regular file", EISDIR);
   const off_t old_size = info.st_size;
-  std::string prefix;
+  // A file not ending in a line end gets one before the entry, or its "From "
+  // line would not start a line. (A string_view, not a std::string: GCC 12
+  // warns falsely (-Wrestrict) about assigning "\n" to a string at -O2.)
+  std::string_view prefix;
   if (old_size > 0) {
     char last = '\n';
     if (::pread(fd, &last, 1, old_size - 1) != 1) return file_error("reading " + path, errno);

@@ -281,3 +281,73 @@ TEST_F(DaemonRun, StopDuringALargeFetchThenARestartCompletesIt) {
 
 }  // namespace
 }  // namespace popfetchd::daemon::e2e
+
+namespace popfetchd::daemon::e2e {
+namespace {
+
+// The delivery target of `account` named `key` in /health, or null.
+const nlohmann::json* target_of(const Health& health, const std::string& account, const std::string& key) {
+  const nlohmann::json* entry = health.account(account);
+  if (entry == nullptr || !entry->contains("deliveries")) return nullptr;
+  for (const auto& target : (*entry)["deliveries"]) {
+    if (target["target"] == key) return &target;
+  }
+  return nullptr;
+}
+
+TEST_F(DaemonRun, DeliversNewMailOnceAndRetriesAFailedTargetAfterAReload) {
+  DovecotServer dovecot;
+  ASSERT_TRUE(dovecot.add_user("alice", "pw-alice").ok());
+  ASSERT_TRUE(dovecot.deliver("alice", message(11)).ok());
+  ASSERT_TRUE(dovecot.deliver("alice", message(12)).ok());
+  auto started = dovecot.start(DovecotServer::Options::without_ssl());
+  ASSERT_TRUE(started.ok()) << started.error().message;
+
+  const std::string maildir = path("Maildir");
+  const std::string mda = path("mda.sh");
+  const std::string mda_out = path("mda.out");
+  // An MDA that refuses everything for good (exit 1) until it is fixed.
+  ASSERT_TRUE(test_support::write_file(mda, "#!/bin/sh\necho 'no such mailbox' >&2\nexit 1\n", 0755).ok());
+  spec_.accounts = {{"alice", dovecot.pop3_port(), "none", "", "pw-alice", "",
+                     "    deliver:\n      - maildir: " + maildir + "\n      - mda: [" + mda + "]\n"}};
+  start();
+  const std::string maildir_key = "maildir:" + maildir;
+  const std::string mda_key = "mda:" + mda;
+
+  ASSERT_TRUE(health_until([&](const Health& h) {
+    const auto* m = target_of(h, "alice", maildir_key);
+    const auto* p = target_of(h, "alice", mda_key);
+    return m != nullptr && (*m)["delivered"] == 2 && p != nullptr && (*p)["failed"] == 2;
+  }));
+  {
+    auto health = get_health(spec_.health_socket);
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 503) << "a failing target makes the daemon degraded";
+    const auto* failing = target_of(*health, "alice", mda_key);
+    ASSERT_NE(failing, nullptr);
+    EXPECT_EQ((*failing)["failing"], true);
+    EXPECT_EQ((*failing)["last_error"], "exit 1: no such mailbox");
+  }
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(maildir + "/new")) files += entry.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(files, 2u);
+
+  // The user fixes the MDA and reloads: the failed messages go again, once.
+  ASSERT_TRUE(test_support::write_file(mda, "#!/bin/sh\n{ cat; echo '--end--'; } >> '" + mda_out + "'\n", 0755).ok());
+  ASSERT_EQ(::kill(daemon_->pid(), SIGHUP), 0);
+  ASSERT_TRUE(health_until([&](const Health& h) {
+    const auto* p = target_of(h, "alice", mda_key);
+    return p != nullptr && (*p)["delivered"] == 2 && (*p)["failed"] == 0;
+  }));
+  const std::string delivered = test_support::read_file(mda_out);
+  std::size_t ends = 0;
+  for (std::size_t at = 0; (at = delivered.find("--end--\n", at)) != std::string::npos; at += 8) ++ends;
+  EXPECT_EQ(ends, 2u);
+  auto health = get_health(spec_.health_socket);
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  stop_daemon();
+}
+
+}  // namespace
+}  // namespace popfetchd::daemon::e2e

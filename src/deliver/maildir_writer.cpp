@@ -10,22 +10,11 @@
 
 #include "common/unique_fd.hpp"
 #include "deliver/file_error.hpp"
+#include "deliver/write_all.hpp"
 #include "deliver/line_ends.hpp"
 
 namespace deliver {
 namespace {
-
-common::Status write_all(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return file_error("writing " + path, errno);
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
 
 common::Status fsync_dir(const std::string& path) {
   common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -10,6 +10,7 @@
 
 #include "common/unique_fd.hpp"
 #include "deliver/file_error.hpp"
+#include "deliver/write_all.hpp"
 #include "deliver/mboxrd.hpp"
 
 namespace deliver {
@@ -77,18 +78,6 @@ class MailboxLock {
   bool have_fcntl_ = false;
   bool have_dotlock_ = false;
 };
-
-common::Status write_all(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return file_error("writing " + path, errno);
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
 
 // Appends under the lock; cuts the file back to its old size on failure.
 common::Result<std::size_t> append_locked(int fd, std::string_view entry, const std::string& path) {

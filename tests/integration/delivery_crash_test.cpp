@@ -29,10 +29,12 @@
 #include <string>
 #include <vector>
 
+#include "deliver/line_ends.hpp"
 #include "integration/popfetchd_cli.hpp"
 #include "store/archive.hpp"
 #include "store/delivery_log.hpp"
 #include "support/child_process.hpp"
+#include "support/files.hpp"
 #include "support/sample_message.hpp"
 #include "support/temp_dir.hpp"
 
@@ -51,22 +53,6 @@ struct Kill {
   Where where;
   int k;  // after the k-th file created there
 };
-
-std::string lf(const std::string& crlf) {
-  std::string out;
-  for (std::size_t i = 0; i < crlf.size(); ++i) {
-    if (crlf[i] == '\r' && i + 1 < crlf.size() && crlf[i + 1] == '\n') continue;
-    out += crlf[i];
-  }
-  return out;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The base name of a Maildir entry: without ":2,flags".
 std::string base_of(const std::string& name) { return name.substr(0, name.find(':')); }
@@ -181,13 +167,13 @@ TEST_F(DeliveryCrashTest, KilledAnywhereEachMessageLandsExactlyOnce) {
     for (const auto& entry : fs::directory_iterator(maildir_ / sub)) {
       const std::string base = base_of(entry.path().filename().string());
       ++copies[base];
-      bytes[base] = read_file(entry.path());
+      bytes[base] = test_support::read_file(entry.path());
     }
   }
   EXPECT_EQ(copies.size(), static_cast<std::size_t>(kMessages));
   for (const auto& [base, count] : copies) EXPECT_EQ(count, 1) << base << " is in the Maildir " << count << " times";
   std::multiset<std::string> expected;
-  for (const auto& [uidl, raw] : raws_) expected.insert(lf(raw));
+  for (const auto& [uidl, raw] : raws_) expected.insert(deliver::crlf_to_lf(raw));
   std::multiset<std::string> found;
   for (const auto& [base, text] : bytes) found.insert(text);
   EXPECT_TRUE(found == expected) << "the Maildir's messages differ from the archive's";

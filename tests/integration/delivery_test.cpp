@@ -19,6 +19,7 @@
 
 #include "integration/archive_probe.hpp"
 #include "integration/mailbox.hpp"
+#include "deliver/line_ends.hpp"
 #include "integration/popfetchd_cli.hpp"
 #include "integration/server_suite.hpp"
 #include "support/files.hpp"
@@ -28,28 +29,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string lf(const std::string& crlf) {
-  std::string out;
-  for (std::size_t i = 0; i < crlf.size(); ++i) {
-    if (crlf[i] == '\r' && i + 1 < crlf.size() && crlf[i + 1] == '\n') continue;
-    out += crlf[i];
-  }
-  return out;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The LF bytes of every file in the Maildir's new/ and cur/.
 std::multiset<std::string> maildir_messages(const fs::path& maildir) {
   std::multiset<std::string> out;
   for (const char* sub : {"new", "cur"}) {
     if (!fs::exists(maildir / sub)) continue;
-    for (const auto& entry : fs::directory_iterator(maildir / sub)) out.insert(read_file(entry.path()));
+    for (const auto& entry : fs::directory_iterator(maildir / sub)) out.insert(test_support::read_file(entry.path()));
   }
   return out;
 }
@@ -135,7 +120,7 @@ TEST_F(DeliveryTest, PollOnceDeliversEachMessageOnceToAMaildirAndByLmtp) {
   EXPECT_NE(first.out.find("carol: delivered 5 to lmtp:unix:"), std::string::npos) << first.out;
 
   std::multiset<std::string> expected_lf;
-  for (const auto& message : mailbox.delivered) expected_lf.insert(lf(message.expected_pop3));
+  for (const auto& message : mailbox.delivered) expected_lf.insert(deliver::crlf_to_lf(message.expected_pop3));
   EXPECT_EQ(maildir_messages(maildir), expected_lf);
   const auto at_dave = retrieve_all("dave");
   ASSERT_EQ(at_dave.size(), 5u);
@@ -182,7 +167,7 @@ TEST_F(DeliveryTest, AFullDiskUnderTheMaildirLosesNothingAndFetchingGoesOn) {
   const auto freed = popfetchd(config, {"deliver", "--account", "erin"});
   EXPECT_EQ(freed.exit_code(), 0) << freed.out << freed.err;
   std::multiset<std::string> expected_lf;
-  for (const auto& message : mailbox.delivered) expected_lf.insert(lf(message.expected_pop3));
+  for (const auto& message : mailbox.delivered) expected_lf.insert(deliver::crlf_to_lf(message.expected_pop3));
   EXPECT_EQ(maildir_messages(maildir), expected_lf);
 }
 
@@ -210,8 +195,8 @@ TEST_F(DeliveryTest, AnMdaThatFirstSaysTempfailGetsEachMessageOnce) {
   EXPECT_EQ(again.exit_code(), 0) << again.out << again.err;
   EXPECT_NE(again.out.find("frank: delivered 3 to mda:"), std::string::npos) << again.out;
   std::string expected;
-  for (const auto& message : mailbox.delivered) expected += lf(message.expected_pop3) + "--end--\n";
-  EXPECT_EQ(read_file(out), expected);
+  for (const auto& message : mailbox.delivered) expected += deliver::crlf_to_lf(message.expected_pop3) + "--end--\n";
+  EXPECT_EQ(test_support::read_file(out), expected);
 }
 
 }  // namespace

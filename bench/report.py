@@ -254,19 +254,20 @@ def main():
         out += [
             "## Durability: sync calls for one fetch of data set B (strace -f)",
             "",
-            "| client | messages | fsync | fdatasync | sync_file_range | messages stored |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| client | messages | fsync | fdatasync | sync_file_range | syncfs | messages stored |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for row in syncs:
             out.append(
                 f"| {TOOL_LABELS.get(row['tool'], row['tool'])} | {row['messages']} | {row['fsync']} "
-                f"| {row['fdatasync']} | {row['sync_file_range']} | {row['files_created']} |"
+                f"| {row['fdatasync']} | {row['sync_file_range']} | {row.get('syncfs', '0')} | {row['files_created']} |"
             )
         out += [
             "",
             "popfetchd commits in batches (500 messages or 16 MiB) with SQLite `synchronous=FULL` in WAL mode: "
             "each commit syncs the WAL once, and a checkpoint syncs the database file. mpop and getmail6 sync "
-            "every Maildir file they deliver. fetchmail's MDA here (sh + cat) and its bsmtp file are never "
+            "every Maildir file they deliver; popfetchd's Maildir delivery syncs per batch of up to 64 messages "
+            "(one syncfs for the staged files, one fsync of new/, and the delivery table's two commits). fetchmail's MDA here (sh + cat) and its bsmtp file are never "
             "synced: a crash can lose mail they reported as delivered (with keep, it is still on the server).",
             "",
         ]

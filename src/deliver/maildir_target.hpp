@@ -1,10 +1,13 @@
 #pragma once
-// deliver::MaildirTarget: the `maildir:` target. Each delivery runs a
-// MaildirWriter on libuv's thread pool; an attempt in doubt first looks in
+// deliver::MaildirTarget: the `maildir:` target. Each delivery writes the
+// message to tmp/ on libuv's thread pool (MaildirWriter::stage, no sync);
+// flush() publishes everything staged since the last flush in one go: one
+// syncfs of the Maildir's file system, the links into new/, one fsync of
+// new/ (MaildirWriter::publish). So a batch of messages costs two syncs, not
+// one per message, and "Delivered" holds once flush() succeeded: the queue
+// records nothing as delivered before. An attempt in doubt first looks in
 // new/ and cur/ (a message a mail reader already moved still counts), so a
 // crash between the link and the queue's record never delivers twice.
-// flush() fsyncs new/ once for all deliveries since the last flush (nothing
-// to do: `done` at once), which keeps the fsyncs per message near one.
 //
 // Owns: its MaildirWriter (shared with the work in flight). Follows the
 // threading rules of deliver::Target.
@@ -15,6 +18,7 @@
 #include <uv.h>
 
 #include <cstddef>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -26,6 +30,7 @@ namespace deliver {
 class MaildirTarget final : public Target {
  public:
   MaildirTarget(uv_loop_t* loop, std::string dir);
+  ~MaildirTarget() override;  // removes tmp/ files staged but never published
 
   void deliver(Attempt attempt, Done done) override;
   void flush(FlushDone done) override;
@@ -33,7 +38,7 @@ class MaildirTarget final : public Target {
  private:
   uv_loop_t* loop_;
   std::shared_ptr<MaildirWriter> writer_;
-  std::size_t unflushed_ = 0;  // Delivered outcomes since the last successful flush (loop thread)
+  std::vector<StagedMessage> staged_;  // written to tmp/ since the last flush (loop thread)
 };
 
 }  // namespace deliver

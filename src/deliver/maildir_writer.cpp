@@ -69,40 +69,96 @@ common::Status MaildirWriter::create_dirs() {
   return {};
 }
 
-common::Result<MaildirWrite> MaildirWriter::write(const MaildirKey& key, std::string_view raw) {
+common::Result<StagedMessage> MaildirWriter::write_tmp(const MaildirKey& key, std::string_view raw, bool sync) {
   if (!dirs_ready_) {
     if (auto s = create_dirs(); !s) return s.error();
   }
   const std::string text = crlf_to_lf(raw);
-  MaildirWrite result{true, text.size(), maildir_base_name(key, text.size())};
+  const std::string name = maildir_base_name(key, text.size());
   // The tmp name is ours alone (pid and counter), so two writers of one
   // message never write into each other's file.
-  const std::string tmp_path =
-      dir_ + "/tmp/" + result.name + ".P" + std::to_string(::getpid()) + "Q" + std::to_string(++sequence_);
-  const std::string new_path = dir_ + "/new/" + result.name;
-  common::UniqueFd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  StagedMessage staged{
+      dir_ + "/tmp/" + name + ".P" + std::to_string(::getpid()) + "Q" + std::to_string(++sequence_),
+      dir_ + "/new/" + name, text.size()};
+  common::UniqueFd fd(
+      ::open(staged.tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd.valid()) {
     const int err = errno;
     if (err == ENOENT) dirs_ready_ = false;  // somebody removed the Maildir: create it again next time
-    return file_error("creating " + tmp_path, err);
+    return file_error("creating " + staged.tmp_path, err);
   }
-  common::Status status = write_all(fd.get(), text, tmp_path);
+  common::Status status = write_all(fd.get(), text, staged.tmp_path);
   const struct timespec times[2] = {{static_cast<time_t>(key.fetched_at), 0},
                                     {static_cast<time_t>(key.fetched_at), 0}};
   if (status && ::futimens(fd.get(), times) != 0)
-    status = file_error("setting the time of " + tmp_path, errno);
-  if (status && ::fsync(fd.get()) != 0) status = file_error("syncing " + tmp_path, errno);
+    status = file_error("setting the time of " + staged.tmp_path, errno);
+  if (status && sync && ::fsync(fd.get()) != 0) status = file_error("syncing " + staged.tmp_path, errno);
   fd.reset();
-  if (status && ::link(tmp_path.c_str(), new_path.c_str()) != 0) {
+  if (!status) {
+    ::unlink(staged.tmp_path.c_str());
+    return status.error();
+  }
+  return staged;
+}
+
+namespace {
+
+// Links the staged file into new/ and removes it from tmp/; false when
+// new/ had it already.
+common::Result<bool> link_into_new(const StagedMessage& staged) {
+  bool written = true;
+  common::Status status;
+  if (::link(staged.tmp_path.c_str(), staged.new_path.c_str()) != 0) {
     if (errno == EEXIST) {
-      result.written = false;
+      written = false;
     } else {
-      status = file_error("linking " + tmp_path + " to " + new_path, errno);
+      status = file_error("linking " + staged.tmp_path + " to " + staged.new_path, errno);
     }
   }
-  ::unlink(tmp_path.c_str());
+  ::unlink(staged.tmp_path.c_str());
   if (!status) return status.error();
-  return result;
+  return written;
+}
+
+}  // namespace
+
+common::Result<MaildirWrite> MaildirWriter::write(const MaildirKey& key, std::string_view raw) {
+  auto staged = write_tmp(key, raw, /*sync=*/true);
+  if (!staged) return staged.error();
+  auto linked = link_into_new(*staged);
+  if (!linked) return linked.error();
+  return MaildirWrite{*linked, staged->size, staged->new_path.substr(dir_.size() + 5)};
+}
+
+common::Result<StagedMessage> MaildirWriter::stage(const Message& message) {
+  return write_tmp(maildir_key(message), message.raw, /*sync=*/false);
+}
+
+common::Status MaildirWriter::publish(const std::vector<StagedMessage>& staged) {
+  if (staged.empty()) return {};
+  common::Status status;
+  {
+    common::UniqueFd fd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid()) {
+      status = file_error("opening " + dir_, errno);
+    } else if (::syncfs(fd.get()) != 0) {
+      status = file_error("syncing the file system of " + dir_, errno);
+    }
+  }
+  if (!status) {
+    discard(staged);
+    return status;
+  }
+  for (const StagedMessage& each : staged) {
+    auto linked = link_into_new(each);
+    if (!linked && status) status = linked.error();
+  }
+  if (!status) return status;
+  return sync_new();
+}
+
+void MaildirWriter::discard(const std::vector<StagedMessage>& staged) {
+  for (const StagedMessage& each : staged) ::unlink(each.tmp_path.c_str());
 }
 
 common::Status MaildirWriter::sync_new() { return fsync_dir(dir_ + "/new"); }

@@ -26,12 +26,21 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "common/result.hpp"
 #include "deliver/maildir_name.hpp"
 #include "deliver/target.hpp"
 
 namespace deliver {
+
+// A message written to tmp/ but not in new/ yet (stage()); publish() makes a
+// batch of them durable and visible.
+struct StagedMessage {
+  std::string tmp_path;
+  std::string new_path;
+  std::size_t size = 0;
+};
 
 struct MaildirWrite {
   bool written = false;  // false: new/<name> was there already
@@ -58,6 +67,18 @@ class MaildirWriter {
   // fsync of new/: makes every link done so far durable.
   common::Status sync_new();
 
+  // The batched form the Maildir target uses (one sync per batch instead of
+  // one per message): stage() writes tmp/<name> without syncing it;
+  // publish() syncs the Maildir's file system once (syncfs: every staged
+  // file's data and inode), then links each into new/ (EEXIST: delivered
+  // before), unlinks every tmp file, and fsyncs new/. A crash before
+  // publish() leaves only tmp/ files, which Maildir readers ignore; the
+  // queue then delivers those messages again (in doubt).
+  common::Result<StagedMessage> stage(const Message& message);
+  common::Status publish(const std::vector<StagedMessage>& staged);
+  // Removes staged files that will never be published.
+  static void discard(const std::vector<StagedMessage>& staged);
+
   // Whether new/ or cur/ holds the message (any flags, any size info).
   // A Maildir that does not exist yet holds nothing.
   common::Result<bool> already_there(const MaildirKey& key);
@@ -68,6 +89,7 @@ class MaildirWriter {
   common::Result<std::unordered_set<std::string>> uniques_present();
 
  private:
+  common::Result<StagedMessage> write_tmp(const MaildirKey& key, std::string_view raw, bool sync);
   common::Status list_into(const std::string& sub, std::unordered_set<std::string>* uniques,
                            std::string_view wanted, bool* found);
 

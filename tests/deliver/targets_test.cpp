@@ -84,17 +84,20 @@ TEST_F(TargetsTest, PoolWorkRunsOffTheLoopThreadAndAnExceptionBecomesAnError) {
   EXPECT_NE(second->error().message.find("boom"), std::string::npos);
 }
 
-TEST_F(TargetsTest, MaildirTargetDeliversOnThePoolAndFlushesNew) {
+TEST_F(TargetsTest, MaildirTargetStagesOnThePoolAndFlushPublishesIntoNew) {
   deliver::MaildirTarget target(loop_.get(), path("Maildir").string());
   const auto message = make_message(3, kRaw);
   const auto outcome = deliver(target, message);
   EXPECT_EQ(outcome.verdict, deliver::Verdict::Delivered) << outcome.detail;
   EXPECT_EQ(outcome.detail, "");
+  // Staged in tmp/ (not synced); a reader sees nothing before the flush.
+  EXPECT_TRUE(names_in(path("Maildir/new")).empty());
+  EXPECT_EQ(names_in(path("Maildir/tmp")).size(), 1u);
+  EXPECT_TRUE(flush(target).ok());
   ASSERT_EQ(names_in(path("Maildir/new")).size(), 1u);
   EXPECT_EQ(read_file(path("Maildir/new") / names_in(path("Maildir/new")).front()),
             deliver::crlf_to_lf(kRaw));
   EXPECT_TRUE(names_in(path("Maildir/tmp")).empty());
-  EXPECT_TRUE(flush(target).ok());
 
   // Nothing new since: flush answers at once, from inside the call.
   bool flushed = false;
@@ -106,18 +109,35 @@ TEST_F(TargetsTest, MaildirTargetInDoubtDoesNotDeliverAMovedMessageAgain) {
   deliver::MaildirTarget target(loop_.get(), path("Maildir").string());
   const auto message = make_message(3, kRaw);
   ASSERT_EQ(deliver(target, message).verdict, deliver::Verdict::Delivered);
+  ASSERT_TRUE(flush(target).ok());
+  ASSERT_EQ(names_in(path("Maildir/new")).size(), 1u);
   const std::string name = names_in(path("Maildir/new")).front();
   deliver_test::fs::rename(path("Maildir/new") / name, path("Maildir/cur") / (name + ":2,S"));
 
   const auto again = deliver(target, message, /*in_doubt=*/true);
   EXPECT_EQ(again.verdict, deliver::Verdict::Delivered) << again.detail;
+  ASSERT_TRUE(flush(target).ok());
   EXPECT_TRUE(names_in(path("Maildir/new")).empty());
+  EXPECT_TRUE(names_in(path("Maildir/tmp")).empty());
   EXPECT_EQ(names_in(path("Maildir/cur")).size(), 1u);
 
   // Not in doubt and still in new/: the link finds it, still one copy.
   ASSERT_EQ(deliver(target, make_message(4, kRaw)).verdict, deliver::Verdict::Delivered);
+  ASSERT_TRUE(flush(target).ok());
   ASSERT_EQ(deliver(target, make_message(4, kRaw)).verdict, deliver::Verdict::Delivered);
+  ASSERT_TRUE(flush(target).ok());
   EXPECT_EQ(names_in(path("Maildir/new")).size(), 1u);
+  EXPECT_TRUE(names_in(path("Maildir/tmp")).empty());
+}
+
+TEST_F(TargetsTest, MaildirTargetDroppedBeforeItsFlushLeavesNothingInTmp) {
+  {
+    deliver::MaildirTarget target(loop_.get(), path("Maildir").string());
+    ASSERT_EQ(deliver(target, make_message(5, kRaw)).verdict, deliver::Verdict::Delivered);
+    EXPECT_EQ(names_in(path("Maildir/tmp")).size(), 1u);
+  }
+  EXPECT_TRUE(names_in(path("Maildir/tmp")).empty());
+  EXPECT_TRUE(names_in(path("Maildir/new")).empty());
 }
 
 TEST_F(TargetsTest, MaildirTargetOnAFileIsPermanent) {

@@ -24,6 +24,7 @@ DeliveryRun::DeliveryRun(uv_loop_t* loop, fetch::ArchiveWriter& writer, const co
 }
 
 void DeliveryRun::finish() {
+  if (!any_targets_) return queue_.stop([] {});  // no gathering delay for nothing
   queue_.when_idle([this] { queue_.stop([] {}); });
 }
 

@@ -89,10 +89,15 @@ common::Status Queue::configure(const std::string& account, std::vector<LaneSpec
 }
 
 void Queue::wake() {
-  uv_timer_start(kick_.get(), [](uv_timer_t* t) { static_cast<Queue*>(t->data)->kick(); }, 0, 0);
+  if (kick_pending_) return;  // the pending kick starts them all
+  kick_pending_ = true;
+  uv_timer_start(
+      kick_.get(), [](uv_timer_t* t) { static_cast<Queue*>(t->data)->kick(); },
+      static_cast<std::uint64_t>(options_.gather.count()), 0);
 }
 
 void Queue::kick() {
+  kick_pending_ = false;
   std::erase_if(retired_, [](const std::unique_ptr<Lane>& lane) { return !lane->running; });
   const auto now = now_seconds();
   for (auto& [key, lane] : lanes_) {
@@ -125,6 +130,7 @@ void Queue::stop(std::function<void()> done) {
   stopping_ = true;
   stopped_ = std::move(done);
   uv_timer_stop(kick_.get());
+  kick_pending_ = false;
   for (auto& [key, lane] : lanes_) uv_timer_stop(lane->timer.get());
   check_stopped();
 }
@@ -316,7 +322,7 @@ void Queue::on_timer(uv_timer_t* timer) {
 }
 
 void Queue::check_idle() {
-  if (idle_waiters_.empty()) return;
+  if (idle_waiters_.empty() || (kick_pending_ && !stopping_)) return;
   const auto now = now_seconds();
   for (const auto& [key, lane] : lanes_) {
     if (lane->running) return;

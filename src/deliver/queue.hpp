@@ -49,7 +49,13 @@ namespace deliver {
 class Queue {
  public:
   struct Options {
-    std::int64_t run_size = 64;  // messages claimed (one transaction) per run
+    // Messages claimed (one transaction) per run; a run costs four syncs
+    // whatever its size (claim, the target's flush, fsync of new/, record).
+    std::int64_t run_size = 256;
+    // How long a wake gathers commits before the lanes start: a poll
+    // commits every few milliseconds, and a run per commit would sync per
+    // handful of messages. Mail arrives this much later, in larger runs.
+    std::chrono::milliseconds gather{250};
     std::chrono::seconds first_retry{30};
     std::chrono::seconds max_retry{3600};
   };
@@ -86,7 +92,7 @@ class Queue {
   common::Status configure(const std::string& account, std::vector<LaneSpec> specs);
 
   // Something may be due: starts every idle lane that is not backing off,
-  // from the loop a moment later (many wakes in a row start them once).
+  // from the loop Options::gather later (many wakes in a row start them once).
   // Every successful commit of the writer wakes the queue by itself.
   void wake();
   // Failed messages of `account`, and those waiting for a retry, are due
@@ -135,6 +141,7 @@ class Queue {
   std::vector<std::function<void()>> idle_waiters_;
   std::function<void()> stopped_;
   bool stopping_ = false;
+  bool kick_pending_ = false;
   net::UvHandlePtr<uv_timer_t> kick_;
   fetch::ArchiveWriter::Subscription commits_;
 };

@@ -1,8 +1,8 @@
 // Issue 13's crash test for delivery: the real `popfetchd deliver` hands
-// 600 archived messages to a Maildir and is killed with SIGKILL again and
-// again at chosen points of the run: right after it created its k-th file in
-// tmp/ (mid-write), or linked its k-th file into new/ (between the link and
-// its record). Once, between two runs, a mail reader moves everything from
+// archived messages to a Maildir (80 more before each run, 880 in all) and
+// is killed with SIGKILL again and again at chosen points of the run: right
+// after it created its k-th file in tmp/ (staging), or linked its k-th file
+// into new/ (publishing: between the link and its record). Once, between two runs, a mail reader moves everything from
 // new/ to cur/ (adding ":2,S"). Then a last run goes to completion. Each
 // message must end up in the Maildir exactly once, with the archived bytes
 // in LF form, and the archive must record every one as delivered.
@@ -42,9 +42,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// More than the kill points add up to (375), with room for each run going on
-// a little past its kill point before the signal lands.
-constexpr int kMessages = 600;
+// Archived before each run: more than any kill point, so every run has new
+// messages to write (runs go on past their kill point before the signal
+// lands, and in-doubt messages are settled without writing anything).
+constexpr int kMessagesPerRun = 80;
 constexpr auto kRunDeadline = std::chrono::seconds(120);
 
 enum class Where { Tmp, New };
@@ -71,12 +72,18 @@ class DeliveryCrashTest : public ::testing::Test {
     alice.password = "unused";
     alice.extra = {"deliver:", "  - maildir: " + maildir_.string()};
     ASSERT_TRUE(integration::write_config(config_, db_, {alice}).ok());
+  }
+
+  // Archives kMessagesPerRun more messages of alice (as a poll would).
+  void archive_more() {
     auto archive = store::Archive::open(db_);
     ASSERT_TRUE(archive.ok()) << archive.error().message;
     auto batch = archive->begin_batch();
     ASSERT_TRUE(batch.ok());
-    for (int i = 0; i < kMessages; ++i) {
-      const std::string raw = test_support::make_message(static_cast<std::uint64_t>(i), static_cast<std::size_t>(1500 + 37 * i));
+    for (int n = 0; n < kMessagesPerRun; ++n) {
+      const int i = static_cast<int>(raws_.size());
+      const std::string raw =
+          test_support::make_message(static_cast<std::uint64_t>(i), static_cast<std::size_t>(1500 + 37 * (i % 400)));
       ASSERT_TRUE(batch->add_message("alice", "u" + std::to_string(i), raw, 1700000000 + i).ok());
       raws_["u" + std::to_string(i)] = raw;
     }
@@ -141,13 +148,13 @@ class DeliveryCrashTest : public ::testing::Test {
 };
 
 TEST_F(DeliveryCrashTest, KilledAnywhereEachMessageLandsExactlyOnce) {
-  // Around the queue's runs of 64 messages (one claim, one flush, one record
-  // each) and inside them.
+  // Early, late and in the middle of staging and of publishing a run.
   const std::vector<Kill> kills = {{Where::New, 1},  {Where::Tmp, 3},  {Where::New, 40}, {Where::New, 64},
                                    {Where::Tmp, 65}, {Where::New, 65}, {Where::Tmp, 1},  {Where::New, 30},
                                    {Where::Tmp, 77}, {Where::New, 9},  {Where::Tmp, 20}};
   int landed = 0;
   for (std::size_t i = 0; i < kills.size(); ++i) {
+    archive_more();
     if (run_and_kill(kills[i])) ++landed;
     if (i == kills.size() / 2) reader_moves_new_to_cur();
   }
@@ -170,7 +177,7 @@ TEST_F(DeliveryCrashTest, KilledAnywhereEachMessageLandsExactlyOnce) {
       bytes[base] = test_support::read_file(entry.path());
     }
   }
-  EXPECT_EQ(copies.size(), static_cast<std::size_t>(kMessages));
+  EXPECT_EQ(copies.size(), raws_.size());
   for (const auto& [base, count] : copies) EXPECT_EQ(count, 1) << base << " is in the Maildir " << count << " times";
   std::multiset<std::string> expected;
   for (const auto& [uidl, raw] : raws_) expected.insert(deliver::crlf_to_lf(raw));
@@ -184,7 +191,7 @@ TEST_F(DeliveryCrashTest, KilledAnywhereEachMessageLandsExactlyOnce) {
   auto totals = log.totals();
   ASSERT_TRUE(totals.ok());
   ASSERT_EQ(totals->size(), 1u);
-  EXPECT_EQ(totals->front().delivered, kMessages);
+  EXPECT_EQ(totals->front().delivered, static_cast<std::int64_t>(raws_.size()));
   EXPECT_EQ(totals->front().pending, 0);
   std::printf("delivery crash test: %d of %zu kills landed mid-run; %zu distinct messages in the Maildir\n", landed,
               kills.size(), copies.size());

@@ -102,7 +102,7 @@ config::Account HostileTest::account_at(std::string host, std::uint16_t port,
 fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks tweaks) {
   fetch::PollOptions options;
   options.account = account;
-  options.password = std::move(tweaks.password);
+  options.password = common::Secret(std::move(tweaks.password));
   options.database_path = database_path_;
   options.max_messages_per_poll = tweaks.max_messages_per_poll;
 

@@ -27,6 +27,18 @@ using ::testing::IsEmpty;
 
 using StartTls = HostileTest;
 
+// poll_script()'s adjustment: security starttls.
+void starttls(config::Account& account) { account.security = Security::StartTls; }
+
+// A server that offers STLS and is asked for it; what it answers is the test's.
+FakePop3Script stls_requested() {
+  return FakePop3Script()
+      .send_line("+OK ready")
+      .expect("CAPA")
+      .send("+OK\r\nSTLS\r\nUSER\r\n.\r\n")
+      .expect("STLS");
+}
+
 TEST_F(StartTls, CapaWithoutStlsIsRefusedBeforeAnyCredential) {
   const ScriptedPoll outcome =
       poll_script(FakePop3Script()
@@ -34,7 +46,7 @@ TEST_F(StartTls, CapaWithoutStlsIsRefusedBeforeAnyCredential) {
                       .expect("CAPA")
                       .send("+OK\r\nUSER\r\nSASL PLAIN LOGIN\r\nUIDL\r\n.\r\n")  // STLS dropped
                       .stall(),
-                  [](config::Account& account) { account.security = Security::StartTls; });
+                  starttls);
   expect_failed(outcome.report, ErrorKind::Tls,
                 "server does not offer STLS; refusing to authenticate without TLS", *outcome.server);
   ASSERT_TRUE(outcome.server->wait_finished());
@@ -43,9 +55,8 @@ TEST_F(StartTls, CapaWithoutStlsIsRefusedBeforeAnyCredential) {
 }
 
 TEST_F(StartTls, NoCapaAtAllIsRefusedBeforeAnyCredential) {
-  const ScriptedPoll outcome =
-      poll_script(FakePop3Script().send_line("+OK ready").expect("CAPA").send_line("-ERR what?").stall(),
-                  [](config::Account& account) { account.security = Security::StartTls; });
+  const ScriptedPoll outcome = poll_script(
+      FakePop3Script().send_line("+OK ready").expect("CAPA").send_line("-ERR what?").stall(), starttls);
   expect_failed(outcome.report, ErrorKind::Tls, "server does not support CAPA, so it offers no STLS",
                 *outcome.server);
   ASSERT_TRUE(outcome.server->wait_finished());
@@ -55,14 +66,7 @@ TEST_F(StartTls, NoCapaAtAllIsRefusedBeforeAnyCredential) {
 
 TEST_F(StartTls, StlsAnsweredErrIsRefusedBeforeAnyCredential) {
   const ScriptedPoll outcome =
-      poll_script(FakePop3Script()
-                      .send_line("+OK ready")
-                      .expect("CAPA")
-                      .send("+OK\r\nSTLS\r\nUSER\r\n.\r\n")
-                      .expect("STLS")
-                      .send_line("-ERR [SYS/TEMP] TLS is broken today")
-                      .stall(),
-                  [](config::Account& account) { account.security = Security::StartTls; });
+      poll_script(stls_requested().send_line("-ERR [SYS/TEMP] TLS is broken today").stall(), starttls);
   expect_failed(outcome.report, ErrorKind::Tls, "server refused STLS: [SYS/TEMP] TLS is broken today",
                 *outcome.server);
   ASSERT_TRUE(outcome.server->wait_finished());
@@ -101,14 +105,7 @@ TEST_F(StartTls, PlaintextInjectedAfterStlsIsRefused) {
   // CVE-2011-0411: a man in the middle appends a reply after "+OK" to STLS,
   // hoping the client reads it as if it came over TLS.
   const ScriptedPoll outcome =
-      poll_script(FakePop3Script()
-                      .send_line("+OK ready")
-                      .expect("CAPA")
-                      .send("+OK\r\nSTLS\r\nUSER\r\n.\r\n")
-                      .expect("STLS")
-                      .send("+OK begin TLS\r\n+OK\r\nSASL PLAIN\r\n.\r\n")
-                      .stall(),
-                  [](config::Account& account) { account.security = Security::StartTls; });
+      poll_script(stls_requested().send("+OK begin TLS\r\n+OK\r\nSASL PLAIN\r\n.\r\n").stall(), starttls);
   expect_failed(outcome.report, ErrorKind::Protocol, "possible plaintext injection", *outcome.server);
   ASSERT_TRUE(outcome.server->wait_finished());
   EXPECT_THAT(outcome.server->received_lines(), ElementsAre("CAPA", "STLS"));

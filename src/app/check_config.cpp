@@ -91,7 +91,7 @@ int check_config(const GlobalOptions& global, bool strict) {
   std::vector<bool> resolved;
   std::size_t warnings = 0;
   for (const config::Account& account : cfg.accounts) {
-    common::Result<std::string> password = config::resolve_password(account.password);
+    common::Result<common::Secret> password = config::resolve_password(account.password);
     resolved.push_back(password.ok());
     if (!password) {
       std::fprintf(stderr, "popfetchd: warning: %s: account '%s': %s\n", cfg.path.c_str(), account.name.c_str(),

@@ -90,7 +90,7 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
     Outcome& outcome = outcomes[account->name];
     // Every password is resolved before the first poll starts: a password
     // command may block, and the polls' timeouts must not tick meanwhile.
-    common::Result<std::string> password = config::resolve_password(account->password);
+    common::Result<common::Secret> password = config::resolve_password(account->password);
     if (!password) {
       outcome.done = true;
       outcome.report.account = account->name;

@@ -37,6 +37,16 @@ class Secret {
   std::string_view reveal() const { return value_; }
   bool empty() const { return value_.empty(); }
 
+  // A second owner of the same bytes, for the one place that must use the
+  // password again after handing it on (a poll repeated until the mailbox
+  // is empty). The copy goes straight into the new Secret's own buffer, so
+  // no temporary std::string is left behind to wipe.
+  Secret duplicate() const {
+    Secret copy;
+    copy.value_ = value_;
+    return copy;
+  }
+
   // Zeroes every byte of the buffer (a moved-from short string keeps its
   // bytes in its inline buffer, hence capacity(), not size()) and empties it.
   void wipe() noexcept {

@@ -22,6 +22,7 @@
 
 #include "common/log.hpp"
 #include "common/result.hpp"
+#include "common/secret.hpp"
 #include "config/delivery_target.hpp"
 
 namespace config {
@@ -146,7 +147,8 @@ LoadResult load_string(const std::string& yaml, const std::string& file_name);
 // stripped. Missing/unreadable/empty file, non-zero exit, death by a signal,
 // empty output, unset/empty variable: ErrorKind::Config, naming the file,
 // exit status or variable, never the password or the command's output.
-common::Result<std::string> resolve_password(const PasswordSource& source);
+// The password comes as a Secret: it wipes itself when its last owner goes.
+common::Result<common::Secret> resolve_password(const PasswordSource& source);
 
 // The classic footguns of DESIGN.md §2 (starttls/none on 995, tls on 110, weak
 // modes, a world- or group-readable file holding a password), as one-line warnings.

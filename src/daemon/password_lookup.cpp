@@ -12,7 +12,7 @@ struct Job {
   uv_work_t request{};
   PasswordResolver resolver;  // a copy: the caller's may change while the pool runs this one
   config::PasswordSource source;
-  std::optional<common::Result<std::string>> result;
+  std::optional<common::Result<common::Secret>> result;
   PasswordDone done;
 };
 

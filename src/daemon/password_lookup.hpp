@@ -15,13 +15,14 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "common/secret.hpp"
 #include "config/config.hpp"
 
 namespace popfetchd::daemon {
 
 // Called on a thread-pool thread: must not touch the loop or shared state.
-using PasswordResolver = std::function<common::Result<std::string>(const config::PasswordSource& source)>;
-using PasswordDone = std::function<void(common::Result<std::string> password)>;
+using PasswordResolver = std::function<common::Result<common::Secret>(const config::PasswordSource& source)>;
+using PasswordDone = std::function<void(common::Result<common::Secret> password)>;
 
 // Runs resolver(source) on the pool; `done` runs on the loop thread. If the
 // job cannot be queued, `done` gets the error at once (before this returns).

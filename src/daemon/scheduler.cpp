@@ -18,7 +18,6 @@ namespace popfetchd::daemon {
 
 using scheduler_detail::kMaxErrorText;
 using scheduler_detail::wall_now;
-using scheduler_detail::wipe;
 
 Scheduler::Scheduler(uv_loop_t* loop, fetch::PollRunner& runner, PasswordResolver resolver,
                      SchedulerTuning tuning)
@@ -164,13 +163,13 @@ void Scheduler::read_password(Slot& slot) {
   config::PasswordSource source = slot.account.password;
   // The slot is never erased while `resolving` is set, and the scheduler's
   // death expires `alive`: the pointer is valid whenever the answer is used.
-  lookup_password(loop_, resolver_, source, [alive, target, source](common::Result<std::string> password) {
+  lookup_password(loop_, resolver_, source, [alive, target, source](common::Result<common::Secret> password) {
     if (auto self = alive.lock()) (*self)->on_password(*target, source, std::move(password));
   });
 }
 
 void Scheduler::on_password(Slot& slot, const config::PasswordSource& source,
-                            common::Result<std::string> password) {
+                            common::Result<common::Secret> password) {
   slot.resolving = false;
   --pending_lookups_;
   if (shutting_down_) {
@@ -188,7 +187,6 @@ void Scheduler::on_password(Slot& slot, const config::PasswordSource& source,
   }
   slot.poll_again = false;
   if (password) {
-    wipe(slot.password);
     slot.password = std::move(password).value();
     slot.password_from = source;
     slot.password_stale = false;
@@ -197,7 +195,7 @@ void Scheduler::on_password(Slot& slot, const config::PasswordSource& source,
                                       "); using the one read before");
     slot.password_stale = false;
   } else {
-    wipe(slot.password);
+    slot.password.reset();
     ++slot.health.polls_total;
     record_failure(slot, common::make_error(password.error().kind, "password: " + password.error().message),
                    fetch::RetryHint::Normal);
@@ -210,7 +208,7 @@ void Scheduler::on_password(Slot& slot, const config::PasswordSource& source,
 void Scheduler::submit(Slot& slot) {
   fetch::PollOptions options;
   options.account = slot.account;
-  options.password = *slot.password;
+  options.password = slot.password->duplicate();  // the slot keeps its own for the next poll
   options.database_path = database_path_;
   options.force_pipelining_off = slot.pipelining.off();
   if (slot.pipelining.off()) {
@@ -323,7 +321,7 @@ void Scheduler::record_failure(Slot& slot, const common::Error& error, fetch::Re
   health.auth_failure = retry == fetch::RetryHint::AuthFailed;
   health.permanent_failure = retry == fetch::RetryHint::Permanent;
   // The password may have been changed since it was read: read it again.
-  if (retry == fetch::RetryHint::AuthFailed) wipe(slot.password);
+  if (retry == fetch::RetryHint::AuthFailed) slot.password.reset();
   if (shutting_down_ || slot.removing) {
     common::log_warn(slot.name(), "poll failed (" + std::string(common::to_string(error.kind)) +
                                       "): " + common::sanitize(error.message, kMaxErrorText));

@@ -137,7 +137,7 @@ class Scheduler {
   bool take_manual_retry(Slot& slot);
   void attempt(Slot& slot);  // the timer fired or a poll was requested
   void read_password(Slot& slot);
-  void on_password(Slot& slot, const config::PasswordSource& source, common::Result<std::string> password);
+  void on_password(Slot& slot, const config::PasswordSource& source, common::Result<common::Secret> password);
   void submit(Slot& slot);
   void on_poll_done(Slot& slot, fetch::PollReport report);
   void record_failure(Slot& slot, const common::Error& error, fetch::RetryHint retry);

@@ -11,8 +11,6 @@
 
 namespace popfetchd::daemon {
 
-using scheduler_detail::wipe;
-
 // --- reload
 
 void Scheduler::retire(const std::string& name) {
@@ -44,7 +42,7 @@ void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
         // Removed by an earlier reload while it was polling, and back now.
         slot->removing = false;
         slot->account = account;
-        wipe(slot->password);
+        slot->password.reset();
         slot->pipelining.reset();
       }
       common::log_info(account.name, "added");
@@ -61,7 +59,7 @@ void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
       if (old.password == account.password) {
         slot->password_stale = true;
       } else {
-        wipe(slot->password);
+        slot->password.reset();
       }
       if (old.server != account.server || old.port != account.port) slot->login_delay_s.reset();
       slot->pipelining.reset();

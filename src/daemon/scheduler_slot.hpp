@@ -2,13 +2,12 @@
 // Private to the scheduler's .cpp files: the state it keeps per account, and
 // the small helpers both files use. Nothing else includes this.
 
-#include <string.h>
-
 #include <cstdint>
 #include <ctime>
 #include <optional>
 #include <string>
 
+#include "common/secret.hpp"
 #include "daemon/scheduler.hpp"
 
 namespace popfetchd::daemon {
@@ -19,13 +18,6 @@ inline constexpr std::size_t kMaxErrorText = 400;
 
 inline std::int64_t wall_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-// Passwords do not linger in freed heap memory (core dumps are off, but a
-// later bug that leaks memory contents should not find them either).
-inline void wipe(std::optional<std::string>& password) {
-  if (password && !password->empty()) explicit_bzero(password->data(), password->size());
-  password.reset();
-}
-
 }  // namespace scheduler_detail
 
 struct Scheduler::Slot {
@@ -34,7 +26,9 @@ struct Scheduler::Slot {
   health::AccountHealth health;
   net::UvHandlePtr<uv_timer_t> timer;
 
-  std::optional<std::string> password;
+  // A Secret: it does not linger in freed heap memory (core dumps are off,
+  // but a later bug that leaks memory contents should not find it either).
+  std::optional<common::Secret> password;
   config::PasswordSource password_from;  // where `password` came from
   bool password_stale = false;           // read it again before the next poll
 
@@ -52,8 +46,6 @@ struct Scheduler::Slot {
 
   bool busy() const { return in_runner || resolving; }
   const std::string& name() const { return account.name; }
-
-  ~Slot() { scheduler_detail::wipe(password); }
 };
 
 }  // namespace popfetchd::daemon

@@ -78,7 +78,7 @@ void AccountPoll::start() {
   subscription_ = writer_.subscribe([this](const common::Status& outcome) { on_commit(outcome); });
   lookup_.emplace(writer_.archive(), account.name);
   listing_.emplace(account, options_.max_messages_per_poll, report_.started_at, *lookup_);
-  session_.emplace(session_options(account, std::exchange(options_.password, {}),
+  session_.emplace(session_options(account, std::move(options_.password),
                                    {options_.force_pipelining_off, options_.pipeline_window}),
                    digests_);
 

@@ -43,6 +43,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/secret.hpp"
 #include "config/config.hpp"
 #include "fetch/archive_writer.hpp"
 #include "fetch/listing_plan.hpp"
@@ -77,14 +78,23 @@ inline constexpr std::uint64_t kDefaultPipelineBytes = 8u * 1024 * 1024;
 // check fails and the message is left alone.
 inline constexpr std::size_t kMaxHeaderCheckBytes = 1u << 20;
 
+// Move-only, like the password it carries.
 struct PollOptions {
   config::Account account;
-  std::string password;  // resolved; wiped from the session once authenticated
+  common::Secret password;    // resolved; moved into the session, wiped once authenticated
   std::string database_path;  // for the account lock file
   std::size_t max_messages_per_poll = kDefaultMaxMessagesPerPoll;
   std::size_t pipeline_window = kDefaultPipelineWindow;
   std::uint64_t pipeline_bytes = kDefaultPipelineBytes;
   bool force_pipelining_off = false;  // the last poll failed while pipelining
+
+  // The same options for another poll of the account (its own copy of the
+  // password). Lists every member: -Wmissing-field-initializers catches one
+  // added here and forgotten there.
+  PollOptions duplicate() const {
+    return PollOptions{account,         password.duplicate(), database_path,       max_messages_per_poll,
+                       pipeline_window, pipeline_bytes,       force_pipelining_off};
+  }
 };
 
 class AccountPoll {

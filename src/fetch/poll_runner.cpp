@@ -159,7 +159,7 @@ struct UntilDone : std::enable_shared_from_this<UntilDone> {
     PollRunner::Callbacks next;
     next.on_started = callbacks.on_started;
     next.on_done = [self = shared_from_this()](PollReport report) { self->done(std::move(report)); };
-    return runner.submit(options, std::move(next));
+    return runner.submit(options.duplicate(), std::move(next));
   }
 
   void done(PollReport report) {

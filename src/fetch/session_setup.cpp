@@ -32,7 +32,7 @@ pop3::AuthMethod auth_method(config::AuthMethod auth) {
 
 }  // namespace
 
-pop3::SessionOptions session_options(const config::Account& account, std::string password,
+pop3::SessionOptions session_options(const config::Account& account, common::Secret password,
                                      const SessionSettings& settings) {
   pop3::SessionOptions options;
   options.username = account.username;

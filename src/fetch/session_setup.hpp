@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "common/secret.hpp"
 #include "config/config.hpp"
 #include "fetch/poll_report.hpp"
 #include "net/tls_options.hpp"
@@ -23,7 +24,7 @@ struct SessionSettings {
 };
 
 // What pop3::Session needs for `account`; the password is moved in.
-pop3::SessionOptions session_options(const config::Account& account, std::string password,
+pop3::SessionOptions session_options(const config::Account& account, common::Secret password,
                                      const SessionSettings& settings);
 
 // The TLS parameters of the account (server name for SNI and the check,

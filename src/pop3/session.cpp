@@ -37,7 +37,7 @@ std::string step_name(const CommandTag& command) {
 
 Session::Session(SessionOptions options, const Digests& digests)
     : options_(std::move(options)), digests_(digests) {
-  protocol_.set_secrets(password_forms(options_.username, options_.password));
+  protocol_.set_secrets(password_forms(options_.username, options_.password.reveal()));
 }
 
 // ---------------------------------------------------------------------------
@@ -241,7 +241,7 @@ void Session::on_auth_reply(const Reply& reply) {
     case CommandKind::User:
       if (!auth_.pass_sent) {
         auth_.pass_sent = true;
-        send(Command::pass(options_.password));
+        send(Command::pass(options_.password.reveal()));
       }
       return;
     case CommandKind::Pass:
@@ -418,7 +418,7 @@ void Session::fail_unexpected(const Reply& reply) {
 void Session::wipe_password() {
   // Overwrite before releasing, so the secret does not linger in freed memory;
   // its forms kept for redaction go with it.
-  common::wipe_secret(options_.password);
+  options_.password.wipe();
   protocol_.wipe_secrets();
 }
 

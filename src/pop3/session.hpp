@@ -49,6 +49,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/secret.hpp"
 #include "pop3/capabilities.hpp"
 #include "pop3/command.hpp"
 #include "pop3/digests.hpp"
@@ -71,9 +72,10 @@ enum class PipeliningMode {
   Off,
 };
 
+// Move-only: the password is a Secret.
 struct SessionOptions {
   std::string username;
-  std::string password;
+  common::Secret password;  // its bytes leave only in the command that carries them
   AuthMethod auth = AuthMethod::Plain;
   TlsPolicy tls = TlsPolicy::AlreadySecure;
   PipeliningMode pipelining = PipeliningMode::Auto;

@@ -54,7 +54,7 @@ void Session::before_auth() {
 }
 
 void Session::start_auth() {
-  if (has_line_break_or_nul(options_.username) || has_line_break_or_nul(options_.password)) {
+  if (has_line_break_or_nul(options_.username) || has_line_break_or_nul(options_.password.reveal())) {
     return fail(SessionErrorKind::Usage,
                 "the user name or password contains a line break or NUL; not sending it");
   }
@@ -63,7 +63,7 @@ void Session::start_auth() {
 
   if (options_.auth == AuthMethod::Plain) {
     if (capabilities_.has_sasl("PLAIN")) {
-      const std::string response = sasl_plain_response(options_.username, options_.password);
+      const std::string response = sasl_plain_response(options_.username, options_.password.reveal());
       // RFC 5034 §4: "AUTH PLAIN <response>" CRLF must fit in 255 octets.
       const std::size_t length = std::string_view("AUTH PLAIN ").size() + response.size() + 2;
       if (length <= kMaxAuthCommandLength) {
@@ -77,7 +77,7 @@ void Session::start_auth() {
     send(Command::user(options_.username));
     if (pipelining_known_on()) {
       auth_.pass_sent = true;
-      send(Command::pass(options_.password));
+      send(Command::pass(options_.password.reveal()));
     }
     return;
   }
@@ -86,7 +86,8 @@ void Session::start_auth() {
   if (capabilities_.has_sasl("CRAM-MD5")) return send(Command::auth("CRAM-MD5"));
   if (apop_timestamp_) {
     notice("server does not offer SASL CRAM-MD5; using APOP");
-    return send(Command::apop(options_.username, apop_digest(*apop_timestamp_, options_.password, digests_)));
+    return send(Command::apop(options_.username,
+                              apop_digest(*apop_timestamp_, options_.password.reveal(), digests_)));
   }
   fail(SessionErrorKind::AuthUnavailable,
        "cram-md5 authentication requested, but the server offers neither SASL CRAM-MD5 nor APOP (no "
@@ -102,14 +103,14 @@ void Session::answer_challenge(const ContinuationReply& challenge) {
   }
   std::string response;
   if (challenge.command.mechanism == "PLAIN") {
-    response = sasl_plain_response(options_.username, options_.password);
+    response = sasl_plain_response(options_.username, options_.password.reveal());
   } else if (challenge.command.mechanism == "CRAM-MD5") {
     const std::optional<std::string> decoded = base64_decode(challenge.payload);
     if (!decoded || decoded->empty()) {
       return fail(SessionErrorKind::Protocol,
                   "bad CRAM-MD5 challenge: '" + protocol_.quote(challenge.payload) + "'");
     }
-    response = cram_md5_response(options_.username, options_.password, *decoded, digests_);
+    response = cram_md5_response(options_.username, options_.password.reveal(), *decoded, digests_);
   } else {
     return fail_unexpected(challenge);
   }

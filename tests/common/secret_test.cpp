@@ -27,6 +27,15 @@ TEST(Secret, AMovedFromShortSecretLeavesNoBytesInItsInlineBuffer) {
   for (int i = 0; i < 7; ++i) EXPECT_EQ(inline_buffer[i], '\0') << i;
 }
 
+TEST(Secret, DuplicateIsAnIndependentOwner) {
+  Secret secret(std::string("pw-dup-77"));
+  Secret copy = secret.duplicate();
+  EXPECT_EQ(copy.reveal(), "pw-dup-77");
+  EXPECT_NE(copy.reveal().data(), secret.reveal().data());
+  secret.wipe();
+  EXPECT_EQ(copy.reveal(), "pw-dup-77");
+}
+
 TEST(Secret, WipeEmptiesIt) {
   Secret secret(std::string(100, 'x'));
   secret.wipe();

@@ -14,8 +14,14 @@ using Kind = config::PasswordSource::Kind;
 
 constexpr const char* kSecret = "hunter2-s3cret";
 
+// The resolved Secret's bytes, so the assertions below can compare text.
+common::Result<std::string> revealed(const common::Result<common::Secret>& result) {
+  if (!result) return result.error();
+  return std::string(result->reveal());
+}
+
 common::Result<std::string> resolve(Kind kind, const std::string& value) {
-  return config::resolve_password(config::PasswordSource{kind, value, {}});
+  return revealed(config::resolve_password(config::PasswordSource{kind, value, {}}));
 }
 
 // The error is a Config error containing `part` and never the secret.
@@ -183,7 +189,7 @@ TEST(ResolvePassword, CommandDoesNotSeeAnyAccountsPasswordEnv) {
   const config::Account& alice = loaded.config->accounts[0];
   EXPECT_EQ(alice.password.withheld_env,
             (std::vector<std::string>{"POPFETCHD_TEST_BOB_SECRET", "POPFETCHD_TEST_CAROL_SECRET"}));
-  const auto seen = config::resolve_password(alice.password);
+  const auto seen = revealed(config::resolve_password(alice.password));
   ASSERT_TRUE(seen.ok()) << seen.error().message;
   EXPECT_NE(seen->find("POPFETCHD_TEST_VISIBLE=plain-value"), std::string::npos) << "the rest is passed on";
   EXPECT_EQ(seen->find("POPFETCHD_TEST_BOB_SECRET"), std::string::npos);

@@ -48,8 +48,16 @@ inline bool run_until(uv_loop_t* loop, const std::function<bool()>& done,
 
 class FakePolls {
  public:
+  // What a poll started with; copyable (PollOptions is move-only) so tests
+  // can keep the list of starts.
   struct Started {
     fetch::PollOptions options;
+    explicit Started(const fetch::PollOptions& started) : options(started.duplicate()) {}
+    Started(const Started& other) : options(other.options.duplicate()) {}
+    Started& operator=(const Started& other) {
+      options = other.options.duplicate();
+      return *this;
+    }
   };
   // How a poll of an account ends when it ends by itself.
   using Script = std::function<fetch::PollReport(const fetch::PollOptions& options, int attempt)>;
@@ -125,7 +133,7 @@ class FakePolls {
       owner_.live_[name] = this;
       owner_.max_running_ = std::max(owner_.max_running_, owner_.live_.size());
       const int attempt = owner_.starts_of(name);
-      owner_.started_.push_back(Started{options_});
+      owner_.started_.emplace_back(options_);
       if (owner_.held_.count(name) > 0) return;
       fetch::PollReport report = owner_.script_ ? owner_.script_(options_, attempt) : ok_report(name);
       finish_later(std::move(report));

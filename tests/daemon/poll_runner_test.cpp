@@ -23,7 +23,7 @@ using test_support::run_until;
 fetch::PollOptions options_for(const std::string& name) {
   fetch::PollOptions options;
   options.account.name = name;
-  options.password = "pw-" + name;
+  options.password = common::Secret("pw-" + name);
   return options;
 }
 
@@ -62,7 +62,7 @@ TEST_F(PollRunnerTest, CapsConcurrencyAndRunsTheQueueInOrder) {
     EXPECT_EQ(runner.peak_running(), 3u);
     EXPECT_FALSE(polls.overlap_seen());
     for (int i = 0; i < 10; ++i) EXPECT_EQ(started_[i], "acct" + std::to_string(i));
-    EXPECT_EQ(polls.started()[0].options.password, "pw-acct0");
+    EXPECT_EQ(polls.started()[0].options.password.reveal(), "pw-acct0");
   }
 }
 
@@ -220,7 +220,7 @@ TEST_F(PollRunnerTest, SubmitUntilDonePollsAgainWhileMoreIsPending) {
   uv_run(&loop_, UV_RUN_NOWAIT);
   EXPECT_EQ(polls.starts_of("big"), 3);
   EXPECT_EQ(started, 3);
-  for (const auto& start : polls.starts_for("big")) EXPECT_EQ(start.options.password, "pw-big");
+  for (const auto& start : polls.starts_for("big")) EXPECT_EQ(start.options.password.reveal(), "pw-big");
   EXPECT_FALSE(polls.overlap_seen());
   ASSERT_EQ(reports_.size(), 1u);  // one report for the whole mailbox
   EXPECT_TRUE(reports_[0].ok());

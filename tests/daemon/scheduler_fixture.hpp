@@ -56,12 +56,12 @@ class SchedulerTest : public ::testing::Test {
     tuning.backoff.manual_retry_after_auth_failure = manual_retry_window;
     tuning.seed = 42;
     // Runs on the thread pool: only atomics and the source it is given.
-    PasswordResolver resolver = [this](const config::PasswordSource& source) -> common::Result<std::string> {
+    PasswordResolver resolver = [this](const config::PasswordSource& source) -> common::Result<common::Secret> {
       ++lookups_;
       if (source.value.find("broken") != std::string::npos) {
         return common::make_error(common::ErrorKind::Config, "password_file /x/broken is missing");
       }
-      return source.value + "#" + std::to_string(lookups_.load());
+      return common::Secret(source.value + "#" + std::to_string(lookups_.load()));
     };
     scheduler_ = std::make_unique<Scheduler>(&loop_, *runner_, resolver, tuning);
   }

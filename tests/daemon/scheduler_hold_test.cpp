@@ -58,7 +58,7 @@ TEST_F(SchedulerTest, ReloadThatChangesTheAccountReleasesAnAuthenticationHold) {
   scheduler_->apply(next, diff_accounts(config.accounts, next.accounts));
   ASSERT_TRUE(until([&] { return health("a")->last_success_at > 0; }));
   EXPECT_EQ(polls_->starts_of("a"), 2);
-  EXPECT_EQ(polls_->starts_for("a")[1].options.password.rfind("pw-fixed#", 0), 0u);
+  EXPECT_EQ(polls_->starts_for("a")[1].options.password.reveal().rfind("pw-fixed#", 0), 0u);
 }
 
 // 155 wrong-password attempts in 10 s through POST /poll/<account> were

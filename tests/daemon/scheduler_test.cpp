@@ -53,7 +53,7 @@ TEST_F(SchedulerTest, EveryAccountPollsSoonWithinTheCapAndNeverTwiceAtOnce) {
   }
   const auto first = polls_->starts_for("acct0");
   ASSERT_EQ(first.size(), 1u);
-  EXPECT_EQ(first[0].options.password.rfind("pw-acct0#", 0), 0u);  // the resolved password
+  EXPECT_EQ(first[0].options.password.reveal().rfind("pw-acct0#", 0), 0u);  // the resolved password
   EXPECT_EQ(first[0].options.database_path, "/nonexistent/test.db");
   EXPECT_FALSE(first[0].options.force_pipelining_off);
 }

@@ -87,8 +87,8 @@ class ServiceTest : public ::testing::Test {
     options.tuning.time_scale = 0.001;
     options.tuning.seed = 7;
     options.shutdown_grace = Millis{200};
-    options.resolve_password = [](const config::PasswordSource& source) -> common::Result<std::string> {
-      return source.value;
+    options.resolve_password = [](const config::PasswordSource& source) -> common::Result<common::Secret> {
+      return common::Secret(source.value);
     };
     options.load_config = [this](const std::string& path) {
       EXPECT_EQ(path, config_.path);

@@ -23,7 +23,7 @@ TEST_P(SecurityModes, MapOntoPolicyTransportAndVerification) {
   account.server = "pop.example.com";
   account.ca_file = "/etc/ca.pem";
   account.security = row.security;
-  pop3::SessionOptions options = session_options(account, "pw", {});
+  pop3::SessionOptions options = session_options(account, common::Secret("pw"), {});
   EXPECT_EQ(options.tls, row.policy);
   EXPECT_EQ(implicit_tls_options(account).has_value(), row.implicit_tls);
   net::TlsOptions tls = tls_options(account);
@@ -46,17 +46,17 @@ TEST(SessionSetup, AuthPasswordAndPipelining) {
   account.username = "alice";
   account.auth = config::AuthMethod::CramMd5;
   account.pipelining = config::Pipelining::On;
-  pop3::SessionOptions options = session_options(account, "secret", {false, 8});
+  pop3::SessionOptions options = session_options(account, common::Secret("secret"), {false, 8});
   EXPECT_EQ(options.username, "alice");
-  EXPECT_EQ(options.password, "secret");
+  EXPECT_EQ(options.password.reveal(), "secret");
   EXPECT_EQ(options.auth, pop3::AuthMethod::CramMd5);
   EXPECT_EQ(options.pipelining, pop3::PipeliningMode::On);
   EXPECT_TRUE(options.want_uidl);
   EXPECT_EQ(options.window, 16u) << "room for DELEs and TOPs beside the RETRs";
-  EXPECT_EQ(session_options(account, "", {true, 8}).pipelining, pop3::PipeliningMode::Off)
+  EXPECT_EQ(session_options(account, common::Secret(), {true, 8}).pipelining, pop3::PipeliningMode::Off)
       << "a poll that failed while pipelining is retried without";
   account.auth = config::AuthMethod::Plain;
-  EXPECT_EQ(session_options(account, "", {}).auth, pop3::AuthMethod::Plain);
+  EXPECT_EQ(session_options(account, common::Secret(), {}).auth, pop3::AuthMethod::Plain);
 }
 
 TEST(SessionSetup, ClassifiesSessionErrorsForTheRetryDecision) {

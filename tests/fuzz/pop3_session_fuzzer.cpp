@@ -99,7 +99,7 @@ class Driver {
   Driver(std::uint8_t options_byte, std::uint8_t driver_byte, bool server_sent_password)
       : driver_(driver_byte), server_sent_password_(server_sent_password) {
     options_.username = std::string(kUser);
-    options_.password = std::string(kPassword);
+    options_.password = common::Secret(std::string(kPassword));
     options_.auth = (options_byte & 1) != 0 ? pop3::AuthMethod::CramMd5 : pop3::AuthMethod::Plain;
     switch ((options_byte >> 1) & 3) {
       case 1:
@@ -129,7 +129,7 @@ class Driver {
     plain_response_ =
         pop3::base64_encode(std::string(1, '\0') + std::string(kUser) + '\0' + std::string(kPassword));
     password_base64_ = pop3::base64_encode(kPassword);
-    session_.emplace(options_, digests_);
+    session_.emplace(std::move(options_), digests_);
   }
 
   void receive(std::string_view bytes) {

@@ -17,45 +17,38 @@ namespace {
 
 using common::ErrorKind;
 using test_support::FakePop3Script;
-using test_support::FakePop3Server;
 using ::testing::ElementsAre;
 
 class CramMd5 : public HostileTest {
  protected:
-  config::Account cram_account(const FakePop3Server& server) {
-    config::Account account = account_for(server);
-    account.auth = config::AuthMethod::CramMd5;
-    return account;
-  }
+  // poll_script()'s adjustment: authenticate with CRAM-MD5.
+  static void cram(config::Account& account) { account.auth = config::AuthMethod::CramMd5; }
 };
 
 TEST_F(CramMd5, NeitherCramMd5NorApopFailsWithoutSendingThePassword) {
   // SASL PLAIN and USER are on offer (the password would be one line away);
   // the greeting has no <timestamp>.
-  FakePop3Server server(FakePop3Script()
-                            .send_line("+OK ready")
-                            .expect("CAPA")
-                            .send("+OK\r\nUSER\r\nSASL PLAIN LOGIN\r\nUIDL\r\n.\r\n")
-                            .stall());
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(cram_account(server));
-  expect_failed(report, ErrorKind::Auth, "offers neither SASL CRAM-MD5 nor APOP", server);
-  EXPECT_NE(report.error->message.find("the password was not sent"), std::string::npos);
-  EXPECT_EQ(report.retry, fetch::RetryHint::Permanent);  // retrying cannot help
-  ASSERT_TRUE(server.wait_finished());
-  EXPECT_THAT(server.received_lines(), ElementsAre("CAPA"));
-  expect_no_credentials_sent(server);
+  const ScriptedPoll outcome = poll_script(FakePop3Script()
+                                               .send_line("+OK ready")
+                                               .expect("CAPA")
+                                               .send("+OK\r\nUSER\r\nSASL PLAIN LOGIN\r\nUIDL\r\n.\r\n")
+                                               .stall(),
+                                           cram);
+  expect_failed(outcome.report, ErrorKind::Auth, "offers neither SASL CRAM-MD5 nor APOP", *outcome.server);
+  EXPECT_NE(outcome.report.error->message.find("the password was not sent"), std::string::npos);
+  EXPECT_EQ(outcome.report.retry, fetch::RetryHint::Permanent);  // retrying cannot help
+  ASSERT_TRUE(outcome.server->wait_finished());
+  EXPECT_THAT(outcome.server->received_lines(), ElementsAre("CAPA"));
+  expect_no_credentials_sent(*outcome.server);
 }
 
 TEST_F(CramMd5, NoCapaAndNoTimestampFailsWithoutSendingThePassword) {
-  FakePop3Server server(
-      FakePop3Script().send_line("+OK ready").expect("CAPA").send_line("-ERR no CAPA here").stall());
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(cram_account(server));
-  expect_failed(report, ErrorKind::Auth, "offers neither SASL CRAM-MD5 nor APOP", server);
-  ASSERT_TRUE(server.wait_finished());
-  EXPECT_THAT(server.received_lines(), ElementsAre("CAPA"));
-  expect_no_credentials_sent(server);
+  const ScriptedPoll outcome = poll_script(
+      FakePop3Script().send_line("+OK ready").expect("CAPA").send_line("-ERR no CAPA here").stall(), cram);
+  expect_failed(outcome.report, ErrorKind::Auth, "offers neither SASL CRAM-MD5 nor APOP", *outcome.server);
+  ASSERT_TRUE(outcome.server->wait_finished());
+  EXPECT_THAT(outcome.server->received_lines(), ElementsAre("CAPA"));
+  expect_no_credentials_sent(*outcome.server);
 }
 
 TEST_F(CramMd5, SaslCramMd5SendsOnlyTheDigest) {
@@ -79,14 +72,12 @@ TEST_F(CramMd5, SaslCramMd5SendsOnlyTheDigest) {
   listing(script, messages);
   retrieve(script, 1, messages[0]);
   quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(cram_account(server));
-  ASSERT_TRUE(report.ok()) << report.error->message;
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+  const ScriptedPoll outcome = poll_script(std::move(script), cram);
+  ASSERT_TRUE(outcome.report.ok()) << outcome.report.error->message;
+  EXPECT_TRUE(outcome.server->errors().empty()) << outcome.server->errors().front();
   EXPECT_EQ(stored().size(), 1u);
-  expect_password_never_sent(server);
-  expect_no_secret_logged(report);
+  expect_password_never_sent(*outcome.server);
+  expect_no_secret_logged(outcome.report);
 }
 
 TEST_F(CramMd5, ApopSendsOnlyTheDigest) {
@@ -100,14 +91,12 @@ TEST_F(CramMd5, ApopSendsOnlyTheDigest) {
   listing(script, messages);
   retrieve(script, 1, messages[0]);
   quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(cram_account(server));
-  ASSERT_TRUE(report.ok()) << report.error->message;
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+  const ScriptedPoll outcome = poll_script(std::move(script), cram);
+  ASSERT_TRUE(outcome.report.ok()) << outcome.report.error->message;
+  EXPECT_TRUE(outcome.server->errors().empty()) << outcome.server->errors().front();
   EXPECT_EQ(stored().size(), 1u);
-  expect_password_never_sent(server);
-  expect_no_secret_logged(report);
+  expect_password_never_sent(*outcome.server);
+  expect_no_secret_logged(outcome.report);
 }
 
 using Login = HostileTest;
@@ -122,12 +111,10 @@ TEST_F(Login, RejectedPasswordIsAnAuthErrorThatIsNotRetriedSoon) {
       .expect_prefix("PASS ")
       .send_line("-ERR [AUTH] invalid user name or password")
       .stall();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server));
-  expect_failed(report, ErrorKind::Auth, "authentication failed (PASS): [AUTH] invalid user name or password",
-                server);
-  EXPECT_EQ(report.retry, fetch::RetryHint::AuthFailed);
+  const ScriptedPoll outcome = poll_script(std::move(script));
+  expect_failed(outcome.report, ErrorKind::Auth,
+                "authentication failed (PASS): [AUTH] invalid user name or password", *outcome.server);
+  EXPECT_EQ(outcome.report.retry, fetch::RetryHint::AuthFailed);
 }
 
 }  // namespace

@@ -16,7 +16,6 @@ namespace hostile {
 namespace {
 
 using test_support::FakePop3Script;
-using test_support::FakePop3Server;
 using ::testing::ElementsAre;
 
 constexpr std::string_view kPipeliningCapa = "+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n";
@@ -101,10 +100,9 @@ TEST_F(NothingLost, APasswordEchoedInTheErrIsNotLoggedOrReported) {
       .send_line("-ERR [AUTH] unknown command 'PASS " + std::string(kPassword) + "' (" +
                  secret_forms().back() + ")")
       .close();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server));
-  expect_failed(report, common::ErrorKind::Auth, "[AUTH] unknown command 'PASS ***' (***)", server);
+  const ScriptedPoll outcome = poll_script(std::move(script));
+  expect_failed(outcome.report, common::ErrorKind::Auth, "[AUTH] unknown command 'PASS ***' (***)",
+                *outcome.server);
 }
 
 TEST_F(NothingLost, ACourierLikeServerGetsUtf8SoTheRealMessageIsArchived) {

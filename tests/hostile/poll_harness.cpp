@@ -102,7 +102,7 @@ config::Account HostileTest::account_at(std::string host, std::uint16_t port,
 fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks tweaks) {
   fetch::PollOptions options;
   options.account = account;
-  options.password = std::move(tweaks.password);
+  options.password = common::Secret(std::move(tweaks.password));
   options.database_path = database_path_;
   options.max_messages_per_poll = tweaks.max_messages_per_poll;
 
@@ -141,6 +141,12 @@ fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks t
 
 HostileTest::ScriptedPoll HostileTest::poll_script(test_support::FakePop3Script script,
                                                    const std::function<void(config::Account&)>& adjust) {
+  return poll_script(std::move(script), adjust, PollTweaks{});
+}
+
+HostileTest::ScriptedPoll HostileTest::poll_script(test_support::FakePop3Script script,
+                                                   const std::function<void(config::Account&)>& adjust,
+                                                   PollTweaks tweaks) {
   ScriptedPoll outcome;
   outcome.server = std::make_unique<test_support::FakePop3Server>(std::move(script));
   const common::Status started = outcome.server->start();
@@ -148,7 +154,7 @@ HostileTest::ScriptedPoll HostileTest::poll_script(test_support::FakePop3Script 
   if (!started) return outcome;
   config::Account account = account_for(*outcome.server);
   if (adjust) adjust(account);
-  outcome.report = poll(account);
+  outcome.report = poll(account, std::move(tweaks));
   return outcome;
 }
 

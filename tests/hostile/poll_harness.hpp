@@ -85,6 +85,8 @@ class HostileTest : public ::testing::Test {
   };
   ScriptedPoll poll_script(test_support::FakePop3Script script,
                            const std::function<void(config::Account&)>& adjust = {});
+  ScriptedPoll poll_script(test_support::FakePop3Script script,
+                           const std::function<void(config::Account&)>& adjust, PollTweaks tweaks);
   // The poll succeeded and the server saw every line its script expected.
   void expect_succeeded(const ScriptedPoll& outcome);
 

@@ -14,17 +14,13 @@ namespace {
 
 using common::ErrorKind;
 using test_support::FakePop3Script;
-using test_support::FakePop3Server;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 class Retrieve : public HostileTest {
  protected:
-  config::Account deleting_account(const FakePop3Server& server) {
-    config::Account account = account_for(server);
-    account.keep = false;
-    return account;
-  }
+  // poll_script()'s adjustment: keep: false.
+  static void deleting(config::Account& account) { account.keep = false; }
 
   // What the archive holds, as "uidl:size" for readable failures.
   std::vector<std::string> stored_summary() {
@@ -45,19 +41,17 @@ TEST_F(Retrieve, DisconnectInTheMiddleKeepsTheCompleteMessagesOnly) {
       .expect("RETR 2")
       .send("+OK\r\n" + dot_stuff(messages[1].raw).substr(0, 9'000))
       .close();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(deleting_account(server));
-  expect_failed(report, ErrorKind::Io, "server closed the connection in the middle of the reply to RETR 2",
-                server);
+  const ScriptedPoll outcome = poll_script(std::move(script), deleting);
+  expect_failed(outcome.report, ErrorKind::Io,
+                "server closed the connection in the middle of the reply to RETR 2", *outcome.server);
   // Message 1 arrived completely and is kept (byte-exact); nothing of message
   // 2 is stored; nothing is deleted (the connection is gone before any DELE).
   const std::vector<StoredMessage> archive = stored();
   ASSERT_EQ(archive.size(), 1u);
   EXPECT_EQ(archive[0].uidl, "uid-1");
   EXPECT_EQ(archive[0].raw, messages[0].raw);
-  EXPECT_EQ(report.new_messages, 1u);
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+  EXPECT_EQ(outcome.report.new_messages, 1u);
+  EXPECT_TRUE(outcome.server->errors().empty()) << outcome.server->errors().front();
 }
 
 TEST_F(Retrieve, StallInTheMiddleEndsInATimeoutWithNothingPartialStored) {
@@ -69,10 +63,8 @@ TEST_F(Retrieve, StallInTheMiddleEndsInATimeoutWithNothingPartialStored) {
       .expect("RETR 2")
       .send("+OK\r\n" + dot_stuff(messages[1].raw).substr(0, 9'000))
       .stall();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(deleting_account(server));
-  expect_failed(report, ErrorKind::Timeout, "no reply within 1s", server);
+  const ScriptedPoll outcome = poll_script(std::move(script), deleting);
+  expect_failed(outcome.report, ErrorKind::Timeout, "no reply within 1s", *outcome.server);
   EXPECT_THAT(stored_summary(), ElementsAre(summary_of(messages[0])));
 }
 
@@ -91,18 +83,18 @@ TEST_F(Retrieve, ABodyThatNeverEndsFailsAtMaxMessageSize) {
       .send("+OK\r\n")
       .send_repeated("All work and no play makes Jack a dull boy.\r\n", kEndless)
       .stall();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  config::Account account = deleting_account(server);
-  account.max_message_size = kMaxMessageSize;
-  const fetch::PollReport report = poll(account);
+  const ScriptedPoll outcome = poll_script(std::move(script), [](config::Account& account) {
+    deleting(account);
+    account.max_message_size = kMaxMessageSize;
+  });
   expect_failed(
-      report, ErrorKind::Protocol,
-      "message 1 is larger than max_message_size (1000000 bytes) although LIST announced 1000 bytes", server);
-  ASSERT_TRUE(server.wait_finished());
-  EXPECT_LT(server.sent_bytes(), kEndless / 4);
+      outcome.report, ErrorKind::Protocol,
+      "message 1 is larger than max_message_size (1000000 bytes) although LIST announced 1000 bytes",
+      *outcome.server);
+  ASSERT_TRUE(outcome.server->wait_finished());
+  EXPECT_LT(outcome.server->sent_bytes(), kEndless / 4);
   EXPECT_THAT(stored(), IsEmpty());
-  RecordProperty("server_sent_bytes", std::to_string(server.sent_bytes()));
+  RecordProperty("server_sent_bytes", std::to_string(outcome.server->sent_bytes()));
 }
 
 TEST_F(Retrieve, ListSizesThatLieAreAdvisoryBelowTheLimitAndSkipAboveIt) {
@@ -121,26 +113,23 @@ TEST_F(Retrieve, ListSizesThatLieAreAdvisoryBelowTheLimitAndSkipAboveIt) {
   remove(script, 1);
   remove(script, 3);
   quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(deleting_account(server));
-  ASSERT_TRUE(report.ok()) << report.error->message;
-  EXPECT_EQ(report.skipped_oversize, 1u);
-  EXPECT_EQ(report.new_messages, 2u);
+  const ScriptedPoll outcome = poll_script(std::move(script), deleting);
+  ASSERT_TRUE(outcome.report.ok()) << outcome.report.error->message;
+  EXPECT_EQ(outcome.report.skipped_oversize, 1u);
+  EXPECT_EQ(outcome.report.new_messages, 2u);
   EXPECT_THAT(stored_summary(), ElementsAre(summary_of(messages[0]), summary_of(messages[2])));
-  EXPECT_THAT(lines_starting_with(server, "RETR"), ElementsAre("RETR 1", "RETR 3"));
-  EXPECT_THAT(lines_starting_with(server, "DELE"), ElementsAre("DELE 1", "DELE 3"));
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+  EXPECT_THAT(lines_starting_with(*outcome.server, "RETR"), ElementsAre("RETR 1", "RETR 3"));
+  EXPECT_THAT(lines_starting_with(*outcome.server, "DELE"), ElementsAre("DELE 1", "DELE 3"));
+  EXPECT_TRUE(outcome.server->errors().empty()) << outcome.server->errors().front();
 }
 
 TEST_F(Retrieve, AListSizeThatIsNotANumberIsAProtocolError) {
   FakePop3Script script;
   login(script).expect("LIST").send("+OK\r\n1 99999999999999999999999\r\n.\r\n").stall();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(deleting_account(server));
-  expect_failed(report, ErrorKind::Protocol, "bad LIST entry '1 99999999999999999999999'", server);
-  EXPECT_THAT(lines_starting_with(server, "RETR"), IsEmpty());
+  const ScriptedPoll outcome = poll_script(std::move(script), deleting);
+  expect_failed(outcome.report, ErrorKind::Protocol, "bad LIST entry '1 99999999999999999999999'",
+                *outcome.server);
+  EXPECT_THAT(lines_starting_with(*outcome.server, "RETR"), IsEmpty());
 }
 
 TEST_F(Retrieve, ErrToOneRetrLeavesThatMessageAndStoresTheOthers) {
@@ -153,17 +142,15 @@ TEST_F(Retrieve, ErrToOneRetrLeavesThatMessageAndStoresTheOthers) {
   remove(script, 1);
   remove(script, 3);
   quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(deleting_account(server));
-  ASSERT_TRUE(report.ok()) << report.error->message;
-  EXPECT_EQ(report.failed_messages, 1u);
-  EXPECT_EQ(report.new_messages, 2u);
-  EXPECT_EQ(report.deleted, 2u);
+  const ScriptedPoll outcome = poll_script(std::move(script), deleting);
+  ASSERT_TRUE(outcome.report.ok()) << outcome.report.error->message;
+  EXPECT_EQ(outcome.report.failed_messages, 1u);
+  EXPECT_EQ(outcome.report.new_messages, 2u);
+  EXPECT_EQ(outcome.report.deleted, 2u);
   EXPECT_THAT(stored_summary(), ElementsAre(summary_of(messages[0]), summary_of(messages[2])));
-  EXPECT_THAT(lines_starting_with(server, "DELE"), ElementsAre("DELE 1", "DELE 3"));
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
-  expect_no_secret_logged(report);
+  EXPECT_THAT(lines_starting_with(*outcome.server, "DELE"), ElementsAre("DELE 1", "DELE 3"));
+  EXPECT_TRUE(outcome.server->errors().empty()) << outcome.server->errors().front();
+  expect_no_secret_logged(outcome.report);
   EXPECT_THAT(log(), ::testing::Contains(::testing::HasSubstr("message 2 is locked")));
 }
 

@@ -20,7 +20,6 @@ using common::ErrorKind;
 using config::Security;
 using test_support::Credential;
 using test_support::FakePop3Script;
-using test_support::FakePop3Server;
 using test_support::TestPki;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -28,46 +27,51 @@ using ::testing::IsEmpty;
 
 using StartTls = HostileTest;
 
+// poll_script()'s adjustment: security starttls.
+void starttls(config::Account& account) { account.security = Security::StartTls; }
+
+// A server that offers STLS and is asked for it; what it answers is the test's.
+FakePop3Script stls_requested() {
+  return FakePop3Script()
+      .send_line("+OK ready")
+      .expect("CAPA")
+      .send("+OK\r\nSTLS\r\nUSER\r\n.\r\n")
+      .expect("STLS");
+}
+
 TEST_F(StartTls, CapaWithoutStlsIsRefusedBeforeAnyCredential) {
-  FakePop3Server server(FakePop3Script()
-                            .send_line("+OK ready")
-                            .expect("CAPA")
-                            .send("+OK\r\nUSER\r\nSASL PLAIN LOGIN\r\nUIDL\r\n.\r\n")  // STLS dropped
-                            .stall());
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server, Security::StartTls));
-  expect_failed(report, ErrorKind::Tls, "server does not offer STLS; refusing to authenticate without TLS",
-                server);
-  ASSERT_TRUE(server.wait_finished());
-  EXPECT_THAT(server.received_lines(), ElementsAre("CAPA"));
-  expect_no_credentials_sent(server);
+  const ScriptedPoll outcome =
+      poll_script(FakePop3Script()
+                      .send_line("+OK ready")
+                      .expect("CAPA")
+                      .send("+OK\r\nUSER\r\nSASL PLAIN LOGIN\r\nUIDL\r\n.\r\n")  // STLS dropped
+                      .stall(),
+                  starttls);
+  expect_failed(outcome.report, ErrorKind::Tls,
+                "server does not offer STLS; refusing to authenticate without TLS", *outcome.server);
+  ASSERT_TRUE(outcome.server->wait_finished());
+  EXPECT_THAT(outcome.server->received_lines(), ElementsAre("CAPA"));
+  expect_no_credentials_sent(*outcome.server);
 }
 
 TEST_F(StartTls, NoCapaAtAllIsRefusedBeforeAnyCredential) {
-  FakePop3Server server(
-      FakePop3Script().send_line("+OK ready").expect("CAPA").send_line("-ERR what?").stall());
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server, Security::StartTls));
-  expect_failed(report, ErrorKind::Tls, "server does not support CAPA, so it offers no STLS", server);
-  ASSERT_TRUE(server.wait_finished());
-  EXPECT_THAT(server.received_lines(), ElementsAre("CAPA"));
-  expect_no_credentials_sent(server);
+  const ScriptedPoll outcome = poll_script(
+      FakePop3Script().send_line("+OK ready").expect("CAPA").send_line("-ERR what?").stall(), starttls);
+  expect_failed(outcome.report, ErrorKind::Tls, "server does not support CAPA, so it offers no STLS",
+                *outcome.server);
+  ASSERT_TRUE(outcome.server->wait_finished());
+  EXPECT_THAT(outcome.server->received_lines(), ElementsAre("CAPA"));
+  expect_no_credentials_sent(*outcome.server);
 }
 
 TEST_F(StartTls, StlsAnsweredErrIsRefusedBeforeAnyCredential) {
-  FakePop3Server server(FakePop3Script()
-                            .send_line("+OK ready")
-                            .expect("CAPA")
-                            .send("+OK\r\nSTLS\r\nUSER\r\n.\r\n")
-                            .expect("STLS")
-                            .send_line("-ERR [SYS/TEMP] TLS is broken today")
-                            .stall());
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server, Security::StartTls));
-  expect_failed(report, ErrorKind::Tls, "server refused STLS: [SYS/TEMP] TLS is broken today", server);
-  ASSERT_TRUE(server.wait_finished());
-  EXPECT_THAT(server.received_lines(), ElementsAre("CAPA", "STLS"));
-  expect_no_credentials_sent(server);
+  const ScriptedPoll outcome =
+      poll_script(stls_requested().send_line("-ERR [SYS/TEMP] TLS is broken today").stall(), starttls);
+  expect_failed(outcome.report, ErrorKind::Tls, "server refused STLS: [SYS/TEMP] TLS is broken today",
+                *outcome.server);
+  ASSERT_TRUE(outcome.server->wait_finished());
+  EXPECT_THAT(outcome.server->received_lines(), ElementsAre("CAPA", "STLS"));
+  expect_no_credentials_sent(*outcome.server);
 }
 
 TEST_F(StartTls, StlsRefusedUnderIfAvailableContinuesInClearTextWithANotice) {
@@ -88,33 +92,25 @@ TEST_F(StartTls, StlsRefusedUnderIfAvailableContinuesInClearTextWithANotice) {
   listing(script, messages);
   retrieve(script, 1, messages[0]);
   quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server, Security::StartTlsIfAvailable));
-  ASSERT_TRUE(report.ok()) << report.error->message;
+  const ScriptedPoll outcome = poll_script(
+      std::move(script), [](config::Account& account) { account.security = Security::StartTlsIfAvailable; });
+  ASSERT_TRUE(outcome.report.ok()) << outcome.report.error->message;
   EXPECT_EQ(stored().size(), 1u);
   EXPECT_THAT(log(),
               ::testing::Contains(HasSubstr("server refused STLS (not now); continuing in clear text")));
-  expect_no_secret_logged(report);
+  expect_no_secret_logged(outcome.report);
 }
 
 TEST_F(StartTls, PlaintextInjectedAfterStlsIsRefused) {
   // CVE-2011-0411: a man in the middle appends a reply after "+OK" to STLS,
   // hoping the client reads it as if it came over TLS.
-  FakePop3Server server(FakePop3Script()
-                            .send_line("+OK ready")
-                            .expect("CAPA")
-                            .send("+OK\r\nSTLS\r\nUSER\r\n.\r\n")
-                            .expect("STLS")
-                            .send("+OK begin TLS\r\n+OK\r\nSASL PLAIN\r\n.\r\n")
-                            .stall());
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server, Security::StartTls));
-  expect_failed(report, ErrorKind::Protocol, "possible plaintext injection", server);
-  ASSERT_TRUE(server.wait_finished());
-  EXPECT_THAT(server.received_lines(), ElementsAre("CAPA", "STLS"));
-  EXPECT_EQ(server.tls_handshakes(), 0u);
-  expect_no_credentials_sent(server);
+  const ScriptedPoll outcome =
+      poll_script(stls_requested().send("+OK begin TLS\r\n+OK\r\nSASL PLAIN\r\n.\r\n").stall(), starttls);
+  expect_failed(outcome.report, ErrorKind::Protocol, "possible plaintext injection", *outcome.server);
+  ASSERT_TRUE(outcome.server->wait_finished());
+  EXPECT_THAT(outcome.server->received_lines(), ElementsAre("CAPA", "STLS"));
+  EXPECT_EQ(outcome.server->tls_handshakes(), 0u);
+  expect_no_credentials_sent(*outcome.server);
 }
 
 // --- certificates × modes
@@ -179,30 +175,29 @@ class Certificates : public HostileTest, public ::testing::WithParamInterface<Tl
 TEST_P(Certificates, RefusedBeforeAnyCredentialOnlyWhenTheModeVerifies) {
   const TlsCase& c = GetParam();
   const std::vector<Message> messages = {message("uid-1", 1)};
-  FakePop3Server server(script_for(c, messages));
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server, c.security));
-  ASSERT_TRUE(server.wait_finished());
+  const ScriptedPoll outcome =
+      poll_script(script_for(c, messages), [&](config::Account& account) { account.security = c.security; });
+  ASSERT_TRUE(outcome.server->wait_finished());
   if (c.refusal == nullptr) {
-    ASSERT_TRUE(report.ok()) << report.error->message;
-    EXPECT_EQ(server.tls_handshakes(), 1u);
-    EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+    ASSERT_TRUE(outcome.report.ok()) << outcome.report.error->message;
+    EXPECT_EQ(outcome.server->tls_handshakes(), 1u);
+    EXPECT_TRUE(outcome.server->errors().empty()) << outcome.server->errors().front();
     const std::vector<StoredMessage> archive = stored();
     ASSERT_EQ(archive.size(), 1u);
     EXPECT_EQ(archive[0].raw, messages[0].raw);
-    expect_no_secret_logged(report);
+    expect_no_secret_logged(outcome.report);
     return;
   }
-  expect_failed(report, ErrorKind::Tls, c.refusal, server);
-  EXPECT_EQ(server.tls_handshakes(), 0u);
-  EXPECT_THAT(server.errors(), ElementsAre(HasSubstr("TLS handshake failed")));
+  expect_failed(outcome.report, ErrorKind::Tls, c.refusal, *outcome.server);
+  EXPECT_EQ(outcome.server->tls_handshakes(), 0u);
+  EXPECT_THAT(outcome.server->errors(), ElementsAre(HasSubstr("TLS handshake failed")));
   // Nothing but the clear-text preamble of STLS ever reached the server.
   if (implicit(c.security)) {
-    EXPECT_THAT(server.received_lines(), IsEmpty());
+    EXPECT_THAT(outcome.server->received_lines(), IsEmpty());
   } else {
-    EXPECT_THAT(server.received_lines(), ElementsAre("CAPA", "STLS"));
+    EXPECT_THAT(outcome.server->received_lines(), ElementsAre("CAPA", "STLS"));
   }
-  expect_no_credentials_sent(server);
+  expect_no_credentials_sent(*outcome.server);
   EXPECT_THAT(stored(), IsEmpty());
 }
 

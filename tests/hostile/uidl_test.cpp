@@ -15,7 +15,6 @@ namespace {
 
 using common::ErrorKind;
 using test_support::FakePop3Script;
-using test_support::FakePop3Server;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
@@ -28,13 +27,11 @@ TEST_F(Uidl, OneIdForTwoMessagesFailsBeforeAnythingIsRetrievedOrDeleted) {
   FakePop3Script script;
   login(script);
   listing(script, messages).stall();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  config::Account account = account_for(server);
-  account.keep = false;
-  const fetch::PollReport report = poll(account);
-  expect_failed(report, ErrorKind::Protocol, "the server lists one UIDL for two different messages", server);
-  EXPECT_THAT(lines_starting_with(server, "RETR"), IsEmpty());
+  const ScriptedPoll outcome =
+      poll_script(std::move(script), [](config::Account& account) { account.keep = false; });
+  expect_failed(outcome.report, ErrorKind::Protocol, "the server lists one UIDL for two different messages",
+                *outcome.server);
+  EXPECT_THAT(lines_starting_with(*outcome.server, "RETR"), IsEmpty());
   EXPECT_THAT(stored(), IsEmpty());
 }
 
@@ -48,13 +45,11 @@ TEST_F(Uidl, OneMessageNumberWithTwoIdsFailsBeforeAnythingIsRetrieved) {
       .expect("UIDL")
       .send("+OK\r\n1 first\r\n1 second\r\n2 third\r\n.\r\n")
       .stall();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  config::Account account = account_for(server);
-  account.keep = false;
-  const fetch::PollReport report = poll(account);
-  expect_failed(report, ErrorKind::Protocol, "the server's UIDL names message 1 twice", server);
-  EXPECT_THAT(lines_starting_with(server, "RETR"), IsEmpty());
+  const ScriptedPoll outcome =
+      poll_script(std::move(script), [](config::Account& account) { account.keep = false; });
+  expect_failed(outcome.report, ErrorKind::Protocol, "the server's UIDL names message 1 twice",
+                *outcome.server);
+  EXPECT_THAT(lines_starting_with(*outcome.server, "RETR"), IsEmpty());
   EXPECT_THAT(stored(), IsEmpty());
 }
 
@@ -63,11 +58,10 @@ TEST_F(Uidl, AListThatJumpsToAHugeMessageNumberFailsWithoutAllocatingForIt) {
   // million messages; message numbers start at 1 and run on without big gaps.
   FakePop3Script script;
   login(script).expect("LIST").send("+OK\r\n1 100\r\n5000000 1\r\n.\r\n").stall();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server));
-  expect_failed(report, ErrorKind::Protocol, "the server's LIST jumps to message 5000000 after 1 lines", server);
-  EXPECT_THAT(lines_starting_with(server, "RETR"), IsEmpty());
+  const ScriptedPoll outcome = poll_script(std::move(script));
+  expect_failed(outcome.report, ErrorKind::Protocol,
+                "the server's LIST jumps to message 5000000 after 1 lines", *outcome.server);
+  EXPECT_THAT(lines_starting_with(*outcome.server, "RETR"), IsEmpty());
   EXPECT_THAT(stored(), IsEmpty());
 }
 
@@ -83,24 +77,22 @@ TEST_F(Uidl, AnEndlessListingOfOneMessageFailsAtTheSecondLine) {
       .send("+OK\r\n")
       .send_repeated("1 again-and-again\r\n", kEndless)
       .stall();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server));
-  expect_failed(report, ErrorKind::Protocol, "the server's UIDL names message 1 twice", server);
-  ASSERT_TRUE(server.wait_finished());
-  EXPECT_LT(server.sent_bytes(), kEndless / 4);
+  const ScriptedPoll outcome = poll_script(std::move(script));
+  expect_failed(outcome.report, ErrorKind::Protocol, "the server's UIDL names message 1 twice",
+                *outcome.server);
+  ASSERT_TRUE(outcome.server->wait_finished());
+  EXPECT_LT(outcome.server->sent_bytes(), kEndless / 4);
 }
 
 TEST_F(Uidl, AnEndlessListRepeatingOneMessageFailsAtTheSecondLine) {
   constexpr std::uint64_t kEndless = 50'000'000;
   FakePop3Script script;
   login(script).expect("LIST").send("+OK\r\n").send_repeated("1 100\r\n", kEndless).stall();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server));
-  expect_failed(report, ErrorKind::Protocol, "the server's LIST names message 1 twice", server);
-  ASSERT_TRUE(server.wait_finished());
-  EXPECT_LT(server.sent_bytes(), kEndless / 4);
+  const ScriptedPoll outcome = poll_script(std::move(script));
+  expect_failed(outcome.report, ErrorKind::Protocol, "the server's LIST names message 1 twice",
+                *outcome.server);
+  ASSERT_TRUE(outcome.server->wait_finished());
+  EXPECT_LT(outcome.server->sent_bytes(), kEndless / 4);
 }
 
 struct BadUidl {
@@ -125,12 +117,11 @@ TEST_P(UidlBadEntry, IsAProtocolErrorQuotedSafely) {
       .expect("UIDL")
       .send("+OK\r\n" + GetParam().line + "\r\n.\r\n")
       .stall();
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server));
-  expect_failed(report, ErrorKind::Protocol, "bad UIDL entry '", server);
-  EXPECT_NE(report.error->message.find(GetParam().problem), std::string::npos) << report.error->message;
-  EXPECT_THAT(lines_starting_with(server, "RETR"), IsEmpty());
+  const ScriptedPoll outcome = poll_script(std::move(script));
+  expect_failed(outcome.report, ErrorKind::Protocol, "bad UIDL entry '", *outcome.server);
+  EXPECT_NE(outcome.report.error->message.find(GetParam().problem), std::string::npos)
+      << outcome.report.error->message;
+  EXPECT_THAT(lines_starting_with(*outcome.server, "RETR"), IsEmpty());
   EXPECT_THAT(stored(), IsEmpty());
 }
 
@@ -154,10 +145,8 @@ TEST_F(Uidl, HundredsOfCharactersWithinTheLimitAreAccepted) {
   listing(script, messages);
   retrieve(script, 1, messages[0]);
   quit(script);
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
-  const fetch::PollReport report = poll(account_for(server));
-  ASSERT_TRUE(report.ok()) << report.error->message;
+  const ScriptedPoll outcome = poll_script(std::move(script));
+  ASSERT_TRUE(outcome.report.ok()) << outcome.report.error->message;
   const std::vector<StoredMessage> archive = stored();
   ASSERT_EQ(archive.size(), 1u);
   EXPECT_EQ(archive[0].uidl, messages[0].uidl);
@@ -187,21 +176,19 @@ TEST_F(Uidl, ThreeHundredThousandEntriesAreWorkedThroughInBoundedMemory) {
   quit(script);
   list = {};
   uidl = {};
-  FakePop3Server server(script);
-  ASSERT_TRUE(server.start().ok());
   const long rss_before = peak_rss_kib();
   PollTweaks tweaks;
   tweaks.max_messages_per_poll = kCap;
-  const fetch::PollReport report = poll(account_for(server), tweaks);
-  ASSERT_TRUE(report.ok()) << report.error->message;
-  EXPECT_EQ(report.listed, kListed);
-  EXPECT_EQ(report.new_messages, kCap);
-  EXPECT_TRUE(report.more_pending);
-  EXPECT_THAT(lines_starting_with(server, "RETR"), ElementsAre("RETR 1", "RETR 2", "RETR 3"));
+  const ScriptedPoll outcome = poll_script(std::move(script), {}, tweaks);
+  ASSERT_TRUE(outcome.report.ok()) << outcome.report.error->message;
+  EXPECT_EQ(outcome.report.listed, kListed);
+  EXPECT_EQ(outcome.report.new_messages, kCap);
+  EXPECT_TRUE(outcome.report.more_pending);
+  EXPECT_THAT(lines_starting_with(*outcome.server, "RETR"), ElementsAre("RETR 1", "RETR 2", "RETR 3"));
   const std::vector<StoredMessage> archive = stored();
   ASSERT_EQ(archive.size(), kCap);
   EXPECT_EQ(archive[0].uidl, "00001-a-rather-long-unique-id-as-servers-make-them");
-  EXPECT_TRUE(server.errors().empty()) << server.errors().front();
+  EXPECT_TRUE(outcome.server->errors().empty()) << outcome.server->errors().front();
   // Reported, never asserted: the peak RSS includes the fake server's copy of
   // the listing (about 20 MB) in this same process.
   RecordProperty("peak_rss_kib_before", std::to_string(rss_before));

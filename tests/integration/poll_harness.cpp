@@ -74,7 +74,7 @@ common::Result<PollOutcome> run_poll(const config::Account& account, const std::
     auto writer = std::make_unique<fetch::ArchiveWriter>(loop.get(), *archive, fetch::ArchiveWriter::Limits{});
     fetch::PollOptions options;
     options.account = account;
-    options.password = password;
+    options.password = common::Secret(password);
     options.database_path = database;
     auto poll =
         std::make_unique<fetch::AccountPoll>(loop.get(), std::move(options), *writer, **digests,

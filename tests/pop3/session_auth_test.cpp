@@ -128,7 +128,7 @@ TEST(SessionAuth, LongPlainCredentialsGoOutAsAContinuation) {
   // RFC 5034 §4: with the initial response, "AUTH PLAIN <ir>" CRLF would be
   // 257 octets (> 255), so the response follows the server's "+ ".
   SessionOptions options = default_options();
-  options.password = std::string(174, 'p');
+  options.password = common::Secret(std::string(174, 'p'));
   Harness h(options);
   ASSERT_TRUE(h.run({
       "S: +OK ready", "C: CAPA", "S: +OK", "S: SASL PLAIN", "S: .", "C: AUTH PLAIN", "S: + ",
@@ -136,12 +136,12 @@ TEST(SessionAuth, LongPlainCredentialsGoOutAsAContinuation) {
   }));
   // The response went out alone, after the "+ " and before the "+OK" (else
   // the Protocol would have flagged a reply before our response).
-  EXPECT_EQ(h.unmatched_client, sasl_plain_response("alice", options.password) + "\r\nCAPA\r\n");
+  EXPECT_EQ(h.unmatched_client, sasl_plain_response("alice", options.password.reveal()) + "\r\nCAPA\r\n");
   EXPECT_EQ(h.sent[1], "AUTH PLAIN");
   EXPECT_EQ(h.sent[2], "*** (AUTH PLAIN response)");
 
   // One octet less fits: 253 octets with the initial response inline.
-  options.password = std::string(173, 'p');
+  options.password = common::Secret(std::string(173, 'p'));
   Harness inline_h(options);
   ASSERT_TRUE(inline_h.run({"S: +OK ready", "C: CAPA", "S: +OK", "S: SASL PLAIN", "S: ."}));
   EXPECT_TRUE(inline_h.unmatched_client.starts_with("AUTH PLAIN AGFsaWNl"));
@@ -153,7 +153,7 @@ TEST(SessionAuth, CramMd5Rfc2195) {
     SCOPED_TRACE(to_string(mode));
     SessionOptions options = default_options();
     options.username = "tim";
-    options.password = "tanstaaftanstaaf";
+    options.password = common::Secret("tanstaaftanstaaf");
     options.auth = AuthMethod::CramMd5;
     Harness h(options, mode);
     ASSERT_TRUE(h.run({
@@ -179,7 +179,7 @@ TEST(SessionAuth, CramMd5Rfc2195) {
 TEST(SessionAuth, ApopWhenCramMd5IsNotOffered) {
   SessionOptions options = default_options();
   options.username = "mrose";
-  options.password = "tanstaaf";
+  options.password = common::Secret("tanstaaf");
   options.auth = AuthMethod::CramMd5;
   Harness h(options);
   ASSERT_TRUE(h.run({

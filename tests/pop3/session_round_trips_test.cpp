@@ -100,10 +100,10 @@ Outcome fetch_all(std::uint32_t messages, std::size_t window, PipeliningMode mod
   testing::FakeDigests digests;
   SessionOptions options;
   options.username = "alice";
-  options.password = "Secret-Pw1";
+  options.password = common::Secret("Secret-Pw1");
   options.pipelining = mode;
   options.window = 2 * window;  // as AccountPoll: room for QUIT beside the RETRs
-  Session session(options, digests);
+  Session session(std::move(options), digests);
   LockstepServer server(messages, caps);
   Outcome outcome;
 
@@ -195,9 +195,9 @@ TEST(SessionRoundTrips, ListingIsOneRoundEvenWhenPipeliningIsLearntOnlyAfterLogi
   testing::FakeDigests digests;
   SessionOptions options;
   options.username = "alice";
-  options.password = "Secret-Pw1";
+  options.password = common::Secret("Secret-Pw1");
   options.pipelining = PipeliningMode::Auto;
-  Session session(options, digests);
+  Session session(std::move(options), digests);
   session.receive("+OK ready\r\n");
   EXPECT_EQ(session.take_output(), "CAPA\r\n");
   session.receive("+OK\r\nSASL PLAIN\r\n.\r\n");

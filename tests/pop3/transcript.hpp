@@ -38,6 +38,8 @@ inline constexpr FeedMode kAllFeedModes[] = {FeedMode::Lines, FeedMode::Coalesce
 // Harness::sent.
 std::string format(const Event& event);
 
+// SessionOptions is move-only (its password is a Secret): a second owner of the same settings.
+SessionOptions copy_of(const SessionOptions& options);
 SessionOptions default_options();  // user "alice", password "Secret-Pw1", plain, pipelining off
 
 class Harness;
@@ -51,7 +53,8 @@ void list_messages(Harness& h, bool pipelined, int n);
 
 class Harness {
  public:
-  explicit Harness(SessionOptions options = default_options(), FeedMode mode = FeedMode::Lines);
+  // Runs a session on its own copy of `options` (tests reuse theirs).
+  explicit Harness(const SessionOptions& options = default_options(), FeedMode mode = FeedMode::Lines);
 
   // Plays the script; returns false (after recording a gtest failure) at the first mismatch.
   bool run(const std::vector<std::string_view>& script);

@@ -59,7 +59,9 @@ HttpAnswer health(const HealthCallbacks& callbacks) {
 HttpAnswer metrics(const HealthCallbacks& callbacks) {
   HttpAnswer answer;
   answer.content_type = kMetricsContentType;
-  answer.body = render_metrics(callbacks.snapshot());
+  HealthSnapshot snapshot = callbacks.snapshot();
+  snapshot.process = read_process_stats();
+  answer.body = render_metrics(snapshot);
   return answer;
 }
 

@@ -24,4 +24,47 @@ std::string_view to_string(AccountHealth::State state) {
   return "idle";
 }
 
+std::string_view to_string(FailureReason reason) {
+  switch (reason) {
+    case FailureReason::Auth:
+      return "auth";
+    case FailureReason::Tls:
+      return "tls";
+    case FailureReason::Io:
+      return "io";
+    case FailureReason::Timeout:
+      return "timeout";
+    case FailureReason::Protocol:
+      return "protocol";
+    case FailureReason::Storage:
+      return "storage";
+    case FailureReason::Other:
+      break;
+  }
+  return "other";
+}
+
+FailureReason failure_reason(common::ErrorKind kind) {
+  switch (kind) {
+    case common::ErrorKind::Auth:
+      return FailureReason::Auth;
+    case common::ErrorKind::Tls:
+      return FailureReason::Tls;
+    case common::ErrorKind::Io:
+      return FailureReason::Io;
+    case common::ErrorKind::Timeout:
+      return FailureReason::Timeout;
+    case common::ErrorKind::Protocol:
+      return FailureReason::Protocol;
+    case common::ErrorKind::Storage:
+      return FailureReason::Storage;
+    case common::ErrorKind::TempFail:
+    case common::ErrorKind::PermFail:
+    case common::ErrorKind::Config:
+    case common::ErrorKind::Aborted:
+      break;
+  }
+  return FailureReason::Other;
+}
+
 }  // namespace health

@@ -144,6 +144,13 @@ std::string render_metrics(const HealthSnapshot& snapshot) {
   family(out, "popfetchd_healthy", Type::Gauge,
          "1 when every account's last poll succeeded and no delivery target is failing, else 0.");
   sample(out, "popfetchd_healthy", "", snapshot.healthy() ? 1 : 0);
+  family(out, "popfetchd_config_last_reload_successful", Type::Gauge,
+         "1 when the last config reload succeeded (or none was tried), 0 when it was rejected.");
+  sample(out, "popfetchd_config_last_reload_successful", "", snapshot.config_last_reload_successful ? 1 : 0);
+  family(out, "popfetchd_config_last_reload_success_timestamp_seconds", Type::Gauge,
+         "When the running config was read (start or last successful reload), unix seconds.");
+  sample(out, "popfetchd_config_last_reload_success_timestamp_seconds", "",
+         snapshot.config_last_reload_success_timestamp_seconds);
   if (snapshot.process) process_families(out, *snapshot.process);
 
   per_account(out, snapshot, "popfetchd_polls_total", Type::Counter,

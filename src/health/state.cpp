@@ -5,7 +5,7 @@
 namespace health {
 
 bool HealthSnapshot::healthy() const {
-  return std::all_of(accounts.begin(), accounts.end(), [](const AccountHealth& account) {
+  return config_last_reload_successful && std::all_of(accounts.begin(), accounts.end(), [](const AccountHealth& account) {
     return account.consecutive_failures == 0 &&
            std::none_of(account.deliveries.begin(), account.deliveries.end(),
                         [](const DeliveryHealth& target) { return target.failing; });

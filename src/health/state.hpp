@@ -82,16 +82,25 @@ struct HealthSnapshot {
   // GET /metrics only (reading /proc is not free), absent elsewhere.
   std::optional<ProcessStats> process;
 
+  // The config file as the daemon last read it (SIGHUP). A rejected reload
+  // leaves the previous config running: stale, and the daemon degraded,
+  // until a reload succeeds.
+  bool config_last_reload_successful = true;
+  std::int64_t config_last_reload_timestamp_seconds = 0;  // the last reload, either way; 0 = none yet
+  std::int64_t config_last_reload_success_timestamp_seconds = 0;  // when the running config was read
+  std::optional<std::string> config_error;  // the rejected file's first diagnostic
+
   // True when every account's last poll succeeded or none has run yet, i.e.
-  // no account has a failure since its last success, and no delivery target
-  // is failing.
+  // no account has a failure since its last success, no delivery target is
+  // failing and the last reload was not rejected.
   bool healthy() const;
 };
 
 std::string_view to_string(AccountHealth::State state);  // "idle", "polling", "backoff"
 
 // The JSON body of `GET /health`: exactly DESIGN.md §4's keys in its order,
-// followed by extra keys (started_at, now, the per-account counters,
+// followed by extra keys (started_at, now, config_stale, config_error,
+// config_last_reload_at, config_loaded_at, the per-account counters,
 // messages_skipped, auth_failure, permanent_failure). "status" is "ok" or "degraded"; last_error
 // is null or a string (invalid UTF-8 replaced by U+FFFD).
 std::string render_health_json(const HealthSnapshot& snapshot);

@@ -217,6 +217,8 @@ TEST(Metrics, ParsesLineByLineWithExpectedFamiliesAndValues) {
       {"popfetchd_build_info", "gauge"},
       {"popfetchd_start_time_seconds", "gauge"},
       {"popfetchd_healthy", "gauge"},
+      {"popfetchd_config_last_reload_successful", "gauge"},
+      {"popfetchd_config_last_reload_success_timestamp_seconds", "gauge"},
       {"popfetchd_polls_total", "counter"},
       {"popfetchd_poll_failures_total", "counter"},
       {"popfetchd_fetched_messages_total", "counter"},
@@ -241,6 +243,8 @@ TEST(Metrics, ParsesLineByLineWithExpectedFamiliesAndValues) {
       {"popfetchd_build_info{version=\"0.1.0\"}", "1"},
       {"popfetchd_start_time_seconds", "1700000000"},
       {"popfetchd_healthy", "0"},
+      {"popfetchd_config_last_reload_successful", "1"},
+      {"popfetchd_config_last_reload_success_timestamp_seconds", "0"},
       {"popfetchd_polls_total{account=\"alice\"}", "7"},
       {"popfetchd_polls_total{account=\"bob\"}", "3"},
       {"popfetchd_fetched_messages_total{account=\"alice\"}", "5"},
@@ -374,6 +378,31 @@ TEST(Metrics, ProcessFamiliesOnlyWhenTheSnapshotHasThem) {
 
   s.process = ProcessStats{};  // nothing could be read: no family at all
   EXPECT_EQ(parse_exposition(render_metrics(s)).types.count("process_cpu_seconds_total"), 0u);
+}
+
+TEST(ConfigReload, ARejectedReloadIsStaleDegradedAndInTheMetrics) {
+  HealthSnapshot s = snapshot({alice()});
+  s.config_last_reload_success_timestamp_seconds = 1700000000;
+  ASSERT_TRUE(s.healthy());
+  const auto fine = nlohmann::json::parse(render_health_json(s));
+  EXPECT_EQ(fine["config_stale"], false);
+  EXPECT_TRUE(fine["config_error"].is_null());
+
+  s.config_last_reload_successful = false;
+  s.config_last_reload_timestamp_seconds = 1700000200;
+  s.config_error = "popfetchd.yaml:7:3: unknown key 'acounts'";
+  EXPECT_FALSE(s.healthy());
+  const auto body = nlohmann::json::parse(render_health_json(s));
+  EXPECT_EQ(body["status"], "degraded");
+  EXPECT_EQ(body["config_stale"], true);
+  EXPECT_EQ(body["config_error"], "popfetchd.yaml:7:3: unknown key 'acounts'");
+  EXPECT_EQ(body["config_last_reload_at"], 1700000200);
+  EXPECT_EQ(body["config_loaded_at"], 1700000000);
+
+  const Parsed m = parse_exposition(render_metrics(s));
+  EXPECT_EQ(m.samples.at("popfetchd_config_last_reload_successful"), "0");
+  EXPECT_EQ(m.samples.at("popfetchd_config_last_reload_success_timestamp_seconds"), "1700000000");
+  EXPECT_EQ(m.samples.at("popfetchd_healthy"), "0");
 }
 
 TEST(Metrics, OldNamesAreGone) {

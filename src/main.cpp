@@ -18,6 +18,7 @@ struct CommandLine {
   bool strict = false;
   std::vector<std::string> poll_accounts;
   bool status_json = false;
+  std::optional<std::string> status_socket;
   app::ListOptions list;
   app::SearchOptions search;
   std::optional<std::string> export_account;
@@ -54,6 +55,9 @@ void add_daemon_commands(CLI::App& cli, CommandLine& c) {
   c.poll->add_option("ACCOUNT", c.poll_accounts, "Account names from the config");
   c.status = cli.add_subcommand("status", "Ask the running daemon for its health");
   c.status->add_flag("--json", c.status_json, "Print the raw JSON from the health socket");
+  c.status->add_option("--socket", c.status_socket,
+                       "The daemon's health socket; the config is not read (default: health_socket from the "
+                       "config, /run/popfetchd/health.sock when the config does not load)");
   c.deliver = cli.add_subcommand("deliver", "Deliver an account's archived messages to its deliver: targets");
   c.deliver->add_option("--account", c.deliver_account, "The account")->required();
   CLI::Option* since = c.deliver->add_option("--since", c.deliver_since,
@@ -108,7 +112,7 @@ void add_archive_commands(CLI::App& cli, CommandLine& c) {
 int dispatch(const CommandLine& c) {
   if (c.check->parsed()) return app::check_config(c.global, c.strict);
   if (c.poll->parsed()) return app::poll_once(c.global, c.poll_accounts);
-  if (c.status->parsed()) return app::status(c.global, c.status_json);
+  if (c.status->parsed()) return app::status(c.global, c.status_json, c.status_socket);
   if (c.list_cmd->parsed()) return app::list_messages(c.global, c.list);
   if (c.search_cmd->parsed()) return app::search_messages(c.global, c.search);
   if (c.show->parsed()) return app::show_message(c.global, c.show_id, c.show_headers);

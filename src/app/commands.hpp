@@ -25,7 +25,10 @@ struct GlobalOptions {
 int check_config(const GlobalOptions& global, bool strict);
 int run_daemon(const GlobalOptions& global);
 int poll_once(const GlobalOptions& global, const std::vector<std::string>& accounts);
-int status(const GlobalOptions& global, bool json);
+// `socket` (--socket) names the health socket and skips the config; without
+// it a config that does not load falls back, with a warning, to the default
+// socket path.
+int status(const GlobalOptions& global, bool json, const std::optional<std::string>& socket);
 
 // list, search, export and import: an --account not in the config exits 2
 // (app/accounts.hpp), like poll-once.

@@ -317,6 +317,7 @@ void Scheduler::record_failure(Slot& slot, const common::Error& error, fetch::Re
   health::AccountHealth& health = slot.health;
   ++health.consecutive_failures;
   ++health.poll_failures_total;
+  ++health.poll_failures_by_reason[static_cast<std::size_t>(health::failure_reason(error.kind))];
   health.last_error = common::sanitize(error.message, kMaxErrorText);
   health.auth_failure = retry == fetch::RetryHint::AuthFailed;
   health.permanent_failure = retry == fetch::RetryHint::Permanent;

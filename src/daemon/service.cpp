@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "common/sanitize.hpp"
 #include "daemon/reload_diff.hpp"
 #include "daemon/weak_security.hpp"
 #include "health/status_line.hpp"
@@ -61,6 +62,7 @@ Service::~Service() {
 
 common::Status Service::start() {
   started_at_ = wall_now();
+  config_loaded_at_ = started_at_;
   if (!config_.health_socket.empty()) {
     if (common::Status started = start_health_server(config_.health_socket); !started) return started;
   }
@@ -179,6 +181,10 @@ health::HealthSnapshot Service::snapshot() {
   snapshot.started_at = started_at_;
   snapshot.now = wall_now();
   snapshot.accounts = scheduler_.health();
+  snapshot.config_last_reload_successful = last_reload_ok_;
+  snapshot.config_last_reload_timestamp_seconds = last_reload_at_;
+  snapshot.config_last_reload_success_timestamp_seconds = config_loaded_at_;
+  snapshot.config_error = reload_error_;
   add_delivery_health(snapshot);
   return snapshot;
 }
@@ -216,15 +222,24 @@ void Service::reload() {
   notifier_.reloading();
   common::log_info("", "SIGHUP: reloading " + config_.path);
   config::LoadResult loaded = options_.load_config(config_.path);
+  last_reload_at_ = wall_now();
   if (!loaded.ok()) {
     for (const config::Diagnostic& error : loaded.errors)
       common::log_error("", "reload: " + error.to_string());
     common::log_error("", "reload rejected: " + config_.path + " is invalid (" +
                               plural(loaded.errors.size(), "error", "errors") +
                               "); the running configuration stays in force");
+    // Visible until a reload succeeds: /health degraded, /metrics, `status`.
+    last_reload_ok_ = false;
+    reload_error_ = loaded.errors.empty() ? "the config file is invalid"
+                                          : common::sanitize(loaded.errors.front().to_string(), 500);
     notifier_.ready();
+    notifier_.status(health::status_line(snapshot()));
     return;
   }
+  last_reload_ok_ = true;
+  config_loaded_at_ = last_reload_at_;
+  reload_error_.reset();
   config::Config next = std::move(*loaded.config);
   const ConfigDiff diff = diff_config(config_, next);
   if (diff.database_changed) {

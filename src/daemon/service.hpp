@@ -14,7 +14,9 @@
 //   SIGHUP           reload the config file: accounts are added, removed and
 //                    changed without dropping sessions in flight; an invalid
 //                    file is rejected (every diagnostic logged) and the
-//                    running config stays; a new `database` is refused with a
+//                    running config stays, which the snapshot reports
+//                    (config_last_reload_successful, config_error: /health,
+//                    /metrics and `status` show it) until a reload succeeds; a new `database` is refused with a
 //                    warning (needs a restart); health_socket, log_level and
 //                    max_concurrent_polls apply at once; delivery targets
 //                    are set anew and failed deliveries are retried.
@@ -129,6 +131,11 @@ class Service {
   net::UvHandlePtr<uv_timer_t> watchdog_timer_;
   net::UvHandlePtr<uv_timer_t> shutdown_timer_;
   std::int64_t started_at_ = 0;
+  // The last SIGHUP's outcome, for the snapshot.
+  bool last_reload_ok_ = true;
+  std::int64_t last_reload_at_ = 0;
+  std::int64_t config_loaded_at_ = 0;
+  std::optional<std::string> reload_error_;
   bool shutting_down_ = false;
   bool polls_stopped_ = false;
   bool deliveries_stopped_ = false;

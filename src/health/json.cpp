@@ -51,6 +51,11 @@ std::string render_health_json(const HealthSnapshot& snapshot) {
   body["accounts"] = std::move(accounts);
   body["started_at"] = snapshot.started_at;
   body["now"] = snapshot.now;
+  // A rejected reload: the daemon runs the config it read before.
+  body["config_stale"] = !snapshot.config_last_reload_successful;
+  body["config_error"] = snapshot.config_error ? ordered_json(*snapshot.config_error) : ordered_json(nullptr);
+  body["config_last_reload_at"] = snapshot.config_last_reload_timestamp_seconds;
+  body["config_loaded_at"] = snapshot.config_last_reload_success_timestamp_seconds;
   // last_error is server text: it may hold any bytes. The replace handler turns
   // invalid UTF-8 into U+FFFD instead of throwing from dump().
   return body.dump(-1, ' ', false, ordered_json::error_handler_t::replace);

@@ -7,8 +7,8 @@
 // All samples of a family follow its HELP and TYPE lines; counters end in
 // _total. Timestamps are gauges in unix seconds, 0 meaning "never".
 
-#include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -59,6 +59,42 @@ void per_target(std::string& out, const HealthSnapshot& snapshot, std::string_vi
   }
 }
 
+// One sample per account and reason, zeros included: a series that appears
+// only with the first failure would hide that failure from rate().
+void poll_failures(std::string& out, const HealthSnapshot& snapshot) {
+  constexpr std::string_view kName = "popfetchd_poll_failures_total";
+  family(out, kName, Type::Counter, "Polls that failed since the daemon started, by reason.");
+  for (const AccountHealth& account : snapshot.accounts) {
+    for (std::size_t i = 0; i < kFailureReasonCount; ++i) {
+      sample(out, kName,
+             account_label(account) + ",reason=\"" + std::string(to_string(kFailureReasons[i])) + "\"",
+             account.poll_failures_by_reason[i]);
+    }
+  }
+}
+
+// The client libraries' standard process_* families; a figure that could not
+// be read leaves its family out.
+void process_families(std::string& out, const ProcessStats& process) {
+  if (process.cpu_seconds) {
+    family(out, "process_cpu_seconds_total", Type::Counter, "Total user and system CPU time spent in seconds.");
+    sample(out, "process_cpu_seconds_total", "", *process.cpu_seconds);
+  }
+  if (process.resident_bytes) {
+    family(out, "process_resident_memory_bytes", Type::Gauge, "Resident memory size in bytes.");
+    sample(out, "process_resident_memory_bytes", "", *process.resident_bytes);
+  }
+  if (process.open_fds) {
+    family(out, "process_open_fds", Type::Gauge, "Number of open file descriptors.");
+    sample(out, "process_open_fds", "", *process.open_fds);
+  }
+  if (process.start_time_seconds) {
+    family(out, "process_start_time_seconds", Type::Gauge,
+           "Start time of the process since unix epoch in seconds.");
+    sample(out, "process_start_time_seconds", "", *process.start_time_seconds);
+  }
+}
+
 void delivery_families(std::string& out, const HealthSnapshot& snapshot) {
   using T = const DeliveryHealth&;
   per_target(out, snapshot, "popfetchd_delivery_delivered_messages",
@@ -101,30 +137,34 @@ std::string render_metrics(const HealthSnapshot& snapshot) {
   using A = const AccountHealth&;
   std::string out;
 
-  family(out, "popfetchd_up", Type::Gauge, "1 while the daemon answers.");
-  sample(out, "popfetchd_up", "", 1);
   family(out, "popfetchd_build_info", Type::Gauge, "The running version, as a label; always 1.");
   sample(out, "popfetchd_build_info", "version=\"" + escape_label_value(snapshot.version) + "\"", 1);
   family(out, "popfetchd_start_time_seconds", Type::Gauge, "When the daemon started, unix seconds.");
   sample(out, "popfetchd_start_time_seconds", "", snapshot.started_at);
-  family(out, "popfetchd_uptime_seconds", Type::Gauge, "Seconds since the daemon started.");
-  sample(out, "popfetchd_uptime_seconds", "", std::max<std::int64_t>(0, snapshot.now - snapshot.started_at));
-  family(out, "popfetchd_healthy", Type::Gauge, "1 when every account's last poll succeeded and no delivery target is failing, else 0.");
+  family(out, "popfetchd_healthy", Type::Gauge,
+         "1 when every account's last poll succeeded and no delivery target is failing, else 0.");
   sample(out, "popfetchd_healthy", "", snapshot.healthy() ? 1 : 0);
+  family(out, "popfetchd_config_last_reload_successful", Type::Gauge,
+         "1 when the last config reload succeeded (or none was tried), 0 when it was rejected.");
+  sample(out, "popfetchd_config_last_reload_successful", "", snapshot.config_last_reload_successful ? 1 : 0);
+  family(out, "popfetchd_config_last_reload_success_timestamp_seconds", Type::Gauge,
+         "When the running config was read (start or last successful reload), unix seconds.");
+  sample(out, "popfetchd_config_last_reload_success_timestamp_seconds", "",
+         snapshot.config_last_reload_success_timestamp_seconds);
+  if (snapshot.process) process_families(out, *snapshot.process);
 
   per_account(out, snapshot, "popfetchd_polls_total", Type::Counter,
               "Polls finished since the daemon started.", [](A a) { return a.polls_total; });
-  per_account(out, snapshot, "popfetchd_poll_failures_total", Type::Counter,
-              "Polls that failed since the daemon started.", [](A a) { return a.poll_failures_total; });
-  per_account(out, snapshot, "popfetchd_messages_fetched_total", Type::Counter,
+  poll_failures(out, snapshot);
+  per_account(out, snapshot, "popfetchd_fetched_messages_total", Type::Counter,
               "Messages retrieved and stored since the daemon started.",
               [](A a) { return a.messages_fetched_total; });
-  per_account(out, snapshot, "popfetchd_bytes_fetched_total", Type::Counter,
+  per_account(out, snapshot, "popfetchd_fetched_bytes_total", Type::Counter,
               "Bytes of messages retrieved and stored since the daemon started.",
               [](A a) { return a.bytes_fetched_total; });
-  per_account(out, snapshot, "popfetchd_messages_stored_total", Type::Counter,
+  per_account(out, snapshot, "popfetchd_archive_messages", Type::Gauge,
               "Messages in the archive for the account.", [](A a) { return a.messages_stored; });
-  per_account(out, snapshot, "popfetchd_bytes_stored_total", Type::Counter,
+  per_account(out, snapshot, "popfetchd_archive_bytes", Type::Gauge,
               "Bytes of messages in the archive for the account.", [](A a) { return a.bytes_stored; });
   per_account(out, snapshot, "popfetchd_last_poll_timestamp_seconds", Type::Gauge,
               "When the last poll ended, unix seconds; 0 = never.", [](A a) { return a.last_poll_at; });
@@ -142,7 +182,6 @@ std::string render_metrics(const HealthSnapshot& snapshot) {
   per_account(out, snapshot, "popfetchd_messages_skipped", Type::Gauge,
               "Messages over max_message_size skipped by the last poll.",
               [](A a) { return a.messages_skipped; });
-
   constexpr std::array kStates{AccountHealth::State::Idle, AccountHealth::State::Polling,
                                AccountHealth::State::Backoff};
   family(out, "popfetchd_account_state", Type::Gauge, "1 for the state the account is in, 0 for the others.");

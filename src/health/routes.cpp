@@ -38,6 +38,15 @@ HttpAnswer read_only(const HttpRequest& request, HttpAnswer (*render)(const Heal
   return answer;
 }
 
+// Liveness: answering at all proves the loop turns. It asks the owner for
+// nothing, so a throwing or missing snapshot callback cannot make it fail.
+HttpAnswer livez(const HttpRequest& request) {
+  if (request.method != "GET" && request.method != "HEAD") return method_not_allowed("GET, HEAD");
+  HttpAnswer answer = json_answer(200, {{"status", "alive"}});
+  answer.head = request.method == "HEAD";
+  return answer;
+}
+
 HttpAnswer health(const HealthCallbacks& callbacks) {
   const HealthSnapshot snapshot = callbacks.snapshot();
   HttpAnswer answer;
@@ -50,7 +59,9 @@ HttpAnswer health(const HealthCallbacks& callbacks) {
 HttpAnswer metrics(const HealthCallbacks& callbacks) {
   HttpAnswer answer;
   answer.content_type = kMetricsContentType;
-  answer.body = render_metrics(callbacks.snapshot());
+  HealthSnapshot snapshot = callbacks.snapshot();
+  snapshot.process = read_process_stats();
+  answer.body = render_metrics(snapshot);
   return answer;
 }
 
@@ -99,6 +110,7 @@ HttpAnswer deliver(const HttpRequest& request, std::optional<std::string> accoun
 
 HttpAnswer route(const HttpRequest& request, const HealthCallbacks& callbacks) {
   const std::string_view path = request.path;
+  if (path == "/livez") return livez(request);
   if (path == "/health") return read_only(request, &health, callbacks);
   if (path == "/metrics") return read_only(request, &metrics, callbacks);
   if (path == "/poll") return poll(request, std::nullopt, callbacks);

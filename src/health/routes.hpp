@@ -3,6 +3,8 @@
 // request to an answer, and the answer's HTTP/1.1 serialisation. No socket,
 // no loop: the server feeds it, the tests call it directly.
 //
+//   GET|HEAD /livez        200 {"status":"alive"} while the loop answers, whatever
+//                          the accounts (liveness; needs no callback)
 //   GET|HEAD /health       200 when healthy, else 503; the health JSON
 //   GET|HEAD /metrics      200; Prometheus text format 0.0.4
 //   POST     /poll         202 when a poll of every account was started, else 503

@@ -5,7 +5,7 @@
 namespace health {
 
 bool HealthSnapshot::healthy() const {
-  return std::all_of(accounts.begin(), accounts.end(), [](const AccountHealth& account) {
+  return config_last_reload_successful && std::all_of(accounts.begin(), accounts.end(), [](const AccountHealth& account) {
     return account.consecutive_failures == 0 &&
            std::none_of(account.deliveries.begin(), account.deliveries.end(),
                         [](const DeliveryHealth& target) { return target.failing; });
@@ -22,6 +22,49 @@ std::string_view to_string(AccountHealth::State state) {
       return "backoff";
   }
   return "idle";
+}
+
+std::string_view to_string(FailureReason reason) {
+  switch (reason) {
+    case FailureReason::Auth:
+      return "auth";
+    case FailureReason::Tls:
+      return "tls";
+    case FailureReason::Io:
+      return "io";
+    case FailureReason::Timeout:
+      return "timeout";
+    case FailureReason::Protocol:
+      return "protocol";
+    case FailureReason::Storage:
+      return "storage";
+    case FailureReason::Other:
+      break;
+  }
+  return "other";
+}
+
+FailureReason failure_reason(common::ErrorKind kind) {
+  switch (kind) {
+    case common::ErrorKind::Auth:
+      return FailureReason::Auth;
+    case common::ErrorKind::Tls:
+      return FailureReason::Tls;
+    case common::ErrorKind::Io:
+      return FailureReason::Io;
+    case common::ErrorKind::Timeout:
+      return FailureReason::Timeout;
+    case common::ErrorKind::Protocol:
+      return FailureReason::Protocol;
+    case common::ErrorKind::Storage:
+      return FailureReason::Storage;
+    case common::ErrorKind::TempFail:
+    case common::ErrorKind::PermFail:
+    case common::ErrorKind::Config:
+    case common::ErrorKind::Aborted:
+      break;
+  }
+  return FailureReason::Other;
 }
 
 }  // namespace health

@@ -7,13 +7,30 @@
 // The renderers cannot fail: text that came from a server (last_error) is
 // untrusted and is escaped or replaced, never passed through raw.
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/result.hpp"
+#include "health/process_stats.hpp"
+
 namespace health {
+
+// Why a poll failed, as the `reason` label of popfetchd_poll_failures_total:
+// a small fixed set, so every account has every series from the start.
+enum class FailureReason { Auth, Tls, Io, Timeout, Protocol, Storage, Other };
+inline constexpr std::size_t kFailureReasonCount = 7;
+inline constexpr std::array<FailureReason, kFailureReasonCount> kFailureReasons{
+    FailureReason::Auth,     FailureReason::Tls,     FailureReason::Io,   FailureReason::Timeout,
+    FailureReason::Protocol, FailureReason::Storage, FailureReason::Other};
+std::string_view to_string(FailureReason reason);  // "auth", "tls", ...
+// The reason for an error kind; the server's "try later"/"never retry", a
+// password source that failed and the like are Other.
+FailureReason failure_reason(common::ErrorKind kind);
 
 // One delivery target of an account (README "Delivering to a mailbox").
 struct DeliveryHealth {
@@ -43,6 +60,9 @@ struct AccountHealth {
   std::uint64_t bytes_stored = 0;
   std::uint64_t polls_total = 0;  // since the daemon started
   std::uint64_t poll_failures_total = 0;
+  // The same failures by reason, indexed by FailureReason; they add up to
+  // poll_failures_total.
+  std::array<std::uint64_t, kFailureReasonCount> poll_failures_by_reason{};
   std::uint64_t messages_fetched_total = 0;
   std::uint64_t bytes_fetched_total = 0;
   std::uint64_t messages_skipped = 0;  // over max_message_size in the last poll
@@ -58,17 +78,29 @@ struct HealthSnapshot {
   std::int64_t started_at = 0;  // unix seconds
   std::int64_t now = 0;         // unix seconds when the snapshot was taken
   std::vector<AccountHealth> accounts;
+  // The process's own figures for the process_* families; filled in for
+  // GET /metrics only (reading /proc is not free), absent elsewhere.
+  std::optional<ProcessStats> process;
+
+  // The config file as the daemon last read it (SIGHUP). A rejected reload
+  // leaves the previous config running: stale, and the daemon degraded,
+  // until a reload succeeds.
+  bool config_last_reload_successful = true;
+  std::int64_t config_last_reload_timestamp_seconds = 0;  // the last reload, either way; 0 = none yet
+  std::int64_t config_last_reload_success_timestamp_seconds = 0;  // when the running config was read
+  std::optional<std::string> config_error;  // the rejected file's first diagnostic
 
   // True when every account's last poll succeeded or none has run yet, i.e.
-  // no account has a failure since its last success, and no delivery target
-  // is failing.
+  // no account has a failure since its last success, no delivery target is
+  // failing and the last reload was not rejected.
   bool healthy() const;
 };
 
 std::string_view to_string(AccountHealth::State state);  // "idle", "polling", "backoff"
 
 // The JSON body of `GET /health`: exactly DESIGN.md §4's keys in its order,
-// followed by extra keys (started_at, now, the per-account counters,
+// followed by extra keys (started_at, now, config_stale, config_error,
+// config_last_reload_at, config_loaded_at, the per-account counters,
 // messages_skipped, auth_failure, permanent_failure). "status" is "ok" or "degraded"; last_error
 // is null or a string (invalid UTF-8 replaced by U+FFFD).
 std::string render_health_json(const HealthSnapshot& snapshot);

@@ -24,6 +24,7 @@ std::string status_line(const HealthSnapshot& snapshot) {
                      std::to_string(ok) + " ok, " + std::to_string(failing) + " failing";
   if (waiting > 0) line += ", " + std::to_string(waiting) + " waiting for the first poll";
   line += "; " + std::to_string(stored) + (stored == 1 ? " message stored" : " messages stored");
+  if (!snapshot.config_last_reload_successful) line += "; config reload rejected, running the previous one";
   return line;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
@@ -14,6 +15,7 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kMaxNameColumn = 64;
+constexpr std::size_t kMaxConfigError = 300;  // a diagnostic with its file:line:column
 
 common::Error malformed(const std::string& what) {
   return common::make_error(common::ErrorKind::Protocol, "malformed health answer: " + what);
@@ -38,6 +40,15 @@ std::string until(std::int64_t when, std::int64_t now) {
   return "in " + short_duration(when - now);
 }
 
+// "2026-12-04 19:50:00 UTC": a reload is an event a human looks up in the journal.
+std::string utc_time(std::int64_t when) {
+  const std::time_t t = static_cast<std::time_t>(when);
+  std::tm tm{};
+  char text[32] = "?";
+  if (gmtime_r(&t, &tm) != nullptr) std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return text;
+}
+
 std::optional<std::int64_t> integer_field(const json& object, const char* key) {
   const auto it = object.find(key);
   if (it == object.end() || !it->is_number_integer()) return std::nullopt;
@@ -48,6 +59,19 @@ std::optional<std::string> text_field(const json& object, const char* key) {
   const auto it = object.find(key);
   if (it == object.end() || !it->is_string()) return std::nullopt;
   return it->get<std::string>();
+}
+
+// "config: reload rejected at ...: <error>" when the daemon runs a stale
+// config; nothing otherwise (and nothing from an older daemon).
+std::string config_line(const json& body, std::int64_t now) {
+  const auto stale = body.find("config_stale");
+  if (stale == body.end() || !stale->is_boolean() || !stale->get<bool>()) return "";
+  std::string line = "config: reload rejected";
+  if (const auto at = integer_field(body, "config_last_reload_at"); at && *at > 0)
+    line += " at " + utc_time(*at) + " (" + ago(*at, now) + ")";
+  if (const auto error = text_field(body, "config_error"))
+    line += ": " + common::sanitize(*error, kMaxConfigError);
+  return line + "; the daemon runs the previous config\n";
 }
 
 using Row = std::array<std::string, 6>;
@@ -133,6 +157,7 @@ common::Result<StatusTable> render_status_table(std::string_view health_json, st
     table.text += " " + common::sanitize(*version, kMaxNameColumn);
   if (const auto uptime = integer_field(body, "uptime_s")) table.text += ", up " + short_duration(*uptime);
   table.text += ": " + *status + "\n";
+  table.text += config_line(body, now);
 
   std::vector<Row> rows = {{"ACCOUNT", "STATE", "LAST SUCCESS", "LAST ERROR", "MESSAGES", "NEXT POLL"}};
   for (const json& account : *accounts) {

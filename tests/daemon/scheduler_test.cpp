@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include <atomic>
 #include <ctime>
 #include <memory>
@@ -96,6 +98,10 @@ TEST_F(SchedulerTest, AFailureBacksOffThenASuccessClearsIt) {
     ASSERT_TRUE(h->last_error.has_value());
     EXPECT_EQ(*h->last_error, "connection refused by 127.0.0.1:1");
     EXPECT_FALSE(h->auth_failure);
+    // The failure is counted under its reason (popfetchd_poll_failures_total{reason="io"}).
+    std::array<std::uint64_t, health::kFailureReasonCount> by_reason{};
+    by_reason[static_cast<std::size_t>(health::FailureReason::Io)] = 1;
+    EXPECT_EQ(h->poll_failures_by_reason, by_reason);
     if (h->polls_total == 1) {
       EXPECT_EQ(h->state, health::AccountHealth::State::Backoff);
     }
@@ -122,6 +128,7 @@ TEST_F(SchedulerTest, AuthenticationFailureHoldsUntilRequestedAndRereadsThePassw
   ASSERT_TRUE(until([&] { return health("a")->poll_failures_total == 1; }));
   const health::AccountHealth* h = health("a");
   EXPECT_TRUE(h->auth_failure);
+  EXPECT_EQ(h->poll_failures_by_reason[static_cast<std::size_t>(health::FailureReason::Auth)], 1u);
   EXPECT_EQ(h->state, health::AccountHealth::State::Backoff);
   // Held for about 6 h (real seconds), although the interval is 10 s.
   EXPECT_GE(h->next_poll_at - static_cast<std::int64_t>(std::time(nullptr)), 5 * 3600);

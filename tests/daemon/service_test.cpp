@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -202,6 +203,56 @@ TEST_F(ServiceTest, InvalidReloadKeepsTheRunningConfig) {
   EXPECT_EQ(service_->config().accounts.size(), 2u);
   EXPECT_NE(health("a"), nullptr);
   EXPECT_TRUE(fs::exists(config_.health_socket));
+}
+
+// Issue 16: systemd reported such a reload as a success and nothing said the
+// running config was stale. Now the snapshot, /health and /metrics say so
+// until a reload succeeds.
+TEST_F(ServiceTest, ARejectedReloadIsVisibleUntilAReloadSucceeds) {
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  health::HealthSnapshot before = service_->snapshot();
+  EXPECT_TRUE(before.config_last_reload_successful);
+  EXPECT_EQ(before.config_last_reload_timestamp_seconds, 0);
+  EXPECT_GT(before.config_last_reload_success_timestamp_seconds, 0);  // the start counts as a load
+
+  next_load_.errors.push_back(
+      config::Diagnostic{config::Location{config_.path, 7, 3}, "unknown key 'acounts'"});
+  next_load_.errors.push_back(config::Diagnostic{config::Location{config_.path, 9, 1}, "second error"});
+  service_->reload();
+  const health::HealthSnapshot stale = service_->snapshot();
+  EXPECT_FALSE(stale.config_last_reload_successful);
+  EXPECT_GE(stale.config_last_reload_timestamp_seconds, before.config_last_reload_success_timestamp_seconds);
+  EXPECT_EQ(stale.config_last_reload_success_timestamp_seconds,
+            before.config_last_reload_success_timestamp_seconds);
+  ASSERT_TRUE(stale.config_error.has_value());
+  EXPECT_EQ(*stale.config_error, config_.path + ":7:3: unknown key 'acounts'");
+  EXPECT_FALSE(stale.healthy());
+
+  const auto body = nlohmann::json::parse(health::render_health_json(stale));
+  EXPECT_EQ(body["status"], "degraded");
+  EXPECT_EQ(body["config_stale"], true);
+  EXPECT_EQ(body["config_error"], config_.path + ":7:3: unknown key 'acounts'");
+  const std::string metrics = health::render_metrics(stale);
+  EXPECT_NE(metrics.find("\npopfetchd_config_last_reload_successful 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\npopfetchd_config_last_reload_success_timestamp_seconds " +
+                         std::to_string(before.config_last_reload_success_timestamp_seconds) + "\n"),
+            std::string::npos);
+  bool status_says_so = false;
+  for (const std::string& note : notifications()) {
+    status_says_so = status_says_so || (note.starts_with("STATUS=") && note.ends_with("config reload rejected, "
+                                                                                      "running the previous one"));
+  }
+  EXPECT_TRUE(status_says_so);
+
+  next_load_ = {};
+  next_load_.config = config_;
+  service_->reload();
+  const health::HealthSnapshot fixed = service_->snapshot();
+  EXPECT_TRUE(fixed.config_last_reload_successful);
+  EXPECT_FALSE(fixed.config_error.has_value());
+  EXPECT_EQ(fixed.config_last_reload_success_timestamp_seconds, fixed.config_last_reload_timestamp_seconds);
+  EXPECT_EQ(nlohmann::json::parse(health::render_health_json(fixed))["config_stale"], false);
 }
 
 TEST_F(ServiceTest, ReloadAppliesAccountsSocketAndLogLevelButNotTheDatabase) {

@@ -3,6 +3,7 @@
 #   - `systemd-analyze security --offline=true` rates it at most 2.0 ("OK");
 #   - `systemd-analyze verify` finds nothing (on a copy whose ExecStart points
 #     at the freshly built binary: the installed path need not exist here).
+#   - a reload checks the config before it signals the daemon (no systemd needed).
 # Exits 77 (ctest: skipped) when systemd-analyze is missing or too old for
 # --offline (systemd < 250).
 #
@@ -11,6 +12,17 @@ set -euo pipefail
 unit=$1
 binary=$2
 max_exposure=2.0
+
+# `systemctl reload` must fail for a broken file: check-config first, then SIGHUP.
+reloads=$(sed -n 's/^ExecReload=//p' "$unit")
+expected_reloads="/usr/local/bin/popfetchd -c /etc/popfetchd/popfetchd.yaml check-config
+/bin/kill -HUP \$MAINPID"
+if [[ $reloads != "$expected_reloads" ]]; then
+  echo "FAIL: ExecReload= must be check-config, then kill -HUP; it is:"
+  echo "$reloads"
+  exit 1
+fi
+echo "ExecReload: check-config, then SIGHUP"
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
   echo "SKIP: systemd-analyze is not installed"

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -24,6 +26,7 @@ AccountHealth alice() {
   a.bytes_stored = 123456;
   a.polls_total = 7;
   a.poll_failures_total = 1;
+  a.poll_failures_by_reason[static_cast<std::size_t>(FailureReason::Timeout)] = 1;
   a.messages_fetched_total = 5;
   a.bytes_fetched_total = 5000;
   return a;
@@ -39,6 +42,8 @@ AccountHealth bob_failing() {
   b.auth_failure = true;
   b.polls_total = 3;
   b.poll_failures_total = 3;
+  b.poll_failures_by_reason[static_cast<std::size_t>(FailureReason::Auth)] = 2;
+  b.poll_failures_by_reason[static_cast<std::size_t>(FailureReason::Other)] = 1;
   b.messages_skipped = 2;
   return b;
 }
@@ -179,7 +184,7 @@ Parsed parse_exposition(const std::string& text) {
   static const std::regex kHelp(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) [^\n]+)");
   static const std::regex kType(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge))");
   static const std::regex kSample(
-      R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")*\})? (-?[0-9]+))");
+      R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")*\})? (-?[0-9]+(?:\.[0-9]+)?))");
   EXPECT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');
   std::set<std::string> helped;
@@ -194,9 +199,8 @@ Parsed parse_exposition(const std::string& text) {
     } else if (std::regex_match(line, m, kType)) {
       EXPECT_EQ(m[1], current) << "TYPE without HELP: " << line;
       EXPECT_TRUE(parsed.types.emplace(m[1], m[2]).second) << "TYPE twice: " << line;
-      if (m[2] == "counter") {
-        EXPECT_TRUE(std::string(m[1]).ends_with("_total")) << line;
-      }
+      // Prometheus conventions: counters, and only counters, end in _total.
+      EXPECT_EQ(std::string(m[1]).ends_with("_total"), m[2] == "counter") << line;
     } else if (std::regex_match(line, m, kSample)) {
       EXPECT_EQ(m[1], current) << "sample outside its family: " << line;
       EXPECT_TRUE(parsed.samples.emplace(std::string(m[1]) + std::string(m[2]), m[3]).second) << line;
@@ -210,17 +214,17 @@ Parsed parse_exposition(const std::string& text) {
 TEST(Metrics, ParsesLineByLineWithExpectedFamiliesAndValues) {
   const Parsed m = parse_exposition(render_metrics(snapshot({alice(), bob_failing()})));
   const std::map<std::string, std::string> expected_types = {
-      {"popfetchd_up", "gauge"},
       {"popfetchd_build_info", "gauge"},
       {"popfetchd_start_time_seconds", "gauge"},
-      {"popfetchd_uptime_seconds", "gauge"},
       {"popfetchd_healthy", "gauge"},
+      {"popfetchd_config_last_reload_successful", "gauge"},
+      {"popfetchd_config_last_reload_success_timestamp_seconds", "gauge"},
       {"popfetchd_polls_total", "counter"},
       {"popfetchd_poll_failures_total", "counter"},
-      {"popfetchd_messages_fetched_total", "counter"},
-      {"popfetchd_bytes_fetched_total", "counter"},
-      {"popfetchd_messages_stored_total", "counter"},
-      {"popfetchd_bytes_stored_total", "counter"},
+      {"popfetchd_fetched_messages_total", "counter"},
+      {"popfetchd_fetched_bytes_total", "counter"},
+      {"popfetchd_archive_messages", "gauge"},
+      {"popfetchd_archive_bytes", "gauge"},
       {"popfetchd_last_poll_timestamp_seconds", "gauge"},
       {"popfetchd_last_success_timestamp_seconds", "gauge"},
       {"popfetchd_next_poll_timestamp_seconds", "gauge"},
@@ -236,23 +240,35 @@ TEST(Metrics, ParsesLineByLineWithExpectedFamiliesAndValues) {
   EXPECT_EQ(m.types, expected_types);
 
   const std::map<std::string, std::string> expected_samples = {
-      {"popfetchd_up", "1"},
       {"popfetchd_build_info{version=\"0.1.0\"}", "1"},
       {"popfetchd_start_time_seconds", "1700000000"},
-      {"popfetchd_uptime_seconds", "300"},
       {"popfetchd_healthy", "0"},
+      {"popfetchd_config_last_reload_successful", "1"},
+      {"popfetchd_config_last_reload_success_timestamp_seconds", "0"},
       {"popfetchd_polls_total{account=\"alice\"}", "7"},
       {"popfetchd_polls_total{account=\"bob\"}", "3"},
-      {"popfetchd_poll_failures_total{account=\"alice\"}", "1"},
-      {"popfetchd_poll_failures_total{account=\"bob\"}", "3"},
-      {"popfetchd_messages_fetched_total{account=\"alice\"}", "5"},
-      {"popfetchd_messages_fetched_total{account=\"bob\"}", "0"},
-      {"popfetchd_bytes_fetched_total{account=\"alice\"}", "5000"},
-      {"popfetchd_bytes_fetched_total{account=\"bob\"}", "0"},
-      {"popfetchd_messages_stored_total{account=\"alice\"}", "42"},
-      {"popfetchd_messages_stored_total{account=\"bob\"}", "0"},
-      {"popfetchd_bytes_stored_total{account=\"alice\"}", "123456"},
-      {"popfetchd_bytes_stored_total{account=\"bob\"}", "0"},
+      {"popfetchd_fetched_messages_total{account=\"alice\"}", "5"},
+      {"popfetchd_fetched_messages_total{account=\"bob\"}", "0"},
+      {"popfetchd_fetched_bytes_total{account=\"alice\"}", "5000"},
+      {"popfetchd_fetched_bytes_total{account=\"bob\"}", "0"},
+      {"popfetchd_archive_messages{account=\"alice\"}", "42"},
+      {"popfetchd_archive_messages{account=\"bob\"}", "0"},
+      {"popfetchd_archive_bytes{account=\"alice\"}", "123456"},
+      {"popfetchd_archive_bytes{account=\"bob\"}", "0"},
+      {"popfetchd_poll_failures_total{account=\"alice\",reason=\"auth\"}", "0"},
+      {"popfetchd_poll_failures_total{account=\"alice\",reason=\"tls\"}", "0"},
+      {"popfetchd_poll_failures_total{account=\"alice\",reason=\"io\"}", "0"},
+      {"popfetchd_poll_failures_total{account=\"alice\",reason=\"timeout\"}", "1"},
+      {"popfetchd_poll_failures_total{account=\"alice\",reason=\"protocol\"}", "0"},
+      {"popfetchd_poll_failures_total{account=\"alice\",reason=\"storage\"}", "0"},
+      {"popfetchd_poll_failures_total{account=\"alice\",reason=\"other\"}", "0"},
+      {"popfetchd_poll_failures_total{account=\"bob\",reason=\"auth\"}", "2"},
+      {"popfetchd_poll_failures_total{account=\"bob\",reason=\"tls\"}", "0"},
+      {"popfetchd_poll_failures_total{account=\"bob\",reason=\"io\"}", "0"},
+      {"popfetchd_poll_failures_total{account=\"bob\",reason=\"timeout\"}", "0"},
+      {"popfetchd_poll_failures_total{account=\"bob\",reason=\"protocol\"}", "0"},
+      {"popfetchd_poll_failures_total{account=\"bob\",reason=\"storage\"}", "0"},
+      {"popfetchd_poll_failures_total{account=\"bob\",reason=\"other\"}", "1"},
       {"popfetchd_last_poll_timestamp_seconds{account=\"alice\"}", "1700000100"},
       {"popfetchd_last_poll_timestamp_seconds{account=\"bob\"}", "1700000200"},
       {"popfetchd_last_success_timestamp_seconds{account=\"alice\"}", "1700000100"},
@@ -335,9 +351,80 @@ TEST(Metrics, LabelValuesAreEscapedInTheOutput) {
 
 TEST(Metrics, NoAccountsStillWellFormed) {
   const Parsed m = parse_exposition(render_metrics(snapshot({})));
-  EXPECT_EQ(m.samples.at("popfetchd_up"), "1");
+  EXPECT_EQ(m.types.count("popfetchd_up"), 0u);
   EXPECT_EQ(m.samples.at("popfetchd_healthy"), "1");
   EXPECT_EQ(m.samples.count("popfetchd_polls_total{account=\"alice\"}"), 0u);
+}
+
+TEST(Metrics, ProcessFamiliesOnlyWhenTheSnapshotHasThem) {
+  const Parsed without = parse_exposition(render_metrics(snapshot({})));
+  EXPECT_EQ(without.types.count("process_open_fds"), 0u);
+
+  HealthSnapshot s = snapshot({});
+  s.process = ProcessStats{};
+  s.process->cpu_seconds = 1.5;
+  s.process->resident_bytes = 4096;
+  s.process->open_fds = 9;
+  s.process->start_time_seconds = 1700000000.25;
+  const Parsed m = parse_exposition(render_metrics(s));
+  EXPECT_EQ(m.types.at("process_cpu_seconds_total"), "counter");
+  EXPECT_EQ(m.types.at("process_resident_memory_bytes"), "gauge");
+  EXPECT_EQ(m.types.at("process_open_fds"), "gauge");
+  EXPECT_EQ(m.types.at("process_start_time_seconds"), "gauge");
+  EXPECT_EQ(std::stod(m.samples.at("process_cpu_seconds_total")), 1.5);
+  EXPECT_EQ(m.samples.at("process_resident_memory_bytes"), "4096");
+  EXPECT_EQ(m.samples.at("process_open_fds"), "9");
+  EXPECT_EQ(std::stod(m.samples.at("process_start_time_seconds")), 1700000000.25);
+
+  s.process = ProcessStats{};  // nothing could be read: no family at all
+  EXPECT_EQ(parse_exposition(render_metrics(s)).types.count("process_cpu_seconds_total"), 0u);
+}
+
+TEST(ConfigReload, ARejectedReloadIsStaleDegradedAndInTheMetrics) {
+  HealthSnapshot s = snapshot({alice()});
+  s.config_last_reload_success_timestamp_seconds = 1700000000;
+  ASSERT_TRUE(s.healthy());
+  const auto fine = nlohmann::json::parse(render_health_json(s));
+  EXPECT_EQ(fine["config_stale"], false);
+  EXPECT_TRUE(fine["config_error"].is_null());
+
+  s.config_last_reload_successful = false;
+  s.config_last_reload_timestamp_seconds = 1700000200;
+  s.config_error = "popfetchd.yaml:7:3: unknown key 'acounts'";
+  EXPECT_FALSE(s.healthy());
+  const auto body = nlohmann::json::parse(render_health_json(s));
+  EXPECT_EQ(body["status"], "degraded");
+  EXPECT_EQ(body["config_stale"], true);
+  EXPECT_EQ(body["config_error"], "popfetchd.yaml:7:3: unknown key 'acounts'");
+  EXPECT_EQ(body["config_last_reload_at"], 1700000200);
+  EXPECT_EQ(body["config_loaded_at"], 1700000000);
+
+  const Parsed m = parse_exposition(render_metrics(s));
+  EXPECT_EQ(m.samples.at("popfetchd_config_last_reload_successful"), "0");
+  EXPECT_EQ(m.samples.at("popfetchd_config_last_reload_success_timestamp_seconds"), "1700000000");
+  EXPECT_EQ(m.samples.at("popfetchd_healthy"), "0");
+}
+
+TEST(Metrics, OldNamesAreGone) {
+  const std::string text = render_metrics(snapshot({alice(), bob_failing()}));
+  for (const char* old : {"popfetchd_up", "popfetchd_uptime_seconds", "popfetchd_messages_stored_total",
+                          "popfetchd_bytes_stored_total", "popfetchd_messages_fetched_total",
+                          "popfetchd_bytes_fetched_total"}) {
+    EXPECT_EQ(text.find(std::string(old) + " "), std::string::npos) << old;
+    EXPECT_EQ(text.find(std::string(old) + "{"), std::string::npos) << old;
+  }
+}
+
+// Prometheus's own linter, when it is installed (it is not a build dependency).
+TEST(Metrics, PromtoolCheckMetricsIsClean) {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) GTEST_SKIP() << "promtool not installed";
+  HealthSnapshot s = snapshot({alice_delivering(true), bob_failing()});
+  s.process = read_process_stats();
+  const std::string text = render_metrics(s);
+  FILE* lint = popen("promtool check metrics >/dev/null 2>&1", "w");
+  ASSERT_NE(lint, nullptr);
+  ASSERT_EQ(std::fwrite(text.data(), 1, text.size(), lint), text.size());
+  EXPECT_EQ(pclose(lint), 0) << text;
 }
 
 }  // namespace

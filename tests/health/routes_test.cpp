@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <vector>
+#include <stdexcept>
 
 namespace health {
 namespace {
@@ -47,6 +48,8 @@ TEST_F(HealthRoutesTest, StatusForEveryMethodAndPath) {
     int status;
   };
   const std::vector<Row> table = {
+      {"GET", "/livez", 200},        {"HEAD", "/livez", 200},
+      {"POST", "/livez", 405},       {"GET", "/livez/", 404},
       {"GET", "/health", 200},       {"HEAD", "/health", 200},
       {"POST", "/health", 405},      {"DELETE", "/health", 405},
       {"GET", "/metrics", 200},      {"HEAD", "/metrics", 200},
@@ -80,6 +83,24 @@ TEST_F(HealthRoutesTest, HealthIs503WhenDegraded) {
   EXPECT_EQ(answer.status, 503);
   EXPECT_EQ(answer.content_type, kJsonContentType);
   EXPECT_EQ(answer.body, render_health_json(snapshot_));
+}
+
+TEST_F(HealthRoutesTest, LivezIsAliveWhateverTheAccountsAndWithoutCallbacks) {
+  snapshot_.accounts[0].consecutive_failures = 5;  // /health says 503
+  EXPECT_EQ(answer_request(request("GET", "/health"), callbacks_).status, 503);
+  const HttpAnswer alive = answer_request(request("GET", "/livez"), callbacks_);
+  EXPECT_EQ(alive.status, 200);
+  EXPECT_EQ(alive.content_type, kJsonContentType);
+  EXPECT_EQ(nlohmann::json::parse(alive.body), nlohmann::json({{"status", "alive"}}));
+
+  // Liveness must not depend on the owner's snapshot: neither a missing nor a throwing one.
+  EXPECT_EQ(answer_request(request("GET", "/livez"), HealthCallbacks{}).status, 200);
+  HealthCallbacks throwing;
+  throwing.snapshot = []() -> HealthSnapshot { throw std::runtime_error("boom"); };
+  EXPECT_EQ(answer_request(request("HEAD", "/livez"), throwing).status, 200);
+  const HttpAnswer head = answer_request(request("HEAD", "/livez"), callbacks_);
+  EXPECT_TRUE(head.head);
+  EXPECT_EQ(answer_request(request("POST", "/livez"), callbacks_).extra_headers.at(0).second, "GET, HEAD");
 }
 
 TEST_F(HealthRoutesTest, PollPassesTheAccountOn) {

@@ -37,5 +37,12 @@ TEST(StatusLine, SingularAndEmpty) {
   EXPECT_EQ(status_line(snapshot), "1 account, 1 ok, 0 failing; 2 messages stored");
 }
 
+TEST(StatusLine, SaysWhenAReloadWasRejected) {
+  HealthSnapshot s;
+  s.config_last_reload_successful = false;
+  EXPECT_EQ(status_line(s),
+            "0 accounts, 0 ok, 0 failing; 0 messages stored; config reload rejected, running the previous one");
+}
+
 }  // namespace
 }  // namespace health

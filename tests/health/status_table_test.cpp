@@ -51,6 +51,28 @@ TEST(StatusTable, RendersEveryColumn) {
       "carol    polling  3d ago        -                                            0         due\n");
 }
 
+TEST(StatusTable, ARejectedReloadIsALineBelowTheHeader) {
+  HealthSnapshot s = snapshot();
+  s.accounts.resize(1);  // alice alone: only the config makes it degraded
+  s.config_last_reload_successful = false;
+  s.config_last_reload_timestamp_seconds = kNow - 120;  // 2023-11-14 22:16:20 UTC
+  s.config_error = "/etc/popfetchd/popfetchd.yaml:7:3: unknown key 'acounts'";
+  auto table = render_status_table(render_health_json(s), kNow);
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  EXPECT_EQ(table->exit_status, kStatusDegraded);
+  EXPECT_EQ(table->text.substr(0, table->text.find("ACCOUNT")),
+            "popfetchd 0.1.0, up 2h: degraded\n"
+            "config: reload rejected at 2023-11-14 22:16:20 UTC (2m ago): "
+            "/etc/popfetchd/popfetchd.yaml:7:3: unknown key 'acounts'; the daemon runs the previous config\n");
+
+  s.config_last_reload_successful = true;  // the next reload succeeded
+  s.config_error.reset();
+  auto fixed = render_status_table(render_health_json(s), kNow);
+  ASSERT_TRUE(fixed.ok());
+  EXPECT_EQ(fixed->text.find("config:"), std::string::npos);
+  EXPECT_EQ(fixed->exit_status, kStatusHealthy);
+}
+
 TEST(StatusTable, ListsDeliveryTargetsBelowTheAccounts) {
   HealthSnapshot s = snapshot();
   DeliveryHealth maildir;

@@ -5,12 +5,17 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <ostream>
 #include <regex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "integration/archive_probe.hpp"
@@ -119,6 +124,92 @@ TEST_F(Cli, StatusWithoutADaemonExitsThree) {
   EXPECT_EQ(status.exit_code(), 3) << describe(status);
   EXPECT_THAT(status.err, StartsWith("popfetchd: "));
   EXPECT_THAT(status.err, HasSubstr("health.sock"));
+}
+
+// A one-shot health socket: answers the first request with `body`, as the
+// daemon's /health would, on a thread of its own (the CLI runs as a child).
+class OneShotHealthSocket {
+ public:
+  OneShotHealthSocket(const fs::path& path, std::string body) : body_(std::move(body)) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+    ok_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
+          ::listen(fd_, 1) == 0;
+    if (ok_) thread_ = std::thread([this] { serve(); });
+  }
+  ~OneShotHealthSocket() {
+    ::shutdown(fd_, SHUT_RDWR);  // wakes accept() if nobody came
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  void serve() {
+    const int client = ::accept(fd_, nullptr, nullptr);
+    if (client < 0) return;
+    std::string request;
+    char buffer[1024];
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t got = ::read(client, buffer, sizeof buffer);
+      if (got <= 0) break;
+      request.append(buffer, static_cast<std::size_t>(got));
+    }
+    const std::string answer = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                               "Content-Length: " + std::to_string(body_.size()) +
+                               "\r\nConnection: close\r\n\r\n" + body_;
+    (void)!::write(client, answer.data(), answer.size());
+    ::close(client);
+  }
+
+  std::string body_;
+  int fd_ = -1;
+  bool ok_ = false;
+  std::thread thread_;
+};
+
+// Issue 16: after a rejected reload the file on disk is broken while the
+// daemon runs the previous config; `status` used to exit 2 on the file.
+TEST_F(Cli, StatusSocketReachesTheDaemonWhateverTheConfig) {
+  const fs::path config = dir_->path() / "broken.yaml";
+  ASSERT_TRUE(test_support::write_file(config, "acounts: [\n", 0600).ok());
+  const fs::path socket = dir_->path() / "h.sock";
+  OneShotHealthSocket daemon(
+      socket,
+      R"({"status":"degraded","version":"9.9.9","uptime_s":60,"accounts":[{"name":"alice","state":"idle",)"
+      R"("last_poll_at":0,"last_success_at":0,"last_error":null,"consecutive_failures":0,"messages_stored":3,)"
+      R"("next_poll_at":0}],"config_stale":true,"config_error":"broken.yaml:1:1: unknown key 'acounts'",)"
+      R"("config_last_reload_at":0})");
+  ASSERT_TRUE(daemon.ok());
+  const CapturedRun status = run({"status", "-c", config.string(), "--socket", socket.string()});
+  EXPECT_EQ(status.exit_code(), 1) << describe(status);  // degraded, and reached
+  EXPECT_THAT(status.out, StartsWith("popfetchd 9.9.9, up 1m: degraded\n"
+                                     "config: reload rejected: broken.yaml:1:1: unknown key 'acounts'"));
+  EXPECT_THAT(status.out, HasSubstr("alice"));
+  EXPECT_EQ(status.err, "");  // the config was not read at all
+}
+
+TEST_F(Cli, StatusSocketNamesTheSocketItCouldNotReach) {
+  const fs::path socket = dir_->path() / "nobody.sock";
+  const CapturedRun status =
+      run({"status", "-c", (dir_->path() / "missing.yaml").string(), "--socket", socket.string()});
+  EXPECT_EQ(status.exit_code(), 3) << describe(status);
+  EXPECT_THAT(status.err, HasSubstr("nobody.sock"));
+  EXPECT_THAT(status.err, Not(HasSubstr("missing.yaml")));
+}
+
+TEST_F(Cli, StatusWithABrokenConfigWarnsAndAsksTheDefaultSocket) {
+  const fs::path config = dir_->path() / "broken.yaml";
+  ASSERT_TRUE(test_support::write_file(config, "accounts: [\n", 0600).ok());
+  const CapturedRun status = run({"status", "-c", config.string()});
+  EXPECT_NE(status.exit_code(), 2) << describe(status);  // 3 here: no daemon at the default path
+  const std::vector<std::string> lines = lines_of(status.err);
+  ASSERT_GE(lines.size(), 1U) << status.err;
+  EXPECT_THAT(lines[0], StartsWith("popfetchd: warning: status: the config does not load ("));
+  EXPECT_THAT(lines[0], HasSubstr("broken.yaml"));
+  EXPECT_THAT(lines[0], HasSubstr("asking the default health socket /run/popfetchd/health.sock"));
 }
 
 // ---------------------------------------------------------------------------

@@ -39,11 +39,11 @@ inline constexpr std::size_t kMaxPasswordLength = 64 * 1024;
 inline constexpr std::chrono::seconds kPasswordCommandTimeout{30};
 
 enum class Security { None, Tls, TlsIfAvailable, StartTls, StartTlsIfAvailable };
-enum class AuthMethod { Plain, CramMd5 };
+enum class AuthMethod { Plain, CramMd5, Login, ScramSha1, ScramSha256, Auto };
 enum class Pipelining { Auto, On, Off };
 
 std::string_view to_string(Security value);    // "none", "tls", "tls-if-available", ...
-std::string_view to_string(AuthMethod value);  // "plain", "cram-md5"
+std::string_view to_string(AuthMethod value);  // "plain", "cram-md5", "login", "scram-sha-256", ...
 std::string_view to_string(Pipelining value);  // "auto", "on", "off"
 
 // True for the modes that encrypt and verify the certificate (tls, starttls).

@@ -55,10 +55,12 @@ void weak_mode(std::vector<Diagnostic>& out, const Account& account) {
     case Security::StartTls:
       break;
   }
-  if (account.security == Security::None && account.auth == AuthMethod::Plain) {
+  if (account.security == Security::None &&
+      (account.auth == AuthMethod::Plain || account.auth == AuthMethod::Login)) {
     warn(out, account,
-         "auth plain over security none: the password travels in clear text; use TLS, or "
-         "auth: cram-md5");
+         "auth " + std::string(to_string(account.auth)) +
+             " over security none: the password travels in clear text; use TLS, or "
+             "auth: scram-sha-256, cram-md5 or auto");
   }
 }
 

@@ -98,7 +98,8 @@ TEST(LoadInvalid, BadEnumValuesListTheValidOnes) {
       one_error(with("    security: tsl\n"), 6, 15,
                 {"security must be one of: none, tls, tls-if-available, starttls, starttls-if-available",
                  "(got 'tsl')"}));
-  EXPECT_TRUE(one_error(with("    auth: login\n"), 6, 11, {"auth must be one of: plain, cram-md5"}));
+  EXPECT_TRUE(one_error(with("    auth: scram\n"), 6, 11,
+                        {"auth must be one of: plain, cram-md5, login, scram-sha-1, scram-sha-256, auto"}));
   EXPECT_TRUE(one_error(with("    pipelining: yes\n"), 6, 17, {"pipelining must be one of: auto, on, off"}));
   EXPECT_TRUE(one_error("log_level: verbose\n" + kValid, 1, 12,
                         {"log_level must be one of: error, warn, info, debug"}));

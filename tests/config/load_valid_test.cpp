@@ -295,7 +295,7 @@ TEST(LoadValid, EmptyEmailAndCaFileMeanNone) {
 // One table per enum: every name the loader accepts is the name to_string prints.
 TEST(Names, WhatIsParsedIsWhatIsPrinted) {
   for (const char* security : {"none", "tls", "tls-if-available", "starttls", "starttls-if-available"}) {
-    for (const char* auth : {"plain", "cram-md5"}) {
+    for (const char* auth : {"plain", "cram-md5", "login", "scram-sha-1", "scram-sha-256", "auto"}) {
       for (const char* pipelining : {"auto", "on", "off"}) {
         const config::LoadResult loaded = config::load_string(
             std::string("accounts:\n  - name: a\n    server: s\n    username: u\n    password: p\n") +

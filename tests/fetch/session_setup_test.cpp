@@ -25,6 +25,7 @@ TEST_P(SecurityModes, MapOntoPolicyTransportAndVerification) {
   account.security = row.security;
   pop3::SessionOptions options = session_options(account, "pw", {});
   EXPECT_EQ(options.tls, row.policy);
+  EXPECT_EQ(options.tls_from_start, row.implicit_tls) << "what lets auth: auto send a clear-text password";
   EXPECT_EQ(implicit_tls_options(account).has_value(), row.implicit_tls);
   net::TlsOptions tls = tls_options(account);
   EXPECT_EQ(tls.verify, row.verify);
@@ -57,6 +58,14 @@ TEST(SessionSetup, AuthPasswordAndPipelining) {
       << "a poll that failed while pipelining is retried without";
   account.auth = config::AuthMethod::Plain;
   EXPECT_EQ(session_options(account, "", {}).auth, pop3::AuthMethod::Plain);
+  account.auth = config::AuthMethod::Login;
+  EXPECT_EQ(session_options(account, "", {}).auth, pop3::AuthMethod::Login);
+  account.auth = config::AuthMethod::ScramSha1;
+  EXPECT_EQ(session_options(account, "", {}).auth, pop3::AuthMethod::ScramSha1);
+  account.auth = config::AuthMethod::ScramSha256;
+  EXPECT_EQ(session_options(account, "", {}).auth, pop3::AuthMethod::ScramSha256);
+  account.auth = config::AuthMethod::Auto;
+  EXPECT_EQ(session_options(account, "", {}).auth, pop3::AuthMethod::Auto);
 }
 
 TEST(SessionSetup, ClassifiesSessionErrorsForTheRetryDecision) {

@@ -58,7 +58,9 @@ pop3::SessionOptions session_options(const config::Account& account, std::string
 }
 
 net::TlsOptions tls_options(const config::Account& account) {
-  return net::TlsOptions{account.server, config::verifies_certificate(account.security), account.ca_file};
+  net::TlsOptions options{account.server, config::verifies_certificate(account.security), account.ca_file};
+  options.sha256_pins = account.tls_fingerprints;
+  return options;
 }
 
 std::optional<net::TlsOptions> implicit_tls_options(const config::Account& account) {

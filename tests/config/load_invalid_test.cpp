@@ -383,3 +383,25 @@ TEST(LoadInvalid, ErrorsFromAFileNameTheFile) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(LoadInvalid, TlsFingerprintFormat) {
+  EXPECT_TRUE(
+      one_error(with("    tls_fingerprint: AB:CD\n"), 6, 22,
+                {"tls_fingerprint must be 'sha256:' and the certificate's SHA-256", "(got 'AB:CD')"}));
+  EXPECT_TRUE(one_error(with("    tls_fingerprint: \"sha1:" + std::string(40, 'a') + "\"\n"), 6, 22,
+                        {"tls_fingerprint must be"}));
+  // 63 digits, a stray separator, a non-hex digit.
+  EXPECT_TRUE(
+      one_error(with("    tls_fingerprint: sha256:" + std::string(63, 'a') + "\n"), 6, 22, {"64 hex"}));
+  EXPECT_TRUE(
+      one_error(with("    tls_fingerprint: sha256:" + std::string(62, 'a') + ":a\n"), 6, 22, {"64 hex"}));
+  EXPECT_TRUE(
+      one_error(with("    tls_fingerprint: sha256:" + std::string(63, 'a') + "g\n"), 6, 22, {"64 hex"}));
+  EXPECT_TRUE(one_error(with("    tls_fingerprint: []\n"), 6, 22, {"at least one fingerprint"}));
+  EXPECT_TRUE(one_error(with("    tls_fingerprint: [sha256:" + std::string(64, 'a') + ", nope]\n"), 6, 22,
+                        {"(got 'nope')"}));
+}
+
+}  // namespace

@@ -31,6 +31,9 @@ TEST_P(SecurityModes, MapOntoPolicyTransportAndVerification) {
   EXPECT_EQ(tls.verify, row.verify);
   EXPECT_EQ(tls.host, "pop.example.com");
   EXPECT_EQ(tls.ca_file, "/etc/ca.pem");
+  EXPECT_TRUE(tls.sha256_pins.empty());
+  account.tls_fingerprints = {config::Sha256Pin{1}, config::Sha256Pin{2}};
+  EXPECT_EQ(tls_options(account).sha256_pins, account.tls_fingerprints);
 }
 
 INSTANTIATE_TEST_SUITE_P(

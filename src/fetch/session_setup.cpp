@@ -47,6 +47,11 @@ pop3::SessionOptions session_options(const config::Account& account, std::string
   options.password = std::move(password);
   options.auth = auth_method(account.auth);
   options.tls = tls_policy(account.security);
+  // A pinned certificate is no use in clear text: with tls_fingerprint,
+  // starttls-if-available insists on STLS.
+  if (!account.tls_fingerprints.empty() && options.tls == pop3::TlsPolicy::StartTlsIfAvailable) {
+    options.tls = pop3::TlsPolicy::StartTlsRequired;
+  }
   options.tls_from_start = config::implicit_tls(account.security);
   options.pipelining =
       settings.force_pipelining_off ? pop3::PipeliningMode::Off : pipelining_mode(account.pipelining);

@@ -34,6 +34,10 @@ TEST_P(SecurityModes, MapOntoPolicyTransportAndVerification) {
   EXPECT_TRUE(tls.sha256_pins.empty());
   account.tls_fingerprints = {config::Sha256Pin{1}, config::Sha256Pin{2}};
   EXPECT_EQ(tls_options(account).sha256_pins, account.tls_fingerprints);
+  const pop3::TlsPolicy pinned_policy = session_options(account, "pw", {}).tls;
+  EXPECT_EQ(pinned_policy, row.policy == pop3::TlsPolicy::StartTlsIfAvailable ? pop3::TlsPolicy::StartTlsRequired
+                                                                              : row.policy)
+      << "a pin never falls back to clear text";
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -81,6 +81,7 @@ class FieldParser {
     if (k == "password_command") return parse_password(e, PasswordSource::Kind::Command);
     if (k == "password_env") return parse_password(e, PasswordSource::Kind::Env);
     if (k == "ca_file") return parse_ca_file(e);
+    if (k == "tls_fingerprint") return parse_tls_fingerprint(e);
     if (k == "poll_interval") return parse_poll_interval(e);
     if (k == "timeout") return parse_timeout(e);
     if (k == "keep") return parse_keep(e);
@@ -228,6 +229,36 @@ class FieldParser {
     const auto text = path_text(e, true);
     if (!text) return;
     set(fields_.ca_file, e, std::optional<std::string>(text->empty() ? *text : resolve_path(*text, paths_)));
+  }
+
+  // One fingerprint or a list of them; every one must parse.
+  void parse_tls_fingerprint(const Entry& e) {
+    static constexpr std::string_view kExpected =
+        "'sha256:' and the certificate's SHA-256 as 64 hex digits, pairs optionally separated by ':' (as "
+        "`openssl x509 -noout -fingerprint -sha256` prints it)";
+    std::vector<YAML::Node> nodes;
+    if (e.value.IsSequence()) {
+      for (const YAML::Node& item : e.value) nodes.push_back(item);
+    } else {
+      nodes.push_back(e.value);
+    }
+    std::vector<Sha256Pin> pins;
+    for (const YAML::Node& node : nodes) {
+      const std::optional<Sha256Pin> pin =
+          node.IsScalar() ? parse_sha256_fingerprint(node.Scalar()) : std::nullopt;
+      if (!pin) {
+        sink_.error(e.value_location, "tls_fingerprint must be " + std::string(kExpected) + " (got " +
+                                          (node.IsScalar() ? quote_value(node.Scalar()) : "not a string") +
+                                          ")");
+        return;
+      }
+      pins.push_back(*pin);
+    }
+    if (pins.empty()) {
+      sink_.error(e.value_location, "tls_fingerprint needs at least one fingerprint: " + std::string(kExpected));
+      return;
+    }
+    set(fields_.tls_fingerprint, e, std::optional<std::vector<Sha256Pin>>(std::move(pins)));
   }
 
   void parse_poll_interval(const Entry& e) {

@@ -12,6 +12,7 @@
 // $CREDENTIALS_DIRECTORY (systemd LoadCredential=) is taken from there instead.
 // After loading, these fields hold the resolved paths.
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -39,12 +40,18 @@ inline constexpr std::size_t kMaxPasswordLength = 64 * 1024;
 // group) and the source fails: a prompt nobody answers must not hang popfetchd.
 inline constexpr std::chrono::seconds kPasswordCommandTimeout{30};
 
+using Sha256Pin = std::array<std::uint8_t, 32>;
+
+// "sha256:" and 64 hex digits, pairs optionally separated by ':' (what
+// `openssl x509 -fingerprint -sha256` prints), case-insensitive; else nullopt.
+std::optional<Sha256Pin> parse_sha256_fingerprint(std::string_view text);
+
 enum class Security { None, Tls, TlsIfAvailable, StartTls, StartTlsIfAvailable };
-enum class AuthMethod { Plain, CramMd5 };
+enum class AuthMethod { Plain, CramMd5, Login, ScramSha1, ScramSha256, Auto };
 enum class Pipelining { Auto, On, Off };
 
 std::string_view to_string(Security value);    // "none", "tls", "tls-if-available", ...
-std::string_view to_string(AuthMethod value);  // "plain", "cram-md5"
+std::string_view to_string(AuthMethod value);  // "plain", "cram-md5", "login", "scram-sha-256", ...
 std::string_view to_string(Pipelining value);  // "auto", "on", "off"
 
 // True for the modes that encrypt and verify the certificate (tls, starttls).
@@ -88,6 +95,9 @@ struct Account {
   AuthMethod auth = AuthMethod::Plain;
   PasswordSource password;
   std::string ca_file;  // empty: the system CA bundle
+  // tls_fingerprint: SHA-256 digests of accepted server certificates (DER);
+  // when not empty they replace the chain and host checks.
+  std::vector<Sha256Pin> tls_fingerprints;
   std::chrono::seconds poll_interval{300};
   std::chrono::seconds timeout{60};
   bool keep = true;

@@ -41,6 +41,7 @@ void weak_mode(std::vector<Diagnostic>& out, const Account& account) {
            "login");
       break;
     case Security::TlsIfAvailable:
+      if (!account.tls_fingerprints.empty()) break;  // the pin is checked
       warn(out, account,
            "security tls-if-available: the certificate is not checked, so an attacker on the path "
            "can pose as the server and capture the password; use tls");
@@ -55,10 +56,15 @@ void weak_mode(std::vector<Diagnostic>& out, const Account& account) {
     case Security::StartTls:
       break;
   }
-  if (account.security == Security::None && account.auth == AuthMethod::Plain) {
+  if (account.security == Security::None && !account.tls_fingerprints.empty()) {
+    warn(out, account, "tls_fingerprint has no effect with security none: there is no TLS to pin");
+  }
+  if (account.security == Security::None &&
+      (account.auth == AuthMethod::Plain || account.auth == AuthMethod::Login)) {
     warn(out, account,
-         "auth plain over security none: the password travels in clear text; use TLS, or "
-         "auth: cram-md5");
+         "auth " + std::string(to_string(account.auth)) +
+             " over security none: the password travels in clear text; use TLS, or "
+             "auth: scram-sha-256, cram-md5 or auto");
   }
 }
 

@@ -47,11 +47,15 @@ inline constexpr std::array<EnumName<Security>, 5> kSecurityNames = {{
 static_assert(kSecurityNames.size() == static_cast<std::size_t>(Security::StartTlsIfAvailable) + 1);
 static_assert(in_enum_order(kSecurityNames));
 
-inline constexpr std::array<EnumName<AuthMethod>, 2> kAuthNames = {{
+inline constexpr std::array<EnumName<AuthMethod>, 6> kAuthNames = {{
     {"plain", AuthMethod::Plain},
     {"cram-md5", AuthMethod::CramMd5},
+    {"login", AuthMethod::Login},
+    {"scram-sha-1", AuthMethod::ScramSha1},
+    {"scram-sha-256", AuthMethod::ScramSha256},
+    {"auto", AuthMethod::Auto},
 }};
-static_assert(kAuthNames.size() == static_cast<std::size_t>(AuthMethod::CramMd5) + 1);
+static_assert(kAuthNames.size() == static_cast<std::size_t>(AuthMethod::Auto) + 1);
 static_assert(in_enum_order(kAuthNames));
 
 inline constexpr std::array<EnumName<Pipelining>, 3> kPipeliningNames = {{
@@ -85,10 +89,10 @@ inline constexpr std::array<std::string_view, 6> kTopLevelKeys = {
     "database", "health_socket", "log_level", "max_concurrent_polls", "defaults", "accounts",
 };
 
-inline constexpr std::array<std::string_view, 19> kAccountKeys = {
+inline constexpr std::array<std::string_view, 20> kAccountKeys = {
     "name",     "email",         "server",           "security",     "port",    "username",      "auth",
     "password", "password_file", "password_command", "password_env", "ca_file", "poll_interval", "timeout",
-    "keep",     "delete_after",  "max_message_size", "pipelining",   "deliver",
+    "keep",     "delete_after",  "max_message_size", "pipelining",   "deliver", "tls_fingerprint",
 };
 
 inline constexpr std::array<std::string_view, 4> kPasswordKeys = {

@@ -27,7 +27,15 @@ pop3::PipeliningMode pipelining_mode(config::Pipelining pipelining) {
 }
 
 pop3::AuthMethod auth_method(config::AuthMethod auth) {
-  return auth == config::AuthMethod::CramMd5 ? pop3::AuthMethod::CramMd5 : pop3::AuthMethod::Plain;
+  switch (auth) {
+    case config::AuthMethod::Plain: return pop3::AuthMethod::Plain;
+    case config::AuthMethod::CramMd5: return pop3::AuthMethod::CramMd5;
+    case config::AuthMethod::Login: return pop3::AuthMethod::Login;
+    case config::AuthMethod::ScramSha1: return pop3::AuthMethod::ScramSha1;
+    case config::AuthMethod::ScramSha256: return pop3::AuthMethod::ScramSha256;
+    case config::AuthMethod::Auto: return pop3::AuthMethod::Auto;
+  }
+  return pop3::AuthMethod::Plain;
 }
 
 }  // namespace
@@ -39,6 +47,12 @@ pop3::SessionOptions session_options(const config::Account& account, common::Sec
   options.password = std::move(password);
   options.auth = auth_method(account.auth);
   options.tls = tls_policy(account.security);
+  // A pinned certificate is no use in clear text: with tls_fingerprint,
+  // starttls-if-available insists on STLS.
+  if (!account.tls_fingerprints.empty() && options.tls == pop3::TlsPolicy::StartTlsIfAvailable) {
+    options.tls = pop3::TlsPolicy::StartTlsRequired;
+  }
+  options.tls_from_start = config::implicit_tls(account.security);
   options.pipelining =
       settings.force_pipelining_off ? pop3::PipeliningMode::Off : pipelining_mode(account.pipelining);
   options.want_uidl = true;
@@ -49,7 +63,9 @@ pop3::SessionOptions session_options(const config::Account& account, common::Sec
 }
 
 net::TlsOptions tls_options(const config::Account& account) {
-  return net::TlsOptions{account.server, config::verifies_certificate(account.security), account.ca_file};
+  net::TlsOptions options{account.server, config::verifies_certificate(account.security), account.ca_file};
+  options.sha256_pins = account.tls_fingerprints;
+  return options;
 }
 
 std::optional<net::TlsOptions> implicit_tls_options(const config::Account& account) {

@@ -16,4 +16,15 @@ std::array<std::uint8_t, 32> sha256(std::string_view data) {
   return digest;
 }
 
+std::string format_sha256_fingerprint(const std::array<std::uint8_t, 32>& digest) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "sha256:";
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    if (i > 0) out += ':';
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0x0f];
+  }
+  return out;
+}
+
 }  // namespace net

@@ -5,10 +5,14 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace net {
 
 std::array<std::uint8_t, 32> sha256(std::string_view data);
+
+// "sha256:AB:CD:..." (upper-case hex pairs), the form tls_fingerprint takes.
+std::string format_sha256_fingerprint(const std::array<std::uint8_t, 32>& digest);
 
 }  // namespace net

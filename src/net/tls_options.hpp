@@ -2,7 +2,10 @@
 // What a TLS client connection is asked to do (TlsOptions) and what it ended
 // up with (TlsInfo, for logs). Plain values: owns no mbedTLS state.
 
+#include <array>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace net {
 
@@ -19,6 +22,12 @@ struct TlsOptions {
   // PEM bundle of trusted CAs; empty: the system bundle
   // (/etc/ssl/certs/ca-certificates.crt on Debian). Not read when !verify.
   std::string ca_file;
+  // SHA-256 digests of the DER of server certificates (tls_fingerprint).
+  // When not empty, the server's own certificate must be one of them and
+  // nothing else is checked (no chain, no host name, no dates: the pin is the
+  // trust, as for a self-signed homelab certificate); `verify` and `ca_file`
+  // are then ignored. A mismatch fails the handshake, so nothing is sent.
+  std::vector<std::array<std::uint8_t, 32>> sha256_pins = {};
   // TLS 1.2 is the minimum, always (DESIGN.md §2); not configurable on purpose.
 };
 

@@ -13,6 +13,7 @@
 #include "net/address.hpp"
 #include "net/mbed_error.hpp"
 #include "net/tls_trust.hpp"
+#include "net/sha256.hpp"
 #include "net/tls_verify.hpp"
 
 namespace net {
@@ -112,6 +113,22 @@ int verify_callback(void* context, mbedtls_x509_crt* crt, int depth, std::uint32
   return 0;
 }
 
+// With tls_fingerprint: the server's certificate must be one of the pins.
+common::Status check_pins(const TlsSession::State& state) {
+  if (state.options.sha256_pins.empty()) return {};
+  const mbedtls_x509_crt* peer = mbedtls_ssl_get_peer_cert(&state.ssl);
+  if (peer == nullptr || peer->raw.p == nullptr) {
+    return make_error(ErrorKind::Tls, "the server sent no certificate to compare with tls_fingerprint");
+  }
+  const auto digest = sha256(std::string_view(reinterpret_cast<const char*>(peer->raw.p), peer->raw.len));
+  for (const auto& pin : state.options.sha256_pins) {
+    if (pin == digest) return {};
+  }
+  return make_error(ErrorKind::Tls, "the certificate of " + state.options.host +
+                                        " does not match tls_fingerprint: its SHA-256 is " +
+                                        format_sha256_fingerprint(digest));
+}
+
 common::Status configure(State& state) {
   auto config_error = [](const char* what, int ret) {
     return make_error(ErrorKind::Tls, std::string(what) + ": " + detail::mbed_error_text(ret));
@@ -125,7 +142,12 @@ common::Status configure(State& state) {
   mbedtls_ssl_conf_min_version(&state.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
 #endif
   mbedtls_ssl_conf_rng(&state.conf, detail::Rng::random, state.rng.get());
-  if (state.options.verify) {
+  if (!state.options.sha256_pins.empty()) {
+    // The pin is checked once the handshake is done (check_pins()); mbedTLS
+    // still verifies the server's signature over the handshake with the key
+    // of that certificate.
+    mbedtls_ssl_conf_authmode(&state.conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+  } else if (state.options.verify) {
     mbedtls_ssl_conf_authmode(&state.conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&state.conf, state.trust->chain(), nullptr);
   } else {
@@ -140,7 +162,9 @@ common::Status configure(State& state) {
   // missing name is deliberate.
   ret = mbedtls_ssl_set_hostname(&state.ssl, state.ip ? nullptr : state.options.host.c_str());
   if (ret != 0) return config_error("cannot use the host name for TLS", ret);
-  if (state.options.verify) mbedtls_ssl_set_verify(&state.ssl, verify_callback, &state);
+  if (state.options.verify && state.options.sha256_pins.empty()) {
+    mbedtls_ssl_set_verify(&state.ssl, verify_callback, &state);
+  }
   mbedtls_ssl_set_bio(&state.ssl, &state, bio_send, bio_recv, nullptr);
   return {};
 }
@@ -167,7 +191,7 @@ common::Result<TlsSession> TlsSession::create(const TlsOptions& options) {
   auto rng = detail::Rng::shared();
   if (!rng) return rng.error();
   state->rng = std::move(*rng);
-  if (options.verify) {
+  if (options.verify && options.sha256_pins.empty()) {
     auto trust = detail::trust_store(options.ca_file);
     if (!trust) return trust.error();
     state->trust = std::move(*trust);
@@ -196,6 +220,7 @@ common::Result<TlsSession::Handshake> TlsSession::handshake() {
   if (s.done) return Handshake::Done;
   const int ret = mbedtls_ssl_handshake(&s.ssl);
   if (ret == 0) {
+    if (auto pinned = check_pins(s); !pinned) return s.fail(ErrorKind::Tls, pinned.error().message);
     s.done = true;
     return Handshake::Done;
   }

@@ -36,7 +36,7 @@ std::string step_name(const CommandTag& command) {
 }  // namespace
 
 Session::Session(SessionOptions options, const Digests& digests)
-    : options_(std::move(options)), digests_(digests) {
+    : options_(std::move(options)), digests_(digests), encrypted_(options_.tls_from_start) {
   protocol_.set_secrets(password_forms(options_.username, options_.password.reveal()));
 }
 
@@ -92,6 +92,7 @@ void Session::tls_established() {
     return;
   }
   protocol_.resume_after_tls();
+  encrypted_ = true;
   // RFC 2595 §4: forget what was learnt in clear text, ask again.
   capabilities_ = {};
   have_capa_ = false;
@@ -244,9 +245,12 @@ void Session::on_auth_reply(const Reply& reply) {
         send(Command::pass(options_.password.reveal()));
       }
       return;
+    case CommandKind::Auth:
+      if (!auth_proven(*status)) return;
+      scram_.reset();
+      return after_auth();
     case CommandKind::Pass:
     case CommandKind::Apop:
-    case CommandKind::Auth:
       return after_auth();
     default:
       return fail_unexpected(reply);

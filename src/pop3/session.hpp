@@ -17,7 +17,11 @@
 // Authentication: AuthMethod::Plain uses "AUTH PLAIN" when CAPA's SASL lists
 // PLAIN, else USER/PASS. AuthMethod::CramMd5 uses "AUTH CRAM-MD5" when listed,
 // else APOP when the greeting carries a timestamp, else fails with
-// AuthUnavailable without sending the password. TlsPolicy::StartTlsRequired
+// AuthUnavailable without sending the password. Login and the SCRAMs need
+// their SASL mechanism listed; Auto picks the strongest (auth_choice.hpp).
+// SCRAM (scram.hpp): a server-final whose signature does not match fails with
+// Auth ("could not prove it knows the password"), and so does a +OK that
+// arrives without a server-final. TlsPolicy::StartTlsRequired
 // fails with TlsRequired before any credential is sent when STLS is not
 // offered or refused.
 // Pipelining (RFC 2449 §6.6): with it, up to `window` commands are in flight
@@ -45,20 +49,21 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/secret.hpp"
+#include "pop3/auth_choice.hpp"
 #include "pop3/capabilities.hpp"
 #include "pop3/command.hpp"
 #include "pop3/digests.hpp"
 #include "pop3/events.hpp"
 #include "pop3/protocol.hpp"
+#include "pop3/scram.hpp"
 
 namespace pop3 {
-
-enum class AuthMethod { Plain, CramMd5 };
 
 enum class TlsPolicy {
   AlreadySecure,        // implicit TLS, or no TLS by choice: never STLS
@@ -78,6 +83,9 @@ struct SessionOptions {
   common::Secret password;  // its bytes leave only in the command that carries them
   AuthMethod auth = AuthMethod::Plain;
   TlsPolicy tls = TlsPolicy::AlreadySecure;
+  // TLS is in place before the greeting (security tls, tls-if-available):
+  // with STLS done, what lets AuthMethod::Auto send a clear-text password.
+  bool tls_from_start = false;
   PipeliningMode pipelining = PipeliningMode::Auto;
   bool want_uidl = true;
   std::size_t window = 16;  // commands in flight when pipelining (at least 1)
@@ -161,7 +169,13 @@ class Session {
   void after_first_capa();
   void before_auth();  // UTF8 when offered, then start_auth()
   void start_auth();
+  // SASL and the mechanisms' steps (session_sasl.cpp).
+  void send_auth(Mechanism mechanism);
+  void start_scram(ScramHash hash);
   void answer_challenge(const ContinuationReply& challenge);
+  std::optional<std::string> sasl_response(const ContinuationReply& challenge);
+  std::optional<std::string> scram_response(const ContinuationReply& challenge);
+  bool auth_proven(const StatusReply& reply);
   void after_auth();
   void finish_auth();
   void send_listing(bool pipelined);  // LIST, and UIDL with it when pipelined
@@ -199,11 +213,15 @@ class Session {
   std::size_t capa_lines_ = 0;          // lines of that reply so far (<= kMaxCapaLines)
   bool have_capa_ = false;              // the server answered CAPA with +OK
 
+  bool encrypted_ = false;  // TLS in place: from the start, or after STLS
+
   struct AuthProgress {
-    bool pass_sent = false;           // USER/PASS: PASS already went out
-    bool sasl_response_sent = false;  // AUTH: our response (or initial response) went out
+    bool pass_sent = false;        // USER/PASS: PASS already went out
+    std::size_t responses = 0;     // AUTH: our responses so far (an initial response counts)
+    bool server_verified = false;  // SCRAM: the server-final's signature matched
   };
   AuthProgress auth_;
+  std::unique_ptr<ScramClient> scram_;  // during AUTH SCRAM-*
 
   bool pipelining_ = false;  // decided at Authenticated
   struct ListingProgress {

@@ -3,9 +3,6 @@
 // handlers that call them are in session.cpp).
 #include <algorithm>
 
-#include "pop3/auth.hpp"
-#include "pop3/base64.hpp"
-#include "pop3/limits.hpp"
 #include "pop3/session.hpp"
 #include "pop3/text.hpp"
 
@@ -60,65 +57,11 @@ void Session::start_auth() {
   }
   state_ = State::Auth;
   auth_ = {};
-
-  if (options_.auth == AuthMethod::Plain) {
-    if (capabilities_.has_sasl("PLAIN")) {
-      const std::string response = sasl_plain_response(options_.username, options_.password.reveal());
-      // RFC 5034 §4: "AUTH PLAIN <response>" CRLF must fit in 255 octets.
-      const std::size_t length = std::string_view("AUTH PLAIN ").size() + response.size() + 2;
-      if (length <= kMaxAuthCommandLength) {
-        auth_.sasl_response_sent = true;
-        return send(Command::auth("PLAIN", response));
-      }
-      return send(Command::auth("PLAIN"));
-    }
-    notice(have_capa_ ? "server does not offer SASL PLAIN; falling back to USER/PASS"
-                      : "server does not support CAPA; falling back to USER/PASS");
-    send(Command::user(options_.username));
-    if (pipelining_known_on()) {
-      auth_.pass_sent = true;
-      send(Command::pass(options_.password.reveal()));
-    }
-    return;
-  }
-
-  // AuthMethod::CramMd5: the password never leaves in clear text.
-  if (capabilities_.has_sasl("CRAM-MD5")) return send(Command::auth("CRAM-MD5"));
-  if (apop_timestamp_) {
-    notice("server does not offer SASL CRAM-MD5; using APOP");
-    return send(Command::apop(options_.username,
-                              apop_digest(*apop_timestamp_, options_.password.reveal(), digests_)));
-  }
-  fail(SessionErrorKind::AuthUnavailable,
-       "cram-md5 authentication requested, but the server offers neither SASL CRAM-MD5 nor APOP (no "
-       "timestamp in "
-       "its greeting); the password was not sent");
-}
-
-void Session::answer_challenge(const ContinuationReply& challenge) {
-  if (auth_.sasl_response_sent) {
-    return fail(SessionErrorKind::Protocol, "unexpected further SASL challenge to " +
-                                                challenge.command.describe() + ": '" +
-                                                protocol_.quote(challenge.payload) + "'");
-  }
-  std::string response;
-  if (challenge.command.mechanism == "PLAIN") {
-    response = sasl_plain_response(options_.username, options_.password.reveal());
-  } else if (challenge.command.mechanism == "CRAM-MD5") {
-    const std::optional<std::string> decoded = base64_decode(challenge.payload);
-    if (!decoded || decoded->empty()) {
-      return fail(SessionErrorKind::Protocol,
-                  "bad CRAM-MD5 challenge: '" + protocol_.quote(challenge.payload) + "'");
-    }
-    response = cram_md5_response(options_.username, options_.password.reveal(), *decoded, digests_);
-  } else {
-    return fail_unexpected(challenge);
-  }
-  auth_.sasl_response_sent = true;
-  if (!protocol_.send_sasl_response(response)) {
-    return fail(SessionErrorKind::Usage, "could not answer the SASL challenge");
-  }
-  emit(CommandSent{"*** (" + challenge.command.describe() + " response)"});
+  const AuthChoice choice = choose_auth(
+      options_.auth, AuthContext{capabilities_, have_capa_, apop_timestamp_.has_value(), encrypted_});
+  if (!choice.mechanism) return fail(SessionErrorKind::AuthUnavailable, choice.error);
+  if (!choice.notice.empty()) notice(choice.notice);
+  send_auth(*choice.mechanism);
 }
 
 void Session::after_auth() {

@@ -98,7 +98,8 @@ TEST(LoadInvalid, BadEnumValuesListTheValidOnes) {
       one_error(with("    security: tsl\n"), 6, 15,
                 {"security must be one of: none, tls, tls-if-available, starttls, starttls-if-available",
                  "(got 'tsl')"}));
-  EXPECT_TRUE(one_error(with("    auth: login\n"), 6, 11, {"auth must be one of: plain, cram-md5"}));
+  EXPECT_TRUE(one_error(with("    auth: scram\n"), 6, 11,
+                        {"auth must be one of: plain, cram-md5, login, scram-sha-1, scram-sha-256, auto"}));
   EXPECT_TRUE(one_error(with("    pipelining: yes\n"), 6, 17, {"pipelining must be one of: auto, on, off"}));
   EXPECT_TRUE(one_error("log_level: verbose\n" + kValid, 1, 12,
                         {"log_level must be one of: error, warn, info, debug"}));
@@ -379,6 +380,28 @@ TEST(LoadInvalid, ErrorsFromAFileNameTheFile) {
   const auto result = config::load_file(path);
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_EQ(result.errors[0].to_string(), path + ":6:11: keep must be true or false (got 'maybe')");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(LoadInvalid, TlsFingerprintFormat) {
+  EXPECT_TRUE(
+      one_error(with("    tls_fingerprint: AB:CD\n"), 6, 22,
+                {"tls_fingerprint must be 'sha256:' and the certificate's SHA-256", "(got 'AB:CD')"}));
+  EXPECT_TRUE(one_error(with("    tls_fingerprint: \"sha1:" + std::string(40, 'a') + "\"\n"), 6, 22,
+                        {"tls_fingerprint must be"}));
+  // 63 digits, a stray separator, a non-hex digit.
+  EXPECT_TRUE(
+      one_error(with("    tls_fingerprint: sha256:" + std::string(63, 'a') + "\n"), 6, 22, {"64 hex"}));
+  EXPECT_TRUE(
+      one_error(with("    tls_fingerprint: sha256:" + std::string(62, 'a') + ":a\n"), 6, 22, {"64 hex"}));
+  EXPECT_TRUE(
+      one_error(with("    tls_fingerprint: sha256:" + std::string(63, 'a') + "g\n"), 6, 22, {"64 hex"}));
+  EXPECT_TRUE(one_error(with("    tls_fingerprint: []\n"), 6, 22, {"at least one fingerprint"}));
+  EXPECT_TRUE(one_error(with("    tls_fingerprint: [sha256:" + std::string(64, 'a') + ", nope]\n"), 6, 22,
+                        {"(got 'nope')"}));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // (port, username) and path resolution.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 
 #include "config/config.hpp"
@@ -295,7 +296,7 @@ TEST(LoadValid, EmptyEmailAndCaFileMeanNone) {
 // One table per enum: every name the loader accepts is the name to_string prints.
 TEST(Names, WhatIsParsedIsWhatIsPrinted) {
   for (const char* security : {"none", "tls", "tls-if-available", "starttls", "starttls-if-available"}) {
-    for (const char* auth : {"plain", "cram-md5"}) {
+    for (const char* auth : {"plain", "cram-md5", "login", "scram-sha-1", "scram-sha-256", "auto"}) {
       for (const char* pipelining : {"auto", "on", "off"}) {
         const config::LoadResult loaded = config::load_string(
             std::string("accounts:\n  - name: a\n    server: s\n    username: u\n    password: p\n") +
@@ -337,6 +338,38 @@ TEST(Names, DiagnosticToString) {
   whole_file.location = config::Location{"a.yaml", 0, 0};
   whole_file.message = "cannot read";
   EXPECT_EQ(whole_file.to_string(), "a.yaml: cannot read");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(LoadValid, TlsFingerprintOneOrAList) {
+  const std::string hex = "5e1f2a930c44b78d61e219a07f3cd5884b06f912ce73a15d902be46738c10af6";
+  std::string pairs;
+  for (std::size_t i = 0; i < hex.size(); i += 2) pairs += (i ? ":" : "") + hex.substr(i, 2);
+  const std::string base = "accounts:\n  - name: a\n    server: s\n    username: u\n    password: p\n";
+  const config::LoadResult one =
+      config::load_string(base + "    tls_fingerprint: sha256:" + hex + "\n", "t.yaml");
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one.config->accounts[0].tls_fingerprints.size(), 1u);
+  EXPECT_EQ(one.config->accounts[0].tls_fingerprints[0][0], 0x5e);
+  EXPECT_EQ(one.config->accounts[0].tls_fingerprints[0][31], 0xf6);
+
+  std::string upper = pairs;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const config::LoadResult list = config::load_string(
+      base + "    tls_fingerprint: [\"SHA256:" + upper + "\", \"sha256:" + pairs + "\"]\n", "t.yaml");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list.config->accounts[0].tls_fingerprints.size(), 2u);
+  EXPECT_EQ(list.config->accounts[0].tls_fingerprints[0], one.config->accounts[0].tls_fingerprints[0]);
+  EXPECT_EQ(list.config->accounts[0].tls_fingerprints[1], one.config->accounts[0].tls_fingerprints[0]);
+
+  // From defaults too, like every account key.
+  const config::LoadResult defaults =
+      config::load_string("defaults:\n  tls_fingerprint: sha256:" + hex + "\n" + base, "t.yaml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.config->accounts[0].tls_fingerprints.size(), 1u);
 }
 
 }  // namespace

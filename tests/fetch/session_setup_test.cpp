@@ -25,11 +25,19 @@ TEST_P(SecurityModes, MapOntoPolicyTransportAndVerification) {
   account.security = row.security;
   pop3::SessionOptions options = session_options(account, common::Secret("pw"), {});
   EXPECT_EQ(options.tls, row.policy);
+  EXPECT_EQ(options.tls_from_start, row.implicit_tls) << "what lets auth: auto send a clear-text password";
   EXPECT_EQ(implicit_tls_options(account).has_value(), row.implicit_tls);
   net::TlsOptions tls = tls_options(account);
   EXPECT_EQ(tls.verify, row.verify);
   EXPECT_EQ(tls.host, "pop.example.com");
   EXPECT_EQ(tls.ca_file, "/etc/ca.pem");
+  EXPECT_TRUE(tls.sha256_pins.empty());
+  account.tls_fingerprints = {config::Sha256Pin{1}, config::Sha256Pin{2}};
+  EXPECT_EQ(tls_options(account).sha256_pins, account.tls_fingerprints);
+  const pop3::TlsPolicy pinned_policy = session_options(account, common::Secret("pw"), {}).tls;
+  EXPECT_EQ(pinned_policy, row.policy == pop3::TlsPolicy::StartTlsIfAvailable ? pop3::TlsPolicy::StartTlsRequired
+                                                                              : row.policy)
+      << "a pin never falls back to clear text";
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -57,6 +65,14 @@ TEST(SessionSetup, AuthPasswordAndPipelining) {
       << "a poll that failed while pipelining is retried without";
   account.auth = config::AuthMethod::Plain;
   EXPECT_EQ(session_options(account, common::Secret(), {}).auth, pop3::AuthMethod::Plain);
+  account.auth = config::AuthMethod::Login;
+  EXPECT_EQ(session_options(account, common::Secret(), {}).auth, pop3::AuthMethod::Login);
+  account.auth = config::AuthMethod::ScramSha1;
+  EXPECT_EQ(session_options(account, common::Secret(), {}).auth, pop3::AuthMethod::ScramSha1);
+  account.auth = config::AuthMethod::ScramSha256;
+  EXPECT_EQ(session_options(account, common::Secret(), {}).auth, pop3::AuthMethod::ScramSha256);
+  account.auth = config::AuthMethod::Auto;
+  EXPECT_EQ(session_options(account, common::Secret(), {}).auth, pop3::AuthMethod::Auto);
 }
 
 TEST(SessionSetup, ClassifiesSessionErrorsForTheRetryDecision) {

@@ -11,6 +11,8 @@
 
 #include "hostile/dialogue.hpp"
 #include "hostile/poll_harness.hpp"
+#include "net/sha256.hpp"
+#include "pop3/base64.hpp"
 #include "support/test_pki.hpp"
 
 namespace hostile {
@@ -144,6 +146,12 @@ struct TlsCase {
 void PrintTo(const TlsCase& c, std::ostream* out) { *out << c.name; }
 
 class Certificates : public HostileTest, public ::testing::WithParamInterface<TlsCase> {
+ public:
+  static FakePop3Script script(const TlsCase& c, const std::vector<Message>& messages) {
+    return script_for(c, messages);
+  }
+  static bool implicit_mode(Security security) { return implicit(security); }
+
  protected:
   static bool implicit(Security security) {
     return security == Security::Tls || security == Security::TlsIfAvailable;
@@ -229,6 +237,75 @@ INSTANTIATE_TEST_SUITE_P(
         TlsCase{"SelfSignedTlsIfAvailable", Cert::SelfSigned, Security::TlsIfAvailable, kAccepted},
         TlsCase{"SelfSignedStartTlsIfAvailable", Cert::SelfSigned, Security::StartTlsIfAvailable, kAccepted}),
     [](const ::testing::TestParamInfo<TlsCase>& info) { return std::string(info.param.name); });
+
+// tls_fingerprint: the SHA-256 of the leaf certificate's DER (the first PEM
+// block of the chain).
+config::Sha256Pin pin_of(const Credential& credential) {
+  const std::string& pem = credential.chain_pem;
+  const std::string begin = "-----BEGIN CERTIFICATE-----";
+  const std::size_t from = pem.find(begin) + begin.size();
+  std::string body;
+  for (char c : pem.substr(from, pem.find("-----END", from) - from)) {
+    if (c != '\n' && c != '\r') body += c;
+  }
+  return net::sha256(pop3::base64_decode(body).value_or(""));
+}
+
+struct PinCase {
+  const char* name;
+  Cert cert;    // what the server presents
+  Cert pinned;  // whose fingerprint the account pins
+  Security security;
+};
+void PrintTo(const PinCase& c, std::ostream* out) { *out << c.name; }
+
+using Pinning = Certificates;
+class PinningCases : public HostileTest, public ::testing::WithParamInterface<PinCase> {};
+
+// The pin replaces the chain and host checks in every TLS mode: the pinned
+// certificate is accepted even when self-signed or for another host, and any
+// other certificate is refused before a credential leaves.
+TEST_P(PinningCases, ThePinDecides) {
+  const PinCase& c = GetParam();
+  const std::vector<Message> messages = {message("uid-1", 1)};
+  const TlsCase as_tls{c.name, c.cert, c.security, nullptr};
+  const ScriptedPoll outcome = poll_script(Pinning::script(as_tls, messages), [&](config::Account& account) {
+    account.security = c.security;
+    account.tls_fingerprints = {pin_of(credential(c.pinned))};
+  });
+  ASSERT_TRUE(outcome.server->wait_finished());
+  const fetch::PollReport& report = outcome.report;
+  test_support::FakePop3Server& server = *outcome.server;
+  if (c.cert == c.pinned) {
+    ASSERT_TRUE(report.ok()) << report.error->message;
+    ASSERT_EQ(stored().size(), 1u);
+    EXPECT_EQ(stored()[0].raw, messages[0].raw);
+    return;
+  }
+  expect_failed(report, ErrorKind::Tls, "does not match tls_fingerprint", server);
+  EXPECT_THAT(report.error->message, HasSubstr(net::format_sha256_fingerprint(pin_of(credential(c.cert)))));
+  if (Certificates::implicit_mode(c.security)) {
+    EXPECT_THAT(server.received_lines(), IsEmpty());
+  } else {
+    EXPECT_THAT(server.received_lines(), ElementsAre("CAPA", "STLS"));
+  }
+  expect_no_credentials_sent(server);
+  EXPECT_THAT(stored(), IsEmpty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Hostile, PinningCases,
+    ::testing::Values(
+        PinCase{"SelfSignedPinnedTls", Cert::SelfSigned, Cert::SelfSigned, Security::Tls},
+        PinCase{"SelfSignedPinnedStartTls", Cert::SelfSigned, Cert::SelfSigned, Security::StartTls},
+        PinCase{"WrongHostPinnedTls", Cert::WrongHost, Cert::WrongHost, Security::Tls},
+        PinCase{"GoodPinnedTlsIfAvailable", Cert::Good, Cert::Good, Security::TlsIfAvailable},
+        PinCase{"GoodButOtherPinTls", Cert::Good, Cert::SelfSigned, Security::Tls},
+        PinCase{"GoodButOtherPinStartTls", Cert::Good, Cert::SelfSigned, Security::StartTls},
+        PinCase{"SelfSignedOtherPinTlsIfAvailable", Cert::SelfSigned, Cert::Good, Security::TlsIfAvailable},
+        PinCase{"SelfSignedOtherPinStartTlsIfAvailable", Cert::SelfSigned, Cert::Good,
+                Security::StartTlsIfAvailable}),
+    [](const ::testing::TestParamInfo<PinCase>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace hostile

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 
+#include "net/sha256.hpp"
 #include "net/tls_trust.hpp"
 #include "net/tls_verify.hpp"
 #include "support/test_pki.hpp"
@@ -348,6 +349,57 @@ TEST(TlsVerify, DescribesSeveralFailuresAtOnce) {
             "certificate is not valid yet");
   // A flag we have no words for falls back to mbedTLS's text, never to nothing.
   EXPECT_FALSE(net::detail::describe_verify_failure(MBEDTLS_X509_BADCRL_EXPIRED, false).empty());
+}
+
+}  // namespace
+
+namespace {
+
+// tls_fingerprint: the SHA-256 of the leaf's DER, taken from the PEM chain.
+std::array<std::uint8_t, 32> leaf_sha256(const test_support::Credential& credential) {
+  mbedtls_x509_crt chain;
+  mbedtls_x509_crt_init(&chain);
+  const int ret =
+      mbedtls_x509_crt_parse(&chain, reinterpret_cast<const unsigned char*>(credential.chain_pem.c_str()),
+                             credential.chain_pem.size() + 1);
+  EXPECT_EQ(ret, 0);
+  const auto digest =
+      net::sha256(std::string_view(reinterpret_cast<const char*>(chain.raw.p), chain.raw.len));
+  mbedtls_x509_crt_free(&chain);
+  return digest;
+}
+
+TlsOptions pinned(bool verify, std::vector<std::array<std::uint8_t, 32>> pins) {
+  TlsOptions options{"localhost", verify, pki().ca_file};
+  options.sha256_pins = std::move(pins);
+  return options;
+}
+
+TEST(TlsSessionPinning, AMatchingPinIsTheTrustEvenForASelfSignedCertificate) {
+  for (bool verify : {true, false}) {
+    EXPECT_TRUE(handshake_ok(pki().self_signed, pinned(verify, {leaf_sha256(pki().self_signed)})));
+    EXPECT_TRUE(handshake_ok(pki().unknown_ca,
+                             pinned(verify, {leaf_sha256(pki().good), leaf_sha256(pki().unknown_ca)})));
+    // No host check either: the pin names the certificate.
+    EXPECT_TRUE(handshake_ok(pki().wrong_host, pinned(verify, {leaf_sha256(pki().wrong_host)})));
+  }
+}
+
+TEST(TlsSessionPinning, AMismatchFailsTheHandshakeEvenForAValidCertificate) {
+  for (bool verify : {true, false}) {
+    const std::string error = handshake_error(pki().good, pinned(verify, {leaf_sha256(pki().self_signed)}));
+    EXPECT_NE(error.find("does not match tls_fingerprint"), std::string::npos) << error;
+    EXPECT_NE(error.find(net::format_sha256_fingerprint(leaf_sha256(pki().good))), std::string::npos)
+        << error;
+  }
+}
+
+TEST(TlsSessionPinning, NoDataGoesOutAfterAMismatch) {
+  TlsSession client = make_client(pinned(true, {leaf_sha256(pki().good)}));
+  TlsTestServer server(pki().self_signed);
+  ASSERT_FALSE(run_handshake(client, server).ok());
+  EXPECT_FALSE(client.handshake_done());
+  EXPECT_FALSE(client.write("PASS secret\r\n").ok());
 }
 
 }  // namespace

@@ -33,12 +33,36 @@ class FakeDigests : public Digests {
   Md5Digest md5(std::string_view data) const override;
   Md5Digest hmac_md5(std::string_view key, std::string_view data) const override;
 
+  // SCRAM: the hashes come from `real` (the tests that need them link the
+  // mbedTLS-backed one) and the "random" bytes are `random`, so a nonce, and
+  // with it a whole exchange, is the published one. Without this, SCRAM is
+  // unavailable (Digests' defaults).
+  void use_for_scram(const Digests* real, std::string random) {
+    real_ = real;
+    random_ = std::move(random);
+  }
+  std::string hash(ScramHash hash, std::string_view data) const override {
+    return real_ ? real_->hash(hash, data) : std::string();
+  }
+  std::string hmac(ScramHash hash, std::string_view key, std::string_view data) const override {
+    return real_ ? real_->hmac(hash, key, data) : std::string();
+  }
+  std::string pbkdf2(ScramHash hash, std::string_view password, std::string_view salt,
+                     std::uint32_t iterations) const override {
+    return real_ ? real_->pbkdf2(hash, password, salt, iterations) : std::string();
+  }
+  std::string random_bytes(std::size_t count) const override {
+    return random_.size() == count ? random_ : std::string();
+  }
+
   int misses() const { return misses_; }
 
  private:
   std::map<std::string, Md5Digest> md5_;
   std::map<std::pair<std::string, std::string>, Md5Digest> hmac_;
   mutable int misses_ = 0;
+  const Digests* real_ = nullptr;
+  std::string random_;
 };
 
 Md5Digest digest_from_hex(std::string_view hex);

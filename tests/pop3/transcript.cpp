@@ -67,8 +67,9 @@ std::string format(const Event& event) {
 
 // Lists every member: -Wmissing-field-initializers catches a new one forgotten here.
 SessionOptions copy_of(const SessionOptions& options) {
-  return SessionOptions{options.username,   options.password.duplicate(), options.auth,  options.tls,
-                        options.pipelining, options.want_uidl,            options.window};
+  return SessionOptions{options.username,       options.password.duplicate(), options.auth,
+                        options.tls,            options.tls_from_start,       options.pipelining,
+                        options.want_uidl,      options.window};
 }
 
 SessionOptions default_options() {

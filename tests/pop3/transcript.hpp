@@ -73,6 +73,7 @@ class Harness {
 
   Session& session() { return session_; }
   const FakeDigests& digests() const { return digests_; }
+  FakeDigests& digests() { return digests_; }
 
   std::vector<std::string> events;                  // formatted events, in order
   std::vector<std::string> sent;                    // CommandSent texts, in order

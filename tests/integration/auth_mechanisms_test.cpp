@@ -1,0 +1,137 @@
+// Issue 14: the SASL mechanisms added beside plain and cram-md5 against a real
+// Dovecot that offers them all (auth_mechanisms = plain login cram-md5
+// scram-sha-1 scram-sha-256, {PLAIN} passwords): login, scram-sha-1,
+// scram-sha-256 and auto each fetch byte-exact, and Dovecot's login line
+// names the mechanism that was used; a wrong password under SCRAM is an
+// authentication failure. And against a Dovecot without SSL that offers only
+// clear-text mechanisms, auth: auto refuses before any authentication attempt.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "integration/mailbox.hpp"
+#include "integration/poll_harness.hpp"
+#include "integration/server_suite.hpp"
+
+namespace {
+
+using config::AuthMethod;
+using config::Security;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string dump(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& line : lines) out += "\n  " + line;
+  return out;
+}
+
+class AllMechanismsServer : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    test_support::DovecotOptions options;
+    options.auth_mechanisms = "plain login cram-md5 scram-sha-1 scram-sha-256";
+    suite_.start(options);
+  }
+  static void TearDownTestSuite() { suite_.stop(); }
+  void SetUp() override { ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message; }
+  static test_support::DovecotServer& server() { return suite_.server(); }
+
+  static config::Account account_for(const integration::Mailbox& mailbox, Security security,
+                                     AuthMethod auth) {
+    const std::uint16_t port = security == Security::Tls ? server().pop3s_port() : server().pop3_port();
+    config::Account account = integration::make_account(mailbox.user, server().host(), port, security, auth);
+    if (security == Security::Tls) account.ca_file = server().ca_file().string();
+    return account;
+  }
+
+  static integration::ServerSuite suite_;
+};
+integration::ServerSuite AllMechanismsServer::suite_;
+
+struct Case {
+  AuthMethod auth;
+  Security security;
+  const char* dovecot_method;
+};
+
+TEST_F(AllMechanismsServer, EachMechanismFetchesByteExact) {
+  const Case cases[] = {
+      {AuthMethod::Login, Security::Tls, "method=LOGIN"},
+      {AuthMethod::ScramSha1, Security::Tls, "method=SCRAM-SHA-1"},
+      {AuthMethod::ScramSha256, Security::Tls, "method=SCRAM-SHA-256"},
+      {AuthMethod::ScramSha256, Security::None, "method=SCRAM-SHA-256"},
+      {AuthMethod::Auto, Security::None, "method=SCRAM-SHA-256"},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    const std::string user = "mech-" + std::to_string(n++) + "-" + std::string(config::to_string(c.auth));
+    SCOPED_TRACE(user);
+    auto mailbox = integration::create_mailbox(server(), user, "pw-" + user + "-Zq9,=é",
+                                               integration::varied_messages(static_cast<std::uint64_t>(n)));
+    ASSERT_TRUE(mailbox.ok()) << mailbox.error().message;
+    const std::string db = suite_.database(user);
+    auto outcome = integration::run_poll(account_for(*mailbox, c.security, c.auth), mailbox->password, db);
+    ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+    ASSERT_TRUE(outcome->report.ok()) << outcome->report.error->message << dump(outcome->log);
+    EXPECT_EQ(outcome->report.new_messages, mailbox->delivered.size());
+    EXPECT_TRUE(integration::archive_holds(db, mailbox->user, *mailbox, integration::all_of(*mailbox)));
+    auto login = server().wait_for_log_line("Login: user=<" + user + ">");
+    ASSERT_TRUE(login) << server().log_text();
+    EXPECT_THAT(*login, HasSubstr(c.dovecot_method));
+    for (const auto& line : outcome->log) EXPECT_THAT(line, Not(HasSubstr(mailbox->password)));
+  }
+}
+
+TEST_F(AllMechanismsServer, WrongPasswordUnderScramIsAnAuthFailure) {
+  for (AuthMethod auth : {AuthMethod::ScramSha1, AuthMethod::ScramSha256}) {
+    const std::string user = "scram-wrong-" + std::string(config::to_string(auth));
+    auto mailbox =
+        integration::create_mailbox(server(), user, "right-" + user, integration::varied_messages(3));
+    ASSERT_TRUE(mailbox.ok()) << mailbox.error().message;
+    auto outcome =
+        integration::run_poll(account_for(*mailbox, Security::Tls, auth), "wrong-pw", suite_.database(user));
+    ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+    ASSERT_FALSE(outcome->report.ok());
+    EXPECT_EQ(outcome->report.error->kind, common::ErrorKind::Auth) << outcome->report.error->message;
+    EXPECT_EQ(*server().mailbox_size(user), mailbox->delivered.size());
+  }
+}
+
+// No SSL, and only clear-text mechanisms: auto must not send the password.
+class ClearTextOnlyServer : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    test_support::DovecotOptions options = test_support::DovecotOptions::without_ssl();
+    options.auth_mechanisms = "plain login";
+    suite_.start(options);
+  }
+  static void TearDownTestSuite() { suite_.stop(); }
+  void SetUp() override { ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message; }
+  static integration::ServerSuite suite_;
+};
+integration::ServerSuite ClearTextOnlyServer::suite_;
+
+TEST_F(ClearTextOnlyServer, AutoRefusesToSendAClearTextPassword) {
+  test_support::DovecotServer& server = suite_.server();
+  const std::string user = "auto-clear";
+  auto mailbox =
+      integration::create_mailbox(server, user, "pw-auto-clear-41", integration::varied_messages(5));
+  ASSERT_TRUE(mailbox.ok()) << mailbox.error().message;
+  auto account =
+      integration::make_account(user, server.host(), server.pop3_port(), Security::None, AuthMethod::Auto);
+  auto outcome = integration::run_poll(account, mailbox->password, suite_.database(user));
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  ASSERT_FALSE(outcome->report.ok());
+  EXPECT_EQ(outcome->report.error->kind, common::ErrorKind::Auth);
+  EXPECT_THAT(outcome->report.error->message, HasSubstr("not sent in clear text"));
+  EXPECT_FALSE(outcome->logged("> AUTH")) << dump(outcome->log);
+  EXPECT_FALSE(outcome->logged("> USER")) << dump(outcome->log);
+  EXPECT_TRUE(server.wait_for_log_line("no auth attempts")) << server.log_text();
+  EXPECT_THAT(server.log_text(), Not(HasSubstr("user=<" + user + ">")));
+}
+
+}  // namespace

@@ -122,7 +122,11 @@ common::Result<std::int64_t> Queue::retry(const std::string& account) {
 
 void Queue::when_idle(std::function<void()> idle) {
   idle_waiters_.push_back(std::move(idle));
-  wake();
+  // Someone waits for the end: nothing more will be gathered, start now.
+  uv_timer_stop(kick_.get());
+  kick_pending_ = true;
+  uv_timer_start(
+      kick_.get(), [](uv_timer_t* t) { static_cast<Queue*>(t->data)->kick(); }, 0, 0);
   if (stopping_) check_idle();
 }
 

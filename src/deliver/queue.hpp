@@ -102,6 +102,7 @@ class Queue {
 
   // Calls `idle` once (from the loop) as soon as no lane is running or has
   // anything due now: what `poll-once` and `popfetchd deliver` wait for.
+  // Starts the lanes at once (no gathering: the caller's work is done).
   // Messages waiting for a retry do not count as due.
   void when_idle(std::function<void()> idle);
 

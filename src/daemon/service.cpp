@@ -133,7 +133,7 @@ health::PollRequest Service::request_delivery(const std::optional<std::string>& 
   if (shutting_down_) return health::PollRequest::ShuttingDown;
   if (account && config_.find_account(*account) == nullptr) return health::PollRequest::UnknownAccount;
   for (const config::Account& each : config_.accounts) {
-    if (account && each.name != *account) continue;
+    if ((account && each.name != *account) || each.deliver.empty()) continue;
     if (auto retried = queue_.retry(each.name); !retried) {
       common::log_error(each.name, "delivery: " + retried.error().message);
     }

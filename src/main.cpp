@@ -135,7 +135,8 @@ int main(int argc, char** argv) {
 
   CommandLine c;
   cli.add_option("-c,--config", c.global.config_path,
-                 "Configuration file (default: $POPFETCHD_CONFIG, else /etc/popfetchd/popfetchd.yaml)");
+                 "Configuration file (default: $POPFETCHD_CONFIG; else, unless root, "
+                 "$XDG_CONFIG_HOME/popfetchd/popfetchd.yaml if it exists; else /etc/popfetchd/popfetchd.yaml)");
   add_daemon_commands(cli, c);
   add_archive_commands(cli, c);
 

@@ -1,14 +1,18 @@
 #include <cstdio>
-#include <cstdlib>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 #include "app/commands.hpp"
+#include "config/locations.hpp"
 
 namespace app {
 
 std::string default_config_path() {
-  if (const char* env = std::getenv("POPFETCHD_CONFIG"); env != nullptr && *env != '\0') return env;
-  return "/etc/popfetchd/popfetchd.yaml";
+  return config::find_config(config::Environment::current(), [](const std::string& path) {
+    std::error_code ignored;  // unreadable: try the next place, as if it did not exist
+    return std::filesystem::exists(path, ignored);
+  });
 }
 
 void print_error(const std::string& message) { std::fprintf(stderr, "popfetchd: %s\n", message.c_str()); }

@@ -8,20 +8,30 @@
 
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
+#include <system_error>
 
 #include "app/commands.hpp"
+#include "config/locations.hpp"
 #include "config/config.hpp"
 #include "health/status_table.hpp"
 
 namespace app {
 namespace {
 
+std::string absolute(const std::string& path) {
+  std::error_code ignored;  // no cwd: keep the path as given
+  const auto made = std::filesystem::absolute(path, ignored);
+  return ignored ? path : made.string();
+}
+
 // The socket to ask, or nullopt after printing why there is none.
 std::optional<std::string> socket_path(const GlobalOptions& global, const std::optional<std::string>& socket) {
   if (socket) return *socket;
   config::LoadResult loaded = config::load_file(global.config_path);
   if (!loaded.ok()) {
-    const std::string fallback = config::Config{}.health_socket;
+    const std::string fallback =
+        config::default_locations(absolute(global.config_path), config::Environment::current()).health_socket;
     const std::string first = loaded.errors.empty() ? global.config_path + " is invalid"
                                                     : loaded.errors.front().to_string();
     print_error("warning: status: the config does not load (" + first + "); asking the default health socket " +

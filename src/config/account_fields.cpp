@@ -105,16 +105,8 @@ class FieldParser {
     return text;
   }
 
-  // A path, with "~" refused: nothing expands it, and a file literally named
-  // "~" next to the config is never what was meant.
   std::optional<std::string> path_text(const Entry& e, bool allow_empty) {
-    auto text = allow_empty ? scalar_text(e, "a file path", sink_, true) : non_empty_string(e, "a file path");
-    if (text && !text->empty() && text->front() == '~') {
-      sink_.error(e.value_location,
-                  e.key + ": '~' is not expanded; write the full path (got " + quote_value(*text) + ")");
-      return std::nullopt;
-    }
-    return text;
+    return allow_empty ? scalar_text(e, "a file path", sink_, true) : non_empty_string(e, "a file path");
   }
 
   std::optional<std::chrono::seconds> duration(const Entry& e) {
@@ -220,15 +212,16 @@ class FieldParser {
         }
         break;
     }
+    if (kind == PasswordSource::Kind::File && text) text = resolve_password_file(e, *text, paths_, sink_);
     if (!text) return;
-    if (kind == PasswordSource::Kind::File) text = resolve_password_file(*text, paths_);
     fields_.password = Setting<PasswordSource>{PasswordSource{kind, std::move(*text), {}}, e.value_location};
   }
 
   void parse_ca_file(const Entry& e) {
-    const auto text = path_text(e, true);
+    auto text = path_text(e, true);
+    if (text && !text->empty()) text = resolve_path(e, *text, paths_, sink_);
     if (!text) return;
-    set(fields_.ca_file, e, std::optional<std::string>(text->empty() ? *text : resolve_path(*text, paths_)));
+    set(fields_.ca_file, e, std::optional<std::string>(*text));
   }
 
   // One fingerprint or a list of them; every one must parse.

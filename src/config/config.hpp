@@ -6,11 +6,12 @@
 // here that reads password files, runs commands or reads the environment for a
 // password; it returns ErrorKind::Config errors that never contain the password.
 //
-// Paths: relative `database`, `health_socket`, `ca_file` and `password_file`
-// values resolve against the directory of the config file (so a config and its
+// Paths: "~/" at the start of a path expands to $HOME; relative `database`,
+// `health_socket`, `ca_file`, `password_file` and delivery paths resolve against the directory of the config file (so a config and its
 // files can move together). A relative `password_file` that exists in
 // $CREDENTIALS_DIRECTORY (systemd LoadCredential=) is taken from there instead.
-// After loading, these fields hold the resolved paths.
+// After loading, these fields hold the resolved paths. Without `database` or
+// `health_socket`, the defaults of locations.hpp apply.
 
 #include <array>
 #include <chrono>
@@ -25,6 +26,7 @@
 #include "common/result.hpp"
 #include "common/secret.hpp"
 #include "config/delivery_target.hpp"
+#include "config/locations.hpp"
 
 namespace config {
 
@@ -148,6 +150,9 @@ LoadResult load_file(const std::string& path);
 // For tests and tools: `file_name` is used in diagnostics and its directory
 // (lexically; none for a bare name) is the base for relative paths.
 LoadResult load_string(const std::string& yaml, const std::string& file_name);
+// The same with a given environment ($HOME for "~/", systemd's directories and
+// XDG for the default database and socket) instead of the process's own.
+LoadResult load_string(const std::string& yaml, const std::string& file_name, const Environment& env);
 
 // Resolves a password source: the literal; the first line of the file; the
 // first line of stdout of `/bin/sh -c command` (stdin is /dev/null, stderr is

@@ -95,11 +95,8 @@ class TargetParser {
     }
     const auto text = scalar_text(e, kind == DeliveryTarget::Kind::Lmtp ? "unix:PATH or HOST:PORT" : "a path", sink_);
     if (!text) return std::nullopt;
-    if (text->empty() || text->front() == '~') {
-      sink_.error(e.value_location, e.key + " needs " +
-                                        (text->empty() ? std::string("a value")
-                                                       : "the full path: '~' is not expanded (got " +
-                                                             quote_value(*text) + ")"));
+    if (text->empty()) {
+      sink_.error(e.value_location, e.key + " needs a value");
       return std::nullopt;
     }
     if (kind == DeliveryTarget::Kind::Lmtp) {
@@ -112,7 +109,9 @@ class TargetParser {
       target.timeout = std::chrono::seconds{60};
       return target;
     }
-    target.path = resolve_path(*text, paths_);
+    auto path = resolve_path(e, *text, paths_, sink_);
+    if (!path) return std::nullopt;
+    target.path = std::move(*path);
     return target;
   }
 

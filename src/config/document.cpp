@@ -24,6 +24,8 @@ class DocumentBuilder {
   DocumentBuilder(const std::string& path, const PathContext& paths, DiagnosticSink& sink)
       : paths_(paths), sink_(sink) {
     config_.path = path;
+    config_.database = paths.defaults.database;
+    config_.health_socket = paths.defaults.health_socket;
   }
 
   std::optional<Config> build(const YAML::Node& root) {
@@ -76,13 +78,15 @@ class DocumentBuilder {
       sink_.error(e.value_location, "database must not be empty: expected the path of the SQLite archive");
       return;
     }
-    config_.database = resolve_path(*text, paths_);
+    if (auto path = resolve_path(e, *text, paths_, sink_)) config_.database = *path;
   }
 
   void parse_health_socket(const Entry& e) {
     const auto text = scalar_text(e, "the path of a Unix socket, or \"\" to disable it", sink_, true);
     if (!text) return;
-    const std::string path = text->empty() ? std::string() : resolve_path(*text, paths_);
+    const auto resolved = text->empty() ? std::optional<std::string>("") : resolve_path(e, *text, paths_, sink_);
+    if (!resolved) return;
+    const std::string& path = *resolved;
     if (path.size() > kMaxSocketPath) {
       sink_.error(e.value_location, "health_socket path is " + std::to_string(path.size()) +
                                         " bytes long once resolved; a Unix socket path can have at most " +

@@ -140,7 +140,11 @@ LoadResult load_text(const std::string& yaml, const std::string& file_name,
 }  // namespace
 
 LoadResult load_string(const std::string& yaml, const std::string& file_name) {
-  return load_text(yaml, file_name, detail::PathContext::for_file(file_name, false));
+  return load_string(yaml, file_name, Environment::current());
+}
+
+LoadResult load_string(const std::string& yaml, const std::string& file_name, const Environment& env) {
+  return load_text(yaml, file_name, detail::PathContext::for_file(file_name, false, env));
 }
 
 LoadResult load_file(const std::string& path) {

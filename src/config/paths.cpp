@@ -1,12 +1,13 @@
-// Relative path resolution; see paths.hpp.
+// Path resolution for config values; see paths.hpp.
 #include "config/paths.hpp"
 
-#include <cstdlib>
 #include <system_error>
+
+#include "config/yaml_values.hpp"
 
 namespace config::detail {
 
-PathContext PathContext::for_file(const std::string& config_path, bool absolute) {
+PathContext PathContext::for_file(const std::string& config_path, bool absolute, const Environment& env) {
   PathContext context;
   std::filesystem::path path(config_path);
   if (absolute) {
@@ -16,26 +17,52 @@ PathContext PathContext::for_file(const std::string& config_path, bool absolute)
   }
   context.base_dir = path.parent_path();
   // The environment is read once per load, before any account is resolved.
-  if (const char* credentials = std::getenv("CREDENTIALS_DIRECTORY"); credentials != nullptr) {
-    context.credentials_dir = credentials;
-  }
+  if (auto credentials = env.get("CREDENTIALS_DIRECTORY")) context.credentials_dir = *credentials;
+  context.env = env;
+  context.defaults = default_locations(path.string(), env);
   return context;
 }
 
-std::string resolve_path(std::string_view path, const PathContext& context) {
-  const std::filesystem::path given(path);
-  if (given.is_absolute() || context.base_dir.empty()) return std::string(path);
+namespace {
+
+std::optional<std::filesystem::path> expanded(const Entry& entry, std::string_view text, const PathContext& context,
+                                              DiagnosticSink& sink) {
+  const auto path = expand_home(std::string(text), context.env);
+  if (!path) {
+    sink.error(entry.value_location,
+               entry.key + ": only '~/' at the start is expanded, with $HOME" +
+                   (text.size() > 1 && text[1] != '/' ? "; write the full path for another user's home"
+                                                      : ", which is not set") +
+                   " (got " + quote_value(text) + ")");
+    return std::nullopt;
+  }
+  return std::filesystem::path(*path);
+}
+
+std::string against_base(const std::filesystem::path& given, const PathContext& context) {
+  if (given.is_absolute() || context.base_dir.empty()) return given.string();
   return (context.base_dir / given).lexically_normal().string();
 }
 
-std::string resolve_password_file(std::string_view path, const PathContext& context) {
-  const std::filesystem::path given(path);
-  if (!given.is_absolute() && !context.credentials_dir.empty()) {
-    const auto credential = context.credentials_dir / given;
+}  // namespace
+
+std::optional<std::string> resolve_path(const Entry& entry, std::string_view text, const PathContext& context,
+                                        DiagnosticSink& sink) {
+  const auto given = expanded(entry, text, context, sink);
+  if (!given) return std::nullopt;
+  return against_base(*given, context);
+}
+
+std::optional<std::string> resolve_password_file(const Entry& entry, std::string_view text,
+                                                 const PathContext& context, DiagnosticSink& sink) {
+  const auto given = expanded(entry, text, context, sink);
+  if (!given) return std::nullopt;
+  if (!given->is_absolute() && !context.credentials_dir.empty()) {
+    const auto credential = context.credentials_dir / *given;
     std::error_code ignored;  // unreadable credentials directory: fall back to the config's directory
     if (std::filesystem::exists(credential, ignored)) return credential.lexically_normal().string();
   }
-  return resolve_path(path, context);
+  return against_base(*given, context);
 }
 
 }  // namespace config::detail

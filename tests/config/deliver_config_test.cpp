@@ -89,7 +89,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"    deliver:\n      - /srv/mail\n", 7, "must be a map"},
                       BadCase{"    deliver:\n      - maildir: /a\n        mbox: /b\n", 8, "names one target"},
                       BadCase{"    deliver:\n      - recipient: x@y\n", 7, "must be a map with one of"},
-                      BadCase{"    deliver:\n      - maildir: ~/Maildir\n", 7, "'~' is not expanded"},
+                      BadCase{"    deliver:\n      - maildir: ~bob/Maildir\n", 7, "another user's home"},
                       BadCase{"    deliver:\n      - mda: /usr/bin/procmail -d alice\n", 7, "split it into a list"},
                       BadCase{"    deliver:\n      - mda: [procmail]\n", 7, "absolute path"},
                       BadCase{"    deliver:\n      - lmtp: localhost\n", 7, "unix:/absolute/path or host:port"},

@@ -211,7 +211,7 @@ TEST(LoadInvalid, EmptyPasswordValues) {
   EXPECT_TRUE(one_error(head + "    password: \"\"\n", 5, 15, {"password must not be empty"}));
   EXPECT_TRUE(one_error(head + "    password_file: \"\"\n", 5, 20, {"password_file must not be empty"}));
   EXPECT_TRUE(one_error(head + "    password_command:\n", 5, 5, {"password_command needs a value"}));
-  EXPECT_TRUE(one_error(head + "    password_file: ~/pw\n", 5, 20, {"'~' is not expanded"}));
+  EXPECT_TRUE(one_error(head + "    password_file: ~bob/pw\n", 5, 20, {"only '~/' at the start is expanded"}));
   EXPECT_TRUE(one_error(head + "    password_env: $POP\n", 5, 19, {"without '$'"}));
 }
 

@@ -12,6 +12,7 @@
 
 #include "app/commands.hpp"
 #include "app/load_config.hpp"
+#include "config/service_access.hpp"
 #include "common/format.hpp"
 
 namespace app {
@@ -107,6 +108,12 @@ int check_config(const GlobalOptions& global, bool strict) {
       ++warnings;
     }
     warnings += delivery_warnings(cfg, account);
+  }
+  if (const auto file = config::file_facts(cfg.path)) {
+    if (auto advice = config::service_access_advice(cfg.path, *file, ::geteuid() == 0)) {
+      std::fprintf(stderr, "popfetchd: warning: %s\n", advice->c_str());
+      ++warnings;
+    }
   }
   for (const config::Diagnostic& warning : config::footgun_warnings(cfg)) {
     std::fprintf(stderr, "popfetchd: warning: %s\n", warning.to_string().c_str());

@@ -1,13 +1,15 @@
 # `cpack -G DEB` in a build directory makes popfetchd_<version>_<arch>.deb.
 # scripts/package builds one the way Debian would (prefix /usr, Debian's
 # hardening flags, stripped) and runs lintian on it.
+set(POPFETCHD_PACKAGE_MAINTAINER "popfetchd developers <popfetchd@example.org>"
+    CACHE STRING "The Maintainer: of the .deb (name <email>)")
 option(POPFETCHD_INSTALL_CONFIG
        "Install etc/popfetchd.example.yaml as SYSCONFDIR/popfetchd/popfetchd.yaml (the package's conffile)" OFF)
 if(POPFETCHD_INSTALL_CONFIG)
-  # 0640: readable by the group "popfetchd" that the package's postinst gives
-  # it, never by others: the file is where passwords may end up.
+  # The example holds no secret; the package's postinst makes it 0640 with
+  # group "popfetchd" on the first install, before anyone adds a password.
   install(FILES etc/popfetchd.example.yaml DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/popfetchd
-          RENAME popfetchd.yaml PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
+          RENAME popfetchd.yaml)
 endif()
 
 # Debian wants compressed man pages and a changelog in the package's doc folder.
@@ -24,20 +26,23 @@ install(FILES "${popfetchd_generated}/changelog.Debian.gz" cmake/deb/copyright D
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME popfetchd)
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
-set(CPACK_PACKAGE_CONTACT "popfetchd developers <popfetchd@localhost>")
+set(CPACK_PACKAGE_CONTACT "${POPFETCHD_PACKAGE_MAINTAINER}")
+set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "POP3 fetcher daemon that archives every message")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "POP3 fetcher daemon that archives every message
- popfetchd polls POP3 accounts (TLS, STARTTLS, SASL and APOP), stores every
- message in a SQLite archive before it may delete it on the server, and
- delivers new mail to a Maildir, an mbox, an MDA or LMTP exactly once.
- .
- It runs every account at once on one thread as a hardened systemd service,
- reports its health and Prometheus metrics on a Unix socket, and searches,
- exports and backs up the archive.")
+# CPack puts the summary first and indents these lines itself.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "popfetchd polls POP3 accounts (TLS, STARTTLS, SASL and APOP), stores every
+message in a SQLite archive before it may delete it on the server, and
+delivers new mail to a Maildir, an mbox, an MDA or LMTP exactly once.
+
+It runs every account at once on one thread as a hardened systemd service,
+reports its health and Prometheus metrics on a Unix socket, and searches,
+exports and backs up the archive.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION mail)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# adduser: the postinst makes the system user (shlibdeps adds the libraries).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS adduser)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGING_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")

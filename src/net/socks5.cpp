@@ -40,15 +40,24 @@ std::uint8_t at(const std::string& bytes, std::size_t i) { return static_cast<st
 std::string socks5_reply_text(std::uint8_t rep) {
   // RFC 1928 §6, REP field.
   switch (rep) {
-    case 0x01: return "general SOCKS server failure";
-    case 0x02: return "connection not allowed by the proxy's rules";
-    case 0x03: return "network unreachable";
-    case 0x04: return "host unreachable (or its name does not resolve)";
-    case 0x05: return "connection refused";
-    case 0x06: return "TTL expired";
-    case 0x07: return "command not supported";
-    case 0x08: return "address type not supported";
-    default: return "unassigned reply code " + hex_byte(rep);
+    case 0x01:
+      return "general SOCKS server failure";
+    case 0x02:
+      return "connection not allowed by the proxy's rules";
+    case 0x03:
+      return "network unreachable";
+    case 0x04:
+      return "host unreachable (or its name does not resolve)";
+    case 0x05:
+      return "connection refused";
+    case 0x06:
+      return "TTL expired";
+    case 0x07:
+      return "command not supported";
+    case 0x08:
+      return "address type not supported";
+    default:
+      return "unassigned reply code " + hex_byte(rep);
   }
 }
 
@@ -85,7 +94,8 @@ std::string Socks5Client::take_output() {
 std::string Socks5Client::take_leftover() { return std::exchange(input_, std::string()); }
 
 common::Result<Socks5Client::Progress> Socks5Client::receive(std::string_view bytes) {
-  if (state_ == State::Failed) return make_error(ErrorKind::Protocol, "the SOCKS5 negotiation already failed");
+  if (state_ == State::Failed)
+    return make_error(ErrorKind::Protocol, "the SOCKS5 negotiation already failed");
   input_.append(bytes);
   if (state_ == State::Done) return Progress::Done;
   return step();
@@ -101,11 +111,19 @@ common::Result<Socks5Client::Progress> Socks5Client::step() {
     const State before = state_;
     common::Result<Progress> progress = Progress::NeedMore;
     switch (state_) {
-      case State::Method: progress = on_method(); break;
-      case State::Auth: progress = on_auth(); break;
-      case State::Reply: progress = on_reply(); break;
-      case State::Done: return Progress::Done;
-      case State::Failed: return make_error(ErrorKind::Protocol, "the SOCKS5 negotiation failed");
+      case State::Method:
+        progress = on_method();
+        break;
+      case State::Auth:
+        progress = on_auth();
+        break;
+      case State::Reply:
+        progress = on_reply();
+        break;
+      case State::Done:
+        return Progress::Done;
+      case State::Failed:
+        return make_error(ErrorKind::Protocol, "the SOCKS5 negotiation failed");
     }
     if (!progress || *progress == Progress::Done || state_ == before) return progress;
   }
@@ -121,8 +139,8 @@ Error Socks5Client::failed(ErrorKind kind, std::string message) {
 common::Result<Socks5Client::Progress> Socks5Client::on_method() {
   if (input_.size() < 2) return Progress::NeedMore;
   if (at(input_, 0) != kVersion) {
-    return failed(ErrorKind::Protocol, "the proxy is not a SOCKS5 proxy (its reply has version " +
-                                           hex_byte(at(input_, 0)) + ")");
+    return failed(ErrorKind::Protocol,
+                  "the proxy is not a SOCKS5 proxy (its reply has version " + hex_byte(at(input_, 0)) + ")");
   }
   const std::uint8_t method = at(input_, 1);
   input_.erase(0, 2);
@@ -133,8 +151,8 @@ common::Result<Socks5Client::Progress> Socks5Client::on_method() {
                                          "in the proxy URL");
   }
   if (method != (with_credentials() ? kUserPass : kNoAuth)) {
-    return failed(ErrorKind::Protocol,
-                  "the SOCKS5 proxy chose authentication method " + hex_byte(method) + ", which was not offered");
+    return failed(ErrorKind::Protocol, "the SOCKS5 proxy chose authentication method " + hex_byte(method) +
+                                           ", which was not offered");
   }
   if (method == kUserPass) {
     queue_auth();
@@ -200,8 +218,8 @@ common::Result<Socks5Client::Progress> Socks5Client::on_reply() {
   }
   if (const std::uint8_t rep = at(input_, 1); rep != 0) {
     return failed(ErrorKind::Io, "the SOCKS5 proxy could not connect to " +
-                                     format_host_port(strip_brackets(request_.destination), request_.port) + ": " +
-                                     socks5_reply_text(rep));
+                                     format_host_port(strip_brackets(request_.destination), request_.port) +
+                                     ": " + socks5_reply_text(rep));
   }
   if (input_.size() < 5) return Progress::NeedMore;
   if (at(input_, 2) != 0) {
@@ -209,9 +227,15 @@ common::Result<Socks5Client::Progress> Socks5Client::on_reply() {
   }
   std::size_t address_length = 0;
   switch (at(input_, 3)) {
-    case kIpv4: address_length = 4; break;
-    case kIpv6: address_length = 16; break;
-    case kDomain: address_length = 1 + at(input_, 4); break;
+    case kIpv4:
+      address_length = 4;
+      break;
+    case kIpv6:
+      address_length = 16;
+      break;
+    case kDomain:
+      address_length = 1 + at(input_, 4);
+      break;
     default:
       return failed(ErrorKind::Protocol,
                     "the SOCKS5 proxy's reply has an unknown address type " + hex_byte(at(input_, 3)));

@@ -43,6 +43,14 @@ struct Socks5Request {
   common::Secret password;
 };
 
+// Where the SOCKS5 proxy is and who we are to it (config's `proxy:` URL).
+struct Socks5Proxy {
+  std::string host;  // name or IP literal (brackets allowed); resolved locally
+  std::uint16_t port = 1080;
+  std::string username;  // empty with an empty password: no authentication
+  common::Secret password;
+};
+
 // The one-byte length fields of RFC 1928 (DST.ADDR) and RFC 1929 (UNAME, PASSWD).
 inline constexpr std::size_t kMaxSocks5Field = 255;
 

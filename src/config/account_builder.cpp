@@ -113,8 +113,7 @@ std::optional<Account> build_account(const AccountFields& defaults, const Accoun
   if (const auto ca_file = pick(own, defaults, &AccountFields::ca_file, "ca_file"); ca_file.setting) {
     account.ca_file = ca_file.setting->value;
   }
-  if (const auto pins = pick(own, defaults, &AccountFields::tls_fingerprint, "tls_fingerprint");
-      pins.setting) {
+  if (const auto pins = pick(own, defaults, &AccountFields::tls_fingerprint, "tls_fingerprint"); pins.setting) {
     account.tls_fingerprints = pins.setting->value;
   }
   if (const auto value = pick(own, defaults, &AccountFields::poll_interval, "poll_interval"); value.setting) {

@@ -256,8 +256,7 @@ class FieldParser {
       pins.push_back(*pin);
     }
     if (pins.empty()) {
-      sink_.error(e.value_location,
-                  "tls_fingerprint needs at least one fingerprint: " + std::string(kExpected));
+      sink_.error(e.value_location, "tls_fingerprint needs at least one fingerprint: " + std::string(kExpected));
       return;
     }
     set(fields_.tls_fingerprint, e, std::optional<std::vector<Sha256Pin>>(std::move(pins)));

@@ -36,8 +36,8 @@ std::uint64_t crash_after_commit_from_environment() {
 
 }  // namespace
 
-AccountPoll::AccountPoll(uv_loop_t* loop, PollOptions options, ArchiveWriter& writer,
-                         const pop3::Digests& digests, DoneCallback on_done)
+AccountPoll::AccountPoll(uv_loop_t* loop, PollOptions options, ArchiveWriter& writer, const pop3::Digests& digests,
+                         DoneCallback on_done)
     : loop_(loop),
       options_(std::move(options)),
       writer_(writer),
@@ -95,11 +95,10 @@ void AccountPoll::start() {
   handlers.on_error = [this](common::Error error) { on_error(std::move(error)); };
   connection_ = net::Connection::create(loop_, std::move(handlers));
 
-  common::log_debug(account.name, "connecting to " + account.server + ":" + std::to_string(account.port) +
-                                      " (" + std::string(config::to_string(account.security)) + ")" +
-                                      (account.proxy ? " via SOCKS5 proxy " + account.proxy->host + ":" +
-                                                           std::to_string(account.proxy->port)
-                                                     : std::string()));
+  const std::string via =
+      account.proxy ? " via SOCKS5 proxy " + account.proxy->host + ":" + std::to_string(account.proxy->port) : "";
+  common::log_debug(account.name, "connecting to " + account.server + ":" + std::to_string(account.port) + " (" +
+                                      std::string(config::to_string(account.security)) + ")" + via);
   connection_->connect(account.server, account.port, account.timeout, implicit_tls_options(account),
                        proxy_options(account));
   watch_deadlines();
@@ -205,9 +204,8 @@ void AccountPoll::handle(pop3::Event& event) {
                  [&](pop3::CommandSent& sent) { common::log_debug(name, "> " + sent.text); },
                  [&](pop3::Authenticated& authenticated) {
                    report_.login_delay_seconds = authenticated.capabilities.login_delay_seconds;
-                   common::log_debug(name,
-                                     "authenticated; server offers " + authenticated.capabilities.summary() +
-                                         (authenticated.pipelining ? "; pipelining" : "; not pipelining"));
+                   common::log_debug(name, "authenticated; server offers " + authenticated.capabilities.summary() +
+                                               (authenticated.pipelining ? "; pipelining" : "; not pipelining"));
                  },
                  [&](pop3::ListEntry& entry) { listing_step(listing_->add(entry)); },
                  [&](pop3::UidlEntry& entry) { listing_step(listing_->add(entry)); },
@@ -218,8 +216,8 @@ void AccountPoll::handle(pop3::Event& event) {
                  [&](pop3::MessageFailed& failed) { on_message_failed(failed); },
                  [&](pop3::Deleted& deleted) { on_deleted(deleted.msgno); },
                  [&](pop3::DeleteFailed& failed) {
-                   common::log_warn(name, "the server refused to delete message " +
-                                              std::to_string(failed.msgno) + ": " + failed.error.text);
+                   common::log_warn(name, "the server refused to delete message " + std::to_string(failed.msgno) +
+                                              ": " + failed.error.text);
                    dele_sent_.erase(failed.msgno);
                  },
                  [&](pop3::Closed&) { on_closed(); },

@@ -8,44 +8,32 @@ namespace {
 
 pop3::TlsPolicy tls_policy(config::Security security) {
   switch (security) {
-    case config::Security::StartTls:
-      return pop3::TlsPolicy::StartTlsRequired;
-    case config::Security::StartTlsIfAvailable:
-      return pop3::TlsPolicy::StartTlsIfAvailable;
+    case config::Security::StartTls: return pop3::TlsPolicy::StartTlsRequired;
+    case config::Security::StartTlsIfAvailable: return pop3::TlsPolicy::StartTlsIfAvailable;
     case config::Security::None:
     case config::Security::Tls:
-    case config::Security::TlsIfAvailable:
-      return pop3::TlsPolicy::AlreadySecure;
+    case config::Security::TlsIfAvailable: return pop3::TlsPolicy::AlreadySecure;
   }
   return pop3::TlsPolicy::AlreadySecure;
 }
 
 pop3::PipeliningMode pipelining_mode(config::Pipelining pipelining) {
   switch (pipelining) {
-    case config::Pipelining::Auto:
-      return pop3::PipeliningMode::Auto;
-    case config::Pipelining::On:
-      return pop3::PipeliningMode::On;
-    case config::Pipelining::Off:
-      return pop3::PipeliningMode::Off;
+    case config::Pipelining::Auto: return pop3::PipeliningMode::Auto;
+    case config::Pipelining::On: return pop3::PipeliningMode::On;
+    case config::Pipelining::Off: return pop3::PipeliningMode::Off;
   }
   return pop3::PipeliningMode::Auto;
 }
 
 pop3::AuthMethod auth_method(config::AuthMethod auth) {
   switch (auth) {
-    case config::AuthMethod::Plain:
-      return pop3::AuthMethod::Plain;
-    case config::AuthMethod::CramMd5:
-      return pop3::AuthMethod::CramMd5;
-    case config::AuthMethod::Login:
-      return pop3::AuthMethod::Login;
-    case config::AuthMethod::ScramSha1:
-      return pop3::AuthMethod::ScramSha1;
-    case config::AuthMethod::ScramSha256:
-      return pop3::AuthMethod::ScramSha256;
-    case config::AuthMethod::Auto:
-      return pop3::AuthMethod::Auto;
+    case config::AuthMethod::Plain: return pop3::AuthMethod::Plain;
+    case config::AuthMethod::CramMd5: return pop3::AuthMethod::CramMd5;
+    case config::AuthMethod::Login: return pop3::AuthMethod::Login;
+    case config::AuthMethod::ScramSha1: return pop3::AuthMethod::ScramSha1;
+    case config::AuthMethod::ScramSha256: return pop3::AuthMethod::ScramSha256;
+    case config::AuthMethod::Auto: return pop3::AuthMethod::Auto;
   }
   return pop3::AuthMethod::Plain;
 }
@@ -94,28 +82,19 @@ std::optional<net::TlsOptions> implicit_tls_options(const config::Account& accou
 Classified classify(const pop3::SessionError& error) {
   using K = pop3::SessionErrorKind;
   switch (error.kind) {
-    case K::Auth:
-      return {common::ErrorKind::Auth, RetryHint::AuthFailed};
-    case K::AuthUnavailable:
-      return {common::ErrorKind::Auth, RetryHint::Permanent};
+    case K::Auth: return {common::ErrorKind::Auth, RetryHint::AuthFailed};
+    case K::AuthUnavailable: return {common::ErrorKind::Auth, RetryHint::Permanent};
     case K::TempFail:
       if (error.code == pop3::ResponseCode::InUse) return {common::ErrorKind::TempFail, RetryHint::InUse};
-      if (error.code == pop3::ResponseCode::LoginDelay)
-        return {common::ErrorKind::TempFail, RetryHint::LoginDelay};
+      if (error.code == pop3::ResponseCode::LoginDelay) return {common::ErrorKind::TempFail, RetryHint::LoginDelay};
       return {common::ErrorKind::TempFail, RetryHint::Normal};
-    case K::PermFail:
-      return {common::ErrorKind::PermFail, RetryHint::Permanent};
-    case K::TlsRequired:
-      return {common::ErrorKind::Tls, RetryHint::Normal};
-    case K::ConnectionClosed:
-      return {common::ErrorKind::Io, RetryHint::Normal};
-    case K::GreetingRejected:
-      return {common::ErrorKind::TempFail, RetryHint::Normal};
-    case K::Usage:
-      return {common::ErrorKind::Config, RetryHint::Permanent};
+    case K::PermFail: return {common::ErrorKind::PermFail, RetryHint::Permanent};
+    case K::TlsRequired: return {common::ErrorKind::Tls, RetryHint::Normal};
+    case K::ConnectionClosed: return {common::ErrorKind::Io, RetryHint::Normal};
+    case K::GreetingRejected: return {common::ErrorKind::TempFail, RetryHint::Normal};
+    case K::Usage: return {common::ErrorKind::Config, RetryHint::Permanent};
     case K::Protocol:
-    case K::CommandRejected:
-      return {common::ErrorKind::Protocol, RetryHint::Normal};
+    case K::CommandRejected: return {common::ErrorKind::Protocol, RetryHint::Normal};
   }
   return {common::ErrorKind::Protocol, RetryHint::Normal};
 }

@@ -62,8 +62,7 @@ class Connection::Core final : private Dialer::Listener {
         tls_.emplace(std::move(*session));
       }
       phase_ = Phase::Dialing;
-      if (auto started = dialer_.start(host_, port, timeout_, std::move(proxy)); !started)
-        fail(started.error());
+      if (auto started = dialer_.start(host_, port, timeout_, std::move(proxy)); !started) fail(started.error());
     });
   }
 

@@ -11,7 +11,8 @@ namespace {
 
 using namespace std::string_literals;
 
-Socks5Client make(std::string destination, std::uint16_t port, std::string user = {}, std::string password = {}) {
+Socks5Client make(std::string destination, std::uint16_t port, std::string user = {},
+                  std::string password = {}) {
   auto client = Socks5Client::create(
       Socks5Request{std::move(destination), port, std::move(user), common::Secret(std::move(password))});
   EXPECT_TRUE(client) << client.error().message;
@@ -59,11 +60,12 @@ TEST(Socks5, IpLiteralsGoAsAddressesNotNames) {
 TEST(Socks5, UsernamePasswordIsOfferedAloneAndSentPerRfc1929) {
   for (std::size_t split : {0, 1, 5}) {
     Socks5Client client = make("pop.example.com", 110, "bob", "s3cret");
-    const Fed run =
-        feed(client, "\x05\x02"s + "\x01\x00"s + "\x05\x00\x00\x03\x04host\x00\x50"s, split);
+    const Fed run = feed(client, "\x05\x02"s + "\x01\x00"s + "\x05\x00\x00\x03\x04host\x00\x50"s, split);
     ASSERT_TRUE(run.progress) << run.progress.error().message;
     EXPECT_EQ(*run.progress, Socks5Client::Progress::Done);
-    EXPECT_EQ(run.sent, "\x05\x01\x02"s + "\x01\x03" "bob\x06s3cret"s +
+    EXPECT_EQ(run.sent, "\x05\x01\x02"s +
+                            "\x01\x03"
+                            "bob\x06s3cret"s +
                             "\x05\x01\x00\x03\x0fpop.example.com\x00\x6e"s);
   }
 }
@@ -89,12 +91,14 @@ TEST(Socks5, HostileRepliesAreRefusedInWords) {
       {"no acceptable method", "", "\x05\xff"s, common::ErrorKind::Auth, "needs authentication"},
       {"credentials not accepted", "u", "\x05\xff"s, common::ErrorKind::Auth, "does not accept username"},
       {"unoffered method", "", "\x05\x02"s, common::ErrorKind::Protocol, "was not offered"},
-      {"auth refused", "u", "\x05\x02\x01\x01"s, common::ErrorKind::Auth, "refused the user name or password"},
+      {"auth refused", "u", "\x05\x02\x01\x01"s, common::ErrorKind::Auth,
+       "refused the user name or password"},
       {"auth reply version", "u", "\x05\x02\x05\x00"s, common::ErrorKind::Protocol, "not 0x01"},
       {"connect reply version", "", "\x05\x00\x04\x00\x00\x01"s, common::ErrorKind::Protocol, "not 0x05"},
       {"reserved byte", "", "\x05\x00\x05\x00\x01\x01"s + std::string(6, '\0'), common::ErrorKind::Protocol,
        "reserved byte"},
-      {"address type", "", "\x05\x00\x05\x00\x00\x09\x00"s, common::ErrorKind::Protocol, "unknown address type"},
+      {"address type", "", "\x05\x00\x05\x00\x00\x09\x00"s, common::ErrorKind::Protocol,
+       "unknown address type"},
   };
   for (const Hostile& c : cases) {
     for (std::size_t split : {0, 1}) {
@@ -112,9 +116,15 @@ TEST(Socks5, HostileRepliesAreRefusedInWords) {
 
 TEST(Socks5, EveryReplyCodeIsMappedToAClearMessage) {
   const std::pair<std::uint8_t, const char*> codes[] = {
-      {1, "general SOCKS server failure"}, {2, "not allowed"},  {3, "network unreachable"},
-      {4, "host unreachable"},             {5, "connection refused"}, {6, "TTL expired"},
-      {7, "command not supported"},        {8, "address type not supported"}, {0x2a, "unassigned reply code 0x2a"},
+      {1, "general SOCKS server failure"},
+      {2, "not allowed"},
+      {3, "network unreachable"},
+      {4, "host unreachable"},
+      {5, "connection refused"},
+      {6, "TTL expired"},
+      {7, "command not supported"},
+      {8, "address type not supported"},
+      {0x2a, "unassigned reply code 0x2a"},
   };
   for (const auto& [rep, text] : codes) {
     Socks5Client client = make("pop.example.com", 110);

@@ -228,26 +228,18 @@ TEST_F(ConnectionTest, ResolvesLocalhost) {
   EXPECT_EQ(connection.peer_address(), "127.0.0.1:" + std::to_string(server.port()));
 }
 
-TEST_F(ConnectionTest, ConnectsToAnIpv6Literal) {
-  auto& server = start_server(LoopbackServer::Mode::Echo, "::1");
-  if (!server.listening()) GTEST_SKIP() << "no IPv6 loopback on this machine";
-  auto& connection = make_connection();
-  on_connected_ = [&] { connection.write("hi\r\n"); };
-  connection.connect("::1", server.port(), kTimeout, std::nullopt);
-  ASSERT_TRUE(run_until([&] { return events_.data == "hi\r\n" || events_.terminal(); }));
-  EXPECT_FALSE(events_.error) << events_.error->message;
-  EXPECT_EQ(connection.peer_address(), "[::1]:" + std::to_string(server.port()));
-}
-
-TEST_F(ConnectionTest, ConnectsToABracketedIpv6Literal) {
-  auto& server = start_server(LoopbackServer::Mode::Echo, "::1");
-  if (!server.listening()) GTEST_SKIP() << "no IPv6 loopback on this machine";
-  auto& connection = make_connection();
-  on_connected_ = [&] { connection.write("hi\r\n"); };
-  connection.connect("[::1]", server.port(), kTimeout, std::nullopt);  // as users write it in YAML
-  ASSERT_TRUE(run_until([&] { return events_.data == "hi\r\n" || events_.terminal(); }));
-  EXPECT_FALSE(events_.error) << events_.error->message;
-  EXPECT_EQ(connection.peer_address(), "[::1]:" + std::to_string(server.port()));
+TEST_F(ConnectionTest, ConnectsToAnIpv6LiteralWithOrWithoutBrackets) {
+  for (const char* host : {"::1", "[::1]"}) {  // users write it both ways in YAML
+    events_ = Events{};
+    auto& server = start_server(LoopbackServer::Mode::Echo, "::1");
+    if (!server.listening()) GTEST_SKIP() << "no IPv6 loopback on this machine";
+    auto& connection = make_connection();
+    on_connected_ = [&] { connection.write("hi\r\n"); };
+    connection.connect(host, server.port(), kTimeout, std::nullopt);
+    ASSERT_TRUE(run_until([&] { return events_.data == "hi\r\n" || events_.terminal(); }));
+    EXPECT_FALSE(events_.error) << events_.error->message;
+    EXPECT_EQ(connection.peer_address(), "[::1]:" + std::to_string(server.port()));
+  }
 }
 
 // A name with both an AAAA and an A answer where only one family listens:

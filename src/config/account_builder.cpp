@@ -33,6 +33,20 @@ std::string keep_conflict_message(bool at_delete_after, int other_line) {
   return "keep: false makes delete_after (line " + std::to_string(other_line) + ") meaningless" + advice;
 }
 
+// The proxy, and the one check across keys: the proxy is handed the server's
+// name in a one-byte length field (RFC 1928), so a longer name cannot go through it.
+void apply_proxy(const AccountFields& own, const AccountFields& defaults, const std::string& label,
+                 Account& account, DiagnosticSink& sink) {
+  const auto proxy = pick(own, defaults, &AccountFields::proxy, "proxy");
+  if (!proxy.setting || !proxy.setting->value) return;
+  account.proxy = proxy.setting->value;
+  if (account.server.size() > 255) {
+    sink.error(proxy.setting->location, label + ": the server name is " +
+                                            std::to_string(account.server.size()) +
+                                            " bytes long; a SOCKS5 proxy takes names of at most 255 bytes");
+  }
+}
+
 }  // namespace
 
 void check_keep_conflict(const AccountFields& fields, DiagnosticSink& sink) {
@@ -114,6 +128,8 @@ std::optional<Account> build_account(const AccountFields& defaults, const Accoun
   if (const auto value = pick(own, defaults, &AccountFields::pipelining, "pipelining"); value.setting) {
     account.pipelining = value.setting->value;
   }
+
+  apply_proxy(own, defaults, label, account, sink);
 
   if (const auto value = pick(own, defaults, &AccountFields::deliver, "deliver"); value.setting) {
     account.deliver = value.setting->value;

@@ -88,6 +88,7 @@ class FieldParser {
     if (k == "delete_after") return set(fields_.delete_after, e, duration(e));
     if (k == "max_message_size") return parse_max_message_size(e);
     if (k == "pipelining") return set(fields_.pipelining, e, read_enum(e, kPipeliningNames, sink_));
+    if (k == "proxy") return parse_proxy(e);
     if (k == "deliver") return set(fields_.deliver, e, parse_deliver(e, paths_, sink_));
   }
 
@@ -252,6 +253,16 @@ class FieldParser {
       return;
     }
     set(fields_.tls_fingerprint, e, std::optional<std::vector<Sha256Pin>>(std::move(pins)));
+  }
+
+  void parse_proxy(const Entry& e) {
+    const auto text = scalar_text(e, "a URL socks5://[user[:password]@]host:port, or \"\"", sink_, true);
+    if (!text) return;
+    if (text->empty())
+      return set(fields_.proxy, e, std::optional<std::optional<Proxy>>(std::optional<Proxy>()));
+    auto proxy = parse_proxy_url(*text);
+    if (!proxy) return sink_.error(e.value_location, "proxy: " + proxy.error().message);
+    set(fields_.proxy, e, std::optional<std::optional<Proxy>>(std::move(*proxy)));
   }
 
   void parse_poll_interval(const Entry& e) {

@@ -52,6 +52,7 @@ struct AccountFields {
   std::optional<Setting<std::chrono::seconds>> delete_after;
   std::optional<Setting<std::uint64_t>> max_message_size;
   std::optional<Setting<Pipelining>> pipelining;
+  std::optional<Setting<std::optional<Proxy>>> proxy;  // "" gives nullopt: no proxy (overrides defaults)
   std::optional<Setting<std::vector<DeliveryTarget>>> deliver;
 
   bool gives(std::string_view key) const { return given.find(key) != given.end(); }

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,6 +80,20 @@ struct PasswordSource {
 };
 std::string_view to_string(PasswordSource::Kind kind);  // "password", "password_file", ...
 
+// proxy: socks5://[user[:password]@]host:port (socks5h:// is taken as the
+// same: the proxy always resolves the POP3 server's name). User and password
+// may be percent-encoded (%40 for '@').
+struct Proxy {
+  std::string host;  // name or IP literal, without brackets
+  std::uint16_t port = 0;
+  std::string username;  // empty with an empty password: no authentication
+  // Shared so that Account stays a copyable value; never null; compared by content.
+  std::shared_ptr<const common::Secret> password = std::make_shared<const common::Secret>();
+  bool operator==(const Proxy& other) const;
+};
+// The URL parsed, or why not (a message that never contains the password).
+common::Result<Proxy> parse_proxy_url(std::string_view url);
+
 // Where a value came from in the YAML file, for messages (1-based).
 struct Location {
   std::string file;
@@ -106,6 +121,7 @@ struct Account {
   std::optional<std::chrono::seconds> delete_after;
   std::uint64_t max_message_size = 50ull * 1000 * 1000;
   Pipelining pipelining = Pipelining::Auto;
+  std::optional<Proxy> proxy;  // none: connect directly
   // Where each new message goes besides the archive (empty: nowhere). An lmtp
   // target's recipient is filled in: the email, else the username.
   std::vector<DeliveryTarget> deliver;

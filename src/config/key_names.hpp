@@ -89,10 +89,11 @@ inline constexpr std::array<std::string_view, 6> kTopLevelKeys = {
     "database", "health_socket", "log_level", "max_concurrent_polls", "defaults", "accounts",
 };
 
-inline constexpr std::array<std::string_view, 20> kAccountKeys = {
+inline constexpr std::array<std::string_view, 21> kAccountKeys = {
     "name",     "email",         "server",           "security",     "port",    "username",      "auth",
     "password", "password_file", "password_command", "password_env", "ca_file", "poll_interval", "timeout",
     "keep",     "delete_after",  "max_message_size", "pipelining",   "deliver", "tls_fingerprint",
+    "proxy",
 };
 
 inline constexpr std::array<std::string_view, 4> kPasswordKeys = {

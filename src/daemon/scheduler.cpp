@@ -211,6 +211,7 @@ void Scheduler::submit(Slot& slot) {
   options.password = slot.password->duplicate();  // the slot keeps its own for the next poll
   options.database_path = database_path_;
   options.force_pipelining_off = slot.pipelining.off();
+  options.tls_sessions = slot.tls_sessions;
   if (slot.pipelining.off()) {
     if (slot.pipelining.stays_off()) {
       common::log_debug(slot.name(), "polling without pipelining (it failed twice with this server)");

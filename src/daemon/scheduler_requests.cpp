@@ -63,6 +63,7 @@ void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
       }
       if (old.server != account.server || old.port != account.port) slot->login_delay_s.reset();
       slot->pipelining.reset();
+      slot->tls_sessions = std::make_shared<net::TlsSessionCache>();
       common::log_info(account.name, slot->busy()
                                          ? "settings changed; the running poll keeps the old ones, the "
                                            "next poll uses the new ones"

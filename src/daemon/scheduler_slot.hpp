@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "common/secret.hpp"
 #include "daemon/scheduler.hpp"
+#include "net/tls_session_cache.hpp"
 
 namespace popfetchd::daemon {
 namespace scheduler_detail {
@@ -43,6 +45,9 @@ struct Scheduler::Slot {
 
   PipeliningFallback pipelining;
   std::optional<std::uint32_t> login_delay_s;
+  // The TLS session of the last good poll, resumed by the next. A settings
+  // change starts a new one (a running poll keeps the old).
+  std::shared_ptr<net::TlsSessionCache> tls_sessions = std::make_shared<net::TlsSessionCache>();
 
   bool busy() const { return in_runner || resolving; }
   const std::string& name() const { return account.name; }

@@ -95,9 +95,15 @@ void AccountPoll::start() {
   handlers.on_error = [this](common::Error error) { on_error(std::move(error)); };
   connection_ = net::Connection::create(loop_, std::move(handlers));
 
+  const std::string via =
+      account.proxy ? " via SOCKS5 proxy " + account.proxy->host + ":" + std::to_string(account.proxy->port) : "";
   common::log_debug(account.name, "connecting to " + account.server + ":" + std::to_string(account.port) + " (" +
-                                      std::string(config::to_string(account.security)) + ")");
-  connection_->connect(account.server, account.port, account.timeout, implicit_tls_options(account));
+                                      std::string(config::to_string(account.security)) + ")" + via);
+  if (options_.tls_sessions) {
+    options_.tls_sessions->set_scope(account.server + ":" + std::to_string(account.port) + via);
+  }
+  connection_->connect(account.server, account.port, account.timeout, with_cache(implicit_tls_options(account)),
+                       proxy_options(account));
   watch_deadlines();
 }
 
@@ -114,10 +120,23 @@ void AccountPoll::stop() {
 
 // --- connection handlers: each is an entry point
 
+std::optional<net::TlsOptions> AccountPoll::with_cache(std::optional<net::TlsOptions> tls) const {
+  if (tls) tls->session_cache = options_.tls_sessions;
+  return tls;
+}
+
+// "TLSv1.2 TLS-ECDHE-...; resumed session, handshake 1 round trip, 342 bytes out, 226 in"
+std::string AccountPoll::describe(const net::TlsInfo& info) {
+  return info.version + " " + info.cipher_suite + "; " + (info.resumed ? "resumed session" : "full handshake") +
+         ", " + std::to_string(info.handshake_round_trips) + " round trip(s), " +
+         std::to_string(info.handshake_bytes_sent) + " bytes out, " + std::to_string(info.handshake_bytes_received) +
+         " in";
+}
+
 void AccountPoll::on_connected() {
   Entry entry(this);
   std::string how = connection_->peer_address();
-  if (auto info = connection_->tls_info()) how += " with " + info->version + " " + info->cipher_suite;
+  if (auto info = connection_->tls_info()) how += " with " + describe(*info);
   common::log_debug(options_.account.name, "connected to " + how);
   pump();  // nothing to send before the greeting; keeps the flow uniform
 }
@@ -125,7 +144,7 @@ void AccountPoll::on_connected() {
 void AccountPoll::on_tls_ready() {
   Entry entry(this);
   if (auto info = connection_->tls_info()) {
-    common::log_debug(options_.account.name, "STARTTLS done: " + info->version + " " + info->cipher_suite);
+    common::log_debug(options_.account.name, "STARTTLS done: " + describe(*info));
   }
   session_->tls_established();
   pump();
@@ -196,7 +215,7 @@ void AccountPoll::handle(pop3::Event& event) {
     if (!status) finish(status.error());
   };
   std::visit(Overloaded{
-                 [&](pop3::StartTls&) { connection_->start_tls(tls_options(options_.account)); },
+                 [&](pop3::StartTls&) { connection_->start_tls(*with_cache(tls_options(options_.account))); },
                  [&](pop3::Notice& notice) { common::log_warn(name, notice.text); },
                  [&](pop3::CommandSent& sent) { common::log_debug(name, "> " + sent.text); },
                  [&](pop3::Authenticated& authenticated) {

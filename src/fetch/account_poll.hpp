@@ -50,6 +50,7 @@
 #include "fetch/poll_deadlines.hpp"
 #include "fetch/poll_report.hpp"
 #include "net/connection.hpp"
+#include "net/tls_session_cache.hpp"
 #include "net/uv.hpp"
 #include "pop3/digests.hpp"
 #include "pop3/session.hpp"
@@ -87,13 +88,16 @@ struct PollOptions {
   std::size_t pipeline_window = kDefaultPipelineWindow;
   std::uint64_t pipeline_bytes = kDefaultPipelineBytes;
   bool force_pipelining_off = false;  // the last poll failed while pipelining
+  // The account's TLS session from its last poll, to resume (the daemon keeps
+  // one per account across polls); null: every poll runs a full handshake.
+  std::shared_ptr<net::TlsSessionCache> tls_sessions = nullptr;
 
   // The same options for another poll of the account (its own copy of the
   // password). Lists every member: -Wmissing-field-initializers catches one
   // added here and forgotten there.
   PollOptions duplicate() const {
     return PollOptions{account,         password.duplicate(), database_path,       max_messages_per_poll,
-                       pipeline_window, pipeline_bytes,       force_pipelining_off};
+                       pipeline_window, pipeline_bytes,       force_pipelining_off, tls_sessions};
   }
 };
 
@@ -126,6 +130,9 @@ class AccountPoll {
   };
 
   // Connection handlers.
+  // The poll's TLS options with the account's session cache.
+  std::optional<net::TlsOptions> with_cache(std::optional<net::TlsOptions> tls) const;
+  static std::string describe(const net::TlsInfo& info);
   void on_connected();
   void on_tls_ready();
   void on_data(std::string_view bytes);

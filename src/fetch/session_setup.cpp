@@ -68,6 +68,12 @@ net::TlsOptions tls_options(const config::Account& account) {
   return options;
 }
 
+std::optional<net::Socks5Proxy> proxy_options(const config::Account& account) {
+  if (!account.proxy) return std::nullopt;
+  const config::Proxy& proxy = *account.proxy;
+  return net::Socks5Proxy{proxy.host, proxy.port, proxy.username, proxy.password->duplicate()};
+}
+
 std::optional<net::TlsOptions> implicit_tls_options(const config::Account& account) {
   if (!config::implicit_tls(account.security)) return std::nullopt;
   return tls_options(account);

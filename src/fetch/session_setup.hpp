@@ -12,6 +12,7 @@
 #include "common/secret.hpp"
 #include "config/config.hpp"
 #include "fetch/poll_report.hpp"
+#include "net/socks5.hpp"
 #include "net/tls_options.hpp"
 #include "pop3/events.hpp"
 #include "pop3/session.hpp"
@@ -33,6 +34,9 @@ net::TlsOptions tls_options(const config::Account& account);
 
 // TLS from the first byte (tls, tls-if-available): the options; else none.
 std::optional<net::TlsOptions> implicit_tls_options(const config::Account& account);
+
+// The account's SOCKS5 proxy (a copy of its password), or none.
+std::optional<net::Socks5Proxy> proxy_options(const config::Account& account);
 
 // How a failed session maps onto our error kinds and the retry decision.
 struct Classified {

@@ -47,7 +47,7 @@ class Connection::Core final : private Dialer::Listener {
   // ---- the API, called by the owner (possibly from inside a handler) ----
 
   void connect(std::string host, std::uint16_t port, std::chrono::milliseconds timeout,
-               std::optional<TlsOptions> implicit_tls) {
+               std::optional<TlsOptions> implicit_tls, std::optional<Socks5Proxy> proxy) {
     api([&] {
       if (phase_ != Phase::Idle) {
         fail(make_error(ErrorKind::Aborted, "connect() called on a connection already in use"));
@@ -62,7 +62,7 @@ class Connection::Core final : private Dialer::Listener {
         tls_.emplace(std::move(*session));
       }
       phase_ = Phase::Dialing;
-      if (auto started = dialer_.start(host_, port, timeout_); !started) fail(started.error());
+      if (auto started = dialer_.start(host_, port, timeout_, std::move(proxy)); !started) fail(started.error());
     });
   }
 
@@ -242,22 +242,21 @@ class Connection::Core final : private Dialer::Listener {
 
   void dial_failed(Error error) override { fail(std::move(error)); }
 
-  void dialed(Socket* socket) override {
+  void dialed(Socket* socket, std::string early_bytes) override {
     socket_ = socket;
     socket_->owner = this;
     peer_ = socket_->endpoint;
     const int read_status = uv_read_start(stream(), on_alloc, on_read);
-    if (read_status < 0) {
-      fail(make_error(ErrorKind::Io, "cannot read from " + peer_ + ": " + uv_error_text(read_status)));
-      return;
-    }
+    if (read_status < 0)
+      return fail(make_error(ErrorKind::Io, "cannot read from " + peer_ + ": " + uv_error_text(read_status)));
     if (tls_) {
       phase_ = Phase::Handshaking;
       restart_timer();
       drive_handshake();
-      return;
+    } else {
+      became_ready();
     }
-    became_ready();
+    if (!early_bytes.empty()) received(early_bytes);  // the server's, after a proxy's reply
   }
 
   // ---- the open connection ----
@@ -484,8 +483,8 @@ std::unique_ptr<Connection> Connection::create(uv_loop_t* loop, Handlers handler
 Connection::~Connection() { core_->abandon(); }
 
 void Connection::connect(std::string host, std::uint16_t port, std::chrono::milliseconds timeout,
-                         std::optional<TlsOptions> implicit_tls) {
-  core_->connect(std::move(host), port, timeout, std::move(implicit_tls));
+                         std::optional<TlsOptions> implicit_tls, std::optional<Socks5Proxy> proxy) {
+  core_->connect(std::move(host), port, timeout, std::move(implicit_tls), std::move(proxy));
 }
 void Connection::start_tls(TlsOptions options) { core_->start_tls(std::move(options)); }
 void Connection::write(std::string_view bytes) { core_->write(bytes); }

@@ -4,13 +4,14 @@
 // after a clear-text exchange (start_tls, for STLS).
 //
 // Owns: a Dialer (net/dialer.hpp: the DNS request, one uv_tcp_t per
-// connection attempt), then the connected socket, one uv_timer_t and the
-// TlsSession. Never touches the POP3 protocol: bytes in, bytes out.
+// connection attempt), then the connected socket, one uv_timer_t, a
+// Socks5Client while a proxy negotiates, and the TlsSession. Never touches the POP3 protocol: bytes in, bytes out.
 //
 // Errors, each delivered once through on_error and terminal:
 //   Io      "connection refused by 127.0.0.1:1110", "no address for host x",
 //           "connection to 127.0.0.1:110 reset by the server", ...
 //   Timeout "could not resolve x within 60s", "connection to ... timed out after 60s",
+//           "SOCKS5 proxy 127.0.0.1:1080 did not answer within 60s",
 //           "TLS handshake with ... did not complete within 60s",
 //           "no reply within 60s from 127.0.0.1:110"
 //   Tls     handshake and verification failures in words
@@ -63,6 +64,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
+#include "net/socks5.hpp"
 #include "net/tls_options.hpp"
 
 namespace net {
@@ -86,8 +88,13 @@ class Connection {
   // AF_UNSPEC and tries each address in order until one connects. With
   // `implicit_tls`, the handshake runs before on_connected (an empty
   // TlsOptions::host means `host`). Call once per Connection.
+  // With `proxy`, the proxy is resolved and dialed instead, and a SOCKS5
+  // CONNECT to host:port (the name unresolved) runs before TLS or
+  // on_connected; TLS still names and verifies `host`. Proxy failures come
+  // as on_error: Io/Timeout reaching the proxy or from its reply code, Auth
+  // when it refuses the credentials, Protocol for a reply that is not SOCKS5.
   void connect(std::string host, std::uint16_t port, std::chrono::milliseconds timeout,
-               std::optional<TlsOptions> implicit_tls);
+               std::optional<TlsOptions> implicit_tls, std::optional<Socks5Proxy> proxy = std::nullopt);
 
   // Upgrades an established clear-text connection (after the server's +OK to
   // STLS). Bytes already delivered stay clear text; anything the server sent

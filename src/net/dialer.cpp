@@ -1,5 +1,7 @@
 #include "net/dialer.hpp"
 
+#include <string.h>
+
 #include <utility>
 
 #include "net/address.hpp"
@@ -18,15 +20,35 @@ void on_socket_closed(uv_handle_t* handle) {
   latch->release();  // may free the latch's owner: last
 }
 
+// One write of the SOCKS5 negotiation. The credentials message holds the
+// proxy password: wiped before the memory is freed.
+struct ProxyWrite {
+  uv_write_t req;
+  Dialer* dialer;
+  Socket* socket;
+  std::string data;
+  ~ProxyWrite() { explicit_bzero(data.data(), data.capacity()); }
+};
+
 }  // namespace
 
 void close_socket(Socket* socket) {
   if (socket != nullptr) uv_close(reinterpret_cast<uv_handle_t*>(&socket->tcp), on_socket_closed);
 }
 
-common::Status Dialer::start(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
-  host_ = host;
+common::Status Dialer::start(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout,
+                             std::optional<Socks5Proxy> proxy) {
   timeout_ = timeout;
+  if (!proxy) return resolve(host, port);
+  auto socks =
+      Socks5Client::create(Socks5Request{host, port, std::move(proxy->username), std::move(proxy->password)});
+  if (!socks) return socks.error();
+  socks_.emplace(std::move(*socks));
+  return resolve(std::string(strip_brackets(proxy->host)), proxy->port);
+}
+
+common::Status Dialer::resolve(const std::string& host, std::uint16_t port) {
+  host_ = host;
   target_ = format_host_port(host_, port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -50,8 +72,16 @@ void Dialer::timed_out() {
   if (!active_) return;
   if (socket_ == nullptr) {
     cancel();
-    listener_.dial_failed(make_error(ErrorKind::Timeout,
-                                     "could not resolve " + host_ + " within " + format_duration(timeout_)));
+    report_failure(make_error(ErrorKind::Timeout,
+                              "could not resolve " + host_ + " within " + format_duration(timeout_)));
+    return;
+  }
+  if (negotiating_) {
+    const std::string endpoint = socket_->endpoint;
+    cancel();
+    listener_.dial_failed(
+        make_error(ErrorKind::Timeout,
+                   "SOCKS5 proxy " + endpoint + " did not answer within " + format_duration(timeout_)));
     return;
   }
   attempt_failed(UV_ETIMEDOUT);
@@ -60,6 +90,8 @@ void Dialer::timed_out() {
 
 void Dialer::cancel() {
   active_ = false;
+  negotiating_ = false;
+  socks_.reset();
   if (resolving_) uv_cancel(reinterpret_cast<uv_req_t*>(&resolve_req_));
   close_socket(std::exchange(socket_, nullptr));
   addresses_.reset();
@@ -92,13 +124,12 @@ void Dialer::on_connect(uv_connect_t* req, int status) {
 void Dialer::resolved(int status, AddressList list) {
   if (status == UV_EAI_NONAME || status == UV_EAI_NODATA || (status == 0 && list == nullptr)) {
     active_ = false;
-    listener_.dial_failed(make_error(ErrorKind::Io, "no address for host " + host_));
+    report_failure(make_error(ErrorKind::Io, "no address for host " + host_));
     return;
   }
   if (status < 0) {
     active_ = false;
-    listener_.dial_failed(
-        make_error(ErrorKind::Io, "cannot resolve host " + host_ + ": " + uv_error_text(status)));
+    report_failure(make_error(ErrorKind::Io, "cannot resolve host " + host_ + ": " + uv_error_text(status)));
     return;
   }
   addresses_ = std::move(list);
@@ -149,7 +180,16 @@ void Dialer::all_attempts_failed() {
       message += attempt_errors_[i];
     }
   }
-  listener_.dial_failed(make_error(only_timeouts ? ErrorKind::Timeout : ErrorKind::Io, std::move(message)));
+  report_failure(make_error(only_timeouts ? ErrorKind::Timeout : ErrorKind::Io, std::move(message)));
+}
+
+// Reaching the proxy failed: say that it was the proxy.
+void Dialer::report_failure(common::Error error) {
+  if (socks_) {
+    socks_.reset();
+    error.message = "cannot reach the SOCKS5 proxy: " + error.message;
+  }
+  listener_.dial_failed(std::move(error));
 }
 
 // Records why the current attempt failed and closes its handle.
@@ -174,8 +214,94 @@ void Dialer::connected(int status) {
   }
   addresses_.reset();
   next_address_ = nullptr;
+  if (socks_) return negotiate();
   active_ = false;
-  listener_.dialed(std::exchange(socket_, nullptr));
+  listener_.dialed(std::exchange(socket_, nullptr), {});
+}
+
+// ---- the SOCKS5 negotiation over the proxy's socket (a phase of its own)
+
+void Dialer::negotiate() {
+  negotiating_ = true;
+  listener_.dial_phase_started();
+  const int status =
+      uv_read_start(reinterpret_cast<uv_stream_t*>(&socket_->tcp), on_proxy_alloc, on_proxy_read);
+  if (status < 0) {
+    return proxy_failed(make_error(
+        ErrorKind::Io, "cannot read from SOCKS5 proxy " + socket_->endpoint + ": " + uv_error_text(status)));
+  }
+  write_to_proxy(socks_->take_output());
+}
+
+void Dialer::on_proxy_alloc(uv_handle_t* handle, std::size_t /*suggested*/, uv_buf_t* buf) {
+  auto* dialer = static_cast<Dialer*>(static_cast<Socket*>(handle->data)->owner);
+  *buf = uv_buf_init(dialer->proxy_buffer_.data(), static_cast<unsigned>(dialer->proxy_buffer_.size()));
+}
+
+void Dialer::on_proxy_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* socket = static_cast<Socket*>(stream->data);
+  auto* dialer = static_cast<Dialer*>(socket->owner);
+  if (nread == 0) return;
+  dialer->listener_.enter([&] {
+    if (socket != dialer->socket_ || !dialer->negotiating_) return;
+    dialer->proxy_received(
+        nread, nread > 0 ? std::string_view(buf->base, static_cast<std::size_t>(nread)) : std::string_view());
+  });
+}
+
+void Dialer::proxy_received(ssize_t nread, std::string_view bytes) {
+  if (nread == UV_EOF) return proxy_failed(socks_->receive_eof());
+  if (nread < 0) {
+    return proxy_failed(make_error(ErrorKind::Io, "reading from SOCKS5 proxy " + socket_->endpoint +
+                                                      " failed: " + uv_error_text(static_cast<int>(nread))));
+  }
+  auto progress = socks_->receive(bytes);
+  if (!progress) return proxy_failed(progress.error());
+  if (socks_->has_output()) {
+    write_to_proxy(socks_->take_output());
+    if (!negotiating_) return;  // the write failed
+  }
+  if (*progress == Socks5Client::Progress::NeedMore) return;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&socket_->tcp));  // the listener reads from here on
+  std::string early_bytes = socks_->take_leftover();
+  socks_.reset();
+  negotiating_ = false;
+  active_ = false;
+  listener_.dialed(std::exchange(socket_, nullptr), std::move(early_bytes));
+}
+
+void Dialer::proxy_failed(common::Error error) {
+  cancel();
+  listener_.dial_failed(std::move(error));
+}
+
+void Dialer::write_to_proxy(std::string bytes) {
+  if (bytes.empty()) return;
+  auto* write = new ProxyWrite{{}, this, socket_, std::move(bytes)};
+  write->req.data = write;
+  const uv_buf_t buf = uv_buf_init(write->data.data(), static_cast<unsigned>(write->data.size()));
+  const int status =
+      uv_write(&write->req, reinterpret_cast<uv_stream_t*>(&socket_->tcp), &buf, 1, on_proxy_write);
+  if (status < 0) {
+    delete write;
+    proxy_failed(make_error(
+        ErrorKind::Io, "writing to SOCKS5 proxy " + socket_->endpoint + " failed: " + uv_error_text(status)));
+  }
+}
+
+// The socket's close callback comes after this one, so the owner (and this
+// Dialer in it) is still alive here, even after the socket was handed over.
+void Dialer::on_proxy_write(uv_write_t* req, int status) {
+  auto* write = static_cast<ProxyWrite*>(req->data);
+  Dialer* dialer = write->dialer;
+  Socket* socket = write->socket;
+  delete write;
+  if (status == 0 || status == UV_ECANCELED) return;
+  dialer->listener_.enter([&] {
+    if (socket != dialer->socket_ || !dialer->negotiating_) return;
+    dialer->proxy_failed(make_error(
+        ErrorKind::Io, "writing to SOCKS5 proxy " + socket->endpoint + " failed: " + uv_error_text(status)));
+  });
 }
 
 }  // namespace net

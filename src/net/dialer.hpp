@@ -2,11 +2,15 @@
 // net::Dialer: the first half of a client connection. Resolves a host (name,
 // IPv4 or IPv6 literal) with AF_UNSPEC and tries each address in resolver
 // order (RFC 6724, by getaddrinfo) until one connects, then hands the
-// connected socket to its Listener. net::Connection uses it; it is not meant
-// to be used alone.
+// connected socket to its Listener. Through a SOCKS5 proxy (start_via), the
+// proxy is resolved and connected instead, and the Dialer runs the
+// Socks5Client over the socket until the tunnel is open: the server's name
+// never reaches our resolver. net::Connection uses it; it is not meant to be
+// used alone.
 //
-// Owns: the DNS request, and one Socket per attempt until it is handed over
-// (libuv cannot reuse a handle whose connect failed). Never reads or writes.
+// Owns: the DNS request, one Socket per attempt until it is handed over
+// (libuv cannot reuse a handle whose connect failed), and the Socks5Client
+// with its writes. Reads and writes only the proxy's negotiation.
 // Each of them holds the owner's CloseLatch until its callback has run, so
 // the owner outlives them. Never touches a timer: the owner times each
 // phase and calls timed_out().
@@ -16,18 +20,24 @@
 //           "connection refused by 127.0.0.1:1110", or, when every address
 //           failed, "cannot connect to x:110: <each attempt's error>; ..."
 //   Timeout "could not resolve x within 60s", "connection to ... timed out
-//           after 60s" (when every attempt timed out)
+//           after 60s" (when every attempt timed out), "SOCKS5 proxy
+//           127.0.0.1:1080 did not answer within 60s"
+//   and the Socks5Client's errors (net/socks5.hpp), naming the proxy
 
 #include <uv.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
+#include "net/socks5.hpp"
 #include "net/uv.hpp"
 
 namespace net {
@@ -51,7 +61,9 @@ class Dialer {
   class Listener {
    public:
     // Connected: the socket is the listener's now (close it with close_socket).
-    virtual void dialed(Socket* socket) = 0;
+    // `early_bytes`: what the server sent in the same read as the proxy's
+    // reply (empty without a proxy), to be taken as received.
+    virtual void dialed(Socket* socket, std::string early_bytes) = 0;
     virtual void dial_failed(common::Error error) = 0;
     // A new phase began (resolution, or an attempt): restart its timer.
     virtual void dial_phase_started() = 0;
@@ -68,9 +80,12 @@ class Dialer {
   Dialer(const Dialer&) = delete;
   Dialer& operator=(const Dialer&) = delete;
 
-  // Starts resolving `host` (brackets already stripped). An error here is
-  // returned, not reported.
-  common::Status start(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout);
+  // Starts resolving `host` (brackets already stripped). With `proxy`, the
+  // proxy is resolved and connected instead, and asked for a tunnel to
+  // host:port (the name unresolved); the negotiation is a phase of its own.
+  // An error here is returned, not reported.
+  common::Status start(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout,
+                       std::optional<Socks5Proxy> proxy = std::nullopt);
 
   // The phase's timer fired: resolution gives up; an attempt counts as timed
   // out and the next address is tried.
@@ -90,12 +105,21 @@ class Dialer {
 
   static void on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* result);
   static void on_connect(uv_connect_t* req, int status);
+  static void on_proxy_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+  static void on_proxy_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void on_proxy_write(uv_write_t* req, int status);
 
+  common::Status resolve(const std::string& host, std::uint16_t port);
   void resolved(int status, AddressList list);
   void try_next_address();
   void all_attempts_failed();
   void attempt_failed(int status);
   void connected(int status);
+  void report_failure(common::Error error);
+  void negotiate();
+  void proxy_received(ssize_t nread, std::string_view bytes);
+  void proxy_failed(common::Error error);
+  void write_to_proxy(std::string bytes);
 
   uv_loop_t* loop_;
   CloseLatch& latch_;
@@ -109,8 +133,11 @@ class Dialer {
   std::string host_;
   std::string target_;  // "host:port" for messages
   std::chrono::milliseconds timeout_{60000};
-  bool resolving_ = false;  // the request is in flight
-  bool active_ = false;     // between start() and the end (dialed, failed, cancelled)
+  bool resolving_ = false;                // the request is in flight
+  bool active_ = false;                   // between start() and the end (dialed, failed, cancelled)
+  std::optional<Socks5Client> socks_;     // with a proxy, until the tunnel is open
+  bool negotiating_ = false;              // connected to the proxy, waiting for its replies
+  std::array<char, 512> proxy_buffer_{};  // a SOCKS5 reply is at most 262 bytes
 };
 
 }  // namespace net

@@ -3,11 +3,15 @@
 // up with (TlsInfo, for logs). Plain values: owns no mbedTLS state.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace net {
+
+class TlsSessionCache;  // net/tls_session_cache.hpp
 
 struct TlsOptions {
   // The server's name: sent as SNI (RFC 6066, not for an IP literal) and, with
@@ -28,12 +32,21 @@ struct TlsOptions {
   // trust, as for a self-signed homelab certificate); `verify` and `ca_file`
   // are then ignored. A mismatch fails the handshake, so nothing is sent.
   std::vector<std::array<std::uint8_t, 32>> sha256_pins = {};
+  // Where the session of the last good handshake is kept and offered for
+  // resumption (the daemon keeps one per account); null: none.
+  std::shared_ptr<TlsSessionCache> session_cache = nullptr;
   // TLS 1.2 is the minimum, always (DESIGN.md §2); not configurable on purpose.
 };
 
 struct TlsInfo {
   std::string version;       // "TLSv1.2", "TLSv1.3"
   std::string cipher_suite;  // IANA-style name from mbedTLS, e.g. "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384"
+  bool resumed = false;      // the session of an earlier connection was resumed (TLS 1.2)
+  // What the handshake cost, for logs and bench/: TLS bytes each way, and the
+  // times we sent a flight and had to wait for the server's.
+  std::size_t handshake_bytes_sent = 0;
+  std::size_t handshake_bytes_received = 0;
+  int handshake_round_trips = 0;
 };
 
 }  // namespace net

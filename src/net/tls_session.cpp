@@ -12,6 +12,7 @@
 
 #include "net/address.hpp"
 #include "net/mbed_error.hpp"
+#include "net/tls_session_cache.hpp"
 #include "net/tls_trust.hpp"
 #include "net/sha256.hpp"
 #include "net/tls_verify.hpp"
@@ -53,6 +54,11 @@ struct TlsSession::State {
   bool notify_sent = false;
   std::optional<common::Error> failure;  // set once: the session is dead
   bool peer_self_signed = false;         // observed by the verify callback
+  std::string cache_key;                 // what a cached session must have been verified under
+  bool resumed = false;
+  std::size_t bytes_sent = 0;  // during the handshake
+  std::size_t bytes_received = 0;
+  int round_trips = 0;
 
   State() {
     mbedtls_ssl_config_init(&conf);
@@ -81,6 +87,7 @@ int bio_send(void* context, const unsigned char* buffer, std::size_t length) {
   auto* state = static_cast<State*>(context);
   try {
     state->out.append(reinterpret_cast<const char*>(buffer), length);
+    if (!state->done) state->bytes_sent += length;
   } catch (...) {
     return MBEDTLS_ERR_SSL_ALLOC_FAILED;
   }
@@ -94,6 +101,7 @@ int bio_recv(void* context, unsigned char* buffer, std::size_t length) {
   const std::size_t n = std::min(length, available);
   std::memcpy(buffer, state->in.data() + state->in_pos, n);
   state->in_pos += n;
+  if (!state->done) state->bytes_received += n;
   if (state->in_pos == state->in.size()) {
     state->in.clear();
     state->in_pos = 0;
@@ -129,6 +137,13 @@ common::Status check_pins(const TlsSession::State& state) {
                                         format_sha256_fingerprint(digest));
 }
 
+// Everything a resumed session skips checking again.
+std::string session_cache_key(const TlsOptions& options) {
+  std::string key = options.host + '\n' + (options.verify ? "verify" : "no-verify") + '\n' + options.ca_file;
+  for (const auto& pin : options.sha256_pins) key += '\n' + format_sha256_fingerprint(pin);
+  return key;
+}
+
 common::Status configure(State& state) {
   auto config_error = [](const char* what, int ret) {
     return make_error(ErrorKind::Tls, std::string(what) + ": " + detail::mbed_error_text(ret));
@@ -154,6 +169,10 @@ common::Status configure(State& state) {
     mbedtls_ssl_conf_authmode(&state.conf, MBEDTLS_SSL_VERIFY_NONE);
   }
 
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+  // RFC 5077 tickets: resumption that needs no server-side cache.
+  mbedtls_ssl_conf_session_tickets(&state.conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+#endif
   ret = mbedtls_ssl_setup(&state.ssl, &state.conf);
   if (ret != 0) return config_error("cannot set up TLS", ret);
   // SNI and mbedTLS's own name check take a DNS name only: RFC 6066 §3 forbids
@@ -166,6 +185,7 @@ common::Status configure(State& state) {
     mbedtls_ssl_set_verify(&state.ssl, verify_callback, &state);
   }
   mbedtls_ssl_set_bio(&state.ssl, &state, bio_send, bio_recv, nullptr);
+  if (state.options.session_cache) (void)state.options.session_cache->offer(state.ssl, state.cache_key);
   return {};
 }
 
@@ -187,6 +207,7 @@ common::Result<TlsSession> TlsSession::create(const TlsOptions& options) {
   state->options = options;
   state->options.host = std::string(host);
   state->ip = parse_ip_literal(host);
+  state->cache_key = session_cache_key(state->options);
 
   auto rng = detail::Rng::shared();
   if (!rng) return rng.error();
@@ -220,11 +241,20 @@ common::Result<TlsSession::Handshake> TlsSession::handshake() {
   if (s.done) return Handshake::Done;
   const int ret = mbedtls_ssl_handshake(&s.ssl);
   if (ret == 0) {
-    if (auto pinned = check_pins(s); !pinned) return s.fail(ErrorKind::Tls, pinned.error().message);
+    if (auto pinned = check_pins(s); !pinned) {
+      if (s.options.session_cache) s.options.session_cache->clear();
+      return s.fail(ErrorKind::Tls, pinned.error().message);
+    }
     s.done = true;
+    // Only now, every check passed: a session worth resuming.
+    if (s.options.session_cache) s.resumed = s.options.session_cache->save(s.ssl, s.cache_key);
     return Handshake::Done;
   }
-  if (want_io(ret)) return Handshake::NeedMore;
+  if (want_io(ret)) {
+    if (!s.out.empty()) ++s.round_trips;  // a flight goes out; the server's answer is awaited
+    return Handshake::NeedMore;
+  }
+  if (s.options.session_cache) s.options.session_cache->clear();
 
   if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
     const std::uint32_t flags = mbedtls_ssl_get_verify_result(&s.ssl);
@@ -309,7 +339,8 @@ TlsInfo TlsSession::info() const {
   if (!state_->done) return {};
   const char* version = mbedtls_ssl_get_version(&state_->ssl);
   const char* suite = mbedtls_ssl_get_ciphersuite(&state_->ssl);
-  return TlsInfo{version ? version : "", suite ? suite : ""};
+  return TlsInfo{version ? version : "", suite ? suite : "", state_->resumed,
+                 state_->bytes_sent,     state_->bytes_received, state_->round_trips};
 }
 
 }  // namespace net

@@ -60,7 +60,7 @@ bool PollOutcome::logged(const std::string& needle) const {
 }
 
 common::Result<PollOutcome> run_poll(const config::Account& account, const std::string& password,
-                                     const std::string& database) {
+                                     const std::string& database, std::shared_ptr<net::TlsSessionCache> tls_sessions) {
   auto digests = net::MbedDigests::create();
   if (!digests) return digests.error();
   auto archive = store::Archive::open(database);
@@ -76,6 +76,7 @@ common::Result<PollOutcome> run_poll(const config::Account& account, const std::
     options.account = account;
     options.password = common::Secret(password);
     options.database_path = database;
+    options.tls_sessions = std::move(tls_sessions);
     auto poll =
         std::make_unique<fetch::AccountPoll>(loop.get(), std::move(options), *writer, **digests,
                                              [&report](fetch::PollReport done) { report = std::move(done); });

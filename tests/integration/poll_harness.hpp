@@ -11,12 +11,14 @@
 // the archive, creating the digests); the poll's own failure is in the report.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/result.hpp"
 #include "config/config.hpp"
 #include "fetch/poll_report.hpp"
+#include "net/tls_session_cache.hpp"
 
 namespace integration {
 
@@ -35,8 +37,10 @@ struct PollOutcome {
 };
 
 // One poll of `account` with `password` against the archive at `database`
-// (created when missing), run to completion.
+// (created when missing), run to completion. With `tls_sessions`, the poll
+// resumes and stores the account's TLS session there, as the daemon's are.
 common::Result<PollOutcome> run_poll(const config::Account& account, const std::string& password,
-                                     const std::string& database);
+                                     const std::string& database,
+                                     std::shared_ptr<net::TlsSessionCache> tls_sessions = nullptr);
 
 }  // namespace integration

@@ -6,6 +6,7 @@
 #include "net/connection.hpp"
 
 #include <gtest/gtest.h>
+#include <netdb.h>
 
 #include <functional>
 #include <memory>
@@ -227,15 +228,48 @@ TEST_F(ConnectionTest, ResolvesLocalhost) {
   EXPECT_EQ(connection.peer_address(), "127.0.0.1:" + std::to_string(server.port()));
 }
 
-TEST_F(ConnectionTest, ConnectsToAnIpv6Literal) {
-  auto& server = start_server(LoopbackServer::Mode::Echo, "::1");
-  if (!server.listening()) GTEST_SKIP() << "no IPv6 loopback on this machine";
-  auto& connection = make_connection();
-  on_connected_ = [&] { connection.write("hi\r\n"); };
-  connection.connect("::1", server.port(), kTimeout, std::nullopt);
-  ASSERT_TRUE(run_until([&] { return events_.data == "hi\r\n" || events_.terminal(); }));
-  EXPECT_FALSE(events_.error) << events_.error->message;
-  EXPECT_EQ(connection.peer_address(), "[::1]:" + std::to_string(server.port()));
+TEST_F(ConnectionTest, ConnectsToAnIpv6LiteralWithOrWithoutBrackets) {
+  for (const char* host : {"::1", "[::1]"}) {  // users write it both ways in YAML
+    events_ = Events{};
+    auto& server = start_server(LoopbackServer::Mode::Echo, "::1");
+    if (!server.listening()) GTEST_SKIP() << "no IPv6 loopback on this machine";
+    auto& connection = make_connection();
+    on_connected_ = [&] { connection.write("hi\r\n"); };
+    connection.connect(host, server.port(), kTimeout, std::nullopt);
+    ASSERT_TRUE(run_until([&] { return events_.data == "hi\r\n" || events_.terminal(); }));
+    EXPECT_FALSE(events_.error) << events_.error->message;
+    EXPECT_EQ(connection.peer_address(), "[::1]:" + std::to_string(server.port()));
+  }
+}
+
+// A name with both an AAAA and an A answer where only one family listens:
+// the refused address is skipped and the other one connects, whichever
+// order the resolver gives.
+TEST_F(ConnectionTest, ANameOnBothFamiliesConnectsWhereverOneListens) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  bool v4 = false;
+  bool v6 = false;
+  if (getaddrinfo("localhost", nullptr, &hints, &list) == 0) {
+    for (const addrinfo* a = list; a != nullptr; a = a->ai_next) {
+      v4 = v4 || a->ai_family == AF_INET;
+      v6 = v6 || a->ai_family == AF_INET6;
+    }
+    freeaddrinfo(list);
+  }
+  if (!v4 || !v6) GTEST_SKIP() << "localhost does not resolve to both 127.0.0.1 and ::1 here (see /etc/hosts)";
+  for (const char* ip : {"::1", "127.0.0.1"}) {
+    SCOPED_TRACE(ip);
+    events_ = Events{};
+    auto& server = start_server(LoopbackServer::Mode::Echo, ip);
+    ASSERT_TRUE(server.listening());
+    auto& connection = make_connection();
+    on_connected_ = [&] { connection.write("hi\r\n"); };
+    connection.connect("localhost", server.port(), kTimeout, std::nullopt);
+    ASSERT_TRUE(run_until([&] { return events_.data == "hi\r\n" || events_.terminal(); }));
+    EXPECT_FALSE(events_.error) << events_.error->message;
+  }
 }
 
 TEST_F(ConnectionTest, ImplicitTlsConnectsVerifiesAndEchoes) {

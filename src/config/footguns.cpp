@@ -66,6 +66,13 @@ void weak_mode(std::vector<Diagnostic>& out, const Account& account) {
              " over security none: the password travels in clear text; use TLS, or "
              "auth: scram-sha-256, cram-md5 or auto");
   }
+  if (account.security == Security::None &&
+      (account.auth == AuthMethod::XOAuth2 || account.auth == AuthMethod::OAuthBearer)) {
+    warn(out, account,
+         "auth " + std::string(to_string(account.auth)) +
+             " over security none: an access token is never sent without TLS, so this account "
+             "cannot log in; use security: tls or starttls");
+  }
 }
 
 // A config file that others can read must not hold a literal password.

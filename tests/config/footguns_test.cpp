@@ -40,6 +40,15 @@ TEST(Footguns, SafeSettingsWarnNothing) {
   EXPECT_TRUE(warnings_for("security: starttls, port: 110, auth: cram-md5").empty());
 }
 
+TEST(Footguns, BearerTokenWithoutTlsCannotLogIn) {
+  for (const char* auth : {"xoauth2", "oauthbearer"}) {
+    EXPECT_TRUE(any_contains(warnings_for(std::string("security: none, auth: ") + auth),
+                             "an access token is never sent without TLS"))
+        << auth;
+    EXPECT_TRUE(warnings_for(std::string("security: tls, auth: ") + auth).empty()) << auth;
+  }
+}
+
 TEST(Footguns, PlainModesOnPort995) {
   for (const char* mode : {"starttls", "starttls-if-available", "none"}) {
     const auto warnings = warnings_for(std::string("security: ") + mode + ", port: 995");

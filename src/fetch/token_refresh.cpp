@@ -56,7 +56,8 @@ void TokenRefreshPoll::on_token(common::Result<common::Secret> token) {
   PollReport first = std::move(*first_);
   first_.reset();
   if (!token) {
-    first.error->message += "; running password_command again for a fresh token failed: " + token.error().message;
+    first.error->message +=
+        "; running password_command again for a fresh token failed: " + token.error().message;
     return finish(std::move(first));
   }
   PollOptions options = retry_options_.duplicate();

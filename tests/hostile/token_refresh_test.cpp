@@ -52,7 +52,11 @@ FakePop3Script refusing(std::string_view token) {
 
 FakePop3Script accepting(std::string_view token, const std::vector<Message>& messages) {
   FakePop3Script script;
-  greet(script).expect(auth_line(token)).send_line("+OK welcome").expect("CAPA").send(std::string(kBearerCapa));
+  greet(script)
+      .expect(auth_line(token))
+      .send_line("+OK welcome")
+      .expect("CAPA")
+      .send(std::string(kBearerCapa));
   listing(script, messages);
   retrieve(script, 1, messages[0]);
   return quit(script);
@@ -64,7 +68,8 @@ class TokenRefresh : public HostileTest {
     config::Account account = account_for(server, config::Security::Tls);
     account.server = "localhost";  // the certificate's name
     account.auth = config::AuthMethod::XOAuth2;
-    account.password = {config::PasswordSource::Kind::Command, "printf '%s\\n' " + std::string(kFreshToken), {}};
+    account.password = {
+        config::PasswordSource::Kind::Command, "printf '%s\\n' " + std::string(kFreshToken), {}};
     return account;
   }
 
@@ -133,7 +138,8 @@ TEST_F(TokenRefresh, AFailingCommandKeepsTheFirstError) {
   const fetch::PollReport report = poll(account, tweaks());
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error->kind, common::ErrorKind::Auth);
-  EXPECT_THAT(report.error->message, ::testing::HasSubstr("running password_command again for a fresh token failed"));
+  EXPECT_THAT(report.error->message,
+              ::testing::HasSubstr("running password_command again for a fresh token failed"));
   EXPECT_EQ(refreshes_, 1);
   EXPECT_EQ(server.connections_accepted(), 1u);
 }

@@ -32,7 +32,8 @@ SessionOptions bearer_options(AuthMethod method) {
 }
 
 constexpr std::string_view kXoauth2Initial =
-    "C: AUTH XOAUTH2 dXNlcj1hbGljZQFhdXRoPUJlYXJlciBTZWNyZXQtUHcxAQE=";  // user=alice^Aauth=Bearer Secret-Pw1^A^A
+    "C: AUTH XOAUTH2 dXNlcj1hbGljZQFhdXRoPUJlYXJlciBTZWNyZXQtUHcxAQE=";  // user=alice^Aauth=Bearer
+                                                                         // Secret-Pw1^A^A
 constexpr std::string_view kOauthbearerInitial =
     "C: AUTH OAUTHBEARER "
     "bixhPWFsaWNlLAFob3N0PW1haWwuZXhhbXBsZS5jb20BcG9ydD05OTUBYXV0aD1CZWFyZXIgU2VjcmV0LVB3MQEB";
@@ -41,7 +42,9 @@ constexpr std::string_view kErrorChallenge =
     "S: + eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIiwic2NvcGUiOiJtYWlsIn0=";
 
 TEST(SessionBearer, Messages) {
-  EXPECT_EQ(xoauth2_message("alice@example.com", "tok"), "user=alice@example.com\x01" "auth=Bearer tok\x01\x01");
+  EXPECT_EQ(xoauth2_message("alice@example.com", "tok"),
+            "user=alice@example.com\x01"
+            "auth=Bearer tok\x01\x01");
   EXPECT_EQ(base64_encode(oauthbearer_message("a=b,c", "h", 1, "t")),
             "bixhPWE9M0RiPTJDYywBaG9zdD1oAXBvcnQ9MQFhdXRoPUJlYXJlciB0AQE=");
 }
@@ -61,8 +64,8 @@ TEST(SessionBearer, OauthbearerNamesUserHostAndPort) {
   for (FeedMode mode : kAllFeedModes) {
     SCOPED_TRACE(to_string(mode));
     Harness h(bearer_options(AuthMethod::OAuthBearer), mode);
-    ASSERT_TRUE(h.run({"S: +OK ready", "C: CAPA", "S: +OK", "S: SASL OAUTHBEARER", "S: .", kOauthbearerInitial,
-                       "S: +OK Logged in.", "C: CAPA"}));
+    ASSERT_TRUE(h.run({"S: +OK ready", "C: CAPA", "S: +OK", "S: SASL OAUTHBEARER", "S: .",
+                       kOauthbearerInitial, "S: +OK Logged in.", "C: CAPA"}));
     EXPECT_FALSE(h.error);
   }
 }
@@ -73,8 +76,8 @@ TEST(SessionBearer, ALongTokenAnswersTheEmptyChallenge) {
   options.password = common::Secret(token);
   Harness h(options);
   const std::string response = "C: " + base64_encode(xoauth2_message("alice", token));
-  ASSERT_TRUE(h.run({"S: +OK ready", "C: CAPA", "S: +OK", "S: SASL XOAUTH2", "S: .", "C: AUTH XOAUTH2", "S: + ",
-                     response, "S: +OK Logged in.", "C: CAPA"}));
+  ASSERT_TRUE(h.run({"S: +OK ready", "C: CAPA", "S: +OK", "S: SASL XOAUTH2", "S: .", "C: AUTH XOAUTH2",
+                     "S: + ", response, "S: +OK Logged in.", "C: CAPA"}));
   EXPECT_FALSE(h.error);
   for (const std::string& event : h.events) EXPECT_FALSE(contains(event, "TTTT")) << event;
 }
@@ -136,7 +139,8 @@ TEST(SessionBearer, NotListedIsUnavailable) {
   ASSERT_TRUE(h.run({"S: +OK ready", "C: CAPA", "S: +OK", "S: SASL PLAIN XOAUTH2", "S: ."}));
   ASSERT_TRUE(h.error);
   EXPECT_EQ(h.error->kind, SessionErrorKind::AuthUnavailable);
-  EXPECT_TRUE(contains(h.error->message, "not OAUTHBEARER; the access token was not sent")) << h.error->message;
+  EXPECT_TRUE(contains(h.error->message, "not OAUTHBEARER; the access token was not sent"))
+      << h.error->message;
 }
 
 }  // namespace

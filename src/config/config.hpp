@@ -92,6 +92,7 @@ struct Account {
   Security security = Security::Tls;
   std::uint16_t port = 995;
   std::string username;  // defaults to the local part of email
+  bool username_from_email = false;  // no username: given, it is that local part
   AuthMethod auth = AuthMethod::Plain;
   PasswordSource password;
   std::string ca_file;  // empty: the system CA bundle

@@ -77,6 +77,12 @@ std::optional<net::TlsOptions> implicit_tls_options(const config::Account& accou
   return tls_options(account);
 }
 
+std::string username_hint(const config::Account& account) {
+  if (!account.username_from_email) return {};
+  return "username '" + account.username + "' was taken from " + account.email +
+         "; many providers need the whole address: set username:";
+}
+
 Classified classify(const pop3::SessionError& error) {
   using K = pop3::SessionErrorKind;
   switch (error.kind) {

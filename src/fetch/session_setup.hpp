@@ -34,6 +34,11 @@ net::TlsOptions tls_options(const config::Account& account);
 // TLS from the first byte (tls, tls-if-available): the options; else none.
 std::optional<net::TlsOptions> implicit_tls_options(const config::Account& account);
 
+// For an authentication failure: when the username was defaulted from the
+// email's local part, "username 'alice' was taken from alice@example.com;
+// many providers need the whole address: set username:"; else "".
+std::string username_hint(const config::Account& account);
+
 // How a failed session maps onto our error kinds and the retry decision.
 struct Classified {
   common::ErrorKind kind;

@@ -191,6 +191,8 @@ accounts:
   ASSERT_EQ(config.accounts.size(), 3u);
   EXPECT_EQ(config.find_account("derived")->username, "alice.smith");
   EXPECT_EQ(config.find_account("explicit")->username, "ALICE");
+  EXPECT_TRUE(config.find_account("derived")->username_from_email);
+  EXPECT_FALSE(config.find_account("explicit")->username_from_email);
   EXPECT_EQ(config.find_account("plus")->username, "bob+pop");
 }
 

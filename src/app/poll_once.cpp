@@ -20,10 +20,12 @@
 #include "app/fetch_setup.hpp"
 #include "app/load_config.hpp"
 #include "common/log.hpp"
+#include "daemon/password_lookup.hpp"
 #include "daemon/weak_security.hpp"
 #include "fetch/account_poll.hpp"
 #include "fetch/archive_writer.hpp"
 #include "fetch/poll_runner.hpp"
+#include "fetch/token_refresh.hpp"
 #include "net/uv.hpp"
 
 namespace app {
@@ -82,8 +84,10 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
   DeliveryRun deliveries(&loop, writer, *cfg, *selected);
   std::size_t polls_left = 0;
   // The daemon's runner: at most max_concurrent_polls sessions at a time.
-  fetch::PollRunner runner(fetch::account_poll_factory(&loop, writer, *setup->digests),
-                           cfg->max_concurrent_polls);
+  fetch::PollRunner runner(
+      fetch::with_token_refresh(fetch::account_poll_factory(&loop, writer, *setup->digests),
+                                popfetchd::daemon::pool_token_refresh(&loop, &config::resolve_password)),
+      cfg->max_concurrent_polls);
   std::vector<fetch::PollOptions> ready;
   for (const config::Account* account : *selected) {
     popfetchd::daemon::warn_about_weak_security(*account);

@@ -91,6 +91,7 @@ std::optional<Account> build_account(const AccountFields& defaults, const Accoun
     account.username = username.setting->value;
   } else if (!account.email.empty()) {
     account.username = account.email.substr(0, account.email.rfind('@'));
+    account.username_from_email = true;
   } else if (!username.given && !bad_email) {
     sink.error(own.entry,
                label + " has no username and no email to derive it from: add 'username:' or 'email:'");

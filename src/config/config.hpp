@@ -50,7 +50,7 @@ using Sha256Pin = std::array<std::uint8_t, 32>;
 std::optional<Sha256Pin> parse_sha256_fingerprint(std::string_view text);
 
 enum class Security { None, Tls, TlsIfAvailable, StartTls, StartTlsIfAvailable };
-enum class AuthMethod { Plain, CramMd5, Login, ScramSha1, ScramSha256, Auto };
+enum class AuthMethod { Plain, CramMd5, Login, ScramSha1, ScramSha256, XOAuth2, OAuthBearer, Auto };
 enum class Pipelining { Auto, On, Off };
 
 std::string_view to_string(Security value);    // "none", "tls", "tls-if-available", ...
@@ -109,6 +109,7 @@ struct Account {
   Security security = Security::Tls;
   std::uint16_t port = 995;
   std::string username;  // defaults to the local part of email
+  bool username_from_email = false;  // no username: given, it is that local part
   AuthMethod auth = AuthMethod::Plain;
   PasswordSource password;
   std::string ca_file;  // empty: the system CA bundle

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.hpp"
@@ -66,6 +67,38 @@ void weak_mode(std::vector<Diagnostic>& out, const Account& account) {
              " over security none: the password travels in clear text; use TLS, or "
              "auth: scram-sha-256, cram-md5 or auto");
   }
+  if (account.security == Security::None &&
+      (account.auth == AuthMethod::XOAuth2 || account.auth == AuthMethod::OAuthBearer)) {
+    warn(out, account,
+         "auth " + std::string(to_string(account.auth)) +
+             " over security none: an access token is never sent without TLS, so this account "
+             "cannot log in; use security: tls or starttls");
+  }
+}
+
+// Providers whose POP3 login is the whole address (their help pages say so).
+// iCloud is not here: Apple asks for the name part first.
+constexpr std::string_view kWholeAddressDomains[] = {
+    "gmail.com", "googlemail.com", "office365.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com",
+    "gmx.net",   "gmx.com",        "gmx.de",        "aol.com",     "zoho.com",    "zoho.eu",  "fastmail.com",
+};
+
+bool host_in(std::string_view host, std::string_view domain) {
+  if (host.size() < domain.size()) return false;
+  std::string lower(host.substr(host.size() - domain.size()));
+  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return lower == domain && (host.size() == domain.size() || host[host.size() - domain.size() - 1] == '.');
+}
+
+void defaulted_username(std::vector<Diagnostic>& out, const Account& account) {
+  if (!account.username_from_email) return;
+  for (std::string_view domain : kWholeAddressDomains) {
+    if (!host_in(account.server, domain)) continue;
+    warn(out, account,
+         "username '" + account.username + "' was taken from " + account.email + ", but " + account.server +
+             " needs the whole address to log in: set username: " + account.email);
+    return;
+  }
 }
 
 // A config file that others can read must not hold a literal password.
@@ -83,6 +116,7 @@ std::vector<Diagnostic> footgun_warnings(const Config& config) {
   for (const Account& account : config.accounts) {
     port_mismatch(out, account);
     weak_mode(out, account);
+    defaulted_username(out, account);
     if (exposed && account.password.kind == PasswordSource::Kind::Literal) {
       warn(out, account,
            "the config file " + config.path +

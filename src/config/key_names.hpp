@@ -47,12 +47,14 @@ inline constexpr std::array<EnumName<Security>, 5> kSecurityNames = {{
 static_assert(kSecurityNames.size() == static_cast<std::size_t>(Security::StartTlsIfAvailable) + 1);
 static_assert(in_enum_order(kSecurityNames));
 
-inline constexpr std::array<EnumName<AuthMethod>, 6> kAuthNames = {{
+inline constexpr std::array<EnumName<AuthMethod>, 8> kAuthNames = {{
     {"plain", AuthMethod::Plain},
     {"cram-md5", AuthMethod::CramMd5},
     {"login", AuthMethod::Login},
     {"scram-sha-1", AuthMethod::ScramSha1},
     {"scram-sha-256", AuthMethod::ScramSha256},
+    {"xoauth2", AuthMethod::XOAuth2},
+    {"oauthbearer", AuthMethod::OAuthBearer},
     {"auto", AuthMethod::Auto},
 }};
 static_assert(kAuthNames.size() == static_cast<std::size_t>(AuthMethod::Auto) + 1);

@@ -56,4 +56,10 @@ void lookup_password(uv_loop_t* loop, const PasswordResolver& resolver, config::
   job.release();  // deliver_on_loop owns it now
 }
 
+fetch::TokenRefresh pool_token_refresh(uv_loop_t* loop, PasswordResolver resolver) {
+  return [loop, resolver = std::move(resolver)](const config::PasswordSource& source, fetch::TokenDone done) {
+    lookup_password(loop, resolver, source, std::move(done));
+  };
+}
+
 }  // namespace popfetchd::daemon

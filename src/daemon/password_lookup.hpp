@@ -17,6 +17,7 @@
 #include "common/result.hpp"
 #include "common/secret.hpp"
 #include "config/config.hpp"
+#include "fetch/token_refresh.hpp"
 
 namespace popfetchd::daemon {
 
@@ -28,5 +29,9 @@ using PasswordDone = std::function<void(common::Result<common::Secret> password)
 // job cannot be queued, `done` gets the error at once (before this returns).
 void lookup_password(uv_loop_t* loop, const PasswordResolver& resolver, config::PasswordSource source,
                      PasswordDone done);
+
+// fetch::TokenRefresh by lookup_password(): a refused access token's
+// password_command runs again on the pool, not on the loop.
+fetch::TokenRefresh pool_token_refresh(uv_loop_t* loop, PasswordResolver resolver);
 
 }  // namespace popfetchd::daemon

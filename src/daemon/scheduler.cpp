@@ -13,6 +13,7 @@
 #include "common/log.hpp"
 #include "common/sanitize.hpp"
 #include "daemon/scheduler_slot.hpp"
+#include "fetch/token_refresh.hpp"
 
 namespace popfetchd::daemon {
 
@@ -151,6 +152,9 @@ void Scheduler::attempt(Slot& slot) {
     return;
   }
   disarm(slot);
+  // Access tokens expire within the hour: a token helper is asked before
+  // every poll (it hands out its cached token while that is still good).
+  if (fetch::refreshes_token(slot.account)) slot.password_stale = true;
   if (!slot.password || slot.password_stale) return read_password(slot);
   submit(slot);
 }

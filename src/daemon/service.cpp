@@ -7,6 +7,7 @@
 
 #include "common/log.hpp"
 #include "common/sanitize.hpp"
+#include "daemon/password_lookup.hpp"
 #include "daemon/reload_diff.hpp"
 #include "daemon/weak_security.hpp"
 #include "health/status_line.hpp"
@@ -49,7 +50,9 @@ Service::Service(uv_loop_t* loop, config::Config config, store::Archive& archive
       config_(std::move(config)),
       archive_(archive),
       writer_(loop, archive, fetch::ArchiveWriter::Limits{}),
-      runner_(options_.poll_factory(loop, writer_, digests), config_.max_concurrent_polls),
+      runner_(fetch::with_token_refresh(options_.poll_factory(loop, writer_, digests),
+                                        pool_token_refresh(loop, options_.resolve_password)),
+              config_.max_concurrent_polls),
       scheduler_(loop, runner_, options_.resolve_password, options_.tuning),
       queue_(loop, writer_, config_.database, deliver::Queue::Options{}),
       signals_(loop) {}

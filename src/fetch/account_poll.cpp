@@ -241,7 +241,11 @@ void AccountPoll::handle(pop3::Event& event) {
                    Classified classified = classify(failed.error);
                    report_.pipelining_suspect = failed.error.during_pipelining;
                    if (!uncommitted_.empty()) (void)writer_.commit();  // keep what arrived; no DELE now
-                   finish(common::make_error(classified.kind, failed.error.message), classified.retry);
+                   std::string message = failed.error.message;
+                   if (classified.retry == RetryHint::AuthFailed) {
+                     if (std::string hint = username_hint(options_.account); !hint.empty()) message += "; " + hint;
+                   }
+                   finish(common::make_error(classified.kind, message), classified.retry);
                  },
              },
              event);

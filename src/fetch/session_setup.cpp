@@ -33,6 +33,8 @@ pop3::AuthMethod auth_method(config::AuthMethod auth) {
     case config::AuthMethod::Login: return pop3::AuthMethod::Login;
     case config::AuthMethod::ScramSha1: return pop3::AuthMethod::ScramSha1;
     case config::AuthMethod::ScramSha256: return pop3::AuthMethod::ScramSha256;
+    case config::AuthMethod::XOAuth2: return pop3::AuthMethod::XOAuth2;
+    case config::AuthMethod::OAuthBearer: return pop3::AuthMethod::OAuthBearer;
     case config::AuthMethod::Auto: return pop3::AuthMethod::Auto;
   }
   return pop3::AuthMethod::Plain;
@@ -45,6 +47,8 @@ pop3::SessionOptions session_options(const config::Account& account, common::Sec
   pop3::SessionOptions options;
   options.username = account.username;
   options.password = std::move(password);
+  options.host = account.server;
+  options.port = account.port;
   options.auth = auth_method(account.auth);
   options.tls = tls_policy(account.security);
   // A pinned certificate is no use in clear text: with tls_fingerprint,
@@ -77,6 +81,12 @@ std::optional<net::Socks5Proxy> proxy_options(const config::Account& account) {
 std::optional<net::TlsOptions> implicit_tls_options(const config::Account& account) {
   if (!config::implicit_tls(account.security)) return std::nullopt;
   return tls_options(account);
+}
+
+std::string username_hint(const config::Account& account) {
+  if (!account.username_from_email) return {};
+  return "username '" + account.username + "' was taken from " + account.email +
+         "; many providers need the whole address: set username:";
 }
 
 Classified classify(const pop3::SessionError& error) {

@@ -38,6 +38,11 @@ std::optional<net::TlsOptions> implicit_tls_options(const config::Account& accou
 // The account's SOCKS5 proxy (a copy of its password), or none.
 std::optional<net::Socks5Proxy> proxy_options(const config::Account& account);
 
+// For an authentication failure: when the username was defaulted from the
+// email's local part, "username 'alice' was taken from alice@example.com;
+// many providers need the whole address: set username:"; else "".
+std::string username_hint(const config::Account& account);
+
 // How a failed session maps onto our error kinds and the retry decision.
 struct Classified {
   common::ErrorKind kind;

@@ -2,6 +2,7 @@
 
 #include "common/sanitize.hpp"
 #include "pop3/base64.hpp"
+#include "pop3/scram.hpp"
 
 namespace pop3 {
 
@@ -32,6 +33,27 @@ std::string cram_md5_response(std::string_view username, std::string_view passwo
   message += ' ';
   message += to_lower_hex(digests.hmac_md5(password, challenge));
   return base64_encode(message);
+}
+
+std::string xoauth2_message(std::string_view username, std::string_view token) {
+  std::string message = "user=";
+  message += username;
+  message += "\x01" "auth=Bearer ";
+  message += token;
+  message += "\x01\x01";
+  return message;
+}
+
+std::string oauthbearer_message(std::string_view username, std::string_view host, std::uint16_t port,
+                                std::string_view token) {
+  std::string message = "n,a=" + scram_escape_username(username) + ",";
+  message += "\x01" "host=";
+  message += host;
+  message += "\x01" "port=" + std::to_string(port);
+  message += "\x01" "auth=Bearer ";
+  message += token;
+  message += "\x01\x01";
+  return message;
 }
 
 std::string apop_digest(std::string_view timestamp, std::string_view password, const Digests& digests) {

@@ -3,12 +3,15 @@
 //  - SASL PLAIN initial response (RFC 4616): base64("" NUL user NUL password);
 //  - CRAM-MD5 response (RFC 2195): base64(user SP hex(HMAC-MD5(password, challenge)));
 //  - APOP digest (RFC 1939 §7): hex(MD5(timestamp password));
-//  - the APOP timestamp in a greeting (RFC 1939 §7: a msg-id "<...@...>").
+//  - the APOP timestamp in a greeting (RFC 1939 §7: a msg-id "<...@...>");
+//  - the bearer-token messages of XOAUTH2 (Google's, also Microsoft's) and
+//    OAUTHBEARER (RFC 7628), unencoded.
 // The hashes come from a Digests the caller supplies. These functions own
 // nothing; their results contain secrets (or values derived from them), so
 // callers must never log them. They cannot fail, except that there may be no
 // timestamp (nullopt).
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +33,14 @@ std::string cram_md5_response(std::string_view username, std::string_view passwo
 
 // The digest argument of "APOP name digest"; `timestamp` includes its angle brackets.
 std::string apop_digest(std::string_view timestamp, std::string_view password, const Digests& digests);
+
+// XOAUTH2: "user=<user>\x01auth=Bearer <token>\x01\x01" (the caller base64-encodes it).
+std::string xoauth2_message(std::string_view username, std::string_view token);
+
+// OAUTHBEARER (RFC 7628 §3.1): "n,a=<user>,\x01host=<host>\x01port=<port>\x01auth=Bearer
+// <token>\x01\x01"; the user name escaped as a saslname ("=" as "=3D", "," as "=2C").
+std::string oauthbearer_message(std::string_view username, std::string_view host, std::uint16_t port,
+                                std::string_view token);
 
 // Every form in which the password could come back in server text, for
 // common::redact(): as is; its base64, whole and as the part that depends on

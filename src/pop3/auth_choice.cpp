@@ -21,6 +21,19 @@ AuthChoice required_sasl(const AuthContext& context, std::string_view name, std:
                 std::string(name) + "; the password was not sent");
 }
 
+// A bearer token works for anyone who holds it: never in clear text.
+AuthChoice bearer_sasl(const AuthContext& context, std::string_view name, std::string_view config_name,
+                       Mechanism mechanism) {
+  if (!context.encrypted) {
+    return refuse(std::string(config_name) +
+                  " authentication requested, but the connection is not encrypted; the access token was "
+                  "not sent in clear text");
+  }
+  if (context.capabilities.has_sasl(name)) return use(mechanism);
+  return refuse(std::string(config_name) + " authentication requested, but " + offered(context) + ", not " +
+                std::string(name) + "; the access token was not sent");
+}
+
 AuthChoice choose_auto(const AuthContext& context) {
   const Capabilities& caps = context.capabilities;
   if (caps.has_sasl("SCRAM-SHA-256")) return use(Mechanism::ScramSha256);
@@ -60,6 +73,10 @@ AuthChoice choose_auth(AuthMethod method, const AuthContext& context) {
       return required_sasl(context, "SCRAM-SHA-1", "scram-sha-1", Mechanism::ScramSha1);
     case AuthMethod::ScramSha256:
       return required_sasl(context, "SCRAM-SHA-256", "scram-sha-256", Mechanism::ScramSha256);
+    case AuthMethod::XOAuth2:
+      return bearer_sasl(context, "XOAUTH2", "xoauth2", Mechanism::XOAuth2);
+    case AuthMethod::OAuthBearer:
+      return bearer_sasl(context, "OAUTHBEARER", "oauthbearer", Mechanism::OAuthBearer);
     case AuthMethod::Auto:
       return choose_auto(context);
   }

@@ -19,10 +19,22 @@ enum class AuthMethod {
   Login,        // AUTH LOGIN when listed, else an error
   ScramSha1,    // AUTH SCRAM-SHA-1 when listed, else an error
   ScramSha256,  // AUTH SCRAM-SHA-256 when listed, else an error
+  XOAuth2,      // AUTH XOAUTH2 with the password as the access token; only when encrypted
+  OAuthBearer,  // AUTH OAUTHBEARER (RFC 7628), likewise
   Auto,         // the strongest offered; clear-text ones only when encrypted
 };
 
-enum class Mechanism { SaslPlain, UserPass, SaslLogin, CramMd5, Apop, ScramSha1, ScramSha256 };
+enum class Mechanism {
+  SaslPlain,
+  UserPass,
+  SaslLogin,
+  CramMd5,
+  Apop,
+  ScramSha1,
+  ScramSha256,
+  XOAuth2,
+  OAuthBearer,
+};
 
 struct AuthChoice {
   std::optional<Mechanism> mechanism;  // set unless `error` is
@@ -38,7 +50,9 @@ struct AuthContext {
 };
 
 // Auto's order: SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, APOP; then, only when
-// encrypted, PLAIN, LOGIN, USER/PASS.
+// encrypted, PLAIN, LOGIN, USER/PASS. Auto never picks a bearer-token
+// mechanism: the token is not a password. XOAUTH2 and OAUTHBEARER are refused
+// on an unencrypted connection (a bearer token is as good as the password).
 AuthChoice choose_auth(AuthMethod method, const AuthContext& context);
 
 }  // namespace pop3

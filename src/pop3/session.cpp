@@ -235,8 +235,9 @@ void Session::on_auth_reply(const Reply& reply) {
   const auto* status = std::get_if<StatusReply>(&reply);
   if (!status) return fail_unexpected(reply);
   if (!status->ok) {
-    return fail_from_server(*status, SessionErrorKind::Auth,
-                            "authentication failed (" + status->command.describe() + ")");
+    std::string what = "authentication failed (" + status->command.describe();
+    if (!auth_.bearer_error.empty()) what += "; the server's error: " + auth_.bearer_error;
+    return fail_from_server(*status, SessionErrorKind::Auth, what + ")");
   }
   switch (status->command.kind) {
     case CommandKind::User:

@@ -19,6 +19,10 @@
 // else APOP when the greeting carries a timestamp, else fails with
 // AuthUnavailable without sending the password. Login and the SCRAMs need
 // their SASL mechanism listed; Auto picks the strongest (auth_choice.hpp).
+// XOAUTH2 and OAUTHBEARER send the password as a bearer token, only over TLS;
+// a server refusing the token first sends "+ <base64 JSON>", answered with an
+// empty response (XOAUTH2) or "\x01" (RFC 7628 §3.2.3), and its JSON goes into
+// the Auth error with the -ERR that follows.
 // SCRAM (scram.hpp): a server-final whose signature does not match fails with
 // Auth ("could not prove it knows the password"), and so does a +OK that
 // arrives without a server-final. TlsPolicy::StartTlsRequired
@@ -89,6 +93,9 @@ struct SessionOptions {
   PipeliningMode pipelining = PipeliningMode::Auto;
   bool want_uidl = true;
   std::size_t window = 16;  // commands in flight when pipelining (at least 1)
+  // The server as configured: OAUTHBEARER names it in its message (RFC 7628 §3.1).
+  std::string host;
+  std::uint16_t port = 0;
 };
 
 class Session {
@@ -172,6 +179,9 @@ class Session {
   // SASL and the mechanisms' steps (session_sasl.cpp).
   void send_auth(Mechanism mechanism);
   void start_scram(ScramHash hash);
+  void start_bearer(Mechanism mechanism);
+  std::string bearer_message(std::string_view mechanism) const;  // a secret: wipe it
+  std::optional<std::string> bearer_response(const ContinuationReply& challenge);
   void answer_challenge(const ContinuationReply& challenge);
   std::optional<std::string> sasl_response(const ContinuationReply& challenge);
   std::optional<std::string> scram_response(const ContinuationReply& challenge);
@@ -219,6 +229,7 @@ class Session {
     bool pass_sent = false;        // USER/PASS: PASS already went out
     std::size_t responses = 0;     // AUTH: our responses so far (an initial response counts)
     bool server_verified = false;  // SCRAM: the server-final's signature matched
+    std::string bearer_error;      // XOAUTH2/OAUTHBEARER: the server's error challenge, quoted
   };
   AuthProgress auth_;
   std::unique_ptr<ScramClient> scram_;  // during AUTH SCRAM-*

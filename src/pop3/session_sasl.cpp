@@ -1,6 +1,7 @@
 // The Session's authentication exchanges: the first command of each
 // mechanism, the answers to SASL challenges (RFC 5034) and the check that a
-// SCRAM server proved it knows the password before its +OK is believed.
+// SCRAM server proved it knows the password before its +OK is believed, and
+// the bearer-token mechanisms (XOAUTH2, OAUTHBEARER: RFC 7628).
 #include "common/sanitize.hpp"
 #include "pop3/auth.hpp"
 #include "pop3/base64.hpp"
@@ -39,7 +40,53 @@ void Session::send_auth(Mechanism mechanism) {
       return start_scram(ScramHash::Sha1);
     case Mechanism::ScramSha256:
       return start_scram(ScramHash::Sha256);
+    case Mechanism::XOAuth2:
+    case Mechanism::OAuthBearer:
+      return start_bearer(mechanism);
   }
+}
+
+std::string Session::bearer_message(std::string_view mechanism) const {
+  if (mechanism == "XOAUTH2") return xoauth2_message(options_.username, options_.password.reveal());
+  return oauthbearer_message(options_.username, options_.host, options_.port, options_.password.reveal());
+}
+
+void Session::start_bearer(Mechanism mechanism) {
+  const std::string_view name = mechanism == Mechanism::XOAuth2 ? "XOAUTH2" : "OAUTHBEARER";
+  std::string message = bearer_message(name);
+  std::string response = base64_encode(message);
+  common::wipe_secret(message);
+  // Access tokens are often longer than AUTH's 255 octets (Microsoft's run to
+  // well over a thousand): then the message answers the server's empty "+".
+  if (std::string_view("AUTH ").size() + name.size() + 1 + response.size() + 2 <= kMaxAuthCommandLength) {
+    auth_.responses = 1;
+    send(Command::auth(name, response));
+  } else {
+    send(Command::auth(name));
+  }
+  common::wipe_secret(response);
+}
+
+// The empty "+" before the message (when it did not fit the command), or the
+// server's error challenge after it: that one is answered as the mechanism
+// says, and its JSON kept for the -ERR that follows.
+std::optional<std::string> Session::bearer_response(const ContinuationReply& challenge) {
+  const std::string& mechanism = challenge.command.mechanism;
+  if (auth_.responses == 0) {
+    std::string message = bearer_message(mechanism);
+    std::string response = base64_encode(message);
+    common::wipe_secret(message);
+    return response;
+  }
+  if (auth_.responses > 1) {
+    fail(SessionErrorKind::Protocol, "unexpected further SASL challenge to " + challenge.command.describe() +
+                                         ": '" + protocol_.quote(challenge.payload) + "'");
+    return std::nullopt;
+  }
+  const std::optional<std::string> decoded = base64_decode(challenge.payload);
+  auth_.bearer_error = protocol_.quote(decoded ? *decoded : challenge.payload);
+  if (mechanism == "XOAUTH2") return std::string();
+  return base64_encode("\x01");  // RFC 7628 §3.2.3: a lone %x01 ends the failed exchange
 }
 
 void Session::start_scram(ScramHash hash) {
@@ -73,6 +120,7 @@ void Session::answer_challenge(const ContinuationReply& challenge) {
 std::optional<std::string> Session::sasl_response(const ContinuationReply& challenge) {
   const std::string& mechanism = challenge.command.mechanism;
   if (mechanism.starts_with("SCRAM-")) return scram_response(challenge);
+  if (mechanism == "XOAUTH2" || mechanism == "OAUTHBEARER") return bearer_response(challenge);
   // LOGIN asks for the user name, then the password (whatever its prompts
   // say: servers word them differently); PLAIN and CRAM-MD5 take one answer.
   const std::size_t answers = mechanism == "LOGIN" ? 2 : 1;

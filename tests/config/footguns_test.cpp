@@ -40,6 +40,42 @@ TEST(Footguns, SafeSettingsWarnNothing) {
   EXPECT_TRUE(warnings_for("security: starttls, port: 110, auth: cram-md5").empty());
 }
 
+TEST(Footguns, BearerTokenWithoutTlsCannotLogIn) {
+  for (const char* auth : {"xoauth2", "oauthbearer"}) {
+    EXPECT_TRUE(any_contains(warnings_for(std::string("security: none, auth: ") + auth),
+                             "an access token is never sent without TLS"))
+        << auth;
+    EXPECT_TRUE(warnings_for(std::string("security: tls, auth: ") + auth).empty()) << auth;
+  }
+}
+
+std::vector<std::string> warnings_for_yaml(const std::string& yaml) {
+  std::vector<std::string> messages;
+  for (const auto& warning : config::footgun_warnings(load(yaml))) messages.push_back(warning.message);
+  return messages;
+}
+
+TEST(Footguns, BigProvidersNeedTheWholeAddress) {
+  for (const char* server : {"pop.gmail.com", "outlook.office365.com", "POP-MAIL.OUTLOOK.COM", "pop.gmx.net",
+                             "pop.mail.yahoo.com"}) {
+    const std::string yaml = std::string("accounts:\n  - {name: a, server: ") + server +
+                             ", email: alice@example.com, password_env: P}\n";
+    EXPECT_TRUE(any_contains(warnings_for_yaml(yaml),
+                             "username 'alice' was taken from alice@example.com, but " + std::string(server) +
+                                 " needs the whole address to log in: set username: alice@example.com"))
+        << server;
+  }
+  // A username given, another host, or a host that only ends like one: no warning.
+  EXPECT_TRUE(warnings_for_yaml("accounts:\n  - {name: a, server: pop.gmail.com, email: alice@gmail.com, "
+                                "username: alice@gmail.com, password_env: P}\n")
+                  .empty());
+  EXPECT_TRUE(warnings_for_yaml("accounts:\n  - {name: a, server: mail.example.org, email: alice@example.org, "
+                                "password_env: P}\n")
+                  .empty());
+  EXPECT_TRUE(warnings_for_yaml("accounts:\n  - {name: a, server: notgmail.com, email: a@b.c, password_env: P}\n")
+                  .empty());
+}
+
 TEST(Footguns, PlainModesOnPort995) {
   for (const char* mode : {"starttls", "starttls-if-available", "none"}) {
     const auto warnings = warnings_for(std::string("security: ") + mode + ", port: 995");

@@ -99,7 +99,8 @@ TEST(LoadInvalid, BadEnumValuesListTheValidOnes) {
                 {"security must be one of: none, tls, tls-if-available, starttls, starttls-if-available",
                  "(got 'tsl')"}));
   EXPECT_TRUE(one_error(with("    auth: scram\n"), 6, 11,
-                        {"auth must be one of: plain, cram-md5, login, scram-sha-1, scram-sha-256, auto"}));
+                        {"auth must be one of: plain, cram-md5, login, scram-sha-1, scram-sha-256, xoauth2, "
+                         "oauthbearer, auto"}));
   EXPECT_TRUE(one_error(with("    pipelining: yes\n"), 6, 17, {"pipelining must be one of: auto, on, off"}));
   EXPECT_TRUE(one_error("log_level: verbose\n" + kValid, 1, 12,
                         {"log_level must be one of: error, warn, info, debug"}));

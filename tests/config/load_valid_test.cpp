@@ -191,6 +191,8 @@ accounts:
   ASSERT_EQ(config.accounts.size(), 3u);
   EXPECT_EQ(config.find_account("derived")->username, "alice.smith");
   EXPECT_EQ(config.find_account("explicit")->username, "ALICE");
+  EXPECT_TRUE(config.find_account("derived")->username_from_email);
+  EXPECT_FALSE(config.find_account("explicit")->username_from_email);
   EXPECT_EQ(config.find_account("plus")->username, "bob+pop");
 }
 
@@ -296,7 +298,7 @@ TEST(LoadValid, EmptyEmailAndCaFileMeanNone) {
 // One table per enum: every name the loader accepts is the name to_string prints.
 TEST(Names, WhatIsParsedIsWhatIsPrinted) {
   for (const char* security : {"none", "tls", "tls-if-available", "starttls", "starttls-if-available"}) {
-    for (const char* auth : {"plain", "cram-md5", "login", "scram-sha-1", "scram-sha-256", "auto"}) {
+    for (const char* auth : {"plain", "cram-md5", "login", "scram-sha-1", "scram-sha-256", "xoauth2", "oauthbearer", "auto"}) {
       for (const char* pipelining : {"auto", "on", "off"}) {
         const config::LoadResult loaded = config::load_string(
             std::string("accounts:\n  - name: a\n    server: s\n    username: u\n    password: p\n") +
@@ -318,6 +320,8 @@ TEST(Names, EnumsAndPredicates) {
   EXPECT_EQ(config::to_string(config::Security::TlsIfAvailable), "tls-if-available");
   EXPECT_EQ(config::to_string(config::Security::StartTlsIfAvailable), "starttls-if-available");
   EXPECT_EQ(config::to_string(config::AuthMethod::CramMd5), "cram-md5");
+  EXPECT_EQ(config::to_string(config::AuthMethod::XOAuth2), "xoauth2");
+  EXPECT_EQ(config::to_string(config::AuthMethod::OAuthBearer), "oauthbearer");
   EXPECT_EQ(config::to_string(config::Pipelining::Off), "off");
   EXPECT_EQ(config::to_string(config::PasswordSource::Kind::Command), "password_command");
   EXPECT_TRUE(config::verifies_certificate(config::Security::Tls));

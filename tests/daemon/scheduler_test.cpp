@@ -68,6 +68,16 @@ TEST_F(SchedulerTest, PollsAgainAfterItsInterval) {
   EXPECT_EQ(lookups_.load(), 1);  // the password is read once and kept
 }
 
+TEST_F(SchedulerTest, ATokenHelperIsAskedBeforeEveryPoll) {
+  make();
+  config::Account a = account("a", seconds(10));
+  a.auth = config::AuthMethod::XOAuth2;
+  a.password.kind = config::PasswordSource::Kind::Command;
+  scheduler_->start(config_with({a}));
+  ASSERT_TRUE(until([&] { return polls_->starts_of("a") >= 3; }));
+  EXPECT_GE(lookups_.load(), 3);  // access tokens expire: never kept from one poll to the next
+}
+
 TEST_F(SchedulerTest, MorePendingPollsAgainAtOnce) {
   make();
   polls_->script([](const fetch::PollOptions& options, int attempt) {

@@ -73,6 +73,15 @@ TEST(SessionSetup, AuthPasswordAndPipelining) {
   EXPECT_EQ(session_options(account, common::Secret(), {}).auth, pop3::AuthMethod::ScramSha256);
   account.auth = config::AuthMethod::Auto;
   EXPECT_EQ(session_options(account, common::Secret(), {}).auth, pop3::AuthMethod::Auto);
+  account.auth = config::AuthMethod::XOAuth2;
+  EXPECT_EQ(session_options(account, common::Secret(), {}).auth, pop3::AuthMethod::XOAuth2);
+  account.auth = config::AuthMethod::OAuthBearer;
+  account.server = "pop.example.com";
+  account.port = 1995;
+  const pop3::SessionOptions bearer = session_options(account, common::Secret(), {});
+  EXPECT_EQ(bearer.auth, pop3::AuthMethod::OAuthBearer);
+  EXPECT_EQ(bearer.host, "pop.example.com") << "OAUTHBEARER names the server";
+  EXPECT_EQ(bearer.port, 1995);
 }
 
 TEST(SessionSetup, ClassifiesSessionErrorsForTheRetryDecision) {

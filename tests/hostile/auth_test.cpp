@@ -117,5 +117,36 @@ TEST_F(Login, RejectedPasswordIsAnAuthErrorThatIsNotRetriedSoon) {
   EXPECT_EQ(outcome.report.retry, fetch::RetryHint::AuthFailed);
 }
 
+FakePop3Script refusing_pass() {
+  FakePop3Script script;
+  script.send_line("+OK ready")
+      .expect("CAPA")
+      .send(std::string(kPlainCapa))
+      .expect("USER alice")
+      .send_line("+OK")
+      .expect_prefix("PASS ")
+      .send_line("-ERR [AUTH] invalid user name or password")
+      .stall();
+  return script;
+}
+
+TEST_F(Login, ARefusedDefaultedUsernameSaysWhereItCameFrom) {
+  const ScriptedPoll outcome = poll_script(refusing_pass(), [](config::Account& account) {
+    account.email = "alice@example.com";
+    account.username_from_email = true;
+  });
+  expect_failed(outcome.report, ErrorKind::Auth,
+                "invalid user name or password; username 'alice' was taken from alice@example.com; many "
+                "providers need the whole address: set username:",
+                *outcome.server);
+}
+
+TEST_F(Login, AGivenUsernameGetsNoHint) {
+  const ScriptedPoll outcome =
+      poll_script(refusing_pass(), [](config::Account& account) { account.email = "alice@example.com"; });
+  expect_failed(outcome.report, ErrorKind::Auth, "invalid user name or password", *outcome.server);
+  EXPECT_EQ(outcome.report.error->message.find("was taken from"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hostile

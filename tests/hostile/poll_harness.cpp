@@ -113,17 +113,18 @@ fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks t
   auto writer = std::make_unique<fetch::ArchiveWriter>(&loop, *archive_, fetch::ArchiveWriter::Limits{});
 
   std::optional<fetch::PollReport> report;
-  auto poll = std::make_unique<fetch::AccountPoll>(&loop, std::move(options), *writer, *digests_,
-                                                   [&](fetch::PollReport done) {
-                                                     report = std::move(done);
-                                                     uv_timer_stop(&watchdog);
-                                                   });
+  fetch::PollFactory factory = fetch::account_poll_factory(&loop, *writer, *digests_);
+  if (tweaks.refresh) factory = fetch::with_token_refresh(std::move(factory), std::move(tweaks.refresh));
+  std::unique_ptr<fetch::Poll> poll = factory(std::move(options), [&](fetch::PollReport done) {
+    report = std::move(done);
+    uv_timer_stop(&watchdog);
+  });
   watchdog.data = poll.get();
   uv_timer_start(
       &watchdog,
       [](uv_timer_t* timer) {
         ADD_FAILURE() << "the poll did not end within " << watchdog_limit().count() << " ms; stopping it";
-        static_cast<fetch::AccountPoll*>(timer->data)->stop();
+        static_cast<fetch::Poll*>(timer->data)->stop();
       },
       static_cast<std::uint64_t>(watchdog_limit().count()), 0);
   poll->start();

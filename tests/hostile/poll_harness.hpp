@@ -29,6 +29,7 @@
 #include "fetch/account_poll.hpp"
 #include "fetch/archive_writer.hpp"
 #include "fetch/poll_report.hpp"
+#include "fetch/token_refresh.hpp"
 #include "net/mbed_digests.hpp"
 #include "store/archive.hpp"
 #include "support/fake_pop3_server.hpp"
@@ -70,6 +71,8 @@ class HostileTest : public ::testing::Test {
   struct PollTweaks {
     std::size_t max_messages_per_poll = fetch::kDefaultMaxMessagesPerPoll;
     std::string password = std::string(kPassword);
+    // When set, the poll runs wrapped by fetch::with_token_refresh.
+    fetch::TokenRefresh refresh;
   };
   // Runs one poll to its end and returns its report. Afterwards the writer
   // has nothing uncommitted (asserted) and log() holds every line it logged.

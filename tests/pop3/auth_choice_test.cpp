@@ -55,6 +55,15 @@ TEST(AuthChoice, ExplicitMethodsNeedTheirMechanism) {
   EXPECT_EQ(pick(AuthMethod::ScramSha256, {"CRAM-MD5"}, true, true), std::nullopt);
 }
 
+TEST(AuthChoice, BearerTokensOnlyOverTls) {
+  EXPECT_EQ(pick(AuthMethod::XOAuth2, {"XOAUTH2"}, false, true), Mechanism::XOAuth2);
+  EXPECT_EQ(pick(AuthMethod::OAuthBearer, {"OAUTHBEARER"}, false, true), Mechanism::OAuthBearer);
+  EXPECT_EQ(pick(AuthMethod::XOAuth2, {"XOAUTH2"}, false, false), std::nullopt);
+  EXPECT_EQ(pick(AuthMethod::OAuthBearer, {"OAUTHBEARER"}, false, false), std::nullopt);
+  EXPECT_EQ(pick(AuthMethod::OAuthBearer, {"XOAUTH2"}, false, true), std::nullopt);
+  EXPECT_EQ(pick(AuthMethod::Auto, {"XOAUTH2", "OAUTHBEARER"}, false, true), Mechanism::UserPass);
+}
+
 TEST(AuthChoice, TheSeedsMethodsKeepTheirMeaning) {
   EXPECT_EQ(pick(AuthMethod::Plain, {"PLAIN"}, false, false), Mechanism::SaslPlain);
   EXPECT_EQ(pick(AuthMethod::Plain, {"SCRAM-SHA-256"}, false, false), Mechanism::UserPass);

@@ -69,7 +69,8 @@ std::string format(const Event& event) {
 SessionOptions copy_of(const SessionOptions& options) {
   return SessionOptions{options.username,       options.password.duplicate(), options.auth,
                         options.tls,            options.tls_from_start,       options.pipelining,
-                        options.want_uidl,      options.window};
+                        options.want_uidl,      options.window,               options.host,
+                        options.port};
 }
 
 SessionOptions default_options() {

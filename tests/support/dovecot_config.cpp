@@ -127,4 +127,19 @@ std::string render_dovecot_config(const DovecotConfigParams& p) {
   return c.str();
 }
 
+std::vector<std::string> oauth2_passdb_lines(const std::filesystem::path& settings_file) {
+  return {"passdb {", "  driver = oauth2", "  mechanisms = xoauth2 oauthbearer",
+          "  args = " + settings_file.string(), "}"};
+}
+
+std::string oauth2_passdb_settings(const std::string& introspection_url) {
+  return "introspection_mode = post\n"
+         "introspection_url = " + introspection_url + "\n"
+         "username_attribute = username\n"
+         "active_attribute = active\n"
+         "active_value = true\n"
+         // Ask on every login: a token refused once must stay refused.
+         "force_introspection = yes\n";
+}
+
 }  // namespace test_support

@@ -50,4 +50,14 @@ DovecotPaths dovecot_paths(const std::filesystem::path& dir);
 
 std::string render_dovecot_config(const DovecotConfigParams& params);
 
+// OAuth2 (xoauth2, oauthbearer): an `oauth2` passdb that asks the
+// token-introspection endpoint at `introspection_url` (RFC 7662, POST
+// token=...) and takes the user name from its "username" when "active" is
+// true. Dovecot 2.3 syntax: the passdb block (dovecot.conf lines, e.g. for
+// DovecotOptions::extra_config; placed before the passwd-file passdb's
+// mechanisms, it serves only xoauth2 and oauthbearer) and the text of the
+// file its args name (`settings_file`), which the caller writes.
+std::vector<std::string> oauth2_passdb_lines(const std::filesystem::path& settings_file);
+std::string oauth2_passdb_settings(const std::string& introspection_url);
+
 }  // namespace test_support

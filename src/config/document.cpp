@@ -45,6 +45,8 @@ class DocumentBuilder {
         parse_database(entry);
       } else if (entry.key == "health_socket") {
         parse_health_socket(entry);
+      } else if (entry.key == "metrics_listen") {
+        parse_metrics_listen(entry);
       } else if (entry.key == "log_level") {
         if (const auto level = read_enum(entry, kLogLevelNames, sink_)) config_.log_level = *level;
       } else if (entry.key == "max_concurrent_polls") {
@@ -90,6 +92,23 @@ class DocumentBuilder {
       return;
     }
     config_.health_socket = path;
+  }
+
+  void parse_metrics_listen(const Entry& e) {
+    constexpr std::string_view kExpected = "an IP address and port such as 127.0.0.1:9423 or [::1]:9423";
+    const auto text = scalar_text(e, kExpected, sink_, true);
+    if (!text) return;
+    if (text->empty()) {
+      config_.metrics_listen.reset();
+      return;
+    }
+    const auto address = parse_listen_address(*text);
+    if (!address) {
+      sink_.error(e.value_location,
+                  "metrics_listen must be " + std::string(kExpected) + " (got " + quote_value(*text) + ")");
+      return;
+    }
+    config_.metrics_listen = *address;
   }
 
   void parse_max_concurrent_polls(const Entry& e) {

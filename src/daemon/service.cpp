@@ -66,6 +66,12 @@ common::Status Service::start() {
   if (!config_.health_socket.empty()) {
     if (common::Status started = start_health_server(config_.health_socket); !started) return started;
   }
+  if (config_.metrics_listen) {
+    if (common::Status started = start_metrics_listener(*config_.metrics_listen); !started) {
+      health_.reset();
+      return started;
+    }
+  }
   const std::pair<int, void (Service::*)()> handlers[] = {{SIGTERM, &Service::shutdown},
                                                           {SIGINT, &Service::shutdown},
                                                           {SIGHUP, &Service::reload},
@@ -74,6 +80,7 @@ common::Status Service::start() {
     if (common::Status watching = signals_.watch(signum, [this, handler = handler] { (this->*handler)(); });
         !watching) {
       health_.reset();
+      metrics_.reset();
       signals_.close();
       return watching;
     }
@@ -175,6 +182,30 @@ common::Status Service::start_health_server(const std::string& path) {
   return {};
 }
 
+common::Status Service::start_metrics_listener(const config::ListenAddress& address) {
+  auto server = std::make_unique<health::HealthServer>(loop_, health_callbacks());
+  if (common::Status started = server->start_tcp(address); !started) {
+    return common::make_error(started.error().kind, "metrics_listen: " + started.error().message);
+  }
+  metrics_ = std::move(server);
+  return {};
+}
+
+void Service::switch_metrics_listener(config::Config& next) {
+  // The old port may be the new one's (a changed host): close first. If the
+  // new one fails, there is no listener until a reload fixes it; the
+  // snapshot still says so through the scrape failing, which alerts.
+  metrics_.reset();
+  if (!next.metrics_listen) {
+    common::log_info("", "reload: metrics listener closed");
+    return;
+  }
+  if (common::Status started = start_metrics_listener(*next.metrics_listen); !started) {
+    common::log_error("", "reload: " + started.error().message + "; no metrics listener");
+    next.metrics_listen.reset();
+  }
+}
+
 health::HealthSnapshot Service::snapshot() {
   health::HealthSnapshot snapshot;
   snapshot.version = popfetchd::kVersion;
@@ -252,6 +283,7 @@ void Service::reload() {
     common::log_info("", "reload: log_level is now " + std::string(common::to_string(next.log_level)));
   }
   if (diff.health_socket_changed) switch_health_socket(next);
+  if (diff.metrics_listen_changed) switch_metrics_listener(next);
   if (diff.max_concurrent_polls_changed) {
     runner_.set_max_concurrent(next.max_concurrent_polls);
     common::log_info("", "reload: at most " + std::to_string(next.max_concurrent_polls) + " polls at once");
@@ -346,6 +378,7 @@ void Service::finish_shutdown() {
                 " (those messages were not deleted on any server; the next run fetches them again)");
   }
   health_.reset();
+  metrics_.reset();
   signals_.close();
   ready_timer_.reset();
   watchdog_timer_.reset();

@@ -129,6 +129,10 @@ struct Config {
   std::string path;  // the file it was loaded from
   std::string database = "/var/lib/popfetchd/popfetchd.db";
   std::string health_socket = "/run/popfetchd/health.sock";
+  // The socket file's group ("" keeps the daemon's) and mode, so a monitoring
+  // user (prometheus, telegraf) in that group can read it without root.
+  std::string health_socket_group;
+  unsigned health_socket_mode = 0660;
   // metrics_listen: a TCP listener for the read-only GET /metrics, /health and
   // /livez (never the POST routes); nullopt (the default) = none.
   std::optional<ListenAddress> metrics_listen;

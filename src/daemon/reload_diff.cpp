@@ -46,7 +46,9 @@ ConfigDiff diff_config(const config::Config& old_config, const config::Config& n
   ConfigDiff diff;
   diff.accounts = diff_accounts(old_config.accounts, new_config.accounts);
   diff.database_changed = old_config.database != new_config.database;
-  diff.health_socket_changed = old_config.health_socket != new_config.health_socket;
+  diff.health_socket_changed = old_config.health_socket != new_config.health_socket ||
+                               old_config.health_socket_group != new_config.health_socket_group ||
+                               old_config.health_socket_mode != new_config.health_socket_mode;
   diff.metrics_listen_changed = old_config.metrics_listen != new_config.metrics_listen;
   diff.log_level_changed = old_config.log_level != new_config.log_level;
   diff.max_concurrent_polls_changed = old_config.max_concurrent_polls != new_config.max_concurrent_polls;

@@ -36,6 +36,10 @@ ServiceOptions with_defaults(ServiceOptions options) {
   return options;
 }
 
+health::SocketAccess socket_access(const config::Config& config) {
+  return health::SocketAccess{config.health_socket_group, static_cast<mode_t>(config.health_socket_mode)};
+}
+
 std::string plural(std::size_t count, const char* one, const char* many) {
   return std::to_string(count) + " " + (count == 1 ? one : many);
 }
@@ -175,7 +179,7 @@ void Service::add_delivery_health(health::HealthSnapshot& snapshot) {
 
 common::Status Service::start_health_server(const std::string& path) {
   auto server = std::make_unique<health::HealthServer>(loop_, health_callbacks());
-  if (common::Status started = server->start(path); !started) {
+  if (common::Status started = server->start(path, socket_access(config_)); !started) {
     return common::make_error(started.error().kind, "health socket: " + started.error().message);
   }
   health_ = std::move(server);
@@ -314,9 +318,18 @@ void Service::switch_health_socket(config::Config& next) {
     common::log_info("", "reload: health socket " + old_path + " closed (health_socket is \"\")");
     return;
   }
+  if (next.health_socket == old_path && health_) {
+    // Only the group or mode changed: the listening socket stays.
+    if (common::Status set = health::apply_socket_access(old_path, socket_access(next)); !set) {
+      common::log_error("", "reload: " + set.error().message);
+    } else {
+      common::log_info("", "reload: health socket group and mode applied");
+    }
+    return;
+  }
   // Start the new one first: if it fails, the old one keeps serving.
   auto server = std::make_unique<health::HealthServer>(loop_, health_callbacks());
-  if (common::Status started = server->start(next.health_socket); !started) {
+  if (common::Status started = server->start(next.health_socket, socket_access(next)); !started) {
     common::log_error("", "reload: cannot listen on the new health socket " + next.health_socket + " (" +
                               started.error().message + "); " +
                               (old_path.empty() ? "no health socket" : "still serving " + old_path));

@@ -15,7 +15,6 @@ namespace health {
 namespace {
 
 constexpr int kBacklog = 128;
-constexpr mode_t kSocketMode = 0660;
 // A request is at most a few KiB (HttpRequestLimits); reading in pieces of
 // this size keeps each connection's buffer small.
 constexpr std::size_t kReadBufferSize = 4096;
@@ -182,7 +181,7 @@ uv_stream_t* HealthServer::listener() {
   return reinterpret_cast<uv_stream_t*>(pipe_listener_.get());
 }
 
-common::Status HealthServer::start(const std::string& path) {
+common::Status HealthServer::start(const std::string& path, const SocketAccess& access) {
   if (listening())
     return common::make_error(common::ErrorKind::Io, "the health socket is already listening on " + path_);
   if (auto prepared = prepare_socket_path(path); !prepared) return prepared;
@@ -203,12 +202,10 @@ common::Status HealthServer::start(const std::string& path) {
     if (identity) remove_socket_file(path, *identity);
   };
   // Until listen() nobody can connect, so the umask's mode from bind() is
-  // never usable; chmod() makes it exactly 0660 (owner and group).
-  if (::chmod(path.c_str(), kSocketMode) != 0) {
-    const int error = errno;
+  // never usable; the group and mode are set before anyone can connect.
+  if (common::Status set = apply_socket_access(path, access); !set) {
     unbind();
-    return common::make_error(common::ErrorKind::Io,
-                              "cannot set the mode of " + path + ": " + std::strerror(error));
+    return set;
   }
   if (const int rc =
           uv_listen(reinterpret_cast<uv_stream_t*>(pipe.get()), kBacklog, &HealthServer::on_connection);

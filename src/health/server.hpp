@@ -65,10 +65,11 @@ class HealthServer {
   HealthServer& operator=(const HealthServer&) = delete;
 
   // Prepares the path (parent directory 0750, stale socket replaced, live one
-  // refused), binds, sets mode 0660 and listens. Also makes the process ignore
+  // refused), binds, sets the group and mode of `access` (0660 by default)
+  // and listens. Also makes the process ignore
   // SIGPIPE if nobody handles it: libuv writes with write(2), and a client
   // hanging up before reading its answer must not kill the daemon.
-  common::Status start(const std::string& path);
+  common::Status start(const std::string& path, const SocketAccess& access = {});
   // Listens on TCP at `address` with the read-only routes only. Port 0 picks
   // a free port (tests; see port()). SIGPIPE as for start().
   common::Status start_tcp(const config::ListenAddress& address);

@@ -57,3 +57,34 @@ TEST(MetricsListen, InsideAnAccountIsATopLevelSetting) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(HealthSocketAccess, DefaultsKeepTheDaemonsGroupAndMode0660) {
+  const auto result = load("");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.config->health_socket_group, "");
+  EXPECT_EQ(result.config->health_socket_mode, 0660u);
+}
+
+TEST(HealthSocketAccess, GroupAndOctalMode) {
+  const auto result = load("health_socket_group: prometheus\nhealth_socket_mode: 0640\n");
+  ASSERT_TRUE(result.ok()) << first_error(result);
+  EXPECT_EQ(result.config->health_socket_group, "prometheus");
+  EXPECT_EQ(result.config->health_socket_mode, 0640u);
+  const auto short_form = load("health_socket_mode: \"666\"\n");
+  ASSERT_TRUE(short_form.ok()) << first_error(short_form);
+  EXPECT_EQ(short_form.config->health_socket_mode, 0666u);
+}
+
+TEST(HealthSocketAccess, ModesThatLockOutTheDaemonOrAreNotOctalAreRejected) {
+  for (const char* value : {"0440", "0060", "0888", "rw-rw----", "04660", "\"\"", "0o660"}) {
+    const auto result = load("health_socket_mode: " + std::string(value) + "\n");
+    ASSERT_FALSE(result.ok()) << value;
+    EXPECT_NE(first_error(result).find("health_socket_mode must be an octal mode such as 0660"),
+              std::string::npos)
+        << first_error(result);
+  }
+}
+
+}  // namespace

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -349,6 +350,22 @@ TEST_F(ServiceTest, MetricsListenerStartsAndAReloadClosesIt) {
   EXPECT_FALSE(tcp_connects(port));
   EXPECT_TRUE(logged("metrics listener closed"));
   EXPECT_TRUE(fs::exists(config_.health_socket));  // the Unix socket is untouched
+}
+
+TEST_F(ServiceTest, AReloadThatChangesOnlyTheSocketModeKeepsTheSocket) {
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  struct stat before {};
+  ASSERT_EQ(::lstat(config_.health_socket.c_str(), &before), 0);
+  EXPECT_EQ(before.st_mode & 07777, 0660u);
+  config::Config next = config_;
+  next.health_socket_mode = 0666;
+  next_load_.config = next;
+  service_->reload();
+  struct stat after {};
+  ASSERT_EQ(::lstat(config_.health_socket.c_str(), &after), 0);
+  EXPECT_EQ(after.st_mode & 07777, 0666u);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "the same listening socket";
 }
 
 TEST_F(ServiceTest, MetricsPortInUseFailsTheStart) {

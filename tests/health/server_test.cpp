@@ -6,7 +6,6 @@
 #include "health/server.hpp"
 
 #include <gtest/gtest.h>
-#include <grp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -194,33 +193,6 @@ TEST_F(HealthServerTest, SocketHasMode0660AndStopRemovesIt) {
   EXPECT_FALSE(server_->listening());
   EXPECT_FALSE(fs::exists(fs::symlink_status(path_)));
   server_->stop();  // twice is fine
-}
-
-std::string own_group_name() {
-  const group* own = ::getgrgid(::getegid());
-  return own != nullptr ? own->gr_name : "";
-}
-
-TEST_F(HealthServerTest, GroupAndModeAreAppliedBeforeListening) {
-  const std::string group_name = own_group_name();
-  ASSERT_FALSE(group_name.empty());
-  server_ = std::make_unique<HealthServer>(&loop_, callbacks_);
-  const common::Status started = server_->start(path_, SocketAccess{group_name, 0640});
-  ASSERT_TRUE(started.ok()) << started.error().message;
-  struct stat st {};
-  ASSERT_EQ(::lstat(path_.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 07777, 0640u);
-  EXPECT_EQ(st.st_gid, ::getegid());
-}
-
-TEST_F(HealthServerTest, UnknownGroupIsAClearErrorAndLeavesNoSocket) {
-  server_ = std::make_unique<HealthServer>(&loop_, callbacks_);
-  const common::Status started = server_->start(path_, SocketAccess{"no-such-group-popfetchd", 0660});
-  ASSERT_FALSE(started.ok());
-  EXPECT_EQ(started.error().kind, common::ErrorKind::Config);
-  EXPECT_EQ(started.error().message, "health_socket_group: no group named 'no-such-group-popfetchd'");
-  EXPECT_FALSE(server_->listening());
-  EXPECT_FALSE(fs::exists(fs::symlink_status(path_)));
 }
 
 TEST_F(HealthServerTest, HealthyAnswers200WithTheJson) {

@@ -133,10 +133,28 @@ struct Account {
   bool operator==(const Account&) const = default;
 };
 
+// An address to listen on: an IP literal (IPv6 without brackets) and a port.
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+  bool operator==(const ListenAddress&) const = default;
+};
+// "127.0.0.1:9423" or "[::1]:9423": an IPv4 or bracketed IPv6 literal, a
+// colon and a port 1-65535. Host names are refused (nothing may depend on DNS
+// when the daemon starts); nullopt when malformed.
+std::optional<ListenAddress> parse_listen_address(std::string_view text);
+
 struct Config {
   std::string path;  // the file it was loaded from
   std::string database = "/var/lib/popfetchd/popfetchd.db";
   std::string health_socket = "/run/popfetchd/health.sock";
+  // The socket file's group ("" keeps the daemon's) and mode, so a monitoring
+  // user (prometheus, telegraf) in that group can read it without root.
+  std::string health_socket_group;
+  unsigned health_socket_mode = 0660;
+  // metrics_listen: a TCP listener for the read-only GET /metrics, /health and
+  // /livez (never the POST routes); nullopt (the default) = none.
+  std::optional<ListenAddress> metrics_listen;
   common::LogLevel log_level = common::LogLevel::Info;
   unsigned max_concurrent_polls = 16;
   std::vector<Account> accounts;

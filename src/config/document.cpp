@@ -47,6 +47,12 @@ class DocumentBuilder {
         parse_database(entry);
       } else if (entry.key == "health_socket") {
         parse_health_socket(entry);
+      } else if (entry.key == "health_socket_group") {
+        if (const auto text = scalar_text(entry, "a group name", sink_, true)) config_.health_socket_group = *text;
+      } else if (entry.key == "health_socket_mode") {
+        parse_health_socket_mode(entry);
+      } else if (entry.key == "metrics_listen") {
+        parse_metrics_listen(entry);
       } else if (entry.key == "log_level") {
         if (const auto level = read_enum(entry, kLogLevelNames, sink_)) config_.log_level = *level;
       } else if (entry.key == "max_concurrent_polls") {
@@ -94,6 +100,43 @@ class DocumentBuilder {
       return;
     }
     config_.health_socket = path;
+  }
+
+  // Octal as chmod takes it ("0660", "660"); the owner (the daemon) keeps
+  // read and write, and no setuid/setgid/sticky bits.
+  void parse_health_socket_mode(const Entry& e) {
+    constexpr std::string_view kExpected = "an octal mode such as 0660 that keeps the owner's rw (0600 to 0777)";
+    const auto text = scalar_text(e, kExpected, sink_);
+    if (!text) return;
+    unsigned mode = 0;
+    bool ok = !text->empty() && text->size() <= 4;
+    for (char c : *text) {
+      ok = ok && c >= '0' && c <= '7';
+      mode = mode * 8 + static_cast<unsigned>(c - '0');
+    }
+    if (!ok || mode > 0777 || (mode & 0600) != 0600) {
+      sink_.error(e.value_location,
+                  "health_socket_mode must be " + std::string(kExpected) + " (got " + quote_value(*text) + ")");
+      return;
+    }
+    config_.health_socket_mode = mode;
+  }
+
+  void parse_metrics_listen(const Entry& e) {
+    constexpr std::string_view kExpected = "an IP address and port such as 127.0.0.1:9423 or [::1]:9423";
+    const auto text = scalar_text(e, kExpected, sink_, true);
+    if (!text) return;
+    if (text->empty()) {
+      config_.metrics_listen.reset();
+      return;
+    }
+    const auto address = parse_listen_address(*text);
+    if (!address) {
+      sink_.error(e.value_location,
+                  "metrics_listen must be " + std::string(kExpected) + " (got " + quote_value(*text) + ")");
+      return;
+    }
+    config_.metrics_listen = *address;
   }
 
   void parse_max_concurrent_polls(const Entry& e) {

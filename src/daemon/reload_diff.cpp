@@ -39,14 +39,17 @@ AccountsDiff diff_accounts(const std::vector<config::Account>& old_accounts,
 
 bool ConfigDiff::empty() const {
   return accounts.added.empty() && accounts.removed.empty() && accounts.changed.empty() &&
-         !database_changed && !health_socket_changed && !log_level_changed && !max_concurrent_polls_changed;
+         !database_changed && !health_socket_changed && !metrics_listen_changed && !log_level_changed && !max_concurrent_polls_changed;
 }
 
 ConfigDiff diff_config(const config::Config& old_config, const config::Config& new_config) {
   ConfigDiff diff;
   diff.accounts = diff_accounts(old_config.accounts, new_config.accounts);
   diff.database_changed = old_config.database != new_config.database;
-  diff.health_socket_changed = old_config.health_socket != new_config.health_socket;
+  diff.health_socket_changed = old_config.health_socket != new_config.health_socket ||
+                               old_config.health_socket_group != new_config.health_socket_group ||
+                               old_config.health_socket_mode != new_config.health_socket_mode;
+  diff.metrics_listen_changed = old_config.metrics_listen != new_config.metrics_listen;
   diff.log_level_changed = old_config.log_level != new_config.log_level;
   diff.max_concurrent_polls_changed = old_config.max_concurrent_polls != new_config.max_concurrent_polls;
   return diff;

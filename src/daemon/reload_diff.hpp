@@ -27,6 +27,7 @@ struct ConfigDiff {
   AccountsDiff accounts;
   bool database_changed = false;  // refused: needs a restart
   bool health_socket_changed = false;
+  bool metrics_listen_changed = false;
   bool log_level_changed = false;
   bool max_concurrent_polls_changed = false;
   bool empty() const;  // nothing at all differs

@@ -241,6 +241,7 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
   slot.in_runner = false;
   health::AccountHealth& health = slot.health;
   ++health.polls_total;
+  health.poll_durations.observe(static_cast<double>(report.elapsed_ms) / 1000.0);
   health.last_poll_at = report.finished_at != 0 ? report.finished_at : wall_now();
   health.messages_fetched_total += report.new_messages;
   health.bytes_fetched_total += report.new_bytes;

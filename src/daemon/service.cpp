@@ -37,6 +37,10 @@ ServiceOptions with_defaults(ServiceOptions options) {
   return options;
 }
 
+health::SocketAccess socket_access(const config::Config& config) {
+  return health::SocketAccess{config.health_socket_group, static_cast<mode_t>(config.health_socket_mode)};
+}
+
 std::string plural(std::size_t count, const char* one, const char* many) {
   return std::to_string(count) + " " + (count == 1 ? one : many);
 }
@@ -69,6 +73,12 @@ common::Status Service::start() {
   if (!config_.health_socket.empty()) {
     if (common::Status started = start_health_server(config_.health_socket); !started) return started;
   }
+  if (config_.metrics_listen) {
+    if (common::Status started = start_metrics_listener(*config_.metrics_listen); !started) {
+      health_.reset();
+      return started;
+    }
+  }
   const std::pair<int, void (Service::*)()> handlers[] = {{SIGTERM, &Service::shutdown},
                                                           {SIGINT, &Service::shutdown},
                                                           {SIGHUP, &Service::reload},
@@ -77,6 +87,7 @@ common::Status Service::start() {
     if (common::Status watching = signals_.watch(signum, [this, handler = handler] { (this->*handler)(); });
         !watching) {
       health_.reset();
+      metrics_.reset();
       signals_.close();
       return watching;
     }
@@ -171,11 +182,35 @@ void Service::add_delivery_health(health::HealthSnapshot& snapshot) {
 
 common::Status Service::start_health_server(const std::string& path) {
   auto server = std::make_unique<health::HealthServer>(loop_, health_callbacks());
-  if (common::Status started = server->start(path); !started) {
+  if (common::Status started = server->start(path, socket_access(config_)); !started) {
     return common::make_error(started.error().kind, "health socket: " + started.error().message);
   }
   health_ = std::move(server);
   return {};
+}
+
+common::Status Service::start_metrics_listener(const config::ListenAddress& address) {
+  auto server = std::make_unique<health::HealthServer>(loop_, health_callbacks());
+  if (common::Status started = server->start_tcp(address); !started) {
+    return common::make_error(started.error().kind, "metrics_listen: " + started.error().message);
+  }
+  metrics_ = std::move(server);
+  return {};
+}
+
+void Service::switch_metrics_listener(config::Config& next) {
+  // The old port may be the new one's (a changed host): close first. If the
+  // new one fails, there is no listener until a reload fixes it; the
+  // snapshot still says so through the scrape failing, which alerts.
+  metrics_.reset();
+  if (!next.metrics_listen) {
+    common::log_info("", "reload: metrics listener closed");
+    return;
+  }
+  if (common::Status started = start_metrics_listener(*next.metrics_listen); !started) {
+    common::log_error("", "reload: " + started.error().message + "; no metrics listener");
+    next.metrics_listen.reset();
+  }
 }
 
 health::HealthSnapshot Service::snapshot() {
@@ -255,6 +290,7 @@ void Service::reload() {
     common::log_info("", "reload: log_level is now " + std::string(common::to_string(next.log_level)));
   }
   if (diff.health_socket_changed) switch_health_socket(next);
+  if (diff.metrics_listen_changed) switch_metrics_listener(next);
   if (diff.max_concurrent_polls_changed) {
     runner_.set_max_concurrent(next.max_concurrent_polls);
     common::log_info("", "reload: at most " + std::to_string(next.max_concurrent_polls) + " polls at once");
@@ -285,9 +321,18 @@ void Service::switch_health_socket(config::Config& next) {
     common::log_info("", "reload: health socket " + old_path + " closed (health_socket is \"\")");
     return;
   }
+  if (next.health_socket == old_path && health_) {
+    // Only the group or mode changed: the listening socket stays.
+    if (common::Status set = health::apply_socket_access(old_path, socket_access(next)); !set) {
+      common::log_error("", "reload: " + set.error().message);
+    } else {
+      common::log_info("", "reload: health socket group and mode applied");
+    }
+    return;
+  }
   // Start the new one first: if it fails, the old one keeps serving.
   auto server = std::make_unique<health::HealthServer>(loop_, health_callbacks());
-  if (common::Status started = server->start(next.health_socket); !started) {
+  if (common::Status started = server->start(next.health_socket, socket_access(next)); !started) {
     common::log_error("", "reload: cannot listen on the new health socket " + next.health_socket + " (" +
                               started.error().message + "); " +
                               (old_path.empty() ? "no health socket" : "still serving " + old_path));
@@ -349,6 +394,7 @@ void Service::finish_shutdown() {
                 " (those messages were not deleted on any server; the next run fetches them again)");
   }
   health_.reset();
+  metrics_.reset();
   signals_.close();
   ready_timer_.reset();
   watchdog_timer_.reset();

@@ -17,8 +17,9 @@
 //                    running config stays, which the snapshot reports
 //                    (config_last_reload_successful, config_error: /health,
 //                    /metrics and `status` show it) until a reload succeeds; a new `database` is refused with a
-//                    warning (needs a restart); health_socket, log_level and
-//                    max_concurrent_polls apply at once; delivery targets
+//                    warning (needs a restart); health_socket,
+//                    metrics_listen, log_level and max_concurrent_polls apply
+//                    at once; delivery targets
 //                    are set anew and failed deliveries are retried.
 //   SIGUSR1          poll every account now.
 //   systemd          READY=1 once the loop runs and the health socket
@@ -28,7 +29,8 @@
 //
 // Owns the ArchiveWriter, the PollRunner, the Scheduler, the delivery
 // Queue (deliver/queue.hpp: new messages reach their targets after each
-// commit), the HealthServer,
+// commit), the HealthServer and the metrics listener (a second HealthServer
+// on TCP with the read-only routes),
 // the signal handles and its timers. Borrows the archive and the digests
 // (they must outlive it). Never blocks the loop except for SQLite writes and
 // reading the config file on SIGHUP. Not thread-safe: the loop's thread.
@@ -85,7 +87,8 @@ class Service {
   Service& operator=(const Service&) = delete;
   ~Service();
 
-  // Starts the health socket (unless health_socket is ""), the signal
+  // Starts the health socket (unless health_socket is ""), the metrics
+  // listener (when metrics_listen is set; a port in use is an error), the signal
   // handlers, the watchdog and the scheduler. READY=1 follows on the loop's
   // first turn. On error nothing keeps the loop alive.
   common::Status start();
@@ -103,11 +106,15 @@ class Service {
 
   health::HealthSnapshot snapshot();
   const config::Config& config() const { return config_; }
+  // The metrics listener's TCP port; 0 when there is none.
+  std::uint16_t metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
  private:
   health::HealthCallbacks health_callbacks();
   common::Status start_health_server(const std::string& path);
   void switch_health_socket(config::Config& next);
+  common::Status start_metrics_listener(const config::ListenAddress& address);
+  void switch_metrics_listener(config::Config& next);
   void refresh_archive_totals();
   void on_scheduler_change();
   void on_shutdown_deadline();
@@ -126,6 +133,7 @@ class Service {
   deliver::Queue queue_;
   SystemdNotifier notifier_;
   std::unique_ptr<health::HealthServer> health_;
+  std::unique_ptr<health::HealthServer> metrics_;  // metrics_listen; null when off
   SignalSet signals_;
   net::UvHandlePtr<uv_timer_t> ready_timer_;
   net::UvHandlePtr<uv_timer_t> watchdog_timer_;

@@ -1,7 +1,7 @@
 // render_metrics(): the Prometheus text exposition format, version 0.0.4.
 //
 //   # HELP <name> <docstring>
-//   # TYPE <name> counter|gauge
+//   # TYPE <name> counter|gauge|histogram
 //   <name>{<label>="<value>",...} <value>
 //
 // All samples of a family follow its HELP and TYPE lines; counters end in
@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "health/state.hpp"
@@ -17,11 +18,19 @@
 namespace health {
 namespace {
 
-enum class Type { Counter, Gauge };
+enum class Type { Counter, Gauge, Histogram };
 
 void family(std::string& out, std::string_view name, Type type, std::string_view help) {
   out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(name).append(type == Type::Counter ? " counter\n" : " gauge\n");
+  out.append("# TYPE ").append(name);
+  out.append(type == Type::Counter ? " counter\n" : type == Type::Gauge ? " gauge\n" : " histogram\n");
+}
+
+// The shortest form that reads back as the same double: "0.25", "900", "12.3".
+std::string format_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.15g", value);
+  return text;
 }
 
 // One sample; `labels` is the already escaped text between the braces, or empty.
@@ -70,6 +79,27 @@ void poll_failures(std::string& out, const HealthSnapshot& snapshot) {
              account_label(account) + ",reason=\"" + std::string(to_string(kFailureReasons[i])) + "\"",
              account.poll_failures_by_reason[i]);
     }
+  }
+}
+
+// popfetchd_poll_duration_seconds: cumulative buckets, +Inf, _sum and _count
+// per account, every series present from the start.
+void poll_durations(std::string& out, const HealthSnapshot& snapshot) {
+  constexpr std::string_view kName = "popfetchd_poll_duration_seconds";
+  family(out, kName, Type::Histogram, "How long polls took, failed ones included.");
+  for (const AccountHealth& account : snapshot.accounts) {
+    const DurationHistogram& h = account.poll_durations;
+    const std::string label = account_label(account);
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < kPollDurationBounds.size(); ++i) {
+      cumulative += h.in_bucket[i];
+      sample(out, "popfetchd_poll_duration_seconds_bucket",
+             label + ",le=\"" + format_number(kPollDurationBounds[i]) + "\"", cumulative);
+    }
+    sample(out, "popfetchd_poll_duration_seconds_bucket", label + ",le=\"+Inf\"", h.count);
+    out.append("popfetchd_poll_duration_seconds_sum{").append(label).append("} ");
+    out.append(format_number(h.sum_seconds)).append("\n");
+    sample(out, "popfetchd_poll_duration_seconds_count", label, h.count);
   }
 }
 
@@ -156,6 +186,7 @@ std::string render_metrics(const HealthSnapshot& snapshot) {
   per_account(out, snapshot, "popfetchd_polls_total", Type::Counter,
               "Polls finished since the daemon started.", [](A a) { return a.polls_total; });
   poll_failures(out, snapshot);
+  poll_durations(out, snapshot);
   per_account(out, snapshot, "popfetchd_fetched_messages_total", Type::Counter,
               "Messages retrieved and stored since the daemon started.",
               [](A a) { return a.messages_fetched_total; });

@@ -108,11 +108,15 @@ HttpAnswer deliver(const HttpRequest& request, std::optional<std::string> accoun
   return error_answer(503, "shutting down: no new deliveries");
 }
 
-HttpAnswer route(const HttpRequest& request, const HealthCallbacks& callbacks) {
+HttpAnswer route(const HttpRequest& request, const HealthCallbacks& callbacks, Routes routes) {
   const std::string_view path = request.path;
   if (path == "/livez") return livez(request);
   if (path == "/health") return read_only(request, &health, callbacks);
   if (path == "/metrics") return read_only(request, &metrics, callbacks);
+  if (routes == Routes::ReadOnly) {
+    if (request.method != "GET" && request.method != "HEAD") return method_not_allowed("GET, HEAD");
+    return error_answer(404, "not found");
+  }
   if (path == "/poll") return poll(request, std::nullopt, callbacks);
   if (path.starts_with(kPollPrefix))
     return poll(request, std::string(path.substr(kPollPrefix.size())), callbacks);
@@ -124,10 +128,10 @@ HttpAnswer route(const HttpRequest& request, const HealthCallbacks& callbacks) {
 
 }  // namespace
 
-HttpAnswer answer_request(const HttpRequest& request, const HealthCallbacks& callbacks) {
+HttpAnswer answer_request(const HttpRequest& request, const HealthCallbacks& callbacks, Routes routes) {
   // The callbacks are the owner's code; whatever they throw stays here.
   try {
-    return route(request, callbacks);
+    return route(request, callbacks, routes);
   } catch (const std::exception& e) {
     common::log_error("", "health socket: answering " + common::sanitize(request.path) +
                               " failed: " + common::sanitize(e.what()));

@@ -14,6 +14,11 @@
 //                          every account is in that state)
 //   other method on those  405 with Allow; any other path 404
 //
+// The read-only set (Routes::ReadOnly, for the TCP listener of metrics_listen)
+// has only /livez, /health and /metrics: any method but GET and HEAD is 405
+// whatever the path, so no request from the network ever reaches the POST
+// callbacks.
+//
 // HEAD answers like GET without the body. Every answer carries
 // "Connection: close": one request per connection. The callbacks run on the
 // caller's thread; an exception from one becomes a 500 and never escapes.
@@ -54,7 +59,10 @@ struct HttpAnswer {
 inline constexpr std::string_view kJsonContentType = "application/json";
 inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-HttpAnswer answer_request(const HttpRequest& request, const HealthCallbacks& callbacks);
+enum class Routes { All, ReadOnly };
+
+HttpAnswer answer_request(const HttpRequest& request, const HealthCallbacks& callbacks,
+                          Routes routes = Routes::All);
 // An answer with body {"error": reason}, for parse errors and the like.
 HttpAnswer error_answer(int status, std::string_view reason);
 // The complete response: status line, headers, blank line, body.

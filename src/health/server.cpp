@@ -1,5 +1,6 @@
 #include "health/server.hpp"
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <array>
@@ -14,7 +15,6 @@ namespace health {
 namespace {
 
 constexpr int kBacklog = 128;
-constexpr mode_t kSocketMode = 0660;
 // A request is at most a few KiB (HttpRequestLimits); reading in pieces of
 // this size keeps each connection's buffer small.
 constexpr std::size_t kReadBufferSize = 4096;
@@ -42,7 +42,9 @@ class HealthServer::Client {
   // in the backlog, since accepting needs an initialised handle.)
   static Client* create(HealthServer& server) {
     auto* client = new Client(server);
-    if (uv_pipe_init(server.loop_, &client->pipe_, 0) != 0) {
+    const int rc = server.tcp_listener_ ? uv_tcp_init(server.loop_, &client->stream_.tcp)
+                                        : uv_pipe_init(server.loop_, &client->stream_.pipe, 0);
+    if (rc != 0) {
       delete client;
       return nullptr;
     }
@@ -55,7 +57,7 @@ class HealthServer::Client {
     return client;
   }
 
-  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&pipe_); }
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&stream_); }
 
   void start() {
     const auto timeout = static_cast<std::uint64_t>(server_->limits_.client_timeout.count());
@@ -82,13 +84,13 @@ class HealthServer::Client {
     if (server_ != nullptr) server_->forget(this);
     // A pending write gets its callback (UV_ECANCELED) before the close
     // callback; both find the client still allocated.
-    uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), &Client::on_close);
+    uv_close(reinterpret_cast<uv_handle_t*>(&stream_), &Client::on_close);
     if (open_handles_ == 2) uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &Client::on_close);
   }
 
  private:
   explicit Client(HealthServer& server) : server_(&server), parser_(server.limits_.request) {
-    pipe_.data = this;
+    stream_.pipe.data = this;  // the same uv_handle_t field in both members
     timer_.data = this;
     write_.data = this;
   }
@@ -122,7 +124,7 @@ class HealthServer::Client {
       case HttpRequestParser::Progress::NeedMore:
         return;
       case HttpRequestParser::Progress::Complete:
-        respond(answer_request(parser_.request(), server_->callbacks_));
+        respond(answer_request(parser_.request(), server_->callbacks_, server_->routes_));
         return;
       case HttpRequestParser::Progress::Error:
         common::log_debug("", "health socket: bad request (" + std::to_string(parser_.error_status()) +
@@ -154,7 +156,12 @@ class HealthServer::Client {
   }
 
   HealthServer* server_;  // null once the server stopped
-  uv_pipe_t pipe_{};
+  // The connection: a pipe from the Unix socket or a TCP stream from
+  // metrics_listen. Both begin with uv_stream_t, which is all the rest uses.
+  union Stream {
+    uv_pipe_t pipe;
+    uv_tcp_t tcp;
+  } stream_{};
   uv_timer_t timer_{};
   uv_write_t write_{};
   int open_handles_ = 0;  // initialised handles whose close callback has not run
@@ -169,8 +176,13 @@ HealthServer::HealthServer(uv_loop_t* loop, HealthCallbacks callbacks, HealthSer
 
 HealthServer::~HealthServer() { stop(); }
 
-common::Status HealthServer::start(const std::string& path) {
-  if (listener_)
+uv_stream_t* HealthServer::listener() {
+  if (tcp_listener_) return reinterpret_cast<uv_stream_t*>(tcp_listener_.get());
+  return reinterpret_cast<uv_stream_t*>(pipe_listener_.get());
+}
+
+common::Status HealthServer::start(const std::string& path, const SocketAccess& access) {
+  if (listening())
     return common::make_error(common::ErrorKind::Io, "the health socket is already listening on " + path_);
   if (auto prepared = prepare_socket_path(path); !prepared) return prepared;
 
@@ -190,12 +202,10 @@ common::Status HealthServer::start(const std::string& path) {
     if (identity) remove_socket_file(path, *identity);
   };
   // Until listen() nobody can connect, so the umask's mode from bind() is
-  // never usable; chmod() makes it exactly 0660 (owner and group).
-  if (::chmod(path.c_str(), kSocketMode) != 0) {
-    const int error = errno;
+  // never usable; the group and mode are set before anyone can connect.
+  if (common::Status set = apply_socket_access(path, access); !set) {
     unbind();
-    return common::make_error(common::ErrorKind::Io,
-                              "cannot set the mode of " + path + ": " + std::strerror(error));
+    return set;
   }
   if (const int rc =
           uv_listen(reinterpret_cast<uv_stream_t*>(pipe.get()), kBacklog, &HealthServer::on_connection);
@@ -205,16 +215,63 @@ common::Status HealthServer::start(const std::string& path) {
   }
 
   ignore_sigpipe_if_unhandled();
-  listener_ = std::move(pipe);
+  pipe_listener_ = std::move(pipe);
+  routes_ = Routes::All;
   path_ = path;
   socket_file_ = identity;
   common::log_info("", "health socket listening on " + path);
   return {};
 }
 
+common::Status HealthServer::start_tcp(const config::ListenAddress& address) {
+  const std::string shown = address.host.find(':') == std::string::npos
+                                ? address.host + ":" + std::to_string(address.port)
+                                : "[" + address.host + "]:" + std::to_string(address.port);
+  if (listening()) return common::make_error(common::ErrorKind::Io, "already listening on " + path_);
+  sockaddr_storage storage{};
+  const bool v6 = address.host.find(':') != std::string::npos;
+  const int parsed = v6 ? uv_ip6_addr(address.host.c_str(), address.port, reinterpret_cast<sockaddr_in6*>(&storage))
+                        : uv_ip4_addr(address.host.c_str(), address.port, reinterpret_cast<sockaddr_in*>(&storage));
+  if (parsed != 0) {
+    return common::make_error(common::ErrorKind::Config, "metrics_listen: not an IP address: " + address.host);
+  }
+  auto* raw = new uv_tcp_t{};
+  if (const int rc = uv_tcp_init(loop_, raw); rc != 0) {
+    delete raw;
+    return uv_failure("cannot create the metrics listener", rc);
+  }
+  UvHandlePtr<uv_tcp_t> tcp(raw);
+  tcp->data = this;
+  // Without SO_REUSEADDR a restart would fail for a minute while old
+  // connections sit in TIME_WAIT; libuv sets it on bind.
+  if (const int rc = uv_tcp_bind(tcp.get(), reinterpret_cast<const sockaddr*>(&storage), 0); rc != 0) {
+    return uv_failure("cannot listen on " + shown, rc);
+  }
+  if (const int rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp.get()), kBacklog, &HealthServer::on_connection);
+      rc != 0) {
+    return uv_failure("cannot listen on " + shown, rc);
+  }
+  ignore_sigpipe_if_unhandled();
+  tcp_listener_ = std::move(tcp);
+  routes_ = Routes::ReadOnly;
+  path_ = shown;
+  common::log_info("", "metrics listening on " + shown + " (GET /metrics, /health, /livez)");
+  return {};
+}
+
+std::uint16_t HealthServer::port() const {
+  if (!tcp_listener_) return 0;
+  sockaddr_storage storage{};
+  int length = sizeof(storage);
+  if (uv_tcp_getsockname(tcp_listener_.get(), reinterpret_cast<sockaddr*>(&storage), &length) != 0) return 0;
+  if (storage.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
+  return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
+}
+
 void HealthServer::stop() {
-  if (listener_) {
-    listener_.reset();
+  tcp_listener_.reset();
+  if (pipe_listener_) {
+    pipe_listener_.reset();
     if (socket_file_) remove_socket_file(path_, *socket_file_);
     socket_file_.reset();
   }
@@ -239,7 +296,7 @@ void HealthServer::accept_client() {
     common::log_error("", "health socket: cannot allocate a connection");
     return;
   }
-  if (uv_accept(reinterpret_cast<uv_stream_t*>(listener_.get()), client->stream()) != 0) {
+  if (uv_accept(listener(), client->stream()) != 0) {
     client->detach();
     client->close();
     return;

@@ -12,6 +12,14 @@ bool HealthSnapshot::healthy() const {
   });
 }
 
+void DurationHistogram::observe(double seconds) {
+  seconds = std::max(0.0, seconds);
+  const auto bound = std::lower_bound(kPollDurationBounds.begin(), kPollDurationBounds.end(), seconds);
+  ++in_bucket[static_cast<std::size_t>(bound - kPollDurationBounds.begin())];
+  ++count;
+  sum_seconds += seconds;
+}
+
 std::string_view to_string(AccountHealth::State state) {
   switch (state) {
     case AccountHealth::State::Idle:

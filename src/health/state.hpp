@@ -32,6 +32,19 @@ std::string_view to_string(FailureReason reason);  // "auth", "tls", ...
 // password source that failed and the like are Other.
 FailureReason failure_reason(common::ErrorKind kind);
 
+// How long polls took, as a Prometheus histogram with fixed bounds. An
+// incremental poll of a quiet mailbox takes well under a second; a first
+// import of a large one takes many minutes: the bounds span both.
+inline constexpr std::array<double, 11> kPollDurationBounds{0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900};
+struct DurationHistogram {
+  // in_bucket[i]: observations in (bound[i-1], bound[i]]; the last entry
+  // counts those above every bound (the +Inf bucket's share).
+  std::array<std::uint64_t, kPollDurationBounds.size() + 1> in_bucket{};
+  std::uint64_t count = 0;
+  double sum_seconds = 0;
+  void observe(double seconds);
+};
+
 // One delivery target of an account (README "Delivering to a mailbox").
 struct DeliveryHealth {
   std::string target;  // config::DeliveryTarget::key(): "maildir:/srv/mail/alice", ...
@@ -65,6 +78,7 @@ struct AccountHealth {
   std::array<std::uint64_t, kFailureReasonCount> poll_failures_by_reason{};
   std::uint64_t messages_fetched_total = 0;
   std::uint64_t bytes_fetched_total = 0;
+  DurationHistogram poll_durations;  // of every finished poll, failed ones included
   std::uint64_t messages_skipped = 0;  // over max_message_size in the last poll
   bool auth_failure = false;           // backing off because the server rejected our credentials
   // Backing off because the server said the failure is permanent ([SYS/PERM],

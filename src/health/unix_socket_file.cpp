@@ -1,5 +1,6 @@
 #include "health/unix_socket_file.hpp"
 
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -8,8 +9,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "common/log.hpp"
+#include "common/sanitize.hpp"
 
 namespace health {
 namespace {
@@ -132,6 +135,31 @@ std::optional<FileIdentity> identify_file(const std::string& path) {
 
 void remove_socket_file(const std::string& path, const FileIdentity& identity) {
   if (identify_file(path) == identity) ::unlink(path.c_str());
+}
+
+common::Status apply_socket_access(const std::string& path, const SocketAccess& access) {
+  if (!access.group.empty()) {
+    std::vector<char> buffer(16 * 1024);
+    group entry{};
+    group* found = nullptr;
+    const int rc = ::getgrnam_r(access.group.c_str(), &entry, buffer.data(), buffer.size(), &found);
+    if (found == nullptr) {
+      return common::make_error(common::ErrorKind::Config,
+                                "health_socket_group: no group named '" + common::sanitize(access.group) + "'" +
+                                    (rc != 0 ? std::string(" (") + std::strerror(rc) + ")" : std::string()));
+    }
+    if (::chown(path.c_str(), static_cast<uid_t>(-1), found->gr_gid) != 0) {
+      const int error = errno;
+      return common::make_error(common::ErrorKind::Io, "cannot give " + path + " to group '" + access.group +
+                                                           "': " + std::strerror(error) +
+                                                           " (the daemon's user must be a member of it)");
+    }
+  }
+  if (::chmod(path.c_str(), access.mode) != 0) {
+    const int error = errno;
+    return common::make_error(common::ErrorKind::Io, "cannot set the mode of " + path + ": " + std::strerror(error));
+  }
+  return {};
 }
 
 }  // namespace health

@@ -28,6 +28,18 @@ common::Result<sockaddr_un> unix_socket_address(const std::string& path);
 // socket that accepts a connection (another daemon is alive there).
 common::Status prepare_socket_path(const std::string& path);
 
+// Who may connect to the socket: its group ("" leaves the process's group)
+// and its mode.
+struct SocketAccess {
+  std::string group;
+  mode_t mode = 0660;
+};
+
+// Gives the socket at `path` the group and mode of `access`. Errors: Config
+// (no such group), Io (chown or chmod refused; a group the daemon is not a
+// member of needs root).
+common::Status apply_socket_access(const std::string& path, const SocketAccess& access);
+
 // Which file a path names, to remove only the socket we created ourselves.
 struct FileIdentity {
   dev_t device = 0;

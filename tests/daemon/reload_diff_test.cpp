@@ -82,12 +82,14 @@ TEST(ReloadDiff, GlobalSettings) {
 
   after.database = "/elsewhere.db";
   after.health_socket = "";
+  after.metrics_listen = config::ListenAddress{"127.0.0.1", 9423};
   after.log_level = common::LogLevel::Debug;
   after.max_concurrent_polls = 3;
   const ConfigDiff diff = diff_config(before, after);
   EXPECT_FALSE(diff.empty());
   EXPECT_TRUE(diff.database_changed);
   EXPECT_TRUE(diff.health_socket_changed);
+  EXPECT_TRUE(diff.metrics_listen_changed);
   EXPECT_TRUE(diff.log_level_changed);
   EXPECT_TRUE(diff.max_concurrent_polls_changed);
   EXPECT_EQ(diff.accounts.unchanged, Names{"a"});

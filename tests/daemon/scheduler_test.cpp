@@ -91,6 +91,25 @@ TEST_F(SchedulerTest, MorePendingPollsAgainAtOnce) {
   EXPECT_EQ(health("big")->messages_stored, 30u);
 }
 
+TEST_F(SchedulerTest, EveryFinishedPollIsObservedInTheDurationHistogram) {
+  make();
+  polls_->script([](const fetch::PollOptions& options, int attempt) {
+    fetch::PollReport report = attempt == 0 ? FakePolls::ok_report(options.account.name)
+                                            : FakePolls::failed_report(options.account.name,
+                                                                       common::ErrorKind::Io, "refused");
+    report.elapsed_ms = attempt == 0 ? 1500 : 40'000;
+    report.more_pending = attempt == 0;  // poll again at once
+    return report;
+  });
+  scheduler_->start(config_with({account("a")}));
+  ASSERT_TRUE(until([&] { return health("a")->polls_total == 2; }));
+  const health::DurationHistogram& h = health("a")->poll_durations;
+  EXPECT_EQ(h.count, 2u);
+  EXPECT_DOUBLE_EQ(h.sum_seconds, 41.5);
+  EXPECT_EQ(h.in_bucket[3], 1u);  // (1, 2.5]
+  EXPECT_EQ(h.in_bucket[7], 1u);  // (30, 60]
+}
+
 TEST_F(SchedulerTest, AFailureBacksOffThenASuccessClearsIt) {
   make();
   polls_->script([](const fetch::PollOptions& options, int attempt) {

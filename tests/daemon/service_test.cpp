@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -316,6 +319,68 @@ TEST_F(ServiceTest, HealthSocketInUseFailsTheStart) {
   ASSERT_FALSE(started.ok());
   EXPECT_NE(started.error().message.find("health socket"), std::string::npos);
   EXPECT_FALSE(notified("READY=1"));
+}
+
+// A blocking connect to 127.0.0.1:port: the kernel completes it from the
+// listen backlog, so the loop need not run.
+bool tcp_connects(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  ::close(fd);
+  return connected;
+}
+
+TEST_F(ServiceTest, MetricsListenerStartsAndAReloadClosesIt) {
+  config_.metrics_listen = config::ListenAddress{"127.0.0.1", 0};
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  const std::uint16_t port = service_->metrics_port();
+  ASSERT_NE(port, 0);
+  EXPECT_TRUE(tcp_connects(port));
+
+  config::Config next = config_;
+  next.metrics_listen.reset();
+  next_load_.config = next;
+  service_->reload();
+  EXPECT_EQ(service_->metrics_port(), 0);
+  EXPECT_FALSE(tcp_connects(port));
+  EXPECT_TRUE(logged("metrics listener closed"));
+  EXPECT_TRUE(fs::exists(config_.health_socket));  // the Unix socket is untouched
+}
+
+TEST_F(ServiceTest, AReloadThatChangesOnlyTheSocketModeKeepsTheSocket) {
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  struct stat before {};
+  ASSERT_EQ(::lstat(config_.health_socket.c_str(), &before), 0);
+  EXPECT_EQ(before.st_mode & 07777, 0660u);
+  config::Config next = config_;
+  next.health_socket_mode = 0666;
+  next_load_.config = next;
+  service_->reload();
+  struct stat after {};
+  ASSERT_EQ(::lstat(config_.health_socket.c_str(), &after), 0);
+  EXPECT_EQ(after.st_mode & 07777, 0666u);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "the same listening socket";
+}
+
+TEST_F(ServiceTest, MetricsPortInUseFailsTheStart) {
+  config_.metrics_listen = config::ListenAddress{"127.0.0.1", 0};
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  config::Config second = config_;
+  second.health_socket = (dir_.path() / "second.sock").string();
+  second.metrics_listen = config::ListenAddress{"127.0.0.1", service_->metrics_port()};
+  Service other(&loop_, second, *archive_, digests_);
+  const common::Status started = other.start();
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.error().message.find("metrics_listen: cannot listen on 127.0.0.1:"), std::string::npos)
+      << started.error().message;
+  EXPECT_FALSE(fs::exists(second.health_socket)) << "a failed start leaves no socket behind";
 }
 
 TEST_F(ServiceTest, WatchdogPingsWhenSystemdAsksForThem) {

@@ -175,14 +175,14 @@ TEST(Metrics, EscapesLabelValues) {
 // The exposition format, line by line: every sample belongs to a family
 // announced by # HELP and # TYPE before it; counters end in _total.
 struct Parsed {
-  std::map<std::string, std::string> types;    // family -> counter|gauge
+  std::map<std::string, std::string> types;    // family -> counter|gauge|histogram
   std::map<std::string, std::string> samples;  // "name{labels}" -> value
 };
 
 Parsed parse_exposition(const std::string& text) {
   Parsed parsed;
   static const std::regex kHelp(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) [^\n]+)");
-  static const std::regex kType(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge))");
+  static const std::regex kType(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram))");
   static const std::regex kSample(
       R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")*\})? (-?[0-9]+(?:\.[0-9]+)?))");
   EXPECT_FALSE(text.empty());
@@ -202,7 +202,12 @@ Parsed parse_exposition(const std::string& text) {
       // Prometheus conventions: counters, and only counters, end in _total.
       EXPECT_EQ(std::string(m[1]).ends_with("_total"), m[2] == "counter") << line;
     } else if (std::regex_match(line, m, kSample)) {
-      EXPECT_EQ(m[1], current) << "sample outside its family: " << line;
+      // A histogram's samples are <family>_bucket, _sum and _count.
+      const std::string name = m[1];
+      const bool histogram = parsed.types[current] == "histogram";
+      EXPECT_TRUE(histogram ? name == current + "_bucket" || name == current + "_sum" || name == current + "_count"
+                            : name == current)
+          << "sample outside its family: " << line;
       EXPECT_TRUE(parsed.samples.emplace(std::string(m[1]) + std::string(m[2]), m[3]).second) << line;
     } else {
       ADD_FAILURE() << "not exposition format: " << line;
@@ -221,6 +226,7 @@ TEST(Metrics, ParsesLineByLineWithExpectedFamiliesAndValues) {
       {"popfetchd_config_last_reload_success_timestamp_seconds", "gauge"},
       {"popfetchd_polls_total", "counter"},
       {"popfetchd_poll_failures_total", "counter"},
+      {"popfetchd_poll_duration_seconds", "histogram"},
       {"popfetchd_fetched_messages_total", "counter"},
       {"popfetchd_fetched_bytes_total", "counter"},
       {"popfetchd_archive_messages", "gauge"},
@@ -288,7 +294,10 @@ TEST(Metrics, ParsesLineByLineWithExpectedFamiliesAndValues) {
       {"popfetchd_account_state{account=\"bob\",state=\"polling\"}", "0"},
       {"popfetchd_account_state{account=\"bob\",state=\"backoff\"}", "1"},
   };
-  EXPECT_EQ(m.samples, expected_samples);
+  // The histogram's samples have their own test (PollDurationHistogram).
+  std::map<std::string, std::string> samples = m.samples;
+  std::erase_if(samples, [](const auto& entry) { return entry.first.starts_with("popfetchd_poll_duration_"); });
+  EXPECT_EQ(samples, expected_samples);
 }
 
 AccountHealth alice_delivering(bool failing) {
@@ -425,6 +434,54 @@ TEST(Metrics, PromtoolCheckMetricsIsClean) {
   ASSERT_NE(lint, nullptr);
   ASSERT_EQ(std::fwrite(text.data(), 1, text.size(), lint), text.size());
   EXPECT_EQ(pclose(lint), 0) << text;
+}
+
+}  // namespace
+}  // namespace health
+
+namespace health {
+namespace {
+
+TEST(PollDurationHistogram, ObservationsLandInTheirBucket) {
+  DurationHistogram h;
+  h.observe(0.1);    // <= 0.25
+  h.observe(0.25);   // the bound itself belongs to its bucket (le = less or equal)
+  h.observe(3.0);    // (2.5, 5]
+  h.observe(5000);   // above every bound
+  h.observe(-1);     // a clock step: counted as 0
+  EXPECT_EQ(h.count, 5u);
+  EXPECT_DOUBLE_EQ(h.sum_seconds, 5003.35);
+  EXPECT_EQ(h.in_bucket[0], 3u);
+  EXPECT_EQ(h.in_bucket[4], 1u);
+  EXPECT_EQ(h.in_bucket.back(), 1u);
+}
+
+TEST(PollDurationHistogram, RenderedCumulativeWithInfSumAndCount) {
+  AccountHealth a = alice();
+  a.poll_durations.observe(0.4);
+  a.poll_durations.observe(12);
+  a.poll_durations.observe(2000);
+  const std::string text = render_metrics(snapshot({a, bob_failing()}));
+  EXPECT_NE(text.find("# TYPE popfetchd_poll_duration_seconds histogram\n"), std::string::npos);
+  for (const char* line : {
+           "popfetchd_poll_duration_seconds_bucket{account=\"alice\",le=\"0.25\"} 0\n",
+           "popfetchd_poll_duration_seconds_bucket{account=\"alice\",le=\"0.5\"} 1\n",
+           "popfetchd_poll_duration_seconds_bucket{account=\"alice\",le=\"10\"} 1\n",
+           "popfetchd_poll_duration_seconds_bucket{account=\"alice\",le=\"30\"} 2\n",
+           "popfetchd_poll_duration_seconds_bucket{account=\"alice\",le=\"900\"} 2\n",
+           "popfetchd_poll_duration_seconds_bucket{account=\"alice\",le=\"+Inf\"} 3\n",
+           "popfetchd_poll_duration_seconds_sum{account=\"alice\"} 2012.4\n",
+           "popfetchd_poll_duration_seconds_count{account=\"alice\"} 3\n",
+           // An account that never polled has every series, at zero.
+           "popfetchd_poll_duration_seconds_bucket{account=\"bob\",le=\"+Inf\"} 0\n",
+           "popfetchd_poll_duration_seconds_sum{account=\"bob\"} 0\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  }
+  // The family's samples follow its TYPE line without another family between.
+  const std::size_t type = text.find("# TYPE popfetchd_poll_duration_seconds ");
+  const std::size_t next_family = text.find("# HELP", type);
+  EXPECT_GT(next_family, text.rfind("popfetchd_poll_duration_seconds_count"));
 }
 
 }  // namespace

@@ -163,6 +163,26 @@ TEST(HealthRoutesSerialize, ExactResponseBytes) {
             "{\"error\":\"method not allowed\"}");
 }
 
+TEST_F(HealthRoutesTest, ReadOnlyRoutesAnswerGetOnlyAndNeverPoll) {
+  struct Row {
+    const char* method;
+    const char* path;
+    int status;
+  };
+  const std::vector<Row> table = {
+      {"GET", "/livez", 200},         {"HEAD", "/health", 200},      {"GET", "/metrics", 200},
+      {"POST", "/poll", 405},         {"POST", "/poll/alice", 405},  {"POST", "/deliver", 405},
+      {"POST", "/deliver/alice", 405}, {"POST", "/metrics", 405},    {"PUT", "/nowhere", 405},
+      {"GET", "/poll", 404},          {"GET", "/", 404},
+  };
+  for (const Row& row : table) {
+    const HttpAnswer answer = answer_request(request(row.method, row.path), callbacks_, Routes::ReadOnly);
+    EXPECT_EQ(answer.status, row.status) << row.method << " " << row.path;
+  }
+  EXPECT_TRUE(polls_.empty());
+  EXPECT_TRUE(deliveries_.empty());
+}
+
 TEST(HealthRoutesSerialize, HeadKeepsLengthDropsBody) {
   HttpAnswer answer;
   answer.status = 200;

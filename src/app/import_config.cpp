@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -32,6 +33,11 @@ int import_config(const std::string& from, const std::string& file) {
   const auto tool = migrate::parse_tool(from);
   if (!tool) {
     print_error("import-config: unknown --from '" + from + "' (expected fetchmail, getmail or mpop)");
+    return kExitUsage;
+  }
+  std::error_code ignored;
+  if (std::filesystem::is_directory(file, ignored)) {
+    print_error(file + ": cannot read: it is a directory");
     return kExitUsage;
   }
   std::ifstream in(file, std::ios::binary);

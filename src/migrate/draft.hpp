@@ -38,6 +38,7 @@ struct Draft {
   std::string timeout;           // "60s"
   std::string max_message_size;  // "100000"
   std::string delete_after;      // "30d"
+  std::string pipelining;        // "on", "off", "auto"
   std::vector<Delivery> deliver;
   std::vector<std::string> notes;  // each becomes one YAML comment line next to the account
 };

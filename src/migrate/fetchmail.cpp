@@ -190,7 +190,6 @@ class Parser {
       entry.line = t.line;
       entry.skip = t.text == "skip";
       entry.base = defaults;
-      entry.base.notes.clear();
       if (t.text != "defaults") {
         if (pos_ >= tokens_.size()) return error_at(t.line, t.text + " needs a server name");
         entry.name = tokens_[pos_++].text;
@@ -199,7 +198,6 @@ class Parser {
       if (auto status = options(entry); !status) return status.error();
       if (t.text == "defaults") {
         defaults = entry.base;
-        defaults.notes = entry.base.notes;
       } else {
         entries.push_back(std::move(entry));
       }

@@ -84,6 +84,9 @@ common::Result<std::vector<Block>> parse_blocks(std::string_view text) {
     } else if (current == nullptr) {
       return error_at(line_number, "'" + command + "' before the first account or defaults line");
     } else {
+      // password and passwordeval are one setting: the last one given wins.
+      if (command == "password") current->erase("passwordeval");
+      if (command == "passwordeval") current->erase("password");
       (*current)[command] = *argument;
     }
   }
@@ -208,6 +211,13 @@ Draft translate(Block& block) {
     d.max_message_size = size_text(*skip);
   } else if (skip) {
     d.notes.push_back(not_carried(kTool, "skipsize " + *skip, "not a size"));
+  }
+  if (auto pipelining = take(c, "pipelining")) {
+    if (*pipelining == "on" || *pipelining == "off" || *pipelining == "auto") {
+      d.pipelining = *pipelining;
+    } else {
+      d.notes.push_back(not_carried(kTool, "pipelining " + *pipelining, "expected on, off or auto"));
+    }
   }
   if (auto only_new = take(c, "only_new"); only_new && *only_new == "on") c.erase("only_new");
   for (const auto& [key, value] : c) {

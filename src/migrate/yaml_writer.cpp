@@ -69,6 +69,7 @@ void write_account(std::string& out, const Draft& d, const std::string& name) {
   if (!d.delete_after.empty()) out += std::string(kIn) + "delete_after: " + d.delete_after + "\n";
   if (!d.timeout.empty()) out += std::string(kIn) + "timeout: " + d.timeout + "\n";
   if (!d.max_message_size.empty()) out += std::string(kIn) + "max_message_size: " + d.max_message_size + "\n";
+  if (!d.pipelining.empty()) out += std::string(kIn) + "pipelining: " + d.pipelining + "\n";
   if (!d.deliver.empty()) {
     out += std::string(kIn) + "deliver:\n";
     for (const Delivery& target : d.deliver) out += std::string(kIn) + "  - " + delivery_line(target) + "\n";

@@ -41,6 +41,7 @@ TEST(MpopImport, SampleAccountsKeepTheirNames) {
   EXPECT_EQ(w.auth, config::AuthMethod::CramMd5);
   EXPECT_FALSE(w.keep);
   EXPECT_TRUE(w.tls_fingerprints.empty());
+  EXPECT_EQ(w.pipelining, config::Pipelining::Off);
   ASSERT_EQ(w.deliver.size(), 1u);
   EXPECT_EQ(w.deliver[0].argv, (std::vector<std::string>{"/usr/bin/procmail", "-d", "bob"}));
 
@@ -56,7 +57,6 @@ TEST(MpopImport, SampleCommentsWhatItCannotCarry) {
   EXPECT_TRUE(has_comment(yaml, "mpop: 'tls_fingerprint 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33' "
                                 "not carried over: an MD5 or SHA-1 fingerprint")) << yaml;
   EXPECT_TRUE(has_comment(yaml, "mpop: 'uidls_file ~/.mpop_uidls/work' not carried over"));
-  EXPECT_TRUE(has_comment(yaml, "mpop: 'pipelining off' not carried over"));
   EXPECT_TRUE(has_comment(yaml, "mpop: 'killsize 10m' not carried over"));
   EXPECT_TRUE(has_comment(yaml, "mpop: 'delivery mda /usr/bin/procmail -f %F' not carried over: %F placeholders"));
   EXPECT_TRUE(has_comment(yaml, "mpop: 'account default' not carried over"));

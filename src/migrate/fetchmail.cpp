@@ -331,7 +331,7 @@ void translate_mda(const std::string& mda, Draft& d) {
   const auto argv = split_command(mda);
   if (!argv || argv->empty()) {
     d.notes.push_back(not_carried(kTool, setting, "it needs a shell; popfetchd runs an MDA without one"));
-  } else if (argv->front().front() != '/') {
+  } else if (argv->front().empty() || argv->front().front() != '/') {
     d.notes.push_back(not_carried(kTool, setting, "the program must be an absolute path"));
   } else {
     d.deliver.push_back(Delivery{Delivery::Kind::Mda, {}, *argv});

@@ -1,5 +1,8 @@
 #include "migrate/migrate.hpp"
 
+#include <utility>
+#include <vector>
+
 #include "migrate/fetchmail.hpp"
 #include "migrate/getmail.hpp"
 #include "migrate/mpop.hpp"
@@ -36,6 +39,20 @@ common::Result<std::string> import_config(Tool tool, std::string_view text, std:
                                           const ImportOptions& options) {
   auto translation = translate(tool, text, options);
   if (!translation) return translation.error();
+  // popfetchd needs a server and a user name for every account.
+  std::vector<Draft> complete;
+  for (Draft& draft : translation->accounts) {
+    if (draft.server.empty()) {
+      translation->notes.push_back(std::string(to_string(tool)) + ": an account without a server not carried over");
+      continue;
+    }
+    if (draft.username.empty()) {
+      draft.username = options.local_user.empty() ? "CHANGEME" : options.local_user;
+      draft.notes.push_back(std::string(to_string(tool)) + ": no user name given: took '" + draft.username + "'");
+    }
+    complete.push_back(std::move(draft));
+  }
+  translation->accounts = std::move(complete);
   if (translation->accounts.empty()) {
     std::string message = "no POP3 account to import";
     for (const std::string& note : translation->notes) message += "; " + note;

@@ -167,7 +167,7 @@ void translate_delivery(Commands& c, Draft& d) {
   const auto argv = split_command(target);
   if (!argv || argv->empty()) {
     d.notes.push_back(not_carried(kTool, setting, "it needs a shell; popfetchd runs an MDA without one"));
-  } else if (argv->front().front() != '/') {
+  } else if (argv->front().empty() || argv->front().front() != '/') {
     d.notes.push_back(not_carried(kTool, setting, "the program must be an absolute path"));
   } else {
     d.deliver.push_back({Delivery::Kind::Mda, {}, *argv});

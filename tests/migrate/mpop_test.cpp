@@ -62,6 +62,20 @@ TEST(MpopImport, SampleCommentsWhatItCannotCarry) {
   EXPECT_TRUE(has_comment(yaml, "mpop: 'account default' not carried over"));
 }
 
+TEST(MpopImport, MissingUserOrOddMdaStillLoads) {
+  migrate::ImportOptions options;
+  options.local_user = "localjoe";
+  auto yaml = migrate::import_config(migrate::Tool::Mpop,
+                                     "account a\nhost h\ndelivery mda '' -x\naccount b\nhost \"\"\n", "f", options);
+  ASSERT_TRUE(yaml.ok()) << yaml.error().message;
+  const config::Config c = migrate_test::load(*yaml);
+  ASSERT_EQ(c.accounts.size(), 1u) << *yaml;
+  EXPECT_EQ(account(c, "a").username, "localjoe");
+  EXPECT_TRUE(has_comment(*yaml, "mpop: no user name given: took 'localjoe'")) << *yaml;
+  EXPECT_TRUE(has_comment(*yaml, "the program must be an absolute path")) << *yaml;
+  EXPECT_TRUE(has_comment(*yaml, "mpop: 'account b' not carried over: it has no host")) << *yaml;
+}
+
 TEST(MpopImport, ErrorsNameTheLine) {
   auto r = migrate::from_mpop("# c\nhost x\n");
   ASSERT_FALSE(r.ok());

@@ -31,6 +31,8 @@ struct CommandLine {
   std::string deliver_account;
   std::optional<std::string> deliver_since;
   bool deliver_all = false;
+  std::string import_from;
+  std::string import_file;
 
   CLI::App* run = nullptr;
   CLI::App* check = nullptr;
@@ -43,6 +45,7 @@ struct CommandLine {
   CLI::App* importer = nullptr;
   CLI::App* backup = nullptr;
   CLI::App* deliver = nullptr;
+  CLI::App* import_config = nullptr;
 };
 
 void add_daemon_commands(CLI::App& cli, CommandLine& c) {
@@ -64,6 +67,12 @@ void add_daemon_commands(CLI::App& cli, CommandLine& c) {
                                              "Also queue messages fetched on or after this day (YYYY-MM-DD)");
   CLI::Option* all = c.deliver->add_flag("--all", c.deliver_all, "Also queue every older message of the account");
   since->excludes(all);
+  c.import_config = cli.add_subcommand(
+      "import-config", "Print a popfetchd config for the accounts of a fetchmail, getmail or mpop config file");
+  c.import_config->add_option("--from", c.import_from, "The file's program: fetchmail, getmail or mpop")
+      ->required();
+  c.import_config->add_option("FILE", c.import_file, "e.g. ~/.fetchmailrc, ~/.getmail/getmailrc, ~/.mpoprc")
+      ->required();
 }
 
 void add_archive_commands(CLI::App& cli, CommandLine& c) {
@@ -120,6 +129,7 @@ int dispatch(const CommandLine& c) {
     return app::export_archive(c.global, c.export_maildir, c.export_mbox, c.export_account);
   if (c.importer->parsed()) return app::import_mail(c.global, c.import);
   if (c.backup->parsed()) return app::backup_archive(c.global, c.backup_file);
+  if (c.import_config->parsed()) return app::import_config(c.import_from, c.import_file);
   if (c.deliver->parsed()) return app::deliver_messages(c.global, c.deliver_account, c.deliver_since, c.deliver_all);
   // `run` and no command at all both start the daemon
   return app::run_daemon(c.global);

@@ -74,6 +74,12 @@ int import_mail(const GlobalOptions& global, const ImportOptions& options);
 // done, 1 failed (no partial copy is left), 2 `file` exists.
 int backup_archive(const GlobalOptions& global, const std::string& file);
 
+// Prints popfetchd YAML for the accounts of another fetcher's config FILE
+// (`from`: fetchmail, getmail or mpop) to stdout. Exit 0 done, 2 unknown
+// `from`, an unreadable FILE, or one that does not parse (the message names
+// the line) or holds no POP3 account.
+int import_config(const std::string& from, const std::string& file);
+
 // The config path when -c was not given: $POPFETCHD_CONFIG, else the system path.
 std::string default_config_path();
 

@@ -41,4 +41,6 @@ check "--account --help --json --limit " popfetchd -c "$work/p.yaml" list --
 check "--help alice homelab work.bob " popfetchd -c "$work/p.yaml" poll-once ""
 check "work.bob " popfetchd -c "$work/p.yaml" list --account w
 check "--account --all " popfetchd deliver --a
+check "fetchmail " popfetchd import-config --from f
+check "import import-config " popfetchd im
 echo "bash completion: commands, options and account names"

@@ -2,9 +2,12 @@
 # The bash completion offers the commands, a command's options, and the
 # account names of the config named with -c.
 #
-# Usage: completion_test.sh COMPLETION_SCRIPT
+# The commands it offers are exactly those of `popfetchd --help`.
+#
+# Usage: completion_test.sh COMPLETION_SCRIPT POPFETCHD_BINARY
 set -euo pipefail
 source "$1"
+binary=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cat > "$work/p.yaml" <<'YAML'
@@ -43,4 +46,11 @@ check "work.bob " popfetchd -c "$work/p.yaml" list --account w
 check "--account --all " popfetchd deliver --a
 check "fetchmail " popfetchd import-config --from f
 check "import import-config " popfetchd im
+# Every subcommand of the binary, and nothing else, from an empty command line.
+commands=$("$binary" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && NF { print $1 }' | sort | tr '\n' ' ')
+offered=$(complete_line popfetchd "" | tr ' ' '\n' | grep -v '^-' | sort | tr '\n' ' ' | sed 's/^ *//')
+if [[ $offered != "$commands" ]]; then
+  echo "FAIL: the completion offers '$offered'; the binary has '$commands'"
+  exit 1
+fi
 echo "bash completion: commands, options and account names"

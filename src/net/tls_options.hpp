@@ -9,6 +9,8 @@
 
 namespace net {
 
+enum class TlsVersion { Tls1_2, Tls1_3 };
+
 struct TlsOptions {
   // The server's name: sent as SNI (RFC 6066, not for an IP literal) and, with
   // `verify`, matched against the certificate (dNSName/CN for a name,
@@ -28,7 +30,10 @@ struct TlsOptions {
   // trust, as for a self-signed homelab certificate); `verify` and `ca_file`
   // are then ignored. A mismatch fails the handshake, so nothing is sent.
   std::vector<std::array<std::uint8_t, 32>> sha256_pins = {};
-  // TLS 1.2 is the minimum, always (DESIGN.md §2); not configurable on purpose.
+  // The oldest version accepted (tls_min_version); never below TLS 1.2
+  // (DESIGN.md §2). Tls1_3 with an mbedTLS that lacks TLS 1.3 makes
+  // TlsSession::create fail with ErrorKind::Config.
+  TlsVersion min_version = TlsVersion::Tls1_2;
 };
 
 struct TlsInfo {

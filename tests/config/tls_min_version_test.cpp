@@ -28,9 +28,9 @@ TEST(TlsMinVersion, TwelveIsAlwaysAccepted) {
 }
 
 TEST(TlsMinVersion, ThirteenWhereMbedTlsHasIt) {
-  const std::string yaml =
-      "defaults:\n  tls_min_version: 1.3\n" + kAccount + "  - name: b\n    server: s\n    username: u\n"
-      "    password: p\n    tls_min_version: 1.2\n";
+  const std::string yaml = "defaults:\n  tls_min_version: 1.3\n" + kAccount +
+                           "  - name: b\n    server: s\n    username: u\n"
+                           "    password: p\n    tls_min_version: 1.2\n";
   const auto result = config::load_string(yaml, "t.yaml");
   if (!config::tls_library().tls1_3) {
     ASSERT_FALSE(result.ok());

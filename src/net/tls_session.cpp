@@ -12,8 +12,8 @@
 
 #include "net/address.hpp"
 #include "net/mbed_error.hpp"
-#include "net/tls_trust.hpp"
 #include "net/sha256.hpp"
+#include "net/tls_trust.hpp"
 #include "net/tls_verify.hpp"
 
 namespace net {
@@ -240,11 +240,15 @@ common::Result<TlsSession::Handshake> TlsSession::handshake() {
     return s.fail(ErrorKind::Tls, "certificate verification failed for " + s.options.host + ": " +
                                       detail::describe_verify_failure(flags, s.peer_self_signed));
   }
+  const bool wants_1_3 = s.options.min_version == TlsVersion::Tls1_3;
   if (ret == kBadProtocolVersion) {
-    return s.fail(ErrorKind::Tls, "the server does not offer TLS 1.2 or later");
+    return s.fail(ErrorKind::Tls, wants_1_3 ? "the server does not offer TLS 1.3 (tls_min_version is 1.3)"
+                                            : "the server does not offer TLS 1.2 or later");
   }
   if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
-    return s.fail(ErrorKind::Tls, "the server refused the TLS handshake (fatal alert)");
+    return s.fail(ErrorKind::Tls, wants_1_3 ? "the server refused the TLS handshake (fatal alert); "
+                                              "tls_min_version is 1.3: does it offer TLS 1.3?"
+                                            : "the server refused the TLS handshake (fatal alert)");
   }
   return s.fail(ErrorKind::Tls, "TLS handshake failed: " + detail::mbed_error_text(ret));
 }

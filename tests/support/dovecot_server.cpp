@@ -102,6 +102,10 @@ DovecotSyntax DovecotServer::config_syntax() {
   return syntax;
 }
 
+std::string DovecotServer::login_log_prefix() {
+  return config_syntax() == DovecotSyntax::V2_4 ? "Logged in: " : "Login: ";
+}
+
 fs::path DovecotServer::lmtp_socket() const { return dovecot_paths(dir()).lmtp_socket; }
 
 std::vector<std::string> DovecotServer::lda_command(std::string_view user, std::string_view sender) const {

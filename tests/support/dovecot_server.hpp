@@ -139,6 +139,8 @@ class DovecotServer {
   static std::string dovecot_lda_program();
   // The config syntax of that dovecot (from `dovecot --version`, run once).
   static DovecotSyntax config_syntax();
+  // How a successful login's log line starts: "Login: " (2.3), "Logged in: " (2.4).
+  static std::string login_log_prefix();
 
  private:
   common::Status ensure_dir();

@@ -117,6 +117,9 @@ std::optional<Account> build_account(const AccountFields& defaults, const Accoun
   if (const auto pins = pick(own, defaults, &AccountFields::tls_fingerprint, "tls_fingerprint"); pins.setting) {
     account.tls_fingerprints = pins.setting->value;
   }
+  if (const auto value = pick(own, defaults, &AccountFields::tls_min_version, "tls_min_version"); value.setting) {
+    account.tls_min_version = value.setting->value;
+  }
   if (const auto value = pick(own, defaults, &AccountFields::poll_interval, "poll_interval"); value.setting) {
     account.poll_interval = value.setting->value;
   }

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "config/delivery_fields.hpp"
+#include "config/tls_library.hpp"
 #include "config/yaml_values.hpp"
 
 namespace config::detail {
@@ -82,6 +83,7 @@ class FieldParser {
     if (k == "password_env") return parse_password(e, PasswordSource::Kind::Env);
     if (k == "ca_file") return parse_ca_file(e);
     if (k == "tls_fingerprint") return parse_tls_fingerprint(e);
+    if (k == "tls_min_version") return parse_tls_min_version(e);
     if (k == "poll_interval") return parse_poll_interval(e);
     if (k == "timeout") return parse_timeout(e);
     if (k == "keep") return parse_keep(e);
@@ -263,6 +265,18 @@ class FieldParser {
     auto proxy = parse_proxy_url(*text);
     if (!proxy) return sink_.error(e.value_location, "proxy: " + proxy.error().message);
     set(fields_.proxy, e, std::optional<std::optional<Proxy>>(std::move(*proxy)));
+  }
+
+  // 1.3 only where this build's mbedTLS speaks TLS 1.3: a config asking for
+  // it elsewhere would fail every poll, so it fails to load instead.
+  void parse_tls_min_version(const Entry& e) {
+    const auto value = read_enum(e, kTlsMinVersionNames, sink_);
+    if (value == TlsMinVersion::Tls1_3 && !tls_library().tls1_3) {
+      sink_.error(e.value_location, "tls_min_version 1.3 needs TLS 1.3, which this build's mbedTLS " +
+                                        tls_library().version + " lacks (mbedTLS 3.x has it); use 1.2");
+      return;
+    }
+    set(fields_.tls_min_version, e, value);
   }
 
   void parse_poll_interval(const Entry& e) {

@@ -21,6 +21,7 @@ bool valid_account_name(std::string_view name) {
 std::string_view to_string(Security value) { return detail::name_of(detail::kSecurityNames, value); }
 std::string_view to_string(AuthMethod value) { return detail::name_of(detail::kAuthNames, value); }
 std::string_view to_string(Pipelining value) { return detail::name_of(detail::kPipeliningNames, value); }
+std::string_view to_string(TlsMinVersion value) { return detail::name_of(detail::kTlsMinVersionNames, value); }
 std::string_view to_string(PasswordSource::Kind kind) {
   return detail::name_of(detail::kPasswordSourceNames, kind);
 }

@@ -52,10 +52,12 @@ std::optional<Sha256Pin> parse_sha256_fingerprint(std::string_view text);
 enum class Security { None, Tls, TlsIfAvailable, StartTls, StartTlsIfAvailable };
 enum class AuthMethod { Plain, CramMd5, Login, ScramSha1, ScramSha256, XOAuth2, OAuthBearer, Auto };
 enum class Pipelining { Auto, On, Off };
+enum class TlsMinVersion { Tls1_2, Tls1_3 };
 
 std::string_view to_string(Security value);    // "none", "tls", "tls-if-available", ...
 std::string_view to_string(AuthMethod value);  // "plain", "cram-md5", "login", "scram-sha-256", ...
 std::string_view to_string(Pipelining value);  // "auto", "on", "off"
+std::string_view to_string(TlsMinVersion value);  // "1.2", "1.3"
 
 // True for the modes that encrypt and verify the certificate (tls, starttls).
 bool verifies_certificate(Security value);
@@ -116,6 +118,9 @@ struct Account {
   // tls_fingerprint: SHA-256 digests of accepted server certificates (DER);
   // when not empty they replace the chain and host checks.
   std::vector<Sha256Pin> tls_fingerprints;
+  // tls_min_version: the oldest TLS version accepted from the server. 1.3
+  // needs an mbedTLS with TLS 1.3 (3.x); the loader refuses it otherwise.
+  TlsMinVersion tls_min_version = TlsMinVersion::Tls1_2;
   std::chrono::seconds poll_interval{300};
   std::chrono::seconds timeout{60};
   bool keep = true;

@@ -68,6 +68,13 @@ inline constexpr std::array<EnumName<Pipelining>, 3> kPipeliningNames = {{
 static_assert(kPipeliningNames.size() == static_cast<std::size_t>(Pipelining::Off) + 1);
 static_assert(in_enum_order(kPipeliningNames));
 
+inline constexpr std::array<EnumName<TlsMinVersion>, 2> kTlsMinVersionNames = {{
+    {"1.2", TlsMinVersion::Tls1_2},
+    {"1.3", TlsMinVersion::Tls1_3},
+}};
+static_assert(kTlsMinVersionNames.size() == static_cast<std::size_t>(TlsMinVersion::Tls1_3) + 1);
+static_assert(in_enum_order(kTlsMinVersionNames));
+
 // The config key that gives each kind of password source.
 inline constexpr std::array<EnumName<PasswordSource::Kind>, 4> kPasswordSourceNames = {{
     {"password", PasswordSource::Kind::Literal},
@@ -92,11 +99,12 @@ inline constexpr std::array<std::string_view, 9> kTopLevelKeys = {
     "log_level", "max_concurrent_polls", "defaults",            "accounts",
 };
 
-inline constexpr std::array<std::string_view, 21> kAccountKeys = {
+inline constexpr std::array<std::string_view, 22> kAccountKeys = {
     "name",     "email",         "server",           "security",     "port",    "username",      "auth",
     "password", "password_file", "password_command", "password_env", "ca_file", "poll_interval", "timeout",
     "keep",     "delete_after",  "max_message_size", "pipelining",   "deliver", "tls_fingerprint",
     "proxy",
+    "tls_min_version",
 };
 
 inline constexpr std::array<std::string_view, 4> kPasswordKeys = {

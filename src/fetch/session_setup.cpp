@@ -69,6 +69,8 @@ pop3::SessionOptions session_options(const config::Account& account, common::Sec
 net::TlsOptions tls_options(const config::Account& account) {
   net::TlsOptions options{account.server, config::verifies_certificate(account.security), account.ca_file};
   options.sha256_pins = account.tls_fingerprints;
+  options.min_version = account.tls_min_version == config::TlsMinVersion::Tls1_3 ? net::TlsVersion::Tls1_3
+                                                                                  : net::TlsVersion::Tls1_2;
   return options;
 }
 

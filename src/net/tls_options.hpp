@@ -12,6 +12,7 @@
 namespace net {
 
 class TlsSessionCache;  // net/tls_session_cache.hpp
+enum class TlsVersion { Tls1_2, Tls1_3 };
 
 struct TlsOptions {
   // The server's name: sent as SNI (RFC 6066, not for an IP literal) and, with
@@ -35,7 +36,10 @@ struct TlsOptions {
   // Where the session of the last good handshake is kept and offered for
   // resumption (the daemon keeps one per account); null: none.
   std::shared_ptr<TlsSessionCache> session_cache = nullptr;
-  // TLS 1.2 is the minimum, always (DESIGN.md §2); not configurable on purpose.
+  // The oldest version accepted (tls_min_version); never below TLS 1.2
+  // (DESIGN.md §2). Tls1_3 with an mbedTLS that lacks TLS 1.3 makes
+  // TlsSession::create fail with ErrorKind::Config.
+  TlsVersion min_version = TlsVersion::Tls1_2;
 };
 
 struct TlsInfo {

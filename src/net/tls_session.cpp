@@ -12,9 +12,9 @@
 
 #include "net/address.hpp"
 #include "net/mbed_error.hpp"
+#include "net/sha256.hpp"
 #include "net/tls_session_cache.hpp"
 #include "net/tls_trust.hpp"
-#include "net/sha256.hpp"
 #include "net/tls_verify.hpp"
 
 namespace net {
@@ -152,8 +152,10 @@ common::Status configure(State& state) {
                                         MBEDTLS_SSL_PRESET_DEFAULT);
   if (ret != 0) return config_error("cannot set up TLS", ret);
 #if MBEDTLS_VERSION_NUMBER >= 0x03020000
-  mbedtls_ssl_conf_min_tls_version(&state.conf, MBEDTLS_SSL_VERSION_TLS1_2);
-#else
+  mbedtls_ssl_conf_min_tls_version(&state.conf, state.options.min_version == TlsVersion::Tls1_3
+                                                    ? MBEDTLS_SSL_VERSION_TLS1_3
+                                                    : MBEDTLS_SSL_VERSION_TLS1_2);
+#else  // create() refused Tls1_3: no TLS 1.3 before 3.x
   mbedtls_ssl_conf_min_version(&state.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
 #endif
   mbedtls_ssl_conf_rng(&state.conf, detail::Rng::random, state.rng.get());
@@ -202,6 +204,13 @@ common::Result<TlsSession> TlsSession::create(const TlsOptions& options) {
   if (host.find('\0') != std::string_view::npos) {
     return make_error(ErrorKind::Config, "the server's host name contains a NUL byte");
   }
+
+#if !defined(MBEDTLS_SSL_PROTO_TLS1_3) || MBEDTLS_VERSION_NUMBER < 0x03020000
+  if (options.min_version == TlsVersion::Tls1_3) {
+    return make_error(ErrorKind::Config, "tls_min_version 1.3 needs TLS 1.3, which this build's mbedTLS " +
+                                             std::string(MBEDTLS_VERSION_STRING) + " lacks");
+  }
+#endif
 
   auto state = std::make_unique<State>();
   state->options = options;
@@ -261,11 +270,15 @@ common::Result<TlsSession::Handshake> TlsSession::handshake() {
     return s.fail(ErrorKind::Tls, "certificate verification failed for " + s.options.host + ": " +
                                       detail::describe_verify_failure(flags, s.peer_self_signed));
   }
+  const bool wants_1_3 = s.options.min_version == TlsVersion::Tls1_3;
   if (ret == kBadProtocolVersion) {
-    return s.fail(ErrorKind::Tls, "the server does not offer TLS 1.2 or later");
+    return s.fail(ErrorKind::Tls, wants_1_3 ? "the server does not offer TLS 1.3 (tls_min_version is 1.3)"
+                                            : "the server does not offer TLS 1.2 or later");
   }
   if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
-    return s.fail(ErrorKind::Tls, "the server refused the TLS handshake (fatal alert)");
+    return s.fail(ErrorKind::Tls, wants_1_3 ? "the server refused the TLS handshake (fatal alert); "
+                                              "tls_min_version is 1.3: does it offer TLS 1.3?"
+                                            : "the server refused the TLS handshake (fatal alert)");
   }
   return s.fail(ErrorKind::Tls, "TLS handshake failed: " + detail::mbed_error_text(ret));
 }

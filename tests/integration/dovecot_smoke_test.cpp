@@ -127,7 +127,8 @@ TEST(DovecotSmoke, PlainServerServesDeliveredMessagesByteExact) {
   // Dovecot expunges before it answers QUIT.
   EXPECT_EQ(*server.mailbox_size("alice"), 2U);
 
-  auto logged = server.wait_for_log_line("Login: user=<alice>", client->local_port());
+  auto logged =
+      server.wait_for_log_line(DovecotServer::login_log_prefix() + "user=<alice>", client->local_port());
   ASSERT_TRUE(logged) << server.log_text();
   EXPECT_THAT(*logged, HasSubstr("method=PLAIN"));
   EXPECT_THAT(*logged, Not(HasSubstr("secret-1")));

@@ -126,7 +126,8 @@ void expect_complete_fetch(test_support::DovecotServer& server, const Mailbox& m
   EXPECT_TRUE(integration::archive_holds(db, mailbox.user, mailbox, integration::all_of(mailbox)));
 
   // The poll's login comes first; server_uidls() below logs in again (clear text).
-  auto login = server.wait_for_log_line("Login: user=<" + mailbox.user + ">", 0, kLogDeadline);
+  auto login = server.wait_for_log_line(
+      test_support::DovecotServer::login_log_prefix() + "user=<" + mailbox.user + ">", 0, kLogDeadline);
   ASSERT_TRUE(login) << server.log_text();
   EXPECT_THAT(*login, HasSubstr(auth == AuthMethod::CramMd5 ? "method=CRAM-MD5" : "method=PLAIN"));
   if (encrypted) {

@@ -48,7 +48,7 @@ class UidlReuse : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     test_support::DovecotOptions options = test_support::DovecotOptions::without_ssl();
-    options.extra_config.push_back("pop3_uidl_format = %u");
+    options.bare_uid_uidls = true;
     suite_.start(options);
   }
   static void TearDownTestSuite() { suite_.stop(); }

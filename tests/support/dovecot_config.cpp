@@ -1,6 +1,7 @@
 #include "support/dovecot_config.hpp"
 
 #include <sstream>
+#include <utility>
 
 namespace test_support {
 namespace {
@@ -11,7 +12,87 @@ constexpr int kProcessLimit = 512;
 constexpr int kClientLimit = 2000;
 constexpr int kMaxUserIpConnections = 1000;
 
+// One option, two spellings: what 2.3 wants and what 2.4 wants.
+std::string pick(DovecotSyntax syntax, std::string v2_3, std::string v2_4) {
+  return syntax == DovecotSyntax::V2_4 ? std::move(v2_4) : std::move(v2_3);
+}
+
+// 2.4 refuses a config that does not start with the version it was written
+// for; the storage version keeps 2.4's own on-disk formats.
+std::string version_header(DovecotSyntax s) {
+  return pick(s, "", "dovecot_config_version = 2.4.0\ndovecot_storage_version = 2.4.0\n");
+}
+
+// Every login line carries the client's source port, so a test can pick out
+// the lines of its own connection (and ignore the readiness probe).
+std::string login_log(DovecotSyntax s) {
+  return pick(s,
+              "login_log_format_elements = user=<%u> method=%m rip=%r rport=%{rport} lip=%l mpid=%e %c "
+              "session=<%{session}>\nlogin_log_format = %$: %s\n",
+              "login_log_format_elements = user=<%{user}> method=%{mechanism} rip=%{remote_ip} "
+              "rport=%{remote_port} lip=%{local_ip} mpid=%{mail_pid} %{secured} session=<%{session}>\n"
+              "login_log_format = %{message}: %{elements}\n");
+}
+
+std::string cleartext_allowed(DovecotSyntax s) {
+  return pick(s, "disable_plaintext_auth = no\n", "auth_allow_cleartext = yes\n");
+}
+
+// One passwd-file per user (see DovecotPaths::users_dir); the passwords carry
+// their {PLAIN} scheme, which CRAM-MD5 and SCRAM need.
+std::string user_databases(DovecotSyntax s, const std::string& users_dir) {
+  return pick(s,
+              "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN " + users_dir +
+                  "/%u\n}\nuserdb {\n  driver = passwd-file\n  args = " + users_dir + "/%u\n}\n",
+              "passdb passwd-file {\n  passwd_file_path = " + users_dir +
+                  "/%{user}\n}\nuserdb passwd-file {\n  passwd_file_path = " + users_dir + "/%{user}\n}\n");
+}
+
+std::string mail_location(DovecotSyntax s, const std::string& mail_root) {
+  return pick(s, "mail_location = maildir:" + mail_root + "/%u/Maildir\n",
+              "mail_driver = maildir\nmail_path = " + mail_root + "/%{user}/Maildir\n");
+}
+
+std::string uidl_format(DovecotSyntax s, bool bare_uid) {
+  if (bare_uid) return pick(s, "pop3_uidl_format = %u\n", "pop3_uidl_format = %{uid}\n");
+  return pick(s, "pop3_uidl_format = %08Xu%08Xv\n",
+              "pop3_uidl_format = %{uid | hex(8)}%{uidvalidity | hex(8)}\n");
+}
+
+std::string ssl_files(DovecotSyntax s, const std::string& cert, const std::string& key) {
+  return pick(s, "ssl_cert = <" + cert + "\nssl_key = <" + key + "\n",
+              "ssl_server_cert_file = " + cert + "\nssl_server_key_file = " + key + "\n");
+}
+
+// One login process serves many clients (Dovecot's "high-performance" mode),
+// so 100+ parallel logins need no 100 processes.
+std::string login_process_reuse(DovecotSyntax s) {
+  return pick(s, "  service_count = 0\n", "  restart_request_count = unlimited\n");
+}
+
+std::string listener_address(DovecotSyntax s, const std::string& address) {
+  return pick(s, "    address = " + address + "\n", "    listen = " + address + "\n");
+}
+
 }  // namespace
+
+DovecotSyntax dovecot_syntax_of(std::string_view version_output) {
+  unsigned major = 0, minor = 0;
+  std::size_t i = 0;
+  auto number = [&](unsigned& out) {
+    const std::size_t start = i;
+    while (i < version_output.size() && version_output[i] >= '0' && version_output[i] <= '9' &&
+           i - start < 6) {
+      out = out * 10 + static_cast<unsigned>(version_output[i] - '0');
+      ++i;
+    }
+    return i > start;
+  };
+  if (!number(major) || i >= version_output.size() || version_output[i++] != '.' || !number(minor)) {
+    return DovecotSyntax::V2_3;
+  }
+  return (major > 2 || (major == 2 && minor >= 4)) ? DovecotSyntax::V2_4 : DovecotSyntax::V2_3;
+}
 
 DovecotPaths dovecot_paths(const std::filesystem::path& dir) {
   return DovecotPaths{dir / "run",  dir / "state", dir / "dovecot.log",
@@ -20,8 +101,9 @@ DovecotPaths dovecot_paths(const std::filesystem::path& dir) {
 
 std::string render_dovecot_config(const DovecotConfigParams& p) {
   const DovecotPaths paths = dovecot_paths(p.dir);
+  const DovecotSyntax s = p.syntax;
   std::ostringstream c;
-  c << "# Written by the popfetchd test fixture (tests/support/dovecot_config.cpp).\n"
+  c << version_header(s) << "# Written by the popfetchd test fixture (tests/support/dovecot_config.cpp).\n"
     << "protocols = pop3" << (p.lmtp ? " lmtp" : "") << "\n"
     << "listen = 127.0.0.1\n"
     << "instance_name = " << p.instance_name
@@ -33,41 +115,24 @@ std::string render_dovecot_config(const DovecotConfigParams& p) {
     << "state_dir = " << paths.state_dir.string() << "\n"
     << "log_path = " << paths.log_file.string() << "\n"
     << "info_log_path = " << paths.log_file.string() << "\n"
-    << "debug_log_path = " << paths.log_file.string()
-    << "\n"
-    // Every login line carries the client's source port, so a test can pick
-    // out the lines of its own connection (and ignore the readiness probe).
-    << "login_log_format_elements = user=<%u> method=%m rip=%r rport=%{rport} lip=%l mpid=%e %c "
-       "session=<%{session}>\n"
-    << "login_log_format = %$: %s\n"
-    << "auth_verbose = yes\n"
+    << "debug_log_path = " << paths.log_file.string() << "\n"
+    << login_log(s) << "auth_verbose = yes\n"
     << "auth_verbose_passwords = no\n"
     << "auth_cache_size = 0\n"
     << "auth_mechanisms = " << p.auth_mechanisms << "\n"
-    << "disable_plaintext_auth = no\n"
+    << cleartext_allowed(s)
     // No penalty delay after a failed login: tests of wrong passwords stay fast.
     << "auth_failure_delay = 0\n"
-    << "passdb {\n"
-    << "  driver = passwd-file\n"
-    << "  args = scheme=PLAIN " << paths.users_dir.string() << "/%u\n"
-    << "}\n"
-    << "userdb {\n"
-    << "  driver = passwd-file\n"
-    << "  args = " << paths.users_dir.string() << "/%u\n"
-    << "}\n"
-    << "first_valid_uid = " << p.mail_uid << "\n"
+    << user_databases(s, paths.users_dir.string()) << "first_valid_uid = " << p.mail_uid << "\n"
     << "first_valid_gid = " << p.mail_gid << "\n"
-    << "mail_location = maildir:" << paths.mail_root.string() << "/%u/Maildir\n"
-    << "pop3_uidl_format = %08Xu%08Xv\n"
+    << mail_location(s, paths.mail_root.string()) << uidl_format(s, p.bare_uid_uidls)
     << "mail_max_userip_connections = " << kMaxUserIpConnections << "\n"
     << "default_process_limit = " << kProcessLimit << "\n"
     << "default_client_limit = " << kClientLimit << "\n"
     << "default_vsz_limit = 1G\n";
   if (p.ssl) {
     c << "ssl = yes\n"
-      << "ssl_cert = <" << p.cert_file.string() << "\n"
-      << "ssl_key = <" << p.key_file.string() << "\n"
-      << "ssl_min_protocol = TLSv1.2\n";
+      << ssl_files(s, p.cert_file.string(), p.key_file.string()) << "ssl_min_protocol = TLSv1.2\n";
   } else {
     c << "ssl = no\n";
   }
@@ -86,10 +151,7 @@ std::string render_dovecot_config(const DovecotConfigParams& p) {
       << "    ssl = yes\n"
       << "  }\n";
   }
-  // service_count = 0: one login process serves many clients (Dovecot's
-  // "high-performance" mode), so 100+ parallel logins need no 100 processes.
-  c << "  service_count = 0\n"
-    << "  process_min_avail = 1\n"
+  c << login_process_reuse(s) << "  process_min_avail = 1\n"
     << "  client_limit = " << kClientLimit << "\n";
   // chroot() needs root; unprivileged runs do without it.
   if (!p.unprivileged_user.empty()) c << "  chroot =\n";
@@ -117,8 +179,7 @@ std::string render_dovecot_config(const DovecotConfigParams& p) {
       << "  }\n";
     if (p.lmtp_port != 0) {
       c << "  inet_listener lmtp {\n"
-        << "    address = 127.0.0.1\n"
-        << "    port = " << p.lmtp_port << "\n"
+        << listener_address(s, "127.0.0.1") << "    port = " << p.lmtp_port << "\n"
         << "  }\n";
     }
     c << "}\n";

@@ -1,19 +1,32 @@
 #pragma once
 // The text of the dovecot.conf the DovecotServer fixture runs with: a complete
 // stand-alone config (no include of /etc/dovecot), so a system-wide Dovecot
-// and its settings can neither leak in nor collide.
-// Pure function; no I/O, no errors.
+// and its settings can neither leak in nor collide. Written in the syntax of
+// the installed Dovecot: 2.4 renamed and restructured many settings (named
+// passdb/userdb blocks, ssl_server_*_file, mail_driver/mail_path, %{var}
+// variables), and it refuses a 2.3 config. Each option maps to one small
+// 2.3/2.4 pair of snippets in dovecot_config.cpp.
+// Pure functions; no I/O, no errors.
 
 #include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace test_support {
 
+enum class DovecotSyntax { V2_3, V2_4 };
+
+// The syntax for the output of `dovecot --version` ("2.3.19.1 (9b53102964)",
+// "2.4.1-4 (7d8c0e5759)"): 2.4 and later use the 2.4 syntax; anything else,
+// including text that is no version, the 2.3 one.
+DovecotSyntax dovecot_syntax_of(std::string_view version_output);
+
 struct DovecotConfigParams {
+  DovecotSyntax syntax = DovecotSyntax::V2_3;
   std::filesystem::path dir;  // the fixture's private directory; everything lives below it
   std::string instance_name;  // shows in `ps` as dovecot-<instance_name>/...
   std::uint16_t pop3_port = 0;
@@ -33,6 +46,9 @@ struct DovecotConfigParams {
   // 127.0.0.1:lmtp_port.
   bool lmtp = false;
   std::uint16_t lmtp_port = 0;
+  // UIDLs are the bare message UIDs ("1", "2", ...) instead of Dovecot's
+  // default UID+UIDVALIDITY in hex, as some servers have them.
+  bool bare_uid_uidls = false;
   std::vector<std::string> extra_lines;  // appended verbatim, for tests that need a special setting
 };
 

@@ -100,3 +100,72 @@ TEST(DovecotConfig, ExtraLinesComeLast) {
 }
 
 }  // namespace
+
+namespace {
+
+DovecotConfigParams params_2_4(bool ssl) {
+  DovecotConfigParams p = params(ssl);
+  p.syntax = test_support::DovecotSyntax::V2_4;
+  return p;
+}
+
+TEST(DovecotConfig, SyntaxFollowsTheInstalledVersion) {
+  using test_support::dovecot_syntax_of;
+  using test_support::DovecotSyntax;
+  EXPECT_EQ(dovecot_syntax_of("2.3.19.1 (9b53102964)\n"), DovecotSyntax::V2_3);
+  EXPECT_EQ(dovecot_syntax_of("2.3.21"), DovecotSyntax::V2_3);
+  EXPECT_EQ(dovecot_syntax_of("2.4.1-4 (7d8c0e5759)\n"), DovecotSyntax::V2_4);
+  EXPECT_EQ(dovecot_syntax_of("2.4.0"), DovecotSyntax::V2_4);
+  EXPECT_EQ(dovecot_syntax_of("2.10.0"), DovecotSyntax::V2_4);
+  EXPECT_EQ(dovecot_syntax_of("3.0.0"), DovecotSyntax::V2_4);
+  EXPECT_EQ(dovecot_syntax_of(""), DovecotSyntax::V2_3);
+  EXPECT_EQ(dovecot_syntax_of("dovecot: command not found"), DovecotSyntax::V2_3);
+}
+
+TEST(DovecotConfig, Version24StartsWithTheConfigVersion) {
+  const std::string conf = render_dovecot_config(params_2_4(true));
+  EXPECT_EQ(conf.rfind("dovecot_config_version = 2.4.0\ndovecot_storage_version = 2.4.0\n", 0), 0u);
+  EXPECT_THAT(render_dovecot_config(params(true)), Not(HasSubstr("dovecot_config_version")));
+}
+
+TEST(DovecotConfig, Version24SpellsEachOptionItsWay) {
+  const std::string conf = render_dovecot_config(params_2_4(true));
+  EXPECT_THAT(conf, HasSubstr("passdb passwd-file {\n  passwd_file_path = "
+                              "/tmp/popfetchd-dovecot-test/users/%{user}\n}\n"));
+  EXPECT_THAT(
+      conf,
+      HasSubstr("userdb passwd-file {\n  passwd_file_path = /tmp/popfetchd-dovecot-test/users/%{user}\n}\n"));
+  EXPECT_THAT(
+      conf,
+      HasSubstr("mail_driver = maildir\nmail_path = /tmp/popfetchd-dovecot-test/mail/%{user}/Maildir\n"));
+  EXPECT_THAT(conf, HasSubstr("pop3_uidl_format = %{uid | hex(8)}%{uidvalidity | hex(8)}\n"));
+  EXPECT_THAT(conf, HasSubstr("ssl_server_cert_file = /tmp/popfetchd-dovecot-test/server.pem\n"));
+  EXPECT_THAT(conf, HasSubstr("ssl_server_key_file = /tmp/popfetchd-dovecot-test/server.key\n"));
+  EXPECT_THAT(conf, HasSubstr("auth_allow_cleartext = yes\n"));
+  EXPECT_THAT(conf, HasSubstr("rport=%{remote_port}"));
+  EXPECT_THAT(conf, HasSubstr("login_log_format = %{message}: %{elements}\n"));
+  EXPECT_THAT(conf, HasSubstr("  restart_request_count = unlimited\n"));
+  // Nothing of 2.3's spelling is left.
+  for (const char* old : {"mail_location", "ssl_cert =", "ssl_key =", "disable_plaintext_auth",
+                          "args =", "service_count", "%u", "%$"}) {
+    EXPECT_THAT(conf, Not(HasSubstr(old))) << old;
+  }
+}
+
+TEST(DovecotConfig, BareUidUidlsInBothSyntaxes) {
+  DovecotConfigParams p = params(false);
+  p.bare_uid_uidls = true;
+  EXPECT_THAT(render_dovecot_config(p), HasSubstr("pop3_uidl_format = %u\n"));
+  p.syntax = test_support::DovecotSyntax::V2_4;
+  EXPECT_THAT(render_dovecot_config(p), HasSubstr("pop3_uidl_format = %{uid}\n"));
+}
+
+TEST(DovecotConfig, Version24LmtpListenerUsesListen) {
+  DovecotConfigParams p = params_2_4(false);
+  p.lmtp = true;
+  p.lmtp_port = 40024;
+  EXPECT_THAT(render_dovecot_config(p),
+              HasSubstr("  inet_listener lmtp {\n    listen = 127.0.0.1\n    port = 40024\n"));
+}
+
+}  // namespace

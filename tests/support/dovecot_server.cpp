@@ -91,6 +91,21 @@ bool keep_requested() {
 std::string DovecotServer::dovecot_program() { return POPFETCHD_TEST_DOVECOT; }
 std::string DovecotServer::dovecot_lda_program() { return POPFETCHD_TEST_DOVECOT_LDA; }
 
+DovecotSyntax DovecotServer::config_syntax() {
+  static const DovecotSyntax syntax = [] {
+    if (dovecot_program().empty()) return DovecotSyntax::V2_3;
+    auto dir = TempDir::create("popfetchd-dovecot-version-");
+    if (!dir) return DovecotSyntax::V2_3;
+    auto run = ChildProcess::run_captured({dovecot_program(), "--version"}, dir->path());
+    return run ? dovecot_syntax_of(run->out) : DovecotSyntax::V2_3;
+  }();
+  return syntax;
+}
+
+std::string DovecotServer::login_log_prefix() {
+  return config_syntax() == DovecotSyntax::V2_4 ? "Logged in: " : "Login: ";
+}
+
 fs::path DovecotServer::lmtp_socket() const { return dovecot_paths(dir()).lmtp_socket; }
 
 std::vector<std::string> DovecotServer::lda_command(std::string_view user, std::string_view sender) const {
@@ -261,6 +276,8 @@ common::Status DovecotServer::start_once(const Options& options) {
 
   DovecotConfigParams params;
   params.dir = dir;
+  params.syntax = config_syntax();
+  params.bare_uid_uidls = options.bare_uid_uidls;
   params.lmtp = options.lmtp;
   params.lmtp_port = lmtp;
   instance_name_ = "popfetchd-test-" + std::to_string(::getpid()) + "-" + std::to_string(instance_counter++);

@@ -29,6 +29,7 @@
 
 #include "common/result.hpp"
 #include "support/child_process.hpp"
+#include "support/dovecot_config.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_certificates.hpp"
 
@@ -40,7 +41,11 @@ struct DovecotOptions {
   CertificateOptions certificate;
   // Bound for the readiness poll; a healthy start takes well under a second.
   std::chrono::milliseconds ready_timeout{15'000};
-  std::vector<std::string> extra_config;  // extra dovecot.conf lines, appended verbatim
+  // Extra dovecot.conf lines, appended verbatim: in the syntax of the
+  // installed Dovecot (DovecotServer::config_syntax()).
+  std::vector<std::string> extra_config;
+  // UIDLs are the bare message UIDs ("1", "2", ...), as on some servers.
+  bool bare_uid_uidls = false;
   // Also serve LMTP on lmtp_socket() and 127.0.0.1:lmtp_port(), for delivery tests.
   bool lmtp = false;
 
@@ -132,6 +137,10 @@ class DovecotServer {
   static std::string dovecot_program();
   // dovecot-lda, found at configure time ("" when none was found).
   static std::string dovecot_lda_program();
+  // The config syntax of that dovecot (from `dovecot --version`, run once).
+  static DovecotSyntax config_syntax();
+  // How a successful login's log line starts: "Login: " (2.3), "Logged in: " (2.4).
+  static std::string login_log_prefix();
 
  private:
   common::Status ensure_dir();

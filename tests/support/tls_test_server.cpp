@@ -39,6 +39,11 @@ TlsTestServer::TlsTestServer(const Credential& credential, Options options) : ke
     throw std::runtime_error("this mbedTLS has no TLS 1.1");
 #endif
   }
+  if (options.tls12_only) {
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000
+    mbedtls_ssl_conf_max_tls_version(&conf_, MBEDTLS_SSL_VERSION_TLS1_2);
+#endif  // older versions have no TLS 1.3 to leave out
+  }
   check(mbedtls_ssl_setup(&ssl_, &conf_), "setup");
   mbedtls_ssl_set_bio(&ssl_, this, send_cb, recv_cb, nullptr);
 }

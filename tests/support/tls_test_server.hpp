@@ -24,6 +24,7 @@ class TlsTestServer {
  public:
   struct Options {
     bool tls11_only = false;  // offer TLS 1.1 and nothing newer
+    bool tls12_only = false;  // offer nothing newer than TLS 1.2 (matters on mbedTLS 3.x)
   };
 
   TlsTestServer(const Credential& credential, Options options);

@@ -60,14 +60,9 @@ class OAuth2Server : public ::testing::Test {
                                                    std::filesystem::perms::others_exec);
     const std::optional<std::uint16_t> port = start_endpoint(endpoint_, dir_->path());
     ASSERT_TRUE(port) << "the introspection endpoint did not start";
-    const std::filesystem::path settings = dir_->path() / "dovecot-oauth2.conf.ext";
-    ASSERT_TRUE(
-        test_support::write_file(settings, test_support::oauth2_passdb_settings(
-                                               "http://127.0.0.1:" + std::to_string(*port) + "/introspect"))
-            .ok());
     test_support::DovecotOptions options;
     options.auth_mechanisms = "plain xoauth2 oauthbearer";
-    options.extra_config = test_support::oauth2_passdb_lines(settings);
+    options.oauth2_introspection_url = "http://127.0.0.1:" + std::to_string(*port) + "/introspect";
     suite_.start(options);
   }
   static void TearDownTestSuite() {

@@ -74,6 +74,24 @@ std::string listener_address(DovecotSyntax s, const std::string& address) {
   return pick(s, "    address = " + address + "\n", "    listen = " + address + "\n");
 }
 
+// The introspection settings both versions know, each after `prefix`.
+std::string oauth2_settings(const std::string& url, const std::string& prefix) {
+  return prefix + "introspection_mode = post\n" + prefix + "introspection_url = " + url + "\n" + prefix +
+         "username_attribute = username\n" + prefix + "active_attribute = active\n" + prefix +
+         "active_value = true\n"
+         // Ask on every login: a token refused once must stay refused.
+         + prefix + "force_introspection = yes\n";
+}
+
+// 2.3: an oauth2 passdb for the two mechanisms, its settings in a file of
+// their own; 2.4 checks tokens in the mechanism itself, from global settings.
+std::string oauth2_config(DovecotSyntax s, const DovecotConfigParams& p) {
+  if (p.oauth2_introspection_url.empty()) return "";
+  return pick(s,
+              "passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = " +
+                  dovecot_paths(p.dir).oauth2_settings.string() + "\n}\n",
+              oauth2_settings(p.oauth2_introspection_url, "oauth2_"));
+}
 }  // namespace
 
 DovecotSyntax dovecot_syntax_of(std::string_view version_output) {
@@ -95,8 +113,8 @@ DovecotSyntax dovecot_syntax_of(std::string_view version_output) {
 }
 
 DovecotPaths dovecot_paths(const std::filesystem::path& dir) {
-  return DovecotPaths{dir / "run",  dir / "state", dir / "dovecot.log",
-                      dir / "mail", dir / "users", dir / "run" / "lmtp"};
+  return DovecotPaths{dir / "run",  dir / "state", dir / "dovecot.log",         dir / "mail",
+                      dir / "users", dir / "run" / "lmtp", dir / "dovecot-oauth2.conf.ext"};
 }
 
 std::string render_dovecot_config(const DovecotConfigParams& p) {
@@ -184,23 +202,13 @@ std::string render_dovecot_config(const DovecotConfigParams& p) {
     }
     c << "}\n";
   }
+  c << oauth2_config(s, p);
   for (const auto& line : p.extra_lines) c << line << "\n";
   return c.str();
 }
 
-std::vector<std::string> oauth2_passdb_lines(const std::filesystem::path& settings_file) {
-  return {"passdb {", "  driver = oauth2", "  mechanisms = xoauth2 oauthbearer",
-          "  args = " + settings_file.string(), "}"};
-}
-
-std::string oauth2_passdb_settings(const std::string& introspection_url) {
-  return "introspection_mode = post\n"
-         "introspection_url = " + introspection_url + "\n"
-         "username_attribute = username\n"
-         "active_attribute = active\n"
-         "active_value = true\n"
-         // Ask on every login: a token refused once must stay refused.
-         "force_introspection = yes\n";
+std::string oauth2_settings_file(const std::string& introspection_url) {
+  return oauth2_settings(introspection_url, "");
 }
 
 }  // namespace test_support

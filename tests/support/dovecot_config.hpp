@@ -49,6 +49,12 @@ struct DovecotConfigParams {
   // UIDLs are the bare message UIDs ("1", "2", ...) instead of Dovecot's
   // default UID+UIDVALIDITY in hex, as some servers have them.
   bool bare_uid_uidls = false;
+  // Non-empty: xoauth2 and oauthbearer tokens are checked at this RFC 7662
+  // token-introspection endpoint (POST token=...); the user name is its
+  // "username" when "active" is true. 2.3 reads these settings from the file
+  // DovecotPaths::oauth2_settings (oauth2_settings_file() gives its text), 2.4
+  // from dovecot.conf itself.
+  std::string oauth2_introspection_url;
   std::vector<std::string> extra_lines;  // appended verbatim, for tests that need a special setting
 };
 
@@ -61,19 +67,13 @@ struct DovecotPaths {
   // to a second; a file it has never seen (or saw missing) is read at once.
   std::filesystem::path users_dir;
   std::filesystem::path lmtp_socket;  // <base_dir>/lmtp, when LMTP is on
+  std::filesystem::path oauth2_settings;  // Dovecot 2.3's oauth2 passdb settings, when OAuth2 is on
 };
 DovecotPaths dovecot_paths(const std::filesystem::path& dir);
 
 std::string render_dovecot_config(const DovecotConfigParams& params);
 
-// OAuth2 (xoauth2, oauthbearer): an `oauth2` passdb that asks the
-// token-introspection endpoint at `introspection_url` (RFC 7662, POST
-// token=...) and takes the user name from its "username" when "active" is
-// true. Dovecot 2.3 syntax: the passdb block (dovecot.conf lines, e.g. for
-// DovecotOptions::extra_config; placed before the passwd-file passdb's
-// mechanisms, it serves only xoauth2 and oauthbearer) and the text of the
-// file its args name (`settings_file`), which the caller writes.
-std::vector<std::string> oauth2_passdb_lines(const std::filesystem::path& settings_file);
-std::string oauth2_passdb_settings(const std::string& introspection_url);
+// The text of DovecotPaths::oauth2_settings for Dovecot 2.3's oauth2 passdb.
+std::string oauth2_settings_file(const std::string& introspection_url);
 
 }  // namespace test_support

@@ -300,6 +300,11 @@ common::Status DovecotServer::start_once(const Options& options) {
     params.unprivileged_group = gr->gr_name;
   }
   params.extra_lines = options.extra_config;
+  params.oauth2_introspection_url = options.oauth2_introspection_url;
+  if (!options.oauth2_introspection_url.empty()) {
+    const std::string settings = oauth2_settings_file(options.oauth2_introspection_url);
+    if (auto written = write_file(dovecot_paths(dir).oauth2_settings, settings, 0644); !written) return written;
+  }
   const fs::path config = dir / "dovecot.conf";
   if (auto written = write_file(config, render_dovecot_config(params), 0644); !written) return written;
 

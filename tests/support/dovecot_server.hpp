@@ -46,6 +46,10 @@ struct DovecotOptions {
   std::vector<std::string> extra_config;
   // UIDLs are the bare message UIDs ("1", "2", ...), as on some servers.
   bool bare_uid_uidls = false;
+  // Non-empty: xoauth2/oauthbearer tokens are checked at this token-introspection
+  // endpoint (see DovecotConfigParams::oauth2_introspection_url); name the two
+  // mechanisms in auth_mechanisms too.
+  std::string oauth2_introspection_url;
   // Also serve LMTP on lmtp_socket() and 127.0.0.1:lmtp_port(), for delivery tests.
   bool lmtp = false;
 

@@ -99,24 +99,6 @@ TEST(DovecotConfig, ExtraLinesComeLast) {
   EXPECT_EQ(conf.substr(conf.size() - 28), "pop3_logout_format = custom\n");
 }
 
-TEST(DovecotConfig, OAuth2InBothSyntaxes) {
-  DovecotConfigParams p = params(false);
-  EXPECT_THAT(render_dovecot_config(p), Not(HasSubstr("oauth2")));
-  p.oauth2_introspection_url = "http://127.0.0.1:1/introspect";
-  // 2.3: a passdb whose settings are in a file of their own.
-  EXPECT_THAT(render_dovecot_config(p),
-              HasSubstr("  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = " +
-                        test_support::dovecot_paths(p.dir).oauth2_settings.string() + "\n"));
-  EXPECT_THAT(test_support::oauth2_settings_file(p.oauth2_introspection_url),
-              HasSubstr("introspection_url = http://127.0.0.1:1/introspect\n"));
-  // 2.4: the mechanism reads global settings; no passdb.
-  p.syntax = test_support::DovecotSyntax::V2_4;
-  const std::string v24 = render_dovecot_config(p);
-  EXPECT_THAT(v24, HasSubstr("oauth2_introspection_url = http://127.0.0.1:1/introspect\n"));
-  EXPECT_THAT(v24, HasSubstr("oauth2_force_introspection = yes\n"));
-  EXPECT_THAT(v24, Not(HasSubstr("driver = oauth2")));
-}
-
 }  // namespace
 
 namespace {

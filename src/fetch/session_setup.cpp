@@ -36,6 +36,7 @@ pop3::AuthMethod auth_method(config::AuthMethod auth) {
     case config::AuthMethod::XOAuth2: return pop3::AuthMethod::XOAuth2;
     case config::AuthMethod::OAuthBearer: return pop3::AuthMethod::OAuthBearer;
     case config::AuthMethod::Auto: return pop3::AuthMethod::Auto;
+    case config::AuthMethod::External: return pop3::AuthMethod::External;
   }
   return pop3::AuthMethod::Plain;
 }
@@ -69,6 +70,8 @@ pop3::SessionOptions session_options(const config::Account& account, common::Sec
 net::TlsOptions tls_options(const config::Account& account) {
   net::TlsOptions options{account.server, config::verifies_certificate(account.security), account.ca_file};
   options.sha256_pins = account.tls_fingerprints;
+  options.client_cert = account.tls_client_cert;
+  options.client_key = account.tls_client_key;
   return options;
 }
 

@@ -132,6 +132,22 @@ std::vector<std::string> oauth2_passdb_lines(const std::filesystem::path& settin
           "  args = " + settings_file.string(), "}"};
 }
 
+std::vector<std::string> client_cert_auth_lines(const std::filesystem::path& client_ca_file) {
+  return {"ssl_ca = <" + client_ca_file.string(),
+          "ssl_verify_client_cert = yes",
+          // The test CA publishes no CRL; Dovecot requires one by default.
+          "ssl_require_crl = no",
+          "auth_ssl_require_client_cert = yes",
+          "auth_ssl_username_from_cert = yes",
+          "ssl_cert_username_field = commonName",
+          // EXTERNAL verifies an empty password (Dovecot's mech-external).
+          "passdb {",
+          "  driver = static",
+          "  mechanisms = external",
+          "  args = nopassword=y",
+          "}"};
+}
+
 std::string oauth2_passdb_settings(const std::string& introspection_url) {
   return "introspection_mode = post\n"
          "introspection_url = " + introspection_url + "\n"

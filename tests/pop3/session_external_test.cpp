@@ -46,6 +46,7 @@ TEST(SessionExternal, ARefusalIsAnAuthenticationFailure) {
   ASSERT_TRUE(h.error);
   EXPECT_EQ(h.error->kind, SessionErrorKind::Auth);
   EXPECT_TRUE(contains(h.error->message, "Authentication failed")) << h.error->message;
+  EXPECT_TRUE(contains(h.error->message, "did not accept the TLS client certificate")) << h.error->message;
 }
 
 TEST(SessionExternal, AChallengeAfterTheInitialResponseIsAProtocolError) {

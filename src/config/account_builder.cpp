@@ -47,6 +47,35 @@ void apply_proxy(const AccountFields& own, const AccountFields& defaults, const 
   }
 }
 
+// tls_client_cert and tls_client_key come as a pair, and auth: external
+// needs them and TLS (the certificate travels in the TLS handshake).
+void apply_client_cert(const AccountFields& own, const AccountFields& defaults, const std::string& label,
+                       Account& account, DiagnosticSink& sink) {
+  const auto cert = pick(own, defaults, &AccountFields::tls_client_cert, "tls_client_cert");
+  const auto key = pick(own, defaults, &AccountFields::tls_client_key, "tls_client_key");
+  if (cert.setting) account.tls_client_cert = cert.setting->value;
+  if (key.setting) account.tls_client_key = key.setting->value;
+  if (cert.setting && !key.given) {
+    sink.error(cert.setting->location,
+               label + ": tls_client_cert needs tls_client_key, the file of the certificate's private key");
+  }
+  if (key.setting && !cert.given) {
+    sink.error(key.setting->location, label + ": tls_client_key needs tls_client_cert, the certificate's file");
+  }
+  const auto auth = pick(own, defaults, &AccountFields::auth, "auth");
+  if (account.auth != AuthMethod::External || !auth.setting) return;
+  if (!cert.given && !key.given) {
+    sink.error(auth.setting->location, label +
+                                           ": auth: external logs in with a TLS client certificate: set "
+                                           "tls_client_cert and tls_client_key");
+  }
+  if (account.security == Security::None) {
+    sink.error(auth.setting->location, label +
+                                           ": auth: external needs TLS (the client certificate is sent in the "
+                                           "TLS handshake): set security: tls or starttls");
+  }
+}
+
 }  // namespace
 
 void check_keep_conflict(const AccountFields& fields, DiagnosticSink& sink) {
@@ -105,6 +134,8 @@ std::optional<Account> build_account(const AccountFields& defaults, const Accoun
   const AccountFields& password_fields = own.gives_password() ? own : defaults;
   if (password_fields.password) {
     account.password = password_fields.password->value;
+  } else if (account.auth == AuthMethod::External && !password_fields.gives_password()) {
+    account.password = PasswordSource{PasswordSource::Kind::None, {}, {}};
   } else if (!password_fields.gives_password()) {
     sink.error(own.entry, label +
                               " has no password source: give exactly one of password, password_file, "
@@ -134,6 +165,7 @@ std::optional<Account> build_account(const AccountFields& defaults, const Accoun
   }
 
   apply_proxy(own, defaults, label, account, sink);
+  apply_client_cert(own, defaults, label, account, sink);
 
   if (const auto value = pick(own, defaults, &AccountFields::deliver, "deliver"); value.setting) {
     account.deliver = value.setting->value;

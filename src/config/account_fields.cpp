@@ -82,6 +82,8 @@ class FieldParser {
     if (k == "password_command") return parse_password(e, PasswordSource::Kind::Command);
     if (k == "password_env") return parse_password(e, PasswordSource::Kind::Env);
     if (k == "ca_file") return parse_ca_file(e);
+    if (k == "tls_client_cert") return parse_file_path(fields_.tls_client_cert, e);
+    if (k == "tls_client_key") return parse_file_path(fields_.tls_client_key, e);
     if (k == "tls_fingerprint") return parse_tls_fingerprint(e);
     if (k == "tls_min_version") return parse_tls_min_version(e);
     if (k == "poll_interval") return parse_poll_interval(e);
@@ -214,6 +216,8 @@ class FieldParser {
           text.reset();
         }
         break;
+      case PasswordSource::Kind::None:  // no key gives it
+        break;
     }
     if (kind == PasswordSource::Kind::File && text) text = resolve_password_file(e, *text, paths_, sink_);
     if (!text) return;
@@ -225,6 +229,13 @@ class FieldParser {
     if (text && !text->empty()) text = resolve_path(e, *text, paths_, sink_);
     if (!text) return;
     set(fields_.ca_file, e, std::optional<std::string>(*text));
+  }
+
+  // A path that must be given ("~/" and relative ones resolved like ca_file).
+  void parse_file_path(std::optional<Setting<std::string>>& field, const Entry& e) {
+    auto text = path_text(e, false);
+    if (text) text = resolve_path(e, *text, paths_, sink_);
+    set(field, e, text);
   }
 
   // One fingerprint or a list of them; every one must parse.

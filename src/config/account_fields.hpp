@@ -45,6 +45,8 @@ struct AccountFields {
   std::optional<Setting<AuthMethod>> auth;
   std::optional<Setting<PasswordSource>> password;  // set only when exactly one valid source was given
   std::optional<Setting<std::string>> ca_file;
+  std::optional<Setting<std::string>> tls_client_cert;
+  std::optional<Setting<std::string>> tls_client_key;
   std::optional<Setting<std::vector<Sha256Pin>>> tls_fingerprint;
   std::optional<Setting<TlsMinVersion>> tls_min_version;
   std::optional<Setting<std::chrono::seconds>> poll_interval;

@@ -7,7 +7,7 @@
 // password; it returns ErrorKind::Config errors that never contain the password.
 //
 // Paths: "~/" at the start of a path expands to $HOME; relative `database`,
-// `health_socket`, `ca_file`, `password_file` and delivery paths resolve against the directory of the config file (so a config and its
+// `health_socket`, `ca_file`, `tls_client_cert`, `tls_client_key`, `password_file` and delivery paths resolve against the directory of the config file (so a config and its
 // files can move together). A relative `password_file` that exists in
 // $CREDENTIALS_DIRECTORY (systemd LoadCredential=) is taken from there instead.
 // After loading, these fields hold the resolved paths. Without `database` or
@@ -50,7 +50,9 @@ using Sha256Pin = std::array<std::uint8_t, 32>;
 std::optional<Sha256Pin> parse_sha256_fingerprint(std::string_view text);
 
 enum class Security { None, Tls, TlsIfAvailable, StartTls, StartTlsIfAvailable };
-enum class AuthMethod { Plain, CramMd5, Login, ScramSha1, ScramSha256, XOAuth2, OAuthBearer, Auto };
+// External (SASL EXTERNAL, RFC 4422 appendix A): the TLS client certificate
+// is the credential; no password is needed.
+enum class AuthMethod { Plain, CramMd5, Login, ScramSha1, ScramSha256, XOAuth2, OAuthBearer, Auto, External };
 enum class Pipelining { Auto, On, Off };
 enum class TlsMinVersion { Tls1_2, Tls1_3 };
 
@@ -71,7 +73,9 @@ bool implicit_tls(Security value);
 bool valid_account_name(std::string_view name);
 
 struct PasswordSource {
-  enum class Kind { Literal, File, Command, Env };
+  // None: no password is needed (auth: external without a password source);
+  // resolves to an empty secret.
+  enum class Kind { Literal, File, Command, Env, None };
   Kind kind = Kind::Literal;
   std::string value;  // the password itself (Literal), a path, a shell command, or a variable name
   // Command only: environment variables the command's child must not see.
@@ -121,6 +125,10 @@ struct Account {
   // tls_min_version: the oldest TLS version accepted from the server. 1.3
   // needs an mbedTLS with TLS 1.3 (3.x); the loader refuses it otherwise.
   TlsMinVersion tls_min_version = TlsMinVersion::Tls1_2;
+  // tls_client_cert, tls_client_key: PEM files of the TLS client certificate
+  // and its key (resolved paths); both or neither; empty: none.
+  std::string tls_client_cert;
+  std::string tls_client_key;
   std::chrono::seconds poll_interval{300};
   std::chrono::seconds timeout{60};
   bool keep = true;

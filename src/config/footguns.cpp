@@ -1,5 +1,9 @@
 // footgun_warnings: settings that load fine but are probably a mistake or a risk.
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <string>
 #include <string_view>
@@ -108,6 +112,26 @@ bool readable_by_others(const std::string& path) {
   return (info.st_mode & 077) != 0;
 }
 
+// The client certificate's files: both must be readable (by us, now), and
+// the private key by nobody else.
+void client_cert_files(std::vector<Diagnostic>& out, const Account& account) {
+  if (account.tls_client_cert.empty() && account.tls_client_key.empty()) return;
+  auto readable = [&](std::string_view key, const std::string& path) {
+    if (!path.empty() && ::access(path.c_str(), R_OK) != 0) {
+      warn(out, account, "cannot read " + std::string(key) + " '" + path + "': " + std::strerror(errno));
+    }
+  };
+  readable("tls_client_cert", account.tls_client_cert);
+  readable("tls_client_key", account.tls_client_key);
+  struct stat info {};
+  if (!account.tls_client_key.empty() && ::stat(account.tls_client_key.c_str(), &info) == 0 &&
+      (info.st_mode & 077) != 0) {
+    warn(out, account,
+         "tls_client_key '" + account.tls_client_key +
+             "' is readable by group or others; whoever reads it can log in as this account: chmod 600 it");
+  }
+}
+
 }  // namespace
 
 std::vector<Diagnostic> footgun_warnings(const Config& config) {
@@ -117,6 +141,7 @@ std::vector<Diagnostic> footgun_warnings(const Config& config) {
     port_mismatch(out, account);
     weak_mode(out, account);
     defaulted_username(out, account);
+    client_cert_files(out, account);
     if (exposed && account.password.kind == PasswordSource::Kind::Literal) {
       warn(out, account,
            "the config file " + config.path +

@@ -47,7 +47,7 @@ inline constexpr std::array<EnumName<Security>, 5> kSecurityNames = {{
 static_assert(kSecurityNames.size() == static_cast<std::size_t>(Security::StartTlsIfAvailable) + 1);
 static_assert(in_enum_order(kSecurityNames));
 
-inline constexpr std::array<EnumName<AuthMethod>, 8> kAuthNames = {{
+inline constexpr std::array<EnumName<AuthMethod>, 9> kAuthNames = {{
     {"plain", AuthMethod::Plain},
     {"cram-md5", AuthMethod::CramMd5},
     {"login", AuthMethod::Login},
@@ -56,8 +56,9 @@ inline constexpr std::array<EnumName<AuthMethod>, 8> kAuthNames = {{
     {"xoauth2", AuthMethod::XOAuth2},
     {"oauthbearer", AuthMethod::OAuthBearer},
     {"auto", AuthMethod::Auto},
+    {"external", AuthMethod::External},
 }};
-static_assert(kAuthNames.size() == static_cast<std::size_t>(AuthMethod::Auto) + 1);
+static_assert(kAuthNames.size() == static_cast<std::size_t>(AuthMethod::External) + 1);
 static_assert(in_enum_order(kAuthNames));
 
 inline constexpr std::array<EnumName<Pipelining>, 3> kPipeliningNames = {{
@@ -76,13 +77,14 @@ static_assert(kTlsMinVersionNames.size() == static_cast<std::size_t>(TlsMinVersi
 static_assert(in_enum_order(kTlsMinVersionNames));
 
 // The config key that gives each kind of password source.
-inline constexpr std::array<EnumName<PasswordSource::Kind>, 4> kPasswordSourceNames = {{
+inline constexpr std::array<EnumName<PasswordSource::Kind>, 5> kPasswordSourceNames = {{
     {"password", PasswordSource::Kind::Literal},
     {"password_file", PasswordSource::Kind::File},
     {"password_command", PasswordSource::Kind::Command},
     {"password_env", PasswordSource::Kind::Env},
+    {"no password", PasswordSource::Kind::None},
 }};
-static_assert(kPasswordSourceNames.size() == static_cast<std::size_t>(PasswordSource::Kind::Env) + 1);
+static_assert(kPasswordSourceNames.size() == static_cast<std::size_t>(PasswordSource::Kind::None) + 1);
 static_assert(in_enum_order(kPasswordSourceNames));
 
 inline constexpr std::array<EnumName<common::LogLevel>, 4> kLogLevelNames = {{
@@ -99,12 +101,11 @@ inline constexpr std::array<std::string_view, 9> kTopLevelKeys = {
     "log_level", "max_concurrent_polls", "defaults",            "accounts",
 };
 
-inline constexpr std::array<std::string_view, 22> kAccountKeys = {
+inline constexpr std::array<std::string_view, 24> kAccountKeys = {
     "name",     "email",         "server",           "security",     "port",    "username",      "auth",
     "password", "password_file", "password_command", "password_env", "ca_file", "poll_interval", "timeout",
     "keep",     "delete_after",  "max_message_size", "pipelining",   "deliver", "tls_fingerprint",
-    "proxy",
-    "tls_min_version",
+    "proxy",    "tls_min_version", "tls_client_cert", "tls_client_key",
 };
 
 inline constexpr std::array<std::string_view, 4> kPasswordKeys = {

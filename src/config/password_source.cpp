@@ -54,6 +54,8 @@ common::Result<common::Secret> resolve_password(const PasswordSource& source) {
     }
     case PasswordSource::Kind::Env:
       return from_env(source.value);
+    case PasswordSource::Kind::None:
+      return common::Secret(std::string());
   }
   return config_error("unknown password source");
 }

@@ -36,6 +36,7 @@ pop3::AuthMethod auth_method(config::AuthMethod auth) {
     case config::AuthMethod::XOAuth2: return pop3::AuthMethod::XOAuth2;
     case config::AuthMethod::OAuthBearer: return pop3::AuthMethod::OAuthBearer;
     case config::AuthMethod::Auto: return pop3::AuthMethod::Auto;
+    case config::AuthMethod::External: return pop3::AuthMethod::External;
   }
   return pop3::AuthMethod::Plain;
 }
@@ -71,6 +72,8 @@ net::TlsOptions tls_options(const config::Account& account) {
   options.sha256_pins = account.tls_fingerprints;
   options.min_version = account.tls_min_version == config::TlsMinVersion::Tls1_3 ? net::TlsVersion::Tls1_3
                                                                                   : net::TlsVersion::Tls1_2;
+  options.client_cert = account.tls_client_cert;
+  options.client_key = account.tls_client_key;
   return options;
 }
 

@@ -33,6 +33,11 @@ struct TlsOptions {
   // trust, as for a self-signed homelab certificate); `verify` and `ca_file`
   // are then ignored. A mismatch fails the handshake, so nothing is sent.
   std::vector<std::array<std::uint8_t, 32>> sha256_pins = {};
+  // PEM files of the client certificate (with any intermediates after it) and
+  // its unencrypted private key, presented when the server asks (both or
+  // neither; SASL EXTERNAL logs in with it). Read for each connection.
+  std::string client_cert = {};
+  std::string client_key = {};
   // Where the session of the last good handshake is kept and offered for
   // resumption (the daemon keeps one per account); null: none.
   std::shared_ptr<TlsSessionCache> session_cache = nullptr;

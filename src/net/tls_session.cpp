@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "net/address.hpp"
+#include "net/tls_client_cert.hpp"
 #include "net/mbed_error.hpp"
 #include "net/sha256.hpp"
 #include "net/tls_session_cache.hpp"
@@ -43,6 +44,7 @@ struct TlsSession::State {
   std::optional<std::vector<std::uint8_t>> ip;  // the server was given as an IP literal
   std::shared_ptr<detail::Rng> rng;
   std::shared_ptr<detail::TrustStore> trust;
+  std::unique_ptr<detail::ClientCertificate> client_cert;  // tls_client_cert; null: none
   mbedtls_ssl_config conf;
   mbedtls_ssl_context ssl;
 
@@ -137,10 +139,15 @@ common::Status check_pins(const TlsSession::State& state) {
                                         format_sha256_fingerprint(digest));
 }
 
-// Everything a resumed session skips checking again.
-std::string session_cache_key(const TlsOptions& options) {
+// Everything a resumed session skips checking again, and the client
+// certificate it was authenticated with: the server does not ask for one on
+// resumption, so a session of another (or no) certificate must not resume.
+std::string session_cache_key(const TlsOptions& options, const detail::ClientCertificate* client_cert) {
   std::string key = options.host + '\n' + (options.verify ? "verify" : "no-verify") + '\n' + options.ca_file;
   for (const auto& pin : options.sha256_pins) key += '\n' + format_sha256_fingerprint(pin);
+  if (client_cert != nullptr) {
+    key += "\nclient " + options.client_cert + '\n' + options.client_key + '\n' + client_cert->fingerprint();
+  }
   return key;
 }
 
@@ -169,6 +176,10 @@ common::Status configure(State& state) {
     mbedtls_ssl_conf_ca_chain(&state.conf, state.trust->chain(), nullptr);
   } else {
     mbedtls_ssl_conf_authmode(&state.conf, MBEDTLS_SSL_VERIFY_NONE);
+  }
+  if (state.client_cert) {
+    ret = mbedtls_ssl_conf_own_cert(&state.conf, state.client_cert->chain(), state.client_cert->key());
+    if (ret != 0) return config_error("cannot use the client certificate", ret);
   }
 
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
@@ -216,11 +227,19 @@ common::Result<TlsSession> TlsSession::create(const TlsOptions& options) {
   state->options = options;
   state->options.host = std::string(host);
   state->ip = parse_ip_literal(host);
-  state->cache_key = session_cache_key(state->options);
 
   auto rng = detail::Rng::shared();
   if (!rng) return rng.error();
   state->rng = std::move(*rng);
+  if (options.client_cert.empty() != options.client_key.empty()) {
+    return make_error(ErrorKind::Config, "a client certificate needs both tls_client_cert and tls_client_key");
+  }
+  if (!options.client_cert.empty()) {
+    auto client_cert = detail::ClientCertificate::load(options.client_cert, options.client_key, *state->rng);
+    if (!client_cert) return client_cert.error();
+    state->client_cert = std::move(*client_cert);
+  }
+  state->cache_key = session_cache_key(state->options, state->client_cert.get());
   if (options.verify && options.sha256_pins.empty()) {
     auto trust = detail::trust_store(options.ca_file);
     if (!trust) return trust.error();

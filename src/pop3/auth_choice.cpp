@@ -79,6 +79,15 @@ AuthChoice choose_auth(AuthMethod method, const AuthContext& context) {
       return bearer_sasl(context, "OAUTHBEARER", "oauthbearer", Mechanism::OAuthBearer);
     case AuthMethod::Auto:
       return choose_auto(context);
+    case AuthMethod::External:
+      if (!context.encrypted) {
+        return refuse(
+            "external authentication requested, but the connection is not encrypted: the client certificate "
+            "is presented in the TLS handshake");
+      }
+      if (context.capabilities.has_sasl("EXTERNAL")) return use(Mechanism::External);
+      return refuse("external authentication requested, but the server does not offer SASL EXTERNAL (" +
+                    offered(context) + ")");
   }
   return refuse("unknown authentication method");
 }

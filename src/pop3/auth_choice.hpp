@@ -22,6 +22,7 @@ enum class AuthMethod {
   XOAuth2,      // AUTH XOAUTH2 with the password as the access token; only when encrypted
   OAuthBearer,  // AUTH OAUTHBEARER (RFC 7628), likewise
   Auto,         // the strongest offered; clear-text ones only when encrypted
+  External,     // AUTH EXTERNAL (RFC 4422 app. A): the TLS client certificate; only when encrypted
 };
 
 enum class Mechanism {
@@ -34,6 +35,7 @@ enum class Mechanism {
   ScramSha256,
   XOAuth2,
   OAuthBearer,
+  External,
 };
 
 struct AuthChoice {
@@ -53,6 +55,7 @@ struct AuthContext {
 // encrypted, PLAIN, LOGIN, USER/PASS. Auto never picks a bearer-token
 // mechanism: the token is not a password. XOAUTH2 and OAUTHBEARER are refused
 // on an unencrypted connection (a bearer token is as good as the password).
+// EXTERNAL needs TLS too: the credential is the certificate of its handshake.
 AuthChoice choose_auth(AuthMethod method, const AuthContext& context);
 
 }  // namespace pop3

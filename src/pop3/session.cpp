@@ -237,6 +237,9 @@ void Session::on_auth_reply(const Reply& reply) {
   if (!status->ok) {
     std::string what = "authentication failed (" + status->command.describe();
     if (!auth_.bearer_error.empty()) what += "; the server's error: " + auth_.bearer_error;
+    if (status->command.mechanism == "EXTERNAL") {
+      what += "; the server did not accept the TLS client certificate (tls_client_cert) or the user it names";
+    }
     return fail_from_server(*status, SessionErrorKind::Auth, what + ")");
   }
   switch (status->command.kind) {

@@ -1,7 +1,7 @@
 // The Session's authentication exchanges: the first command of each
 // mechanism, the answers to SASL challenges (RFC 5034) and the check that a
 // SCRAM server proved it knows the password before its +OK is believed, and
-// the bearer-token mechanisms (XOAUTH2, OAUTHBEARER: RFC 7628).
+// the bearer-token mechanisms (XOAUTH2, OAUTHBEARER: RFC 7628) and EXTERNAL.
 #include "common/sanitize.hpp"
 #include "pop3/auth.hpp"
 #include "pop3/base64.hpp"
@@ -43,6 +43,13 @@ void Session::send_auth(Mechanism mechanism) {
     case Mechanism::XOAuth2:
     case Mechanism::OAuthBearer:
       return start_bearer(mechanism);
+    case Mechanism::External:
+      // RFC 4422 appendix A: the message is the authorization identity, and
+      // an empty one means "the identity of the certificate". We never name a
+      // user: Dovecot takes a non-empty one for a master-user login as someone
+      // else. "=" is the empty initial response (RFC 5034 §4).
+      auth_.responses = 1;
+      return send(Command::auth("EXTERNAL", "="));
   }
 }
 
@@ -122,7 +129,8 @@ std::optional<std::string> Session::sasl_response(const ContinuationReply& chall
   if (mechanism.starts_with("SCRAM-")) return scram_response(challenge);
   if (mechanism == "XOAUTH2" || mechanism == "OAUTHBEARER") return bearer_response(challenge);
   // LOGIN asks for the user name, then the password (whatever its prompts
-  // say: servers word them differently); PLAIN and CRAM-MD5 take one answer.
+  // say: servers word them differently); PLAIN and CRAM-MD5 take one answer;
+  // EXTERNAL's one (empty) answer went out with the command.
   const std::size_t answers = mechanism == "LOGIN" ? 2 : 1;
   if (auth_.responses >= answers) {
     fail(SessionErrorKind::Protocol, "unexpected further SASL challenge to " + challenge.command.describe() +

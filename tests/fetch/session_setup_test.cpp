@@ -82,6 +82,22 @@ TEST(SessionSetup, AuthPasswordAndPipelining) {
   EXPECT_EQ(bearer.auth, pop3::AuthMethod::OAuthBearer);
   EXPECT_EQ(bearer.host, "pop.example.com") << "OAUTHBEARER names the server";
   EXPECT_EQ(bearer.port, 1995);
+  account.auth = config::AuthMethod::External;
+  EXPECT_EQ(session_options(account, common::Secret(), {}).auth, pop3::AuthMethod::External);
+}
+
+TEST(SessionSetup, TheClientCertificateGoesToEveryTlsConnection) {
+  config::Account account;
+  account.server = "pop.example.com";
+  account.security = config::Security::StartTls;
+  account.tls_client_cert = "/etc/popfetchd/me.crt.pem";
+  account.tls_client_key = "/etc/popfetchd/me.key.pem";
+  const net::TlsOptions options = tls_options(account);
+  EXPECT_EQ(options.client_cert, "/etc/popfetchd/me.crt.pem");
+  EXPECT_EQ(options.client_key, "/etc/popfetchd/me.key.pem");
+  account.security = config::Security::Tls;
+  ASSERT_TRUE(implicit_tls_options(account).has_value());
+  EXPECT_EQ(implicit_tls_options(account)->client_key, "/etc/popfetchd/me.key.pem");
 }
 
 TEST(SessionSetup, ClassifiesSessionErrorsForTheRetryDecision) {

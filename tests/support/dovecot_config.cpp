@@ -211,4 +211,20 @@ std::string oauth2_settings_file(const std::string& introspection_url) {
   return oauth2_settings(introspection_url, "");
 }
 
+std::vector<std::string> client_cert_auth_lines(const std::filesystem::path& client_ca_file) {
+  return {"ssl_ca = <" + client_ca_file.string(),
+          "ssl_verify_client_cert = yes",
+          // The test CA publishes no CRL; Dovecot requires one by default.
+          "ssl_require_crl = no",
+          "auth_ssl_require_client_cert = yes",
+          "auth_ssl_username_from_cert = yes",
+          "ssl_cert_username_field = commonName",
+          // EXTERNAL verifies an empty password (Dovecot's mech-external).
+          "passdb {",
+          "  driver = static",
+          "  mechanisms = external",
+          "  args = nopassword=y",
+          "}"};
+}
+
 }  // namespace test_support

@@ -99,6 +99,16 @@ TEST(DovecotConfig, ExtraLinesComeLast) {
   EXPECT_EQ(conf.substr(conf.size() - 28), "pop3_logout_format = custom\n");
 }
 
+TEST(DovecotConfig, ClientCertAuthAsksForACertificateAndTakesTheUserFromIt) {
+  const auto lines = test_support::client_cert_auth_lines("/x/client-ca.pem");
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  EXPECT_NE(text.find("ssl_ca = </x/client-ca.pem\n"), std::string::npos);
+  EXPECT_NE(text.find("ssl_verify_client_cert = yes\n"), std::string::npos);
+  EXPECT_NE(text.find("auth_ssl_username_from_cert = yes\n"), std::string::npos);
+  EXPECT_NE(text.find("mechanisms = external\n"), std::string::npos);
+}
+
 }  // namespace
 
 namespace {

@@ -153,6 +153,8 @@ TestPki build() {
   auto ca_key = std::make_shared<Key>();
   const std::string ca_name = "CN=popfetchd test CA,O=popfetchd";
   pki.ca_pem = issue({ca_name, {}, {}, true, valid_from, valid_to}, *ca_key, *ca_key, ca_name);
+  pki.ca_key = ca_key;
+  pki.ca_name = ca_name;
   pki.ca_file = (dir.path / "ca.pem").string();
   std::ofstream(pki.ca_file) << pki.ca_pem;
 
@@ -199,6 +201,34 @@ Key::Key() {
 }
 
 Key::~Key() { mbedtls_pk_free(&pk_); }
+
+ClientCertificateFiles write_client_certificate(const std::filesystem::path& dir, const std::string& stem,
+                                                const std::string& common_name, ClientCertIssuer issuer) {
+  const TestPki& pki = TestPki::instance();
+  const auto now = std::chrono::system_clock::now();
+  const std::string valid_from = x509_time(now - std::chrono::hours(24));
+  const std::string valid_to = x509_time(now + std::chrono::hours(24 * 30));
+  std::shared_ptr<Key> issuer_key = pki.ca_key;
+  std::string issuer_name = pki.ca_name;
+  if (issuer == ClientCertIssuer::OtherCa) {
+    issuer_key = std::make_shared<Key>();
+    issuer_name = "CN=an unrelated client CA";
+  }
+  auto key = std::make_shared<Key>();
+  ClientCertificateFiles files;
+  files.credential =
+      Credential{issue({"CN=" + common_name, {}, {}, false, valid_from, valid_to}, *key, *issuer_key, issuer_name),
+                 key};
+  std::array<unsigned char, 4096> pem{};
+  check(mbedtls_pk_write_key_pem(key->get(), pem.data(), pem.size()), "write key PEM");
+  files.cert_file = (dir / (stem + ".crt.pem")).string();
+  files.key_file = (dir / (stem + ".key.pem")).string();
+  std::ofstream(files.cert_file) << files.credential.chain_pem;
+  std::ofstream(files.key_file) << reinterpret_cast<const char*>(pem.data());
+  std::filesystem::permissions(files.key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  return files;
+}
 
 const TestPki& TestPki::instance() {
   static const TestPki pki = build();

@@ -7,6 +7,7 @@
 #include <mbedtls/pk.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,20 @@ struct TestPki {
   Credential self_signed;    // localhost, its own issuer
   Credential unknown_ca;     // localhost, by a CA not in ca_file (chain includes that CA)
   Credential ip_in_cn_only;  // CN=127.0.0.1, no iPAddress SAN; by the CA
+  std::shared_ptr<Key> ca_key;  // signs client certificates (write_client_certificate)
+  std::string ca_name;
 };
+
+// A TLS client certificate (CN=<common_name>, digitalSignature) and its key
+// as PEM files: <dir>/<stem>.crt.pem and <dir>/<stem>.key.pem (mode 0600).
+struct ClientCertificateFiles {
+  std::string cert_file;
+  std::string key_file;
+  Credential credential;  // the same, in memory
+};
+enum class ClientCertIssuer { TestCa, OtherCa };
+ClientCertificateFiles write_client_certificate(const std::filesystem::path& dir, const std::string& stem,
+                                                const std::string& common_name,
+                                                ClientCertIssuer issuer = ClientCertIssuer::TestCa);
 
 }  // namespace test_support

@@ -16,6 +16,7 @@ TlsTestServer::TlsTestServer(const Credential& credential, Options options) : ke
   (void)psa_crypto_init();  // TLS 1.3 on mbedTLS 3.x runs on PSA
 #endif
   mbedtls_x509_crt_init(&chain_);
+  mbedtls_x509_crt_init(&client_ca_);
   mbedtls_ssl_config_init(&conf_);
   mbedtls_ssl_init(&ssl_);
   auto check = [](int ret, const char* what) {
@@ -31,6 +32,13 @@ TlsTestServer::TlsTestServer(const Credential& credential, Options options) : ke
   mbedtls_ssl_conf_rng(&conf_, test_random, nullptr);
   check(mbedtls_ssl_conf_own_cert(&conf_, &chain_, key_->get()), "own cert");
   mbedtls_ssl_conf_sni(&conf_, sni_cb, this);
+  if (!options.client_ca_pem.empty()) {
+    check(mbedtls_x509_crt_parse(&client_ca_, reinterpret_cast<const unsigned char*>(options.client_ca_pem.c_str()),
+                                 options.client_ca_pem.size() + 1),
+          "client CA");
+    mbedtls_ssl_conf_ca_chain(&conf_, &client_ca_, nullptr);
+    mbedtls_ssl_conf_authmode(&conf_, MBEDTLS_SSL_VERIFY_REQUIRED);
+  }
   if (options.tls11_only) {
 #if defined(MBEDTLS_SSL_PROTO_TLS1_1)
     mbedtls_ssl_conf_min_version(&conf_, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_2);
@@ -51,7 +59,16 @@ TlsTestServer::TlsTestServer(const Credential& credential, Options options) : ke
 TlsTestServer::~TlsTestServer() {
   mbedtls_ssl_free(&ssl_);
   mbedtls_ssl_config_free(&conf_);
+  mbedtls_x509_crt_free(&client_ca_);
   mbedtls_x509_crt_free(&chain_);
+}
+
+std::string TlsTestServer::client_subject() const {
+  const mbedtls_x509_crt* peer = done_ ? mbedtls_ssl_get_peer_cert(&ssl_) : nullptr;
+  if (peer == nullptr) return {};
+  char text[256] = {};
+  if (mbedtls_x509_dn_gets(text, sizeof text, &peer->subject) < 0) return {};
+  return text;
 }
 
 int TlsTestServer::send_cb(void* self, const unsigned char* buffer, std::size_t length) {

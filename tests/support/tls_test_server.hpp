@@ -25,6 +25,9 @@ class TlsTestServer {
   struct Options {
     bool tls11_only = false;  // offer TLS 1.1 and nothing newer
     bool tls12_only = false;  // offer nothing newer than TLS 1.2 (matters on mbedTLS 3.x)
+    // Not empty: require a client certificate issued by this CA (PEM); the
+    // handshake fails without one.
+    std::string client_ca_pem = {};
   };
 
   TlsTestServer(const Credential& credential, Options options);
@@ -52,6 +55,8 @@ class TlsTestServer {
   void empty_record();
 
   const std::string& sni() const { return sni_; }  // the name the client sent, "" if none
+  // The subject of the certificate the client presented ("CN=alice"), "" if none.
+  std::string client_subject() const;
 
  private:
   static int send_cb(void* self, const unsigned char* buffer, std::size_t length);
@@ -60,6 +65,7 @@ class TlsTestServer {
 
   std::shared_ptr<Key> key_;
   mbedtls_x509_crt chain_;
+  mbedtls_x509_crt client_ca_;
   mbedtls_ssl_config conf_;
   mbedtls_ssl_context ssl_;
   std::string in_;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/command_help.hpp"
 #include "app/commands.hpp"
 #include "version.hpp"
 
@@ -21,6 +22,10 @@ struct CommandLine {
   std::optional<std::string> status_socket;
   app::ListOptions list;
   app::SearchOptions search;
+  // --limit as typed: checked after parsing, so that 0 and -1 get one
+  // plain sentence instead of CLI11's range.
+  std::string list_limit = "50";
+  std::string search_limit = "50";
   std::optional<std::string> export_account;
   std::optional<std::string> export_maildir;
   std::optional<std::string> export_mbox;
@@ -70,16 +75,15 @@ void add_archive_commands(CLI::App& cli, CommandLine& c) {
   c.list_cmd = cli.add_subcommand("list", "List stored messages, newest first");
   c.list_cmd->add_option("--account", c.list.account,
                          "Only this account (exit 2 if the config has none of that name)");
-  c.list_cmd->add_option("--limit", c.list.limit, "At most this many messages (default 50)")
-      ->check(CLI::PositiveNumber);
+  c.list_cmd->add_option("--limit", c.list_limit, "At most this many messages (default 50)")->type_name("N");
   c.list_cmd->add_flag("--json", c.list.json, "Print JSON: {\"messages\": [...]}");
 
   c.search_cmd = cli.add_subcommand(
       "search", "Full-text search over the archive; prints the best matches and the total");
   c.search_cmd->add_option("QUERY", c.search.query, "Words to look for (SQLite FTS5 syntax)")->required();
   c.search_cmd->add_option("--account", c.search.account, "Only this account");
-  c.search_cmd->add_option("--limit", c.search.limit, "At most this many matches (default 50)")
-      ->check(CLI::PositiveNumber);
+  c.search_cmd->add_option("--limit", c.search_limit, "At most this many matches (default 50)")
+      ->type_name("N");
   c.search_cmd->add_flag("--json", c.search.json, "Print JSON: {\"total\": M, \"messages\": [...]}");
 
   c.show = cli.add_subcommand("show", "Print one archived message, raw (CRLF line ends), to stdout");
@@ -107,6 +111,25 @@ void add_archive_commands(CLI::App& cli, CommandLine& c) {
   c.backup =
       cli.add_subcommand("backup", "Write a consistent copy of the archive (safe while the daemon runs)");
   c.backup->add_option("FILE", c.backup_file, "The copy to create (0600); never overwritten")->required();
+}
+
+// Each subcommand's --help ends with the global -c and its exit statuses.
+void add_help_footers(CLI::App& cli, const std::string& config_default) {
+  for (CLI::App* sub : cli.get_subcommands({})) {
+    sub->footer(app::command_help_footer(sub->get_name(), config_default));
+  }
+}
+
+// The checks CLI11 cannot word well; they throw like CLI11's own.
+void check_parsed(CommandLine& c) {
+  if (c.exporter->parsed() && !c.export_maildir && !c.export_mbox)
+    throw CLI::RequiredError("export needs --maildir DIR or --mbox FILE", CLI::ExitCodes::RequiredError);
+  if (c.importer->parsed() && !c.import.maildir && !c.import.mbox)
+    throw CLI::RequiredError("import needs --maildir DIR or --mbox FILE", CLI::ExitCodes::RequiredError);
+  c.list.limit = app::parse_positive_limit(c.list_limit);
+  c.search.limit = app::parse_positive_limit(c.search_limit);
+  if ((c.list_cmd->parsed() && c.list.limit == 0) || (c.search_cmd->parsed() && c.search.limit == 0))
+    throw CLI::ValidationError("--limit must be a positive integer");
 }
 
 int dispatch(const CommandLine& c) {
@@ -139,13 +162,11 @@ int main(int argc, char** argv) {
                  "$XDG_CONFIG_HOME/popfetchd/popfetchd.yaml if it exists; else /etc/popfetchd/popfetchd.yaml)");
   add_daemon_commands(cli, c);
   add_archive_commands(cli, c);
+  add_help_footers(cli, c.global.config_path);
 
   try {
     cli.parse(argc, argv);
-    if (c.exporter->parsed() && !c.export_maildir && !c.export_mbox)
-      throw CLI::RequiredError("export needs --maildir DIR or --mbox FILE");
-    if (c.importer->parsed() && !c.import.maildir && !c.import.mbox)
-      throw CLI::RequiredError("import needs --maildir DIR or --mbox FILE");
+    check_parsed(c);
   } catch (const CLI::CallForHelp& e) {
     return cli.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

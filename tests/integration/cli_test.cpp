@@ -102,6 +102,47 @@ TEST_F(Cli, UnknownCommandExitsTwoWithOneClearLine) {
   EXPECT_THAT(option.err, HasSubstr("--no-such-option"));
 }
 
+// Issue 16: CLI11's PositiveNumber printed its 300-digit range.
+TEST_F(Cli, ALimitBelowOneSaysItMustBeAPositiveInteger) {
+  for (const char* command : {"list", "search"}) {
+    for (const char* limit : {"0", "-1", "ten", "99999999999999999999"}) {
+      std::vector<std::string> args{command, "--limit", limit};
+      if (std::string(command) == "search") args.push_back("words");
+      const CapturedRun run_ = run(args);
+      EXPECT_EQ(run_.exit_code(), 2) << command << " " << limit << "\n" << describe(run_);
+      ASSERT_EQ(lines_of(run_.err).size(), 1U) << run_.err;
+      EXPECT_THAT(run_.err, StartsWith("popfetchd: --limit must be a positive integer")) << run_.err;
+      EXPECT_EQ(run_.out, "");
+    }
+  }
+}
+
+// Issue 16: CLI::RequiredError's one-argument form appended " is required".
+TEST_F(Cli, ExportOrImportWithoutATargetSaysWhatItNeeds) {
+  const CapturedRun exporter = run({"export"});
+  EXPECT_EQ(exporter.exit_code(), 2) << describe(exporter);
+  EXPECT_EQ(exporter.err, "popfetchd: export needs --maildir DIR or --mbox FILE (see popfetchd --help)\n");
+  const CapturedRun importer = run({"import", "--account", "a"});
+  EXPECT_EQ(importer.exit_code(), 2) << describe(importer);
+  EXPECT_EQ(importer.err, "popfetchd: import needs --maildir DIR or --mbox FILE (see popfetchd --help)\n");
+}
+
+// Issue 16: a subcommand's --help showed neither -c nor what its exit status means.
+TEST_F(Cli, EverySubcommandHelpShowsTheGlobalConfigOptionAndItsExitStatuses) {
+  for (const char* command : {"run", "check-config", "poll-once", "status", "deliver", "list", "search", "show",
+                              "export", "import", "backup"}) {
+    const CapturedRun help = run({command, "--help"});
+    EXPECT_EQ(help.exit_code(), 0) << command << "\n" << describe(help);
+    EXPECT_THAT(help.out, HasSubstr("-c,--config FILE")) << command;
+    EXPECT_THAT(help.out, HasSubstr("Exit status:\n  0  ")) << command;
+    EXPECT_THAT(help.out, ContainsRegex("\n  2  [a-z]")) << command;
+  }
+  const CapturedRun list = run({"list", "--help"});
+  EXPECT_THAT(list.out, HasSubstr("(default 50)"));
+  const CapturedRun status = run({"status", "--help"});
+  EXPECT_THAT(status.out, HasSubstr("3  the daemon did not answer"));
+}
+
 TEST_F(Cli, CheckConfigAcceptsTheShippedExample) {
   const CapturedRun check = run({"check-config", "-c", POPFETCHD_EXAMPLE_CONFIG});
   EXPECT_EQ(check.exit_code(), 0) << describe(check);

@@ -152,6 +152,22 @@ TEST_F(Cli, CheckConfigAcceptsTheShippedExample) {
   }
 }
 
+// Issue 16: the hooks an account runs are listed with it.
+TEST_F(Cli, CheckConfigListsTheHooks) {
+  const fs::path config = dir_->path() / "hooks.yaml";
+  ASSERT_TRUE(test_support::write_file(config,
+                                       "database: " + (dir_->path() / "a.db").string() +
+                                           "\ndefaults:\n  on_failure: [/usr/bin/logger, -t, popfetchd]\n"
+                                           "accounts:\n  - name: a\n    server: s\n    username: u\n"
+                                           "    password: p\n    on_new_mail: [/usr/bin/true]\n",
+                                       0600)
+                  .ok());
+  const CapturedRun check = run({"check-config", "-c", config.string()});
+  EXPECT_EQ(check.exit_code(), 0) << describe(check);
+  EXPECT_THAT(check.out, HasSubstr("  on_failure:    /usr/bin/logger -t popfetchd\n"));
+  EXPECT_THAT(check.out, HasSubstr("  on_new_mail:   /usr/bin/true\n"));
+}
+
 TEST_F(Cli, StatusWithoutADaemonExitsThree) {
   const fs::path config = dir_->path() / "status.yaml";
   ASSERT_TRUE(test_support::write_file(config,

@@ -18,6 +18,7 @@ struct CommandLine {
   app::GlobalOptions global{app::default_config_path()};
   bool strict = false;
   std::vector<std::string> poll_accounts;
+  std::vector<std::string> probe_accounts;
   bool status_json = false;
   std::optional<std::string> status_socket;
   app::ListOptions list;
@@ -40,6 +41,7 @@ struct CommandLine {
   CLI::App* run = nullptr;
   CLI::App* check = nullptr;
   CLI::App* poll = nullptr;
+  CLI::App* probe = nullptr;
   CLI::App* status = nullptr;
   CLI::App* list_cmd = nullptr;
   CLI::App* search_cmd = nullptr;
@@ -58,6 +60,9 @@ void add_daemon_commands(CLI::App& cli, CommandLine& c) {
                     "Also fail (exit 2) on warnings and on password sources that cannot be resolved");
   c.poll = cli.add_subcommand("poll-once", "Poll the named accounts (default: all) once, then exit");
   c.poll->add_option("ACCOUNT", c.poll_accounts, "Account names from the config");
+  c.probe = cli.add_subcommand(
+      "probe", "Connect, authenticate and report TLS, certificate, CAPA and mailbox size; fetches nothing");
+  c.probe->add_option("ACCOUNT", c.probe_accounts, "Account names from the config (default: all)");
   c.status = cli.add_subcommand("status", "Ask the running daemon for its health");
   c.status->add_flag("--json", c.status_json, "Print the raw JSON from the health socket");
   c.status->add_option("--socket", c.status_socket,
@@ -135,6 +140,7 @@ void check_parsed(CommandLine& c) {
 int dispatch(const CommandLine& c) {
   if (c.check->parsed()) return app::check_config(c.global, c.strict);
   if (c.poll->parsed()) return app::poll_once(c.global, c.poll_accounts);
+  if (c.probe->parsed()) return app::probe_accounts(c.global, c.probe_accounts);
   if (c.status->parsed()) return app::status(c.global, c.status_json, c.status_socket);
   if (c.list_cmd->parsed()) return app::list_messages(c.global, c.list);
   if (c.search_cmd->parsed()) return app::search_messages(c.global, c.search);

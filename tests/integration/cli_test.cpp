@@ -129,7 +129,7 @@ TEST_F(Cli, ExportOrImportWithoutATargetSaysWhatItNeeds) {
 
 // Issue 16: a subcommand's --help showed neither -c nor what its exit status means.
 TEST_F(Cli, EverySubcommandHelpShowsTheGlobalConfigOptionAndItsExitStatuses) {
-  for (const char* command : {"run", "check-config", "poll-once", "status", "deliver", "list", "search", "show",
+  for (const char* command : {"run", "check-config", "poll-once", "probe", "status", "deliver", "list", "search", "show",
                               "export", "import", "backup"}) {
     const CapturedRun help = run({command, "--help"});
     EXPECT_EQ(help.exit_code(), 0) << command << "\n" << describe(help);
@@ -399,6 +399,46 @@ class CliAgainstDovecot : public Cli {
   integration::Mailbox bob_;
 };
 integration::ServerSuite CliAgainstDovecot::suite_;
+
+// Issue 16: probe reports the TLS session, the certificate and the mailbox,
+// and leaves the mailbox alone, even with keep: false.
+TEST_F(CliAgainstDovecot, ProbeReportsTlsAndTheMailboxAndTakesNothing) {
+  make_users("p");
+  ConfigAccount alice = alice_account();
+  alice.keep = false;
+  ConfigAccount bob = bob_account();
+  bob.keep = false;
+  const fs::path config = write("probe.yaml", {alice, bob});
+  const CapturedRun probe = run({"probe", "-c", config.string()});
+  EXPECT_EQ(probe.exit_code(), 0) << describe(probe);
+  EXPECT_THAT(probe.out, ContainsRegex("account alice\n  server: +localhost:[0-9]+ "));
+  EXPECT_THAT(probe.out, ContainsRegex("\n  tls: +TLSv1\\.[23] TLS-"));
+  EXPECT_THAT(probe.out, ContainsRegex("\n  fingerprint: +sha256:([0-9A-F]{2}:){31}[0-9A-F]{2}\n"));
+  EXPECT_THAT(probe.out, ContainsRegex("\n  expires: +[0-9]{4}-[0-9]{2}-[0-9]{2} "));
+  EXPECT_THAT(probe.out, HasSubstr("  mailbox:       3 messages, "));
+  EXPECT_THAT(probe.out, HasSubstr("account bob\n"));
+  EXPECT_THAT(probe.out, HasSubstr("  tls:           none (clear text)\n"));
+  EXPECT_THAT(probe.out, HasSubstr("  mailbox:       2 messages, "));
+  EXPECT_THAT(probe.out, ContainsRegex("\n  pipelining: +(yes|no)\n"));
+  EXPECT_THAT(probe.out, ContainsRegex("\n  auth: +(AUTH PLAIN|USER/PASS)"));
+  EXPECT_THAT(probe.err, Not(HasSubstr("pw-")));
+  auto alice_left = integration::server_uidls(server(), alice_);
+  ASSERT_TRUE(alice_left.ok()) << alice_left.error().message;
+  EXPECT_EQ(alice_left->size(), 3U);
+  auto bob_left = integration::server_uidls(server(), bob_);
+  ASSERT_TRUE(bob_left.ok()) << bob_left.error().message;
+  EXPECT_EQ(bob_left->size(), 2U);
+  EXPECT_FALSE(fs::exists(database()));  // nothing was stored either
+
+  // A wrong password: exit 1, the account named on stderr.
+  alice.password = "wrong";
+  const fs::path wrong = write("wrong.yaml", {alice});
+  const CapturedRun failed = run({"probe", "-c", wrong.string(), "alice"});
+  EXPECT_EQ(failed.exit_code(), 1) << describe(failed);
+  EXPECT_THAT(failed.err, StartsWith("popfetchd: alice: "));
+  const CapturedRun unknown = run({"probe", "-c", wrong.string(), "nobody"});
+  EXPECT_EQ(unknown.exit_code(), 2) << describe(unknown);
+}
 
 TEST_F(CliAgainstDovecot, PollOncePrintsASummaryPerAccountAndExitsZero) {
   make_users("1");

@@ -143,6 +143,26 @@ TEST_F(Cli, EverySubcommandHelpShowsTheGlobalConfigOptionAndItsExitStatuses) {
   EXPECT_THAT(status.out, HasSubstr("3  the daemon did not answer"));
 }
 
+// Issue 16: under journald a fatal error is priority 3, so that
+// `journalctl -p err` shows why the service failed; a JOURNAL_STREAM that
+// does not name stderr (inherited, then redirected) changes nothing.
+TEST_F(Cli, AFatalErrorCarriesTheErrPriorityOnlyWhenStderrIsTheJournal) {
+  const fs::path config = dir_->path() / "broken.yaml";
+  ASSERT_TRUE(test_support::write_file(config, "acounts: []\n", 0600).ok());
+  // The shell points JOURNAL_STREAM at its own stderr, which popfetchd inherits.
+  const std::vector<std::string> journal = {
+      "/bin/sh", "-c", "JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec \"$0\" \"$@\""};
+  auto on_journal = run_popfetchd({"check-config", "-c", config.string()}, dir_->path(), {}, journal);
+  ASSERT_TRUE(on_journal.ok()) << on_journal.error().message;
+  EXPECT_EQ(on_journal->exit_code(), 2) << describe(*on_journal);
+  EXPECT_THAT(on_journal->err, StartsWith("<3>popfetchd: " + config.string() + ":1:1: "));
+
+  const CapturedRun elsewhere = run_popfetchd({"check-config", "-c", config.string()}, dir_->path(),
+                                              {"JOURNAL_STREAM=1:2"}).value();
+  EXPECT_EQ(elsewhere.exit_code(), 2) << describe(elsewhere);
+  EXPECT_THAT(elsewhere.err, StartsWith("popfetchd: " + config.string() + ":1:1: "));
+}
+
 TEST_F(Cli, CheckConfigAcceptsTheShippedExample) {
   const CapturedRun check = run({"check-config", "-c", POPFETCHD_EXAMPLE_CONFIG});
   EXPECT_EQ(check.exit_code(), 0) << describe(check);

@@ -30,7 +30,7 @@ _popfetchd() {
   local cur prev command="" i
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local commands="run check-config poll-once status list search show export import import-config backup deliver"
+  local commands="run check-config poll-once probe status list search show export import import-config backup deliver"
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
       -c | --config) ((i++)) ;;
@@ -51,7 +51,7 @@ _popfetchd() {
   case $command in
     "") COMPREPLY=($(compgen -W "$commands -c --config --help --version" -- "$cur")); return ;;
     check-config) options="--strict" ;;
-    poll-once) COMPREPLY=($(compgen -W "$(_popfetchd_accounts) --help" -- "$cur")); return ;;
+    poll-once | probe) COMPREPLY=($(compgen -W "$(_popfetchd_accounts) --help" -- "$cur")); return ;;
     status) options="--json --socket" ;;
     list) options="--account --limit --json" ;;
     search) options="--account --limit --json" ;;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/command_help.hpp"
 #include "app/commands.hpp"
 #include "version.hpp"
 
@@ -17,10 +18,15 @@ struct CommandLine {
   app::GlobalOptions global{app::default_config_path()};
   bool strict = false;
   std::vector<std::string> poll_accounts;
+  std::vector<std::string> probe_accounts;
   bool status_json = false;
   std::optional<std::string> status_socket;
   app::ListOptions list;
   app::SearchOptions search;
+  // --limit as typed: checked after parsing, so that 0 and -1 get one
+  // plain sentence instead of CLI11's range.
+  std::string list_limit = "50";
+  std::string search_limit = "50";
   std::optional<std::string> export_account;
   std::optional<std::string> export_maildir;
   std::optional<std::string> export_mbox;
@@ -37,6 +43,7 @@ struct CommandLine {
   CLI::App* run = nullptr;
   CLI::App* check = nullptr;
   CLI::App* poll = nullptr;
+  CLI::App* probe = nullptr;
   CLI::App* status = nullptr;
   CLI::App* list_cmd = nullptr;
   CLI::App* search_cmd = nullptr;
@@ -56,6 +63,9 @@ void add_daemon_commands(CLI::App& cli, CommandLine& c) {
                     "Also fail (exit 2) on warnings and on password sources that cannot be resolved");
   c.poll = cli.add_subcommand("poll-once", "Poll the named accounts (default: all) once, then exit");
   c.poll->add_option("ACCOUNT", c.poll_accounts, "Account names from the config");
+  c.probe = cli.add_subcommand(
+      "probe", "Connect, authenticate and report TLS, certificate, CAPA and mailbox size; fetches nothing");
+  c.probe->add_option("ACCOUNT", c.probe_accounts, "Account names from the config (default: all)");
   c.status = cli.add_subcommand("status", "Ask the running daemon for its health");
   c.status->add_flag("--json", c.status_json, "Print the raw JSON from the health socket");
   c.status->add_option("--socket", c.status_socket,
@@ -79,16 +89,15 @@ void add_archive_commands(CLI::App& cli, CommandLine& c) {
   c.list_cmd = cli.add_subcommand("list", "List stored messages, newest first");
   c.list_cmd->add_option("--account", c.list.account,
                          "Only this account (exit 2 if the config has none of that name)");
-  c.list_cmd->add_option("--limit", c.list.limit, "At most this many messages (default 50)")
-      ->check(CLI::PositiveNumber);
+  c.list_cmd->add_option("--limit", c.list_limit, "At most this many messages (default 50)")->type_name("N");
   c.list_cmd->add_flag("--json", c.list.json, "Print JSON: {\"messages\": [...]}");
 
   c.search_cmd = cli.add_subcommand(
       "search", "Full-text search over the archive; prints the best matches and the total");
   c.search_cmd->add_option("QUERY", c.search.query, "Words to look for (SQLite FTS5 syntax)")->required();
   c.search_cmd->add_option("--account", c.search.account, "Only this account");
-  c.search_cmd->add_option("--limit", c.search.limit, "At most this many matches (default 50)")
-      ->check(CLI::PositiveNumber);
+  c.search_cmd->add_option("--limit", c.search_limit, "At most this many matches (default 50)")
+      ->type_name("N");
   c.search_cmd->add_flag("--json", c.search.json, "Print JSON: {\"total\": M, \"messages\": [...]}");
 
   c.show = cli.add_subcommand("show", "Print one archived message, raw (CRLF line ends), to stdout");
@@ -118,9 +127,29 @@ void add_archive_commands(CLI::App& cli, CommandLine& c) {
   c.backup->add_option("FILE", c.backup_file, "The copy to create (0600); never overwritten")->required();
 }
 
+// Each subcommand's --help ends with the global -c and its exit statuses.
+void add_help_footers(CLI::App& cli, const std::string& config_default) {
+  for (CLI::App* sub : cli.get_subcommands({})) {
+    sub->footer(app::command_help_footer(sub->get_name(), config_default));
+  }
+}
+
+// The checks CLI11 cannot word well; they throw like CLI11's own.
+void check_parsed(CommandLine& c) {
+  if (c.exporter->parsed() && !c.export_maildir && !c.export_mbox)
+    throw CLI::RequiredError("export needs --maildir DIR or --mbox FILE", CLI::ExitCodes::RequiredError);
+  if (c.importer->parsed() && !c.import.maildir && !c.import.mbox)
+    throw CLI::RequiredError("import needs --maildir DIR or --mbox FILE", CLI::ExitCodes::RequiredError);
+  c.list.limit = app::parse_positive_limit(c.list_limit);
+  c.search.limit = app::parse_positive_limit(c.search_limit);
+  if ((c.list_cmd->parsed() && c.list.limit == 0) || (c.search_cmd->parsed() && c.search.limit == 0))
+    throw CLI::ValidationError("--limit must be a positive integer");
+}
+
 int dispatch(const CommandLine& c) {
   if (c.check->parsed()) return app::check_config(c.global, c.strict);
   if (c.poll->parsed()) return app::poll_once(c.global, c.poll_accounts);
+  if (c.probe->parsed()) return app::probe_accounts(c.global, c.probe_accounts);
   if (c.status->parsed()) return app::status(c.global, c.status_json, c.status_socket);
   if (c.list_cmd->parsed()) return app::list_messages(c.global, c.list);
   if (c.search_cmd->parsed()) return app::search_messages(c.global, c.search);
@@ -149,13 +178,11 @@ int main(int argc, char** argv) {
                  "$XDG_CONFIG_HOME/popfetchd/popfetchd.yaml if it exists; else /etc/popfetchd/popfetchd.yaml)");
   add_daemon_commands(cli, c);
   add_archive_commands(cli, c);
+  add_help_footers(cli, c.global.config_path);
 
   try {
     cli.parse(argc, argv);
-    if (c.exporter->parsed() && !c.export_maildir && !c.export_mbox)
-      throw CLI::RequiredError("export needs --maildir DIR or --mbox FILE");
-    if (c.importer->parsed() && !c.import.maildir && !c.import.mbox)
-      throw CLI::RequiredError("import needs --maildir DIR or --mbox FILE");
+    check_parsed(c);
   } catch (const CLI::CallForHelp& e) {
     return cli.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

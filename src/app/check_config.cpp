@@ -52,6 +52,14 @@ void print_account(const config::Account& account, bool password_resolved) {
     if (target.kind == config::DeliveryTarget::Kind::Lmtp) line += " (recipient " + target.recipient + ")";
     std::printf("  delivers to:   %s\n", line.c_str());
   }
+  const auto print_hook = [](const char* label, const std::vector<std::string>& argv) {
+    if (argv.empty()) return;
+    std::string line;
+    for (const std::string& word : argv) line += (line.empty() ? "" : " ") + word;
+    std::printf("  %-14s %s\n", label, line.c_str());
+  };
+  print_hook("on_failure:", account.on_failure);
+  print_hook("on_new_mail:", account.on_new_mail);
 }
 
 // What would make a delivery target fail at once: an MDA that cannot be run,

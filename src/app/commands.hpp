@@ -25,6 +25,10 @@ struct GlobalOptions {
 int check_config(const GlobalOptions& global, bool strict);
 int run_daemon(const GlobalOptions& global);
 int poll_once(const GlobalOptions& global, const std::vector<std::string>& accounts);
+// Connects, secures, authenticates and lists (LIST, never UIDL, RETR or
+// DELE), then QUITs; prints TLS, certificate, CAPA, auth, mailbox size and
+// pipelining per account. Exit 0 all ok, 1 any failed, 2 config error.
+int probe_accounts(const GlobalOptions& global, const std::vector<std::string>& accounts);
 // `socket` (--socket) names the health socket and skips the config; without
 // it a config that does not load falls back, with a warning, to the default
 // socket path.

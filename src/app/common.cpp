@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "app/commands.hpp"
+#include "common/log.hpp"
 #include "config/locations.hpp"
 
 namespace app {
@@ -15,6 +16,10 @@ std::string default_config_path() {
   });
 }
 
-void print_error(const std::string& message) { std::fprintf(stderr, "popfetchd: %s\n", message.c_str()); }
+// Under journald an error line carries priority 3 (err), so that
+// `journalctl -p err` shows why a start or a poll-once failed.
+void print_error(const std::string& message) {
+  std::fprintf(stderr, "%spopfetchd: %s\n", common::stderr_is_journal() ? "<3>" : "", message.c_str());
+}
 
 }  // namespace app

@@ -1,5 +1,7 @@
 #include "common/log.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -21,12 +23,23 @@ int syslog_priority(LogLevel level) {
   return 6;
 }
 
-bool stderr_is_journal() {
-  static const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
-  return journal;
+}  // namespace
+
+bool journal_stream_matches(const char* journal_stream, int fd) {
+  if (journal_stream == nullptr) return false;
+  unsigned long long device = 0;
+  unsigned long long inode = 0;
+  char rest = 0;
+  if (std::sscanf(journal_stream, "%llu:%llu%c", &device, &inode, &rest) != 2) return false;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  return static_cast<unsigned long long>(st.st_dev) == device && static_cast<unsigned long long>(st.st_ino) == inode;
 }
 
-}  // namespace
+bool stderr_is_journal() {
+  static const bool journal = journal_stream_matches(std::getenv("JOURNAL_STREAM"), 2);
+  return journal;
+}
 
 std::string_view to_string(LogLevel level) {
   switch (level) {

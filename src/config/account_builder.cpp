@@ -176,6 +176,11 @@ std::optional<Account> build_account(const AccountFields& defaults, const Accoun
     }
   }
 
+  if (const auto value = pick(own, defaults, &AccountFields::on_failure, "on_failure"); value.setting)
+    account.on_failure = value.setting->value;
+  if (const auto value = pick(own, defaults, &AccountFields::on_new_mail, "on_new_mail"); value.setting)
+    account.on_new_mail = value.setting->value;
+
   const auto keep = pick(own, defaults, &AccountFields::keep, "keep");
   const auto delete_after = pick(own, defaults, &AccountFields::delete_after, "delete_after");
   if (keep.setting) account.keep = keep.setting->value;

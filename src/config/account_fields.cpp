@@ -94,6 +94,14 @@ class FieldParser {
     if (k == "pipelining") return set(fields_.pipelining, e, read_enum(e, kPipeliningNames, sink_));
     if (k == "proxy") return parse_proxy(e);
     if (k == "deliver") return set(fields_.deliver, e, parse_deliver(e, paths_, sink_));
+    if (k == "on_failure") return set(fields_.on_failure, e, hook_argv(e));
+    if (k == "on_new_mail") return set(fields_.on_new_mail, e, hook_argv(e));
+  }
+
+  std::optional<std::vector<std::string>> hook_argv(const Entry& e) {
+    // "" (or nothing) turns off a hook set in defaults:.
+    if (e.value.IsNull() || (e.value.IsScalar() && e.value.Scalar().empty())) return std::vector<std::string>{};
+    return read_argv(e, sink_);
   }
 
   template <class T>

@@ -57,6 +57,9 @@ struct AccountFields {
   std::optional<Setting<Pipelining>> pipelining;
   std::optional<Setting<std::optional<Proxy>>> proxy;  // "" gives nullopt: no proxy (overrides defaults)
   std::optional<Setting<std::vector<DeliveryTarget>>> deliver;
+  // A null value gives an empty argv: no hook (overrides defaults).
+  std::optional<Setting<std::vector<std::string>>> on_failure;
+  std::optional<Setting<std::vector<std::string>>> on_new_mail;
 
   bool gives(std::string_view key) const { return given.find(key) != given.end(); }
   bool gives_password() const;

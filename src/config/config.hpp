@@ -139,6 +139,11 @@ struct Account {
   // Where each new message goes besides the archive (empty: nowhere). An lmtp
   // target's recipient is filled in: the email, else the username.
   std::vector<DeliveryTarget> deliver;
+  // Hooks: a program and its arguments, run without a shell (empty: none).
+  // on_failure when the account turns from healthy to failing and again when
+  // it recovers; on_new_mail after a poll stored new messages.
+  std::vector<std::string> on_failure;
+  std::vector<std::string> on_new_mail;
   Location location;  // of the account's entry in the list
 
   // Every field, `location` included (see daemon::same_settings for "the

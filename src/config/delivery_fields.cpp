@@ -116,28 +116,9 @@ class TargetParser {
   }
 
   bool parse_argv(const Entry& e, std::vector<std::string>& argv) {
-    constexpr std::string_view kExpected = "a list: [PROGRAM, ARGUMENT...] (run without a shell)";
-    if (e.value.IsScalar()) {
-      sink_.error(e.value_location, "mda must be " + std::string(kExpected) + "; got one string " +
-                                        quote_value(e.value.Scalar()) + ": split it into a list");
-      return false;
-    }
-    if (!e.value.IsSequence() || e.value.size() == 0) {
-      sink_.error(e.value_location, "mda must be " + std::string(kExpected));
-      return false;
-    }
-    for (const auto& word : e.value) {
-      if (!word.IsScalar()) {
-        sink_.error(sink_.at(word.Mark()), "every word of mda must be a string");
-        return false;
-      }
-      argv.push_back(word.Scalar());
-    }
-    if (argv.front().empty() || argv.front().front() != '/') {
-      sink_.error(e.value_location, "mda: the program must be an absolute path (no shell or PATH lookup runs "
-                                    "it) (got " + quote_value(argv.front()) + ")");
-      return false;
-    }
+    auto words = read_argv(e, sink_);
+    if (!words) return false;
+    argv = std::move(*words);
     return true;
   }
 

@@ -101,11 +101,11 @@ inline constexpr std::array<std::string_view, 9> kTopLevelKeys = {
     "log_level", "max_concurrent_polls", "defaults",            "accounts",
 };
 
-inline constexpr std::array<std::string_view, 24> kAccountKeys = {
+inline constexpr std::array<std::string_view, 26> kAccountKeys = {
     "name",     "email",         "server",           "security",     "port",    "username",      "auth",
     "password", "password_file", "password_command", "password_env", "ca_file", "poll_interval", "timeout",
     "keep",     "delete_after",  "max_message_size", "pipelining",   "deliver", "tls_fingerprint",
-    "proxy",    "tls_min_version", "tls_client_cert", "tls_client_key",
+    "proxy",    "tls_min_version", "tls_client_cert", "tls_client_key", "on_failure", "on_new_mail",
 };
 
 inline constexpr std::array<std::string_view, 4> kPasswordKeys = {

@@ -84,4 +84,31 @@ std::optional<bool> parse_bool(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::vector<std::string>> read_argv(const Entry& e, DiagnosticSink& sink) {
+  constexpr std::string_view kExpected = "a list: [PROGRAM, ARGUMENT...] (run without a shell)";
+  if (e.value.IsScalar()) {
+    sink.error(e.value_location, e.key + " must be " + std::string(kExpected) + "; got one string " +
+                                     quote_value(e.value.Scalar()) + ": split it into a list");
+    return std::nullopt;
+  }
+  if (!e.value.IsSequence() || e.value.size() == 0) {
+    sink.error(e.value_location, e.key + " must be " + std::string(kExpected));
+    return std::nullopt;
+  }
+  std::vector<std::string> argv;
+  for (const auto& word : e.value) {
+    if (!word.IsScalar()) {
+      sink.error(sink.at(word.Mark()), "every word of " + e.key + " must be a string");
+      return std::nullopt;
+    }
+    argv.push_back(word.Scalar());
+  }
+  if (argv.front().empty() || argv.front().front() != '/') {
+    sink.error(e.value_location, e.key + ": the program must be an absolute path (no shell or PATH lookup runs "
+                                         "it) (got " + quote_value(argv.front()) + ")");
+    return std::nullopt;
+  }
+  return argv;
+}
+
 }  // namespace config::detail

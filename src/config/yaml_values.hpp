@@ -49,6 +49,11 @@ std::optional<std::int64_t> parse_integer(std::string_view text);
 // "keep: no" reading as false would be a surprise to half the readers.
 std::optional<bool> parse_bool(std::string_view text);
 
+// A program to run without a shell: a non-empty list of strings whose first
+// word is an absolute path (mda:, on_failure:, on_new_mail:). Errors name the
+// entry's key.
+std::optional<std::vector<std::string>> read_argv(const Entry& entry, DiagnosticSink& sink);
+
 // "one of: a, b, c"
 template <class E, std::size_t N>
 std::string one_of(const std::array<EnumName<E>, N>& names) {

@@ -85,6 +85,7 @@ void Scheduler::reorder(const std::vector<config::Account>& accounts) {
 
 void Scheduler::start(const config::Config& config) {
   database_path_ = config.database;
+  withheld_env_ = config.password_env_names;
   for (const config::Account& account : config.accounts) add_slot(account);
   for (const auto& slot : slots_) arm_first_poll(*slot);
   changed();
@@ -257,6 +258,7 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
       shutting_down_ && report.error && report.error->kind == common::ErrorKind::Aborted;
   if (report.ok() || aborted_by_us) {
     if (report.ok()) {
+      if (std::exchange(slot.hook_failing, false)) run_hook(slot, HookEvent::Recovered, 0);
       health.consecutive_failures = 0;
       health.last_success_at = health.last_poll_at;
       health.last_error.reset();
@@ -301,6 +303,7 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
     record_failure(slot, *report.error, report.retry);
   }
 
+  if (report.new_messages > 0) run_hook(slot, HookEvent::NewMail, report.new_messages);
   if (slot.removing) {
     erase(slot);
   } else if (shutting_down_) {
@@ -329,6 +332,7 @@ void Scheduler::record_failure(Slot& slot, const common::Error& error, fetch::Re
   health.permanent_failure = retry == fetch::RetryHint::Permanent;
   // The password may have been changed since it was read: read it again.
   if (retry == fetch::RetryHint::AuthFailed) slot.password.reset();
+  if (!shutting_down_ && !std::exchange(slot.hook_failing, true)) run_hook(slot, HookEvent::Failing, 0);
   if (shutting_down_ || slot.removing) {
     common::log_warn(slot.name(), "poll failed (" + std::string(common::to_string(error.kind)) +
                                       "): " + common::sanitize(error.message, kMaxErrorText));
@@ -363,6 +367,17 @@ Scheduler::Scheduled Scheduler::schedule_after(Slot& slot, const AttemptOutcome&
   slot.health.state = outcome.ok ? health::AccountHealth::State::Idle : health::AccountHealth::State::Backoff;
   arm(slot, delay);
   return Scheduled{next.reason, delay};
+}
+
+void Scheduler::run_hook(const Slot& slot, HookEvent event, std::uint64_t new_messages) {
+  if (hooks_ == nullptr) return;
+  HookCall call;
+  call.account = slot.name();
+  call.event = event;
+  call.new_messages = new_messages;
+  if (event == HookEvent::Failing && slot.health.last_error) call.error = *slot.health.last_error;
+  hooks_->run(event == HookEvent::NewMail ? slot.account.on_new_mail : slot.account.on_failure, std::move(call),
+              withheld_env_);
 }
 
 void Scheduler::changed() {

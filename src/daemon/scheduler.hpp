@@ -38,6 +38,7 @@
 
 #include "config/config.hpp"
 #include "daemon/backoff.hpp"
+#include "daemon/hook_runner.hpp"
 #include "daemon/password_lookup.hpp"
 #include "daemon/reload_diff.hpp"
 #include "net/uv.hpp"
@@ -110,6 +111,13 @@ class Scheduler {
   // password lookup failed): the daemon refreshes STATUS= from it.
   void set_on_change(std::function<void()> on_change) { on_change_ = std::move(on_change); }
 
+  // Where the accounts' hooks run (nullptr: none run). An account's
+  // on_failure runs once when it turns from healthy (no failure since its
+  // last success, or since the start) to failing, and once when a poll
+  // succeeds again after that; on_new_mail after each poll that stored new
+  // messages (a failed poll too, for what it stored before failing).
+  void set_hooks(HookRunner* hooks) { hooks_ = hooks; }
+
   // The accounts' health, in config order (removed accounts still finishing
   // a poll last).
   std::vector<health::AccountHealth> health() const;
@@ -148,6 +156,7 @@ class Scheduler {
   Scheduled schedule_after(Slot& slot, const AttemptOutcome& outcome);
   void maybe_finish_shutdown();
   void changed();
+  void run_hook(const Slot& slot, HookEvent event, std::uint64_t new_messages);
 
   Millis interval_of(const Slot& slot) const;
   double random_unit();      // [-1, 1]
@@ -165,6 +174,8 @@ class Scheduler {
   bool shutting_down_ = false;
   std::function<void()> on_finished_;
   std::function<void()> on_change_;
+  HookRunner* hooks_ = nullptr;
+  std::vector<std::string> withheld_env_;  // Config::password_env_names
   // Lookups answering after the scheduler is gone see this expired.
   std::shared_ptr<Scheduler*> alive_;
 };

@@ -29,6 +29,7 @@ void Scheduler::retire(const std::string& name) {
 
 void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
   database_path_ = config.database;
+  withheld_env_ = config.password_env_names;
   const std::unordered_set<std::string> added(diff.added.begin(), diff.added.end());
   const std::unordered_set<std::string> changed_names(diff.changed.begin(), diff.changed.end());
   for (const std::string& name : diff.removed) retire(name);

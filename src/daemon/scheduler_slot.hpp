@@ -39,6 +39,7 @@ struct Scheduler::Slot {
   bool poll_again = false;  // a poll was requested while busy
   bool removing = false;    // gone from the config; waits for its poll to end
   bool held = false;        // authentication or permanent failure: long hold
+  bool hook_failing = false;  // on_failure ran for "failing"; "recovered" is due after a success
   // uv_now() of the last manual retry (POST /poll, SIGUSR1) that lifted a
   // hold after a rejected password; the next one waits for the policy's window.
   std::optional<std::uint64_t> manual_retry_at;

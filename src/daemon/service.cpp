@@ -57,6 +57,7 @@ Service::Service(uv_loop_t* loop, config::Config config, store::Archive& archive
       runner_(fetch::with_token_refresh(options_.poll_factory(loop, writer_, digests),
                                         pool_token_refresh(loop, options_.resolve_password)),
               config_.max_concurrent_polls),
+      hooks_(std::make_unique<HookRunner>(loop, options_.hook_time_limit)),
       scheduler_(loop, runner_, options_.resolve_password, options_.tuning),
       queue_(loop, writer_, config_.database, deliver::Queue::Options{}),
       signals_(loop) {}
@@ -105,6 +106,7 @@ common::Status Service::start() {
 
   for (const config::Account& account : config_.accounts) warn_about_weak_security(account);
   scheduler_.set_on_change([this] { on_scheduler_change(); });
+  scheduler_.set_hooks(hooks_.get());
   scheduler_.start(config_);
   configure_deliveries({});
   refresh_archive_totals();  // after start(): the totals go to the accounts' slots
@@ -395,6 +397,8 @@ void Service::finish_shutdown() {
   }
   health_.reset();
   metrics_.reset();
+  scheduler_.set_hooks(nullptr);
+  hooks_.reset();  // kills hooks still running
   signals_.close();
   ready_timer_.reset();
   watchdog_timer_.reset();

@@ -27,7 +27,8 @@
 //                    READY=1 around a reload; STOPPING=1; WATCHDOG=1 at half
 //                    of WATCHDOG_USEC when set.
 //
-// Owns the ArchiveWriter, the PollRunner, the Scheduler, the delivery
+// Owns the ArchiveWriter, the PollRunner, the Scheduler, the accounts' hooks
+// (daemon/hook_runner.hpp), the delivery
 // Queue (deliver/queue.hpp: new messages reach their targets after each
 // commit), the HealthServer and the metrics listener (a second HealthServer
 // on TCP with the read-only routes),
@@ -77,6 +78,8 @@ struct ServiceOptions {
       poll_factory;
   // Makes the delivery targets; deliver::make_target unless a test says otherwise.
   deliver::TargetFactory target_factory;
+  // The accounts' hooks (on_failure, on_new_mail) are killed after this.
+  Millis hook_time_limit = kHookTimeLimit;
 };
 
 class Service {
@@ -129,6 +132,9 @@ class Service {
   store::Archive& archive_;
   fetch::ArchiveWriter writer_;
   fetch::PollRunner runner_;
+  // Outlives the scheduler, which starts the hooks; reset when the daemon
+  // stops, so that a hook still running does not keep it waiting.
+  std::unique_ptr<HookRunner> hooks_;
   Scheduler scheduler_;
   deliver::Queue queue_;
   SystemdNotifier notifier_;

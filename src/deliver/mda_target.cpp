@@ -3,8 +3,6 @@
 
 #include "deliver/line_ends.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,16 +10,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <cstdlib>
 #include <optional>
 #include <utility>
 
+#include "common/child_spawn.hpp"
 #include "common/sanitize.hpp"
 #include "deliver/message_form.hpp"
 #include "net/address.hpp"
 #include "net/uv.hpp"
-
-extern char** environ;
 
 namespace deliver {
 namespace {
@@ -32,71 +28,10 @@ constexpr std::size_t kMaxStderrQuoted = 1024;
 // may delay the outcome.
 constexpr std::chrono::milliseconds kStderrDrain{1000};
 
-void ignore_sigpipe_if_unhandled() {
-  struct sigaction current {};
-  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
-    std::signal(SIGPIPE, SIG_IGN);
-  }
-}
-
-// libuv closes none of our descriptors in the child: it relies on each of
-// them being close-on-exec. Ours are, but a descriptor inherited from whoever
-// started the daemon (a shell, a supervisor) may not be, and the MDA must not
-// get it. So before each spawn every descriptor above stderr is marked
-// close-on-exec: one close_range() call on Linux >= 5.11, else /proc/self/fd.
-void mark_descriptors_cloexec() {
-  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return;
-  const int own = ::dirfd(dir);
-  while (const dirent* entry = ::readdir(dir)) {
-    char* end = nullptr;
-    const long fd = std::strtol(entry->d_name, &end, 10);
-    if (end == entry->d_name || *end != '\0' || fd < 3 || fd == own) continue;
-    const int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
-    if (flags >= 0 && (flags & FD_CLOEXEC) == 0) ::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC);
-  }
-  ::closedir(dir);
-}
-
-// stderr as one line: line breaks and tabs become single spaces, the rest is
-// sanitised and cut.
-std::string one_line(std::string_view text) {
-  std::string flat;
-  for (char c : text) {
-    const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
-    if (space) {
-      if (!flat.empty() && flat.back() != ' ') flat.push_back(' ');
-    } else {
-      flat.push_back(c);
-    }
-  }
-  while (!flat.empty() && flat.back() == ' ') flat.pop_back();
-  return common::sanitize(flat, kMaxStderrQuoted);
-}
-
 std::string with_stderr(std::string detail, const std::string& stderr_text) {
-  const std::string line = one_line(stderr_text);
+  const std::string line = common::one_line(stderr_text, kMaxStderrQuoted);
   if (!line.empty()) detail += ": " + line;
   return detail;
-}
-
-// Our environment without the withheld names ("NAME=value" strings).
-std::vector<std::string> child_environment(const std::vector<std::string>& withheld) {
-  std::vector<std::string> kept;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    const std::string_view text(*entry);
-    const std::string_view name = text.substr(0, text.find('='));
-    if (std::find(withheld.begin(), withheld.end(), name) == withheld.end()) kept.emplace_back(text);
-  }
-  return kept;
-}
-
-std::vector<char*> pointers(std::vector<std::string>& strings) {
-  std::vector<char*> list;
-  for (auto& s : strings) list.push_back(s.data());
-  list.push_back(nullptr);
-  return list;
 }
 
 }  // namespace
@@ -174,29 +109,21 @@ void MdaTarget::Run::start() {
     return;
   }
 
-  std::vector<std::string> args = owner_->argv_;
-  std::vector<std::string> env = child_environment(owner_->withheld_env_);
-  std::vector<char*> arg_list = pointers(args);
-  std::vector<char*> env_list = pointers(env);
   uv_stdio_container_t stdio[3];
   stdio[0].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE);
   stdio[0].data.stream = reinterpret_cast<uv_stream_t*>(&stdin_);
   stdio[1].flags = UV_IGNORE;  // libuv opens /dev/null for an ignored 0..2
   stdio[2].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
   stdio[2].data.stream = reinterpret_cast<uv_stream_t*>(&stderr_pipe_);
-  uv_process_options_t options{};
-  options.exit_cb = [](uv_process_t* p, std::int64_t status, int signal) {
+  common::ChildSpawn spec;
+  spec.argv = owner_->argv_;
+  spec.withheld_env = owner_->withheld_env_;
+  spec.stdio = stdio;
+  spec.stdio_count = 3;
+  spec.on_exit = [](uv_process_t* p, std::int64_t status, int signal) {
     static_cast<Run*>(p->data)->exited(status, signal);
   };
-  options.file = arg_list[0];
-  options.args = arg_list.data();
-  options.env = env_list.data();
-  options.stdio_count = 3;
-  options.stdio = stdio;
-  // setsid(): a process group of its own, so a timeout reaches its children.
-  options.flags = UV_PROCESS_DETACHED;
-  mark_descriptors_cloexec();
-  const int rc = uv_spawn(loop, &process_, &options);
+  const int rc = common::spawn_child(loop, &process_, spec);
   opened(process_, process_open_);  // initialised even when the spawn failed
   if (rc != 0) return spawn_failed(rc);
   spawned_ = true;
@@ -341,7 +268,7 @@ MdaTarget::MdaTarget(uv_loop_t* loop, const config::DeliveryTarget& config,
       argv_(config.argv),
       withheld_env_(std::move(withheld_env)),
       timeout_(std::chrono::duration_cast<std::chrono::milliseconds>(config.timeout)) {
-  ignore_sigpipe_if_unhandled();
+  common::ignore_sigpipe_if_unhandled();
 }
 
 MdaTarget::~MdaTarget() {

@@ -56,6 +56,12 @@ struct TlsInfo {
   std::size_t handshake_bytes_sent = 0;
   std::size_t handshake_bytes_received = 0;
   int handshake_round_trips = 0;
+  // The server's certificate (the leaf), for `popfetchd probe`; empty when
+  // the handshake kept none (a resumed session may not).
+  std::string peer_subject;
+  std::string peer_issuer;
+  std::string peer_not_after;  // "2027-03-01 12:00:00 UTC"
+  std::string peer_sha256;     // "sha256:AB:CD:...", the form tls_fingerprint takes
 };
 
 }  // namespace net

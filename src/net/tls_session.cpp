@@ -5,11 +5,13 @@
 #include <mbedtls/x509.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "common/sanitize.hpp"
 #include "net/address.hpp"
 #include "net/tls_client_cert.hpp"
 #include "net/mbed_error.hpp"
@@ -371,8 +373,25 @@ TlsInfo TlsSession::info() const {
   if (!state_->done) return {};
   const char* version = mbedtls_ssl_get_version(&state_->ssl);
   const char* suite = mbedtls_ssl_get_ciphersuite(&state_->ssl);
-  return TlsInfo{version ? version : "", suite ? suite : "", state_->resumed,
-                 state_->bytes_sent,     state_->bytes_received, state_->round_trips};
+  TlsInfo info;
+  info.version = version ? version : "";
+  info.cipher_suite = suite ? suite : "";
+  info.resumed = state_->resumed;
+  info.handshake_bytes_sent = state_->bytes_sent;
+  info.handshake_bytes_received = state_->bytes_received;
+  info.handshake_round_trips = state_->round_trips;
+  const mbedtls_x509_crt* peer = mbedtls_ssl_get_peer_cert(&state_->ssl);
+  if (peer == nullptr || peer->raw.p == nullptr) return info;
+  char name[512];
+  if (mbedtls_x509_dn_gets(name, sizeof name, &peer->subject) > 0) info.peer_subject = common::sanitize(name);
+  if (mbedtls_x509_dn_gets(name, sizeof name, &peer->issuer) > 0) info.peer_issuer = common::sanitize(name);
+  const mbedtls_x509_time& t = peer->valid_to;
+  char when[40];
+  std::snprintf(when, sizeof when, "%04d-%02d-%02d %02d:%02d:%02d UTC", t.year, t.mon, t.day, t.hour, t.min, t.sec);
+  info.peer_not_after = when;
+  info.peer_sha256 =
+      format_sha256_fingerprint(sha256(std::string_view(reinterpret_cast<const char*>(peer->raw.p), peer->raw.len)));
+  return info;
 }
 
 }  // namespace net

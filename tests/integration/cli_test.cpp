@@ -102,6 +102,67 @@ TEST_F(Cli, UnknownCommandExitsTwoWithOneClearLine) {
   EXPECT_THAT(option.err, HasSubstr("--no-such-option"));
 }
 
+// Issue 16: CLI11's PositiveNumber printed its 300-digit range.
+TEST_F(Cli, ALimitBelowOneSaysItMustBeAPositiveInteger) {
+  for (const char* command : {"list", "search"}) {
+    for (const char* limit : {"0", "-1", "ten", "99999999999999999999"}) {
+      std::vector<std::string> args{command, "--limit", limit};
+      if (std::string(command) == "search") args.push_back("words");
+      const CapturedRun run_ = run(args);
+      EXPECT_EQ(run_.exit_code(), 2) << command << " " << limit << "\n" << describe(run_);
+      ASSERT_EQ(lines_of(run_.err).size(), 1U) << run_.err;
+      EXPECT_THAT(run_.err, StartsWith("popfetchd: --limit must be a positive integer")) << run_.err;
+      EXPECT_EQ(run_.out, "");
+    }
+  }
+}
+
+// Issue 16: CLI::RequiredError's one-argument form appended " is required".
+TEST_F(Cli, ExportOrImportWithoutATargetSaysWhatItNeeds) {
+  const CapturedRun exporter = run({"export"});
+  EXPECT_EQ(exporter.exit_code(), 2) << describe(exporter);
+  EXPECT_EQ(exporter.err, "popfetchd: export needs --maildir DIR or --mbox FILE (see popfetchd --help)\n");
+  const CapturedRun importer = run({"import", "--account", "a"});
+  EXPECT_EQ(importer.exit_code(), 2) << describe(importer);
+  EXPECT_EQ(importer.err, "popfetchd: import needs --maildir DIR or --mbox FILE (see popfetchd --help)\n");
+}
+
+// Issue 16: a subcommand's --help showed neither -c nor what its exit status means.
+TEST_F(Cli, EverySubcommandHelpShowsTheGlobalConfigOptionAndItsExitStatuses) {
+  for (const char* command : {"run", "check-config", "poll-once", "probe", "status", "deliver", "list", "search", "show",
+                              "export", "import", "backup"}) {
+    const CapturedRun help = run({command, "--help"});
+    EXPECT_EQ(help.exit_code(), 0) << command << "\n" << describe(help);
+    EXPECT_THAT(help.out, HasSubstr("-c,--config FILE")) << command;
+    EXPECT_THAT(help.out, HasSubstr("Exit status:\n  0  ")) << command;
+    EXPECT_THAT(help.out, ContainsRegex("\n  2  [a-z]")) << command;
+  }
+  const CapturedRun list = run({"list", "--help"});
+  EXPECT_THAT(list.out, HasSubstr("(default 50)"));
+  const CapturedRun status = run({"status", "--help"});
+  EXPECT_THAT(status.out, HasSubstr("3  the daemon did not answer"));
+}
+
+// Issue 16: under journald a fatal error is priority 3, so that
+// `journalctl -p err` shows why the service failed; a JOURNAL_STREAM that
+// does not name stderr (inherited, then redirected) changes nothing.
+TEST_F(Cli, AFatalErrorCarriesTheErrPriorityOnlyWhenStderrIsTheJournal) {
+  const fs::path config = dir_->path() / "broken.yaml";
+  ASSERT_TRUE(test_support::write_file(config, "acounts: []\n", 0600).ok());
+  // The shell points JOURNAL_STREAM at its own stderr, which popfetchd inherits.
+  const std::vector<std::string> journal = {
+      "/bin/sh", "-c", "JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec \"$0\" \"$@\""};
+  auto on_journal = run_popfetchd({"check-config", "-c", config.string()}, dir_->path(), {}, journal);
+  ASSERT_TRUE(on_journal.ok()) << on_journal.error().message;
+  EXPECT_EQ(on_journal->exit_code(), 2) << describe(*on_journal);
+  EXPECT_THAT(on_journal->err, StartsWith("<3>popfetchd: " + config.string() + ":1:1: "));
+
+  const CapturedRun elsewhere = run_popfetchd({"check-config", "-c", config.string()}, dir_->path(),
+                                              {"JOURNAL_STREAM=1:2"}).value();
+  EXPECT_EQ(elsewhere.exit_code(), 2) << describe(elsewhere);
+  EXPECT_THAT(elsewhere.err, StartsWith("popfetchd: " + config.string() + ":1:1: "));
+}
+
 TEST_F(Cli, CheckConfigAcceptsTheShippedExample) {
   const CapturedRun check = run({"check-config", "-c", POPFETCHD_EXAMPLE_CONFIG});
   EXPECT_EQ(check.exit_code(), 0) << describe(check);
@@ -109,6 +170,22 @@ TEST_F(Cli, CheckConfigAcceptsTheShippedExample) {
   for (const char* account : {"account alice", "account work.bob", "account homelab"}) {
     EXPECT_THAT(check.out, HasSubstr(account));
   }
+}
+
+// Issue 16: the hooks an account runs are listed with it.
+TEST_F(Cli, CheckConfigListsTheHooks) {
+  const fs::path config = dir_->path() / "hooks.yaml";
+  ASSERT_TRUE(test_support::write_file(config,
+                                       "database: " + (dir_->path() / "a.db").string() +
+                                           "\ndefaults:\n  on_failure: [/usr/bin/logger, -t, popfetchd]\n"
+                                           "accounts:\n  - name: a\n    server: s\n    username: u\n"
+                                           "    password: p\n    on_new_mail: [/usr/bin/true]\n",
+                                       0600)
+                  .ok());
+  const CapturedRun check = run({"check-config", "-c", config.string()});
+  EXPECT_EQ(check.exit_code(), 0) << describe(check);
+  EXPECT_THAT(check.out, HasSubstr("  on_failure:    /usr/bin/logger -t popfetchd\n"));
+  EXPECT_THAT(check.out, HasSubstr("  on_new_mail:   /usr/bin/true\n"));
 }
 
 TEST_F(Cli, StatusWithoutADaemonExitsThree) {
@@ -342,6 +419,46 @@ class CliAgainstDovecot : public Cli {
   integration::Mailbox bob_;
 };
 integration::ServerSuite CliAgainstDovecot::suite_;
+
+// Issue 16: probe reports the TLS session, the certificate and the mailbox,
+// and leaves the mailbox alone, even with keep: false.
+TEST_F(CliAgainstDovecot, ProbeReportsTlsAndTheMailboxAndTakesNothing) {
+  make_users("p");
+  ConfigAccount alice = alice_account();
+  alice.keep = false;
+  ConfigAccount bob = bob_account();
+  bob.keep = false;
+  const fs::path config = write("probe.yaml", {alice, bob});
+  const CapturedRun probe = run({"probe", "-c", config.string()});
+  EXPECT_EQ(probe.exit_code(), 0) << describe(probe);
+  EXPECT_THAT(probe.out, ContainsRegex("account alice\n  server: +localhost:[0-9]+ "));
+  EXPECT_THAT(probe.out, ContainsRegex("\n  tls: +TLSv1\\.[23] TLS-"));
+  EXPECT_THAT(probe.out, ContainsRegex("\n  fingerprint: +sha256:([0-9A-F]{2}:){31}[0-9A-F]{2}\n"));
+  EXPECT_THAT(probe.out, ContainsRegex("\n  expires: +[0-9]{4}-[0-9]{2}-[0-9]{2} "));
+  EXPECT_THAT(probe.out, HasSubstr("  mailbox:       3 messages, "));
+  EXPECT_THAT(probe.out, HasSubstr("account bob\n"));
+  EXPECT_THAT(probe.out, HasSubstr("  tls:           none (clear text)\n"));
+  EXPECT_THAT(probe.out, HasSubstr("  mailbox:       2 messages, "));
+  EXPECT_THAT(probe.out, ContainsRegex("\n  pipelining: +(yes|no)\n"));
+  EXPECT_THAT(probe.out, ContainsRegex("\n  auth: +(AUTH PLAIN|USER/PASS)"));
+  EXPECT_THAT(probe.err, Not(HasSubstr("pw-")));
+  auto alice_left = integration::server_uidls(server(), alice_);
+  ASSERT_TRUE(alice_left.ok()) << alice_left.error().message;
+  EXPECT_EQ(alice_left->size(), 3U);
+  auto bob_left = integration::server_uidls(server(), bob_);
+  ASSERT_TRUE(bob_left.ok()) << bob_left.error().message;
+  EXPECT_EQ(bob_left->size(), 2U);
+  EXPECT_FALSE(fs::exists(database()));  // nothing was stored either
+
+  // A wrong password: exit 1, the account named on stderr.
+  alice.password = "wrong";
+  const fs::path wrong = write("wrong.yaml", {alice});
+  const CapturedRun failed = run({"probe", "-c", wrong.string(), "alice"});
+  EXPECT_EQ(failed.exit_code(), 1) << describe(failed);
+  EXPECT_THAT(failed.err, StartsWith("popfetchd: alice: "));
+  const CapturedRun unknown = run({"probe", "-c", wrong.string(), "nobody"});
+  EXPECT_EQ(unknown.exit_code(), 2) << describe(unknown);
+}
 
 TEST_F(CliAgainstDovecot, PollOncePrintsASummaryPerAccountAndExitsZero) {
   make_users("1");

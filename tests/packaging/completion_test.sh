@@ -39,6 +39,7 @@ check() {
 }
 
 check "poll-once " popfetchd poll
+check "probe " popfetchd pr
 check "search show status " popfetchd s
 check "--account --help --json --limit " popfetchd -c "$work/p.yaml" list --
 check "--help alice homelab work.bob " popfetchd -c "$work/p.yaml" poll-once ""

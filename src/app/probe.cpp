@@ -17,6 +17,7 @@
 #include "app/commands.hpp"
 #include "app/fetch_setup.hpp"
 #include "app/load_config.hpp"
+#include "common/overloaded.hpp"
 #include "fetch/session_setup.hpp"
 #include "net/connection.hpp"
 #include "net/mbed_digests.hpp"
@@ -26,13 +27,6 @@
 
 namespace app {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 struct Probed {
   std::optional<std::string> error;
@@ -94,7 +88,7 @@ class Probe {
     }
   }
   void handle(pop3::Event& event) {
-    std::visit(Overloaded{
+    std::visit(common::Overloaded{
                    [&](pop3::StartTls&) { connection_->start_tls(fetch::tls_options(account_)); },
                    [&](pop3::Authenticated& authenticated) {
                      result_.authenticated = true;

@@ -9,17 +9,11 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "common/overloaded.hpp"
 #include "fetch/session_setup.hpp"
 
 namespace fetch {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 // The crash test hook (see the header): N from the environment, 0 when unset
 // or not a positive number. Read once per process.
@@ -214,7 +208,7 @@ void AccountPoll::handle(pop3::Event& event) {
   auto listing_step = [&](const common::Status& status) {
     if (!status) finish(status.error());
   };
-  std::visit(Overloaded{
+  std::visit(common::Overloaded{
                  [&](pop3::StartTls&) { connection_->start_tls(*with_cache(tls_options(options_.account))); },
                  [&](pop3::Notice& notice) { common::log_warn(name, notice.text); },
                  [&](pop3::CommandSent& sent) { common::log_debug(name, "> " + sent.text); },

@@ -131,6 +131,7 @@ std::string mechanism_name(pop3::Mechanism mechanism) {
     case pop3::Mechanism::ScramSha256: return "AUTH SCRAM-SHA-256";
     case pop3::Mechanism::XOAuth2: return "AUTH XOAUTH2";
     case pop3::Mechanism::OAuthBearer: return "AUTH OAUTHBEARER";
+    case pop3::Mechanism::External: return "AUTH EXTERNAL";
   }
   return "unknown";
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "config/config.hpp"
 #include "migrate/migrate.hpp"
@@ -45,7 +46,9 @@ inline config::Config load(const std::string& yaml) {
   return result.ok() ? *result.config : config::Config{};
 }
 
-inline const config::Account& account(const config::Config& c, const std::string& name) {
+// `name` by value (a view): GCC 14 warns of a dangling reference when a
+// temporary std::string is bound to a parameter of a function returning one.
+inline const config::Account& account(const config::Config& c, std::string_view name) {
   static const config::Account kNone{};
   const config::Account* found = c.find_account(name);
   EXPECT_NE(found, nullptr) << "no account " << name;

@@ -13,6 +13,7 @@
 namespace pop3 {
 namespace {
 
+using testing::contains;
 using testing::default_options;
 using testing::FeedMode;
 using testing::Harness;
@@ -20,10 +21,6 @@ using testing::kAllFeedModes;
 
 // base64("\0alice\0Secret-Pw1")
 constexpr std::string_view kAlicePlain = "AGFsaWNlAFNlY3JldC1QdzE=";
-
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 // No event and no trace may carry the secret or a value derived from it.
 void expect_no_secret_in_events(const Harness& h, std::string_view secret) {

@@ -13,14 +13,11 @@
 namespace pop3 {
 namespace {
 
+using testing::contains;
 using testing::default_options;
 using testing::FeedMode;
 using testing::Harness;
 using testing::kAllFeedModes;
-
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 SessionOptions bearer_options(AuthMethod method) {
   SessionOptions options = default_options();

@@ -11,14 +11,11 @@
 namespace pop3 {
 namespace {
 
+using testing::contains;
 using testing::default_options;
 using testing::FeedMode;
 using testing::Harness;
 using testing::kAllFeedModes;
-
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 SessionOptions external_options() {
   SessionOptions options = default_options();

@@ -16,14 +16,11 @@
 namespace pop3 {
 namespace {
 
+using testing::contains;
 using testing::default_options;
 using testing::FeedMode;
 using testing::Harness;
 using testing::kAllFeedModes;
-
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 const Digests& real_digests() {
   static const std::unique_ptr<net::MbedDigests> digests = [] {

@@ -28,6 +28,11 @@
 
 namespace pop3::testing {
 
+// True when `needle` occurs in `haystack` (a command the session sent, an error text).
+inline bool contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
 enum class FeedMode { Lines, Coalesced, Bytes };
 
 const char* to_string(FeedMode mode);

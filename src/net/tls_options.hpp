@@ -50,7 +50,7 @@ struct TlsOptions {
 struct TlsInfo {
   std::string version;       // "TLSv1.2", "TLSv1.3"
   std::string cipher_suite;  // IANA-style name from mbedTLS, e.g. "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384"
-  bool resumed = false;      // the session of an earlier connection was resumed (TLS 1.2)
+  bool resumed = false;      // the session of an earlier connection was resumed (TLS 1.2 or 1.3)
   // What the handshake cost, for logs and bench/: TLS bytes each way, and the
   // times we sent a flight and had to wait for the server's.
   std::size_t handshake_bytes_sent = 0;

@@ -58,7 +58,9 @@ struct TlsSession::State {
   bool notify_sent = false;
   std::optional<common::Error> failure;  // set once: the session is dead
   bool peer_self_signed = false;         // observed by the verify callback
+  bool certificate_checked = false;      // the verify callback ran: the server sent its certificate
   std::string cache_key;                 // what a cached session must have been verified under
+  bool session_offered = false;          // a cached session went into the handshake
   bool resumed = false;
   std::size_t bytes_sent = 0;  // during the handshake
   std::size_t bytes_received = 0;
@@ -118,6 +120,7 @@ int bio_recv(void* context, unsigned char* buffer, std::size_t length) {
 int verify_callback(void* context, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
   auto* state = static_cast<State*>(context);
   if (depth != 0) return 0;
+  state->certificate_checked = true;
   state->peer_self_signed = detail::is_self_signed(*crt);
   if (state->ip && !detail::certificate_matches_ip(*crt, *state->ip)) {
     *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
@@ -139,6 +142,16 @@ common::Status check_pins(const TlsSession::State& state) {
   return make_error(ErrorKind::Tls, "the certificate of " + state.options.host +
                                         " does not match tls_fingerprint: its SHA-256 is " +
                                         format_sha256_fingerprint(digest));
+}
+
+bool is_tls13(const State& state) { return std::strcmp(mbedtls_ssl_get_version(&state.ssl), "TLSv1.3") == 0; }
+
+// A resumed handshake (TLS 1.2 abbreviated, TLS 1.3 PSK) carries no server
+// certificate, so the verify callback never ran. Without verification (the
+// if-available modes) nothing tells; such a handshake is reported as full.
+bool was_resumed(const State& state) {
+  const bool callback_set = state.options.verify || !state.options.sha256_pins.empty();
+  return state.session_offered && callback_set && !state.certificate_checked;
 }
 
 // Everything a resumed session skips checking again, and the client
@@ -187,6 +200,14 @@ common::Status configure(State& state) {
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
   // RFC 5077 tickets: resumption that needs no server-side cache.
   mbedtls_ssl_conf_session_tickets(&state.conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+#if defined(MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED)
+  // TLS 1.3 sessions are the tickets the server sends after the handshake;
+  // mbedTLS 3.6 drops them unless told to hand them over (read_plaintext()).
+  if (state.options.session_cache) {
+    mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(&state.conf,
+                                                             MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+  }
+#endif
 #endif
   ret = mbedtls_ssl_setup(&state.ssl, &state.conf);
   if (ret != 0) return config_error("cannot set up TLS", ret);
@@ -196,11 +217,15 @@ common::Status configure(State& state) {
   // missing name is deliberate.
   ret = mbedtls_ssl_set_hostname(&state.ssl, state.ip ? nullptr : state.options.host.c_str());
   if (ret != 0) return config_error("cannot use the host name for TLS", ret);
-  if (state.options.verify && state.options.sha256_pins.empty()) {
+  // Also with pins: the callback is how a full handshake is told from a
+  // resumed one (which sends no certificate), in TLS 1.2 and 1.3 alike.
+  if (state.options.verify || !state.options.sha256_pins.empty()) {
     mbedtls_ssl_set_verify(&state.ssl, verify_callback, &state);
   }
   mbedtls_ssl_set_bio(&state.ssl, &state, bio_send, bio_recv, nullptr);
-  if (state.options.session_cache) (void)state.options.session_cache->offer(state.ssl, state.cache_key);
+  if (state.options.session_cache) {
+    state.session_offered = state.options.session_cache->offer(state.ssl, state.cache_key);
+  }
   return {};
 }
 
@@ -276,8 +301,17 @@ common::Result<TlsSession::Handshake> TlsSession::handshake() {
       return s.fail(ErrorKind::Tls, pinned.error().message);
     }
     s.done = true;
-    // Only now, every check passed: a session worth resuming.
-    if (s.options.session_cache) s.resumed = s.options.session_cache->save(s.ssl, s.cache_key);
+    s.resumed = was_resumed(s);
+    // Only now, every check passed: a session worth resuming. A TLS 1.3
+    // session is the ticket that follows (read_plaintext()); the one offered
+    // is spent (RFC 8446 C.4: a ticket is not reused).
+    if (s.options.session_cache) {
+      if (is_tls13(s)) {
+        s.options.session_cache->clear();
+      } else {
+        (void)s.options.session_cache->save(s.ssl, s.cache_key);
+      }
+    }
     return Handshake::Done;
   }
   if (want_io(ret)) {
@@ -349,8 +383,13 @@ common::Result<TlsSession::Plaintext> TlsSession::read_plaintext() {
       break;
     }
 #if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
-    // TLS 1.3 (mbedTLS 3.x): a session ticket is not data; keep reading.
-    if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;
+    // TLS 1.3 (mbedTLS 3.x): a session ticket is not data. It comes after a
+    // handshake that passed every check (else we would not be reading), so
+    // it is the session the next poll resumes.
+    if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+      if (s.options.session_cache) (void)s.options.session_cache->save(s.ssl, s.cache_key);
+      continue;
+    }
 #endif
     if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
       s.peer_closed = true;

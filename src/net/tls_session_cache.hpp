@@ -1,8 +1,9 @@
 #pragma once
 // net::TlsSessionCache: the TLS session of an account's last good connection
-// (mbedTLS's mbedtls_ssl_session: session id, master secret, the server's
-// session ticket when it issued one), so that the next poll resumes it (one
-// round trip, no certificate) instead of a full handshake. In memory only.
+// (mbedTLS's mbedtls_ssl_session: for TLS 1.2 the session id, master secret
+// and the server's ticket when it issued one; for TLS 1.3 the last ticket the
+// server sent), so that the next poll resumes it (no certificate; TLS 1.2:
+// one round trip instead of two) instead of a full handshake. In memory only.
 //
 // A session is offered only under the key it was stored with: the server's
 // name, the certificate check, the CA file and the pins (TlsSession builds
@@ -40,9 +41,9 @@ class TlsSessionCache {
   // Before the handshake: gives `ssl` the saved session when `key` matches
   // (true), else clears the cache (false).
   bool offer(mbedtls_ssl_context& ssl, const std::string& key);
-  // After a handshake that passed every check: saves its session under
-  // `key`. Returns true when it is the session that was offered (the server
-  // resumed it: same master secret), false after a full handshake.
+  // After a handshake that passed every check (TLS 1.2), or when a TLS 1.3
+  // server sent a ticket after one: saves the session under `key`. False
+  // (and the cache cleared) when mbedTLS would not export it.
   bool save(const mbedtls_ssl_context& ssl, const std::string& key);
 
   struct Saved;  // the mbedTLS session, defined in tls_session_cache.cpp

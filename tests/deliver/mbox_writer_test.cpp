@@ -1,6 +1,7 @@
 #include "deliver/mbox_writer.hpp"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>

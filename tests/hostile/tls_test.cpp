@@ -23,6 +23,7 @@ using config::Security;
 using test_support::Credential;
 using test_support::FakePop3Script;
 using test_support::TestPki;
+using ::testing::AnyOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -198,7 +199,12 @@ TEST_P(Certificates, RefusedBeforeAnyCredentialOnlyWhenTheModeVerifies) {
   }
   expect_failed(outcome.report, ErrorKind::Tls, c.refusal, *outcome.server);
   EXPECT_EQ(outcome.server->tls_handshakes(), 0u);
-  EXPECT_THAT(outcome.server->errors(), ElementsAre(HasSubstr("TLS handshake failed")));
+  // The server sees the handshake end unfinished: with a fatal alert from
+  // the client (TLS 1.2), or with the connection closed by it (mbedTLS 3.6's
+  // TLS 1.3 client may close without one).
+  EXPECT_THAT(outcome.server->errors(),
+              ElementsAre(AnyOf(HasSubstr("TLS handshake failed"),
+                                HasSubstr("client closed the connection during the TLS handshake"))));
   // Nothing but the clear-text preamble of STLS ever reached the server.
   if (implicit(c.security)) {
     EXPECT_THAT(outcome.server->received_lines(), IsEmpty());

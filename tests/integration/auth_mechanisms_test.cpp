@@ -79,7 +79,7 @@ TEST_F(AllMechanismsServer, EachMechanismFetchesByteExact) {
     ASSERT_TRUE(outcome->report.ok()) << outcome->report.error->message << dump(outcome->log);
     EXPECT_EQ(outcome->report.new_messages, mailbox->delivered.size());
     EXPECT_TRUE(integration::archive_holds(db, mailbox->user, *mailbox, integration::all_of(*mailbox)));
-    auto login = server().wait_for_log_line("Login: user=<" + user + ">");
+    auto login = server().wait_for_log_line(test_support::DovecotServer::login_log_prefix() + "user=<" + user + ">");
     ASSERT_TRUE(login) << server().log_text();
     EXPECT_THAT(*login, HasSubstr(c.dovecot_method));
     for (const auto& line : outcome->log) EXPECT_THAT(line, Not(HasSubstr(mailbox->password)));

@@ -105,7 +105,7 @@ TEST_F(ClientCertServer, ExternalFetchesByteExact) {
                                     << server().log_text();
   EXPECT_EQ(outcome->report.new_messages, mailbox->delivered.size());
   EXPECT_TRUE(integration::archive_holds(db, mailbox->user, *mailbox, integration::all_of(*mailbox)));
-  auto login = server().wait_for_log_line("Login: user=<" + user + ">");
+  auto login = server().wait_for_log_line(test_support::DovecotServer::login_log_prefix() + "user=<" + user + ">");
   ASSERT_TRUE(login) << server().log_text();
   EXPECT_THAT(*login, HasSubstr("method=EXTERNAL"));
   EXPECT_TRUE(outcome->logged("> AUTH EXTERNAL")) << dump(outcome->log);
@@ -127,7 +127,7 @@ TEST_F(ClientCertServer, ACertificateOfAnotherCaIsRefused) {
     EXPECT_THAT(outcome->report.error->message, HasSubstr("did not accept the TLS client certificate"));
   }
   EXPECT_EQ(*server().mailbox_size(user), mailbox->delivered.size());
-  EXPECT_THAT(server().log_text(), Not(HasSubstr("Login: user=<" + user + ">")));
+  EXPECT_THAT(server().log_text(), Not(HasSubstr(test_support::DovecotServer::login_log_prefix() + "user=<" + user + ">")));
 }
 
 TEST_F(ClientCertServer, WithoutACertificateDovecotRefusesEveryLogin) {
@@ -143,7 +143,7 @@ TEST_F(ClientCertServer, WithoutACertificateDovecotRefusesEveryLogin) {
     EXPECT_EQ(outcome->report.error->kind, common::ErrorKind::Auth) << outcome->report.error->message;
   }
   EXPECT_EQ(*server().mailbox_size(user), mailbox->delivered.size());
-  EXPECT_THAT(server().log_text(), Not(HasSubstr("Login: user=<" + user + ">")));
+  EXPECT_THAT(server().log_text(), Not(HasSubstr(test_support::DovecotServer::login_log_prefix() + "user=<" + user + ">")));
 }
 
 TEST_F(ClientCertServer, TheCertificateGoesAlongWithPlainToo) {
@@ -156,7 +156,7 @@ TEST_F(ClientCertServer, TheCertificateGoesAlongWithPlainToo) {
   ASSERT_TRUE(outcome.ok()) << outcome.error().message;
   ASSERT_TRUE(outcome->report.ok()) << outcome->report.error->message << dump(outcome->log);
   EXPECT_TRUE(integration::archive_holds(db, mailbox->user, *mailbox, integration::all_of(*mailbox)));
-  auto login = server().wait_for_log_line("Login: user=<" + user + ">");
+  auto login = server().wait_for_log_line(test_support::DovecotServer::login_log_prefix() + "user=<" + user + ">");
   ASSERT_TRUE(login) << server().log_text();
   EXPECT_THAT(*login, HasSubstr("method=PLAIN"));
 }

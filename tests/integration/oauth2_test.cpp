@@ -103,7 +103,7 @@ TEST_F(OAuth2Server, EachBearerMechanismFetchesByteExact) {
     ASSERT_TRUE(outcome->report.ok()) << outcome->report.error->message << "\n" << server().log_text();
     EXPECT_EQ(outcome->report.new_messages, mailbox->delivered.size());
     EXPECT_TRUE(integration::archive_holds(db, mailbox->user, *mailbox, integration::all_of(*mailbox)));
-    auto login = server().wait_for_log_line("Login: user=<" + std::string(user) + ">");
+    auto login = server().wait_for_log_line(test_support::DovecotServer::login_log_prefix() + "user=<" + std::string(user) + ">");
     ASSERT_TRUE(login) << server().log_text();
     EXPECT_THAT(*login, HasSubstr(auth == AuthMethod::XOAuth2 ? "method=XOAUTH2" : "method=OAUTHBEARER"));
     for (const auto& line : outcome->log) EXPECT_THAT(line, ::testing::Not(HasSubstr(token_of(user))));

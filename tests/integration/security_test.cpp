@@ -160,7 +160,7 @@ void expect_nothing_happened(test_support::DovecotServer& server, const Mailbox&
   auto rows = integration::archived_messages(db, mailbox.user);
   ASSERT_TRUE(rows.ok()) << rows.error().message;
   EXPECT_TRUE(rows->empty());
-  EXPECT_TRUE(lines_containing(server.log_text(), "Login: user=<" + mailbox.user + ">").empty())
+  EXPECT_TRUE(lines_containing(server.log_text(), test_support::DovecotServer::login_log_prefix() + "user=<" + mailbox.user + ">").empty())
       << server.log_text();
 }
 

@@ -7,14 +7,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "integration/mailbox.hpp"
 #include "integration/poll_harness.hpp"
 #include "integration/server_suite.hpp"
+#include "net/sha256.hpp"
 #include "net/tls_session_cache.hpp"
+#include "pop3/base64.hpp"
 
 namespace {
 
@@ -34,6 +38,21 @@ std::string handshake_line(const integration::PollOutcome& outcome) {
     if (line.find("round trip(s)") != std::string::npos) return line;
   }
   return {};
+}
+
+// The SHA-256 pin of the first certificate in a PEM file.
+config::Sha256Pin pin_of_pem_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string pem = text.str();
+  const std::string begin = "-----BEGIN CERTIFICATE-----";
+  const std::size_t from = pem.find(begin) + begin.size();
+  std::string body;
+  for (char c : pem.substr(from, pem.find("-----END", from) - from)) {
+    if (c != '\n' && c != '\r') body += c;
+  }
+  return net::sha256(pop3::base64_decode(body).value_or(""));
 }
 
 class TlsResumption : public ::testing::Test {
@@ -86,6 +105,21 @@ TEST_F(TlsResumption, TheSecondPollResumes) {
     // Without a cache (poll-once), every poll is a full handshake.
     EXPECT_THAT(poll(account, box->password, nullptr), HasSubstr("full handshake"));
   }
+}
+
+// With tls_fingerprint instead of a CA, a resumed session is told from a
+// full handshake the same way (no certificate came), and the pin still holds.
+TEST_F(TlsResumption, APinnedAccountResumesToo) {
+  const std::string user = "resume-pinned";
+  auto box = integration::create_mailbox(server(), user, "pw-" + user, integration::varied_messages(2));
+  ASSERT_TRUE(box.ok()) << box.error().message;
+  config::Account account = account_for(user, Security::Tls);
+  account.ca_file = "";
+  account.tls_fingerprints = {pin_of_pem_file(server().cert_file())};
+  auto cache = std::make_shared<net::TlsSessionCache>();
+  EXPECT_THAT(poll(account, box->password, cache), HasSubstr("full handshake"));
+  EXPECT_THAT(poll(account, box->password, cache), HasSubstr("resumed session"));
+  EXPECT_THAT(poll(account, box->password, cache), HasSubstr("resumed session"));
 }
 
 TEST_F(TlsResumption, AChangedServerNameOrPinStartsOver) {

@@ -116,6 +116,9 @@ class DovecotServer {
   std::filesystem::path ca_file() const {
     return certificates_ ? certificates_->ca_file : std::filesystem::path();
   }
+  std::filesystem::path cert_file() const {  // PEM, the server's own certificate
+    return certificates_ ? certificates_->cert_file : std::filesystem::path();
+  }
   std::filesystem::path dir() const { return dir_ ? dir_->path() : std::filesystem::path(); }
   std::filesystem::path maildir(std::string_view user) const;
 

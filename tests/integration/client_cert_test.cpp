@@ -40,7 +40,6 @@ std::string dump(const std::vector<std::string>& lines) {
 class ClientCertServer : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (v2_4()) return;
     auto dir = test_support::TempDir::create("popfetchd-client-certs-");
     if (!dir) return;
     certs_.emplace(std::move(*dir));
@@ -48,19 +47,14 @@ class ClientCertServer : public ::testing::Test {
     std::ofstream(ca_file) << test_support::TestPki::instance().ca_pem;
     test_support::DovecotOptions options;
     options.auth_mechanisms = "plain external";
-    options.extra_config = test_support::client_cert_auth_lines(ca_file);
+    options.extra_config = test_support::client_cert_auth_lines(test_support::DovecotServer::config_syntax(), ca_file);
     suite_.start(options);
   }
   static void TearDownTestSuite() {
     suite_.stop();
     certs_.reset();
   }
-  // client_cert_auth_lines() is written in Dovecot 2.3's syntax only: 2.4
-  // renamed the client-certificate settings, and that port is still to do.
-  static bool v2_4() { return test_support::DovecotServer::config_syntax() == test_support::DovecotSyntax::V2_4; }
-
   void SetUp() override {
-    if (v2_4()) GTEST_SKIP() << "the EXTERNAL Dovecot config exists in 2.3 syntax only; 2.4 is not ported yet";
     ASSERT_TRUE(certs_.has_value());
     ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message;
   }

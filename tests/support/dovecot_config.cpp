@@ -211,7 +211,24 @@ std::string oauth2_settings_file(const std::string& introspection_url) {
   return oauth2_settings(introspection_url, "");
 }
 
-std::vector<std::string> client_cert_auth_lines(const std::filesystem::path& client_ca_file) {
+std::vector<std::string> client_cert_auth_lines(DovecotSyntax syntax, const std::filesystem::path& client_ca_file) {
+  if (syntax == DovecotSyntax::V2_4) {
+    // 2.4 renamed the server-side TLS settings (ssl_server_*), takes file
+    // paths without '<', and filters a passdb by mechanism with
+    // mechanisms_filter; passdb extra fields go in a fields block.
+    return {"ssl_server_ca_file = " + client_ca_file.string(),
+            "ssl_server_request_client_cert = yes",
+            "ssl_server_require_crl = no",  // the test CA publishes no CRL
+            "auth_ssl_require_client_cert = yes",
+            "auth_ssl_username_from_cert = yes",
+            "ssl_server_cert_username_field = commonName",
+            "passdb static {",
+            "  mechanisms_filter = external",
+            "  fields {",
+            "    nopassword = yes",
+            "  }",
+            "}"};
+  }
   return {"ssl_ca = <" + client_ca_file.string(),
           "ssl_verify_client_cert = yes",
           // The test CA publishes no CRL; Dovecot requires one by default.

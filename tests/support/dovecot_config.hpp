@@ -80,8 +80,8 @@ std::string oauth2_settings_file(const std::string& introspection_url);
 // for a certificate issued by the CA in `client_ca_file` (PEM), refuses any
 // authentication without a valid one, takes the user name from its
 // commonName, and a static passdb accepts EXTERNAL logins without a password.
-// Dovecot 2.3 syntax (dovecot.conf lines, e.g. for DovecotOptions::
+// dovecot.conf lines in the given syntax (e.g. for DovecotOptions::
 // extra_config); auth_mechanisms must list `external`.
-std::vector<std::string> client_cert_auth_lines(const std::filesystem::path& client_ca_file);
+std::vector<std::string> client_cert_auth_lines(DovecotSyntax syntax, const std::filesystem::path& client_ca_file);
 
 }  // namespace test_support

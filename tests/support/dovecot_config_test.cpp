@@ -100,13 +100,24 @@ TEST(DovecotConfig, ExtraLinesComeLast) {
 }
 
 TEST(DovecotConfig, ClientCertAuthAsksForACertificateAndTakesTheUserFromIt) {
-  const auto lines = test_support::client_cert_auth_lines("/x/client-ca.pem");
+  const auto lines = test_support::client_cert_auth_lines(test_support::DovecotSyntax::V2_3, "/x/client-ca.pem");
   std::string text;
   for (const auto& line : lines) text += line + "\n";
   EXPECT_NE(text.find("ssl_ca = </x/client-ca.pem\n"), std::string::npos);
   EXPECT_NE(text.find("ssl_verify_client_cert = yes\n"), std::string::npos);
   EXPECT_NE(text.find("auth_ssl_username_from_cert = yes\n"), std::string::npos);
   EXPECT_NE(text.find("mechanisms = external\n"), std::string::npos);
+}
+
+TEST(DovecotConfig, ClientCertAuthIn24SyntaxUsesTheRenamedSettings) {
+  const auto lines = test_support::client_cert_auth_lines(test_support::DovecotSyntax::V2_4, "/x/client-ca.pem");
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  EXPECT_NE(text.find("ssl_server_ca_file = /x/client-ca.pem\n"), std::string::npos);
+  EXPECT_NE(text.find("ssl_server_request_client_cert = yes\n"), std::string::npos);
+  EXPECT_NE(text.find("ssl_server_cert_username_field = commonName\n"), std::string::npos);
+  EXPECT_NE(text.find("mechanisms_filter = external\n"), std::string::npos);
+  EXPECT_EQ(text.find("ssl_verify_client_cert"), std::string::npos);
 }
 
 }  // namespace

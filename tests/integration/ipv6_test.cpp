@@ -103,7 +103,7 @@ TEST_F(OverIpv6, FetchesByteExactFromAnIpv6LiteralWithOrWithoutBrackets) {
       EXPECT_TRUE(outcome->logged("connected to [::1]:" + std::to_string(port_for(security))))
           << dump(outcome->log);
       // Dovecot's side: the login came from ::1, not from 127.0.0.1.
-      auto login = server().wait_for_log_line("user=<" + user + ">");
+      auto login = server().wait_for_log_line(test_support::DovecotServer::login_log_prefix() + "user=<" + user + ">");
       ASSERT_TRUE(login) << server().log_text();
       EXPECT_THAT(*login, HasSubstr("rip=::1,"));
     }
@@ -190,7 +190,7 @@ TEST_F(ThroughAHostsFile, AFirstAddressThatRefusesIsSkippedForTheNext) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, HasSubstr("connected to [::1]:" + std::to_string(server().pop3s_port())));
   EXPECT_TRUE(integration::archive_holds(suite_.database(user), user, box, integration::all_of(box)));
-  auto login = server().wait_for_log_line("user=<" + user + ">");
+  auto login = server().wait_for_log_line(test_support::DovecotServer::login_log_prefix() + "user=<" + user + ">");
   ASSERT_TRUE(login) << server().log_text();
   EXPECT_THAT(*login, HasSubstr("rip=::1,"));
 }

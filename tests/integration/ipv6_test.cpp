@@ -16,8 +16,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "integration/mailbox.hpp"
@@ -32,8 +34,11 @@ using config::AuthMethod;
 using config::Security;
 using ::testing::HasSubstr;
 
-// Where Debian's libnss-wrapper puts its preload library.
-constexpr const char* kNssWrapper = "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so";
+// libnss-wrapper's preload library, found at configure time ("" when none was found).
+#ifndef POPFETCHD_TEST_NSS_WRAPPER
+#define POPFETCHD_TEST_NSS_WRAPPER ""
+#endif
+constexpr const char* kNssWrapper = POPFETCHD_TEST_NSS_WRAPPER;
 
 // Whether a TCP socket can be bound to ::1 (no IPv6 at all, or lo without ::1).
 bool ipv6_loopback() {
@@ -117,13 +122,21 @@ class ThroughAHostsFile : public OverIpv6 {
   void SetUp() override {
     OverIpv6::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    if (!std::filesystem::exists(kNssWrapper)) GTEST_SKIP() << "libnss-wrapper is not installed";
+    if (std::string_view(kNssWrapper).empty() || !std::filesystem::exists(kNssWrapper)) {
+      GTEST_SKIP() << "libnss-wrapper is not installed (scripts/install-deps --test should bring it)";
+    }
+  }
+
+  // The test's own ASAN_OPTIONS (with a ':' after them), kept for popfetchd.
+  static std::string asan_options() {
+    const char* own = std::getenv("ASAN_OPTIONS");
+    return own == nullptr || *own == '\0' ? std::string() : std::string(own) + ":";
   }
 
   static std::vector<std::string> environment(const std::filesystem::path& hosts) {
     return {"LD_PRELOAD=" + std::string(kNssWrapper), "NSS_WRAPPER_HOSTS=" + hosts.string(),
             // ASan wants to be the first library; nss_wrapper, preloaded, is.
-            "ASAN_OPTIONS=verify_asan_link_order=0"};
+            "ASAN_OPTIONS=" + asan_options() + "verify_asan_link_order=0"};
   }
 
   static std::filesystem::path write_hosts(const std::string& name, const std::vector<std::string>& lines) {

@@ -207,10 +207,11 @@ def resumption_section(path, meta):
     resumed_ms = [p["ms"] for p in daemon["later_polls"] if p["resumed"]]
     base = statistics.median(resumed_ms) if resumed_ms else None
     rtt = int(meta.get("delay_ms", "25")) * 2
+    tls = next((p["tls"] for _, polls in arms for p in polls), "no TLS seen")
     lines = [
         f"### L: TLS session resumption across daemon polls at {rtt} ms round trip",
         "",
-        f"{data['accounts']} accounts (security: tls, TLS as the server offers it) polled {data['rounds']} times "
+        f"{data['accounts']} accounts (security: tls; {tls}) polled {data['rounds']} times "
         "each through the latency proxy, nothing new to fetch. A poll here is the time from popfetchd's "
         "\"connecting to\" to its \"> QUIT\" (connect, handshake, greeting, CAPA, AUTH, STAT/LIST/UIDL). "
         "× resumed: the row's median over the resumed polls' median, from this run (above 1: resumption "

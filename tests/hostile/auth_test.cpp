@@ -1,7 +1,8 @@
 // auth: cram-md5 ("encrypted password") against a server that offers neither
 // SASL CRAM-MD5 nor an APOP timestamp must fail without the password ever
 // leaving; the two ways it may succeed are controls. A rejected login is an
-// Auth error that does not echo the password.
+// Auth error that does not echo the password. A SCRAM server whose final
+// signature is forged is refused before any mail command.
 
 #include "pop3/auth.hpp"
 

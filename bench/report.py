@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 """Turns bench/run's measurements into the Markdown report (bench/RESULTS.md).
 
-    report.py --results results.tsv --syncs syncs.tsv --meta meta.env --out RESULTS.md
+    report.py --results results.tsv --syncs syncs.tsv --meta meta.env --out RESULTS.md \
+              [--resumption L.json]
 
 results.tsv: one line per run (scenario, tool, rep, wall_s, user_s, sys_s,
 maxrss_kb, expected, fetched, status). Medians and min-max are taken over the
 runs that fetched every message; the ratio column is the tool's median wall
 time divided by popfetchd's in the same scenario (above 1: popfetchd is
 faster). The targets of issue 7 are checked against these medians.
+L.json: scenario L's polls (bench/resumption_polls.py), reported as a section
+of its own: full handshakes against resumed ones, as ratios within the run.
 """
 
 import argparse
 import csv
+import json
 import statistics
 from collections import OrderedDict, defaultdict
 
@@ -191,12 +195,67 @@ def check_targets(all_figures):
     return checks
 
 
+def resumption_section(path, meta):
+    """Scenario L: polls with a full handshake against resumed ones, in the same run."""
+    data = json.load(open(path))
+    once, daemon = data["poll_once"], data["daemon"]
+    arms = [
+        ("poll-once, a new process per poll", once["polls"]),
+        ("daemon, first poll of each account", daemon["first_polls"]),
+        ("daemon, later polls (SIGUSR1)", daemon["later_polls"]),
+    ]
+    resumed_ms = [p["ms"] for p in daemon["later_polls"] if p["resumed"]]
+    base = statistics.median(resumed_ms) if resumed_ms else None
+    rtt = int(meta.get("delay_ms", "25")) * 2
+    tls = next((p["tls"] for _, polls in arms for p in polls), "no TLS seen")
+    lines = [
+        f"### L: TLS session resumption across daemon polls at {rtt} ms round trip",
+        "",
+        f"{data['accounts']} accounts (security: tls; {tls}) polled {data['rounds']} times "
+        "each through the latency proxy, nothing new to fetch. A poll here is the time from popfetchd's "
+        "\"connecting to\" to its \"> QUIT\" (connect, handshake, greeting, CAPA, AUTH, STAT/LIST/UIDL). "
+        "× resumed: the row's median over the resumed polls' median, from this run (above 1: resumption "
+        "is faster). No timing is asserted.",
+        "",
+        "| polls | n | handshake | round trips | bytes out / in | poll ms, median (min–max) | × resumed |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
+    for label, polls in arms:
+        if not polls:
+            lines.append(f"| {label} | 0 | — | — | — | — | — |")
+            continue
+        ms = [p["ms"] for p in polls]
+        resumed = sum(1 for p in polls if p["resumed"])
+        kind = "resumed" if resumed == len(polls) else ("full" if resumed == 0 else f"{resumed} resumed")
+        median = statistics.median(ms)
+        ratio = ratio_text(median / base) if base else "—"
+        lines.append(
+            f"| {label} | {len(polls)} | {kind} | {statistics.median(p['rtt'] for p in polls):.0f} "
+            f"| {statistics.median(p['out'] for p in polls):.0f} / {statistics.median(p['in'] for p in polls):.0f} "
+            f"| {median:.0f} ({min(ms):.0f}–{max(ms):.0f}) | {ratio} |"
+        )
+    if once["process_wall_s"] and daemon["round_wall_s"]:
+        process = statistics.median(once["process_wall_s"])
+        rounds = statistics.median(daemon["round_wall_s"])
+        lines += [
+            "",
+            f"Wall time of one round of every account: poll-once {seconds(process)} s (median process run, "
+            f"start-up included), the daemon {seconds(rounds)} s (median, SIGUSR1 to the last \"poll done\"): "
+            f"{ratio_text(process / rounds)}.",
+        ]
+    if data.get("failures"):
+        lines += ["", f"**{data['failures']} poll(s) or run(s) failed** (see the work directory with `--keep`)."]
+    lines.append("")
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", required=True)
     parser.add_argument("--syncs", required=True)
     parser.add_argument("--meta", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--resumption", help="scenario L's JSON (bench/resumption_polls.py)")
     args = parser.parse_args()
 
     meta = read_meta(args.meta)
@@ -244,10 +303,14 @@ def main():
         out += lines
         all_figures[scenario] = figures
 
-    out += ["## Targets (issue 7)", "", "| target | measured | met |", "|---|---:|:---:|"]
-    for text, measured, met in check_targets(all_figures):
-        out.append(f"| {text} | {measured} | {'—' if met is None else ('yes' if met else '**no**')} |")
-    out.append("")
+    if args.resumption:
+        out += resumption_section(args.resumption, meta)
+
+    if all_figures:
+        out += ["## Targets (issue 7)", "", "| target | measured | met |", "|---|---:|:---:|"]
+        for text, measured, met in check_targets(all_figures):
+            out.append(f"| {text} | {measured} | {'—' if met is None else ('yes' if met else '**no**')} |")
+        out.append("")
 
     syncs = list(csv.DictReader(open(args.syncs), delimiter="\t"))
     if syncs:

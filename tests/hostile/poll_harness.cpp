@@ -113,7 +113,8 @@ fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks t
   auto writer = std::make_unique<fetch::ArchiveWriter>(&loop, *archive_, fetch::ArchiveWriter::Limits{});
 
   std::optional<fetch::PollReport> report;
-  fetch::PollFactory factory = fetch::account_poll_factory(&loop, *writer, *digests_);
+  fetch::PollFactory factory = fetch::account_poll_factory(&loop, *writer,
+                                                               tweaks.digests != nullptr ? *tweaks.digests : *digests_);
   if (tweaks.refresh) factory = fetch::with_token_refresh(std::move(factory), std::move(tweaks.refresh));
   std::unique_ptr<fetch::Poll> poll = factory(std::move(options), [&](fetch::PollReport done) {
     report = std::move(done);

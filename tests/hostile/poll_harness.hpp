@@ -73,6 +73,8 @@ class HostileTest : public ::testing::Test {
     std::string password = std::string(kPassword);
     // When set, the poll runs wrapped by fetch::with_token_refresh.
     fetch::TokenRefresh refresh;
+    // When set, used instead of the real digests (e.g. for a fixed SCRAM nonce).
+    const pop3::Digests* digests = nullptr;
   };
   // Runs one poll to its end and returns its report. Afterwards the writer
   // has nothing uncommitted (asserted) and log() holds every line it logged.

@@ -9,12 +9,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <string>
 #include <vector>
 
 #include "integration/mailbox.hpp"
 #include "integration/poll_harness.hpp"
 #include "integration/server_suite.hpp"
+#include "support/line_client.hpp"
 
 namespace {
 
@@ -83,6 +85,25 @@ TEST_F(AllMechanismsServer, EachMechanismFetchesByteExact) {
     ASSERT_TRUE(login) << server().log_text();
     EXPECT_THAT(*login, HasSubstr(c.dovecot_method));
     for (const auto& line : outcome->log) EXPECT_THAT(line, Not(HasSubstr(mailbox->password)));
+  }
+}
+
+// The premise of the tests above, from the server's own CAPA before login
+// (clear text; the fixture allows clear-text mechanisms there).
+TEST_F(AllMechanismsServer, CapaOffersEveryMechanism) {
+  auto probe = test_support::LineClient::connect(server().host(), server().pop3_port());
+  ASSERT_TRUE(probe.ok()) << probe.error().message;
+  ASSERT_TRUE(probe->read_line().ok());
+  ASSERT_TRUE(probe->command("CAPA").ok());
+  auto capabilities = probe->read_multiline();
+  ASSERT_TRUE(capabilities.ok()) << capabilities.error().message;
+  (void)probe->command("QUIT");
+  const std::size_t at = capabilities->find("SASL ");
+  ASSERT_NE(at, std::string::npos) << *capabilities;
+  const std::string sasl = capabilities->substr(at, capabilities->find_first_of("\r\n", at) - at);
+  std::cout << "the test Dovecot's CAPA before login: " << sasl << "\n";
+  for (const char* mechanism : {"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"}) {
+    EXPECT_THAT(" " + sasl + " ", HasSubstr(" " + std::string(mechanism) + " ")) << *capabilities;
   }
 }
 

@@ -30,16 +30,12 @@
 
 namespace {
 
+using integration::dump;
+
 using integration::Mailbox;
 using ::testing::HasSubstr;
 
 constexpr std::int64_t kDay = 24 * 3600;
-
-std::string dump(const std::vector<std::string>& lines) {
-  std::string text;
-  for (const auto& line : lines) text += "\n  " + line;
-  return text;
-}
 
 // How many commands popfetchd's debug log says it sent that start with `command`.
 std::size_t commands_sent(const integration::PollOutcome& outcome, const std::string& command) {

@@ -20,16 +20,12 @@
 
 namespace {
 
+using integration::dump;
+
 using config::AuthMethod;
 using config::Security;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string dump(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const std::string& line : lines) out += "\n  " + line;
-  return out;
-}
 
 class AllMechanismsServer : public ::testing::Test {
  protected:

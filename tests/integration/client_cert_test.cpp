@@ -23,6 +23,8 @@
 
 namespace {
 
+using integration::dump;
+
 using config::AuthMethod;
 using config::Security;
 using ::testing::AnyOf;
@@ -30,12 +32,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using test_support::ClientCertificateFiles;
 using test_support::ClientCertIssuer;
-
-std::string dump(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const std::string& line : lines) out += "\n  " + line;
-  return out;
-}
 
 class ClientCertServer : public ::testing::Test {
  protected:

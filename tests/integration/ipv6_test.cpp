@@ -12,9 +12,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -30,6 +27,8 @@
 
 namespace {
 
+using integration::dump;
+
 using config::AuthMethod;
 using config::Security;
 using ::testing::HasSubstr;
@@ -40,31 +39,14 @@ using ::testing::HasSubstr;
 #endif
 constexpr const char* kNssWrapper = POPFETCHD_TEST_NSS_WRAPPER;
 
-// Whether a TCP socket can be bound to ::1 (no IPv6 at all, or lo without ::1).
-bool ipv6_loopback() {
-  const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in6 address{};
-  address.sin6_family = AF_INET6;
-  address.sin6_addr = in6addr_loopback;
-  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return bound;
-}
-
-std::string dump(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const std::string& line : lines) out += "\n  " + line;
-  return out;
-}
+using integration::ipv6_loopback;
 
 class OverIpv6 : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!ipv6_loopback()) return;
     test_support::DovecotOptions options;
-    options.certificate.subject_alt_names = {"DNS:localhost", "IP:127.0.0.1", "IP:::1"};
-    options.extra_config = {"listen = 127.0.0.1, ::1"};
+    integration::listen_on_both_loopbacks(options);
     suite_.start(options);
   }
   static void TearDownTestSuite() { suite_.stop(); }

@@ -18,6 +18,8 @@
 
 namespace {
 
+using integration::dump;
+
 using config::AuthMethod;
 using config::Security;
 using ::testing::HasSubstr;
@@ -27,7 +29,11 @@ class ThroughSocks5 : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (test_support::Socks5Proxy::program().empty()) return;
-    suite_.start(test_support::DovecotOptions{});
+    // The proxy resolves "localhost" and connects to its first address only
+    // (microsocks): ::1 where /etc/hosts names it (Debian's default hosts file).
+    test_support::DovecotOptions options;
+    integration::listen_on_both_loopbacks(options);
+    suite_.start(options);
   }
   static void TearDownTestSuite() { suite_.stop(); }
   void SetUp() override {
@@ -62,12 +68,6 @@ class ThroughSocks5 : public ::testing::Test {
   static integration::ServerSuite suite_;
 };
 integration::ServerSuite ThroughSocks5::suite_;
-
-std::string dump(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const std::string& line : lines) out += "\n  " + line;
-  return out;
-}
 
 TEST_F(ThroughSocks5, FetchesByteExactWithoutProxyAuth) {
   auto proxy = test_support::Socks5Proxy::start();

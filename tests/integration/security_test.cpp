@@ -38,6 +38,8 @@
 
 namespace {
 
+using integration::dump;
+
 using config::AuthMethod;
 using config::Security;
 using integration::Mailbox;
@@ -85,12 +87,6 @@ std::vector<std::string> auth_lines_for(const std::string& log, const std::strin
   auto auth = lines_containing(log, "(" + user + ",");
   lines.insert(lines.end(), auth.begin(), auth.end());
   return lines;
-}
-
-std::string dump(const std::vector<std::string>& lines) {
-  std::string text;
-  for (const auto& line : lines) text += "\n  " + line;
-  return text;
 }
 
 // The client lines that would carry credentials (RFC 1939 USER/PASS/APOP, RFC 5034 AUTH).

@@ -1,8 +1,35 @@
 #include "integration/server_suite.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
 namespace integration {
+
+std::string dump(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& line : lines) out += "\n  " + line;
+  return out;
+}
+
+bool ipv6_loopback() {
+  const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_addr = in6addr_loopback;
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return bound;
+}
+
+void listen_on_both_loopbacks(test_support::DovecotOptions& options) {
+  if (!ipv6_loopback()) return;
+  options.certificate.subject_alt_names = {"DNS:localhost", "IP:127.0.0.1", "IP:::1"};
+  options.extra_config.push_back("listen = 127.0.0.1, ::1");  // the later setting wins
+}
 
 void ServerSuite::start(const test_support::DovecotOptions& options) {
   auto work = test_support::TempDir::create("popfetchd-integ-");

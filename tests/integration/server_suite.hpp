@@ -13,12 +13,24 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "support/dovecot_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace integration {
+
+// A poll's log lines, one per line, indented: for assertion messages.
+std::string dump(const std::vector<std::string>& lines);
+
+// Whether a TCP socket can be bound to ::1 (no IPv6 at all, or lo without ::1).
+bool ipv6_loopback();
+
+// Makes the Dovecot of `options` listen on ::1 besides 127.0.0.1 (when this
+// machine has ::1), with a certificate that names it, so that a name such as
+// "localhost" reaches it whichever address its resolver puts first.
+void listen_on_both_loopbacks(test_support::DovecotOptions& options);
 
 class ServerSuite {
  public:

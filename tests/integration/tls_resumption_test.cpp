@@ -22,15 +22,11 @@
 
 namespace {
 
+using integration::dump;
+
 using config::AuthMethod;
 using config::Security;
 using ::testing::HasSubstr;
-
-std::string dump(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const std::string& line : lines) out += "\n  " + line;
-  return out;
-}
 
 // The log line with the handshake's description ("...; resumed session, 1 round trip(s), ...").
 std::string handshake_line(const integration::PollOutcome& outcome) {

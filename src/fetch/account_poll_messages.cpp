@@ -56,13 +56,14 @@ void AccountPoll::on_listing_done(const pop3::ListingDone& done) {
   listing_.reset();
   if (!planned) return finish(planned.error());
   plan_ = std::move(*planned);
+  // Before the move below: retrieve_bytes() adds up plan_.retrieve.
+  const std::uint64_t planned_bytes = plan_.retrieve_bytes();
   retrieve_ = std::move(plan_.retrieve);
   report_.listed = plan_.listed;
   report_.skipped_oversize = plan_.skipped_oversize;
   report_.more_pending = plan_.more_pending;
   listing_done_ = true;
 
-  const std::uint64_t planned_bytes = plan_.retrieve_bytes();
   deadlines_->planned(planned_bytes, uv_now(loop_));
   progress_->planned(retrieve_.size(), planned_bytes, uv_now(loop_));
   common::log_info(account.name,

@@ -13,7 +13,8 @@ bool network_failure(common::ErrorKind kind) {
   }
 }
 
-std::optional<std::chrono::milliseconds> OutageWatch::on_failure(common::ErrorKind kind, std::uint64_t now_ms) {
+std::optional<std::chrono::milliseconds> OutageWatch::on_failure(common::ErrorKind kind,
+                                                                 std::uint64_t now_ms) {
   if (!network_failure(kind)) return std::nullopt;
   if (!since_ms_) since_ms_ = now_ms;
   const std::uint64_t lasted = now_ms > *since_ms_ ? now_ms - *since_ms_ : 0;

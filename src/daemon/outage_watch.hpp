@@ -34,7 +34,8 @@ bool network_failure(common::ErrorKind kind);
 
 class OutageWatch {
  public:
-  explicit OutageWatch(std::chrono::milliseconds error_after = kOutageErrorAfter) : error_after_(error_after) {}
+  explicit OutageWatch(std::chrono::milliseconds error_after = kOutageErrorAfter)
+      : error_after_(error_after) {}
 
   // A failed poll at `now_ms`. Returns how long the outage has lasted when
   // this failure is the one to log at err (once per outage), else nothing.

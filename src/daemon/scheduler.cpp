@@ -113,9 +113,8 @@ std::vector<health::AccountHealth> Scheduler::health() const {
     accounts.push_back(slot->health);
     if (slot->progress && slot->progress->has_plan()) {
       const fetch::ProgressFigures f = slot->progress->figures(uv_now(loop_));
-      accounts.back().progress =
-          health::ProgressHealth{f.messages_done, f.messages_total, f.bytes_done,
-                                 f.bytes_total,   f.bytes_per_second, f.eta_seconds};
+      accounts.back().progress = health::ProgressHealth{f.messages_done, f.messages_total,   f.bytes_done,
+                                                        f.bytes_total,   f.bytes_per_second, f.eta_seconds};
     }
   }
   return accounts;
@@ -270,20 +269,7 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
   const bool aborted_by_us =
       shutting_down_ && report.error && report.error->kind == common::ErrorKind::Aborted;
   if (report.ok() || aborted_by_us) {
-    if (report.ok()) {
-      if (std::exchange(slot.hook_failing, false)) run_hook(slot, HookEvent::Recovered, 0);
-      health.consecutive_failures = 0;
-      slot.outage.on_success();
-      health.last_success_at = health.last_poll_at;
-      health.last_error.reset();
-      health.auth_failure = false;
-      health.permanent_failure = false;
-      const bool was_off = slot.pipelining.off();
-      slot.pipelining.on_success();
-      if (was_off && !slot.pipelining.off()) {
-        common::log_info(name, "the poll without pipelining succeeded; the next poll may pipeline again");
-      }
-    }
+    if (report.ok()) record_success(slot);
     health.state = health::AccountHealth::State::Idle;
     if (shutting_down_ || slot.removing) {
       common::log_info(name, "poll ended after " + took + ": " + report.summary());
@@ -334,6 +320,22 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
   }
   changed();
   maybe_finish_shutdown();
+}
+
+void Scheduler::record_success(Slot& slot) {
+  health::AccountHealth& health = slot.health;
+  if (std::exchange(slot.hook_failing, false)) run_hook(slot, HookEvent::Recovered, 0);
+  health.consecutive_failures = 0;
+  slot.outage.on_success();
+  health.last_success_at = health.last_poll_at;
+  health.last_error.reset();
+  health.auth_failure = false;
+  health.permanent_failure = false;
+  const bool was_off = slot.pipelining.off();
+  slot.pipelining.on_success();
+  if (was_off && !slot.pipelining.off()) {
+    common::log_info(slot.name(), "the poll without pipelining succeeded; the next poll may pipeline again");
+  }
 }
 
 void Scheduler::record_failure(Slot& slot, const common::Error& error, fetch::RetryHint retry) {

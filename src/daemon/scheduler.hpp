@@ -155,6 +155,7 @@ class Scheduler {
   void on_password(Slot& slot, const config::PasswordSource& source, common::Result<common::Secret> password);
   void submit(Slot& slot);
   void on_poll_done(Slot& slot, fetch::PollReport report);
+  void record_success(Slot& slot);  // the poll succeeded: failures, holds and the outage end
   void record_failure(Slot& slot, const common::Error& error, fetch::RetryHint retry);
   struct Scheduled {
     NextPollReason reason;

@@ -37,7 +37,8 @@ ProgressFigures PollProgress::figures(std::uint64_t now_ms) const {
   f.bytes_done = bytes_done_;
   f.bytes_total = bytes_total_;
   const std::uint64_t elapsed_ms = now_ms > planned_at_ms_ ? now_ms - planned_at_ms_ : 0;
-  if (elapsed_ms > 0) f.bytes_per_second = static_cast<double>(bytes_done_) * 1000.0 / static_cast<double>(elapsed_ms);
+  if (elapsed_ms > 0)
+    f.bytes_per_second = static_cast<double>(bytes_done_) * 1000.0 / static_cast<double>(elapsed_ms);
   if (planned_ && bytes_done_ >= bytes_total_ && messages_done_ >= messages_total_) {
     f.eta_seconds = 0;
   } else if (f.bytes_per_second > 0) {
@@ -65,7 +66,8 @@ std::string PollProgress::line(std::uint64_t now_ms) const {
                      " of " + common::format_bytes(f.bytes_total) + ", " + rate;
   if (f.eta_seconds) {
     text += ", about " +
-            common::format_duration(std::chrono::seconds(static_cast<std::int64_t>(*f.eta_seconds))) + " left";
+            common::format_duration(std::chrono::seconds(static_cast<std::int64_t>(*f.eta_seconds))) +
+            " left";
   } else {
     text += ", time left unknown";
   }

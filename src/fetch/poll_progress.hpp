@@ -27,7 +27,7 @@ struct ProgressFigures {
   std::uint64_t messages_total = 0;
   std::uint64_t bytes_done = 0;  // by LIST size
   std::uint64_t bytes_total = 0;
-  double bytes_per_second = 0;                // 0 until time has passed and bytes were retrieved
+  double bytes_per_second = 0;               // 0 until time has passed and bytes were retrieved
   std::optional<std::uint64_t> eta_seconds;  // none while the rate is 0; 0 once done
 };
 

@@ -130,13 +130,15 @@ TEST_F(SchedulerTest, ALongNetworkOutageIsLoggedAtErrOnce) {
   } sink_reset;
   const auto errors = [&] {
     int n = 0;
-    for (const std::string& line : *log) n += line.find(" error [a] cannot reach the server for") != std::string::npos;
+    for (const std::string& line : *log) {
+      n += line.find(" error [a] cannot reach the server for") != std::string::npos;
+    }
     return n;
   };
   auto failing = std::make_shared<bool>(true);
   polls_->script([failing](const fetch::PollOptions& options, int) {
-    return *failing ? FakePolls::failed_report(options.account.name, common::ErrorKind::Io, "connection refused")
-                   : FakePolls::ok_report(options.account.name);
+    if (!*failing) return FakePolls::ok_report(options.account.name);
+    return FakePolls::failed_report(options.account.name, common::ErrorKind::Io, "connection refused");
   });
   outage_error_after_ = Millis{200'000};
   make();
@@ -147,7 +149,9 @@ TEST_F(SchedulerTest, ALongNetworkOutageIsLoggedAtErrOnce) {
   ASSERT_TRUE(until([&] { return polls_->starts_of("a") >= starts_at_err + 2; }));
   EXPECT_EQ(errors(), 1) << "once per outage";
   std::size_t warnings = 0;
-  for (const std::string& line : *log) warnings += line.find(" warn [a] poll failed (io)") != std::string::npos;
+  for (const std::string& line : *log) {
+    warnings += line.find(" warn [a] poll failed (io)") != std::string::npos;
+  }
   EXPECT_GE(warnings, 3u);
 
   *failing = false;

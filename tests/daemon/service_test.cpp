@@ -322,7 +322,8 @@ TEST_F(ServiceTest, HealthShowsTheProgressOfARunningPoll) {
   ASSERT_NE(progress, nullptr);
   // Connected, still listing: no figures yet.
   EXPECT_FALSE(health("a")->progress.has_value());
-  EXPECT_TRUE(nlohmann::json::parse(health::render_health_json(snapshot_))["accounts"][0]["progress"].is_null());
+  const auto listing = nlohmann::json::parse(health::render_health_json(snapshot_));
+  EXPECT_TRUE(listing["accounts"][0]["progress"].is_null());
 
   const std::uint64_t planned_at = uv_now(&loop_) - 4'000;  // the listing ended 4 s ago
   progress->planned(4, 4'000'000, planned_at);

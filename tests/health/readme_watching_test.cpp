@@ -3,7 +3,6 @@
 // every family", so a new family cannot ship without its row); the section
 // shows a scrape config, the alert rules and a HEALTHCHECK on /livez.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -106,9 +105,11 @@ TEST(ReadmeMetrics, EveryRenderedFamilyIsDocumentedWithItsType) {
 TEST(ReadmeWatchingIt, ShowsAScrapeConfigAlertRulesAndALivezHealthcheck) {
   const std::string section = watching_it();
   ASSERT_FALSE(section.empty()) << "README has no \"## Watching it\" section";
-  EXPECT_NE(yaml_block(section, "# prometheus.yml\nscrape_configs:\n").find("127.0.0.1:9423"), std::string::npos);
+  EXPECT_NE(yaml_block(section, "# prometheus.yml\nscrape_configs:\n").find("127.0.0.1:9423"),
+            std::string::npos);
   const std::string rules = yaml_block(section, "groups:\n");
-  for (const char* alert : {"PopfetchdAccountFailing", "PopfetchdReloadFailed", "PopfetchdArchiveNotGrowing"}) {
+  for (const char* alert :
+       {"PopfetchdAccountFailing", "PopfetchdReloadFailed", "PopfetchdArchiveNotGrowing"}) {
     EXPECT_NE(rules.find(std::string("alert: ") + alert), std::string::npos) << alert;
   }
   EXPECT_NE(rules.find("for: 1h"), std::string::npos) << "failing for an hour";

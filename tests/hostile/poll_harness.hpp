@@ -70,11 +70,11 @@ class HostileTest : public ::testing::Test {
 
   struct PollTweaks {
     std::size_t max_messages_per_poll = fetch::kDefaultMaxMessagesPerPoll;
+    // When set, the poll keeps its progress there (as the daemon's does).
+    std::shared_ptr<fetch::PollProgress> progress = nullptr;
     std::string password = std::string(kPassword);
     // When set, the poll runs wrapped by fetch::with_token_refresh.
     fetch::TokenRefresh refresh;
-    // When set, the poll keeps its progress there (as the daemon's does).
-    std::shared_ptr<fetch::PollProgress> progress = nullptr;
   };
   // Runs one poll to its end and returns its report. Afterwards the writer
   // has nothing uncommitted (asserted) and log() holds every line it logged.

@@ -44,6 +44,8 @@ Scheduler::Slot& Scheduler::add_slot(const config::Account& account) {
   slot->owner = this;
   slot->account = account;
   slot->health.name = account.name;
+  const double outage_ms = static_cast<double>(tuning_.outage_error_after.count()) * tuning_.time_scale;
+  slot->outage = OutageWatch(Millis{std::llround(outage_ms)});
   auto* timer = new uv_timer_t;
   uv_timer_init(loop_, timer);
   timer->data = slot.get();
@@ -107,7 +109,14 @@ void Scheduler::set_archive_totals(const std::vector<store::AccountTotals>& tota
 std::vector<health::AccountHealth> Scheduler::health() const {
   std::vector<health::AccountHealth> accounts;
   accounts.reserve(slots_.size());
-  for (const auto& slot : slots_) accounts.push_back(slot->health);
+  for (const auto& slot : slots_) {
+    accounts.push_back(slot->health);
+    if (slot->progress && slot->progress->has_plan()) {
+      const fetch::ProgressFigures f = slot->progress->figures(uv_now(loop_));
+      accounts.back().progress = health::ProgressHealth{f.messages_done, f.messages_total,   f.bytes_done,
+                                                        f.bytes_total,   f.bytes_per_second, f.eta_seconds};
+    }
+  }
   return accounts;
 }
 
@@ -217,6 +226,8 @@ void Scheduler::submit(Slot& slot) {
   options.database_path = database_path_;
   options.force_pipelining_off = slot.pipelining.off();
   options.tls_sessions = slot.tls_sessions;
+  slot.progress = std::make_shared<fetch::PollProgress>();
+  options.progress = slot.progress;
   if (slot.pipelining.off()) {
     if (slot.pipelining.stays_off()) {
       common::log_debug(slot.name(), "polling without pipelining (it failed twice with this server)");
@@ -240,6 +251,7 @@ void Scheduler::submit(Slot& slot) {
 
 void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
   slot.in_runner = false;
+  slot.progress.reset();
   health::AccountHealth& health = slot.health;
   ++health.polls_total;
   health.poll_durations.observe(static_cast<double>(report.elapsed_ms) / 1000.0);
@@ -257,19 +269,7 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
   const bool aborted_by_us =
       shutting_down_ && report.error && report.error->kind == common::ErrorKind::Aborted;
   if (report.ok() || aborted_by_us) {
-    if (report.ok()) {
-      if (std::exchange(slot.hook_failing, false)) run_hook(slot, HookEvent::Recovered, 0);
-      health.consecutive_failures = 0;
-      health.last_success_at = health.last_poll_at;
-      health.last_error.reset();
-      health.auth_failure = false;
-      health.permanent_failure = false;
-      const bool was_off = slot.pipelining.off();
-      slot.pipelining.on_success();
-      if (was_off && !slot.pipelining.off()) {
-        common::log_info(name, "the poll without pipelining succeeded; the next poll may pipeline again");
-      }
-    }
+    if (report.ok()) record_success(slot);
     health.state = health::AccountHealth::State::Idle;
     if (shutting_down_ || slot.removing) {
       common::log_info(name, "poll ended after " + took + ": " + report.summary());
@@ -322,6 +322,22 @@ void Scheduler::on_poll_done(Slot& slot, fetch::PollReport report) {
   maybe_finish_shutdown();
 }
 
+void Scheduler::record_success(Slot& slot) {
+  health::AccountHealth& health = slot.health;
+  if (std::exchange(slot.hook_failing, false)) run_hook(slot, HookEvent::Recovered, 0);
+  health.consecutive_failures = 0;
+  slot.outage.on_success();
+  health.last_success_at = health.last_poll_at;
+  health.last_error.reset();
+  health.auth_failure = false;
+  health.permanent_failure = false;
+  const bool was_off = slot.pipelining.off();
+  slot.pipelining.on_success();
+  if (was_off && !slot.pipelining.off()) {
+    common::log_info(slot.name(), "the poll without pipelining succeeded; the next poll may pipeline again");
+  }
+}
+
 void Scheduler::record_failure(Slot& slot, const common::Error& error, fetch::RetryHint retry) {
   health::AccountHealth& health = slot.health;
   ++health.consecutive_failures;
@@ -354,6 +370,10 @@ void Scheduler::record_failure(Slot& slot, const common::Error& error, fetch::Re
   const std::string line = describe_next_poll(note);
   if (next.reason == NextPollReason::AuthFailure || next.reason == NextPollReason::PermanentFailure) {
     common::log_error(slot.name(), line);
+  } else if (const auto outage = slot.outage.on_failure(error.kind, uv_now(loop_))) {
+    const double real_ms = static_cast<double>(outage->count()) / std::max(tuning_.time_scale, 1e-9);
+    common::log_error(slot.name(), "cannot reach the server for " +
+                                       describe_span(Millis{std::llround(real_ms)}) + " now: " + line);
   } else {
     common::log_warn(slot.name(), line);
   }

@@ -17,7 +17,10 @@
 //     used again, unless it failed that way twice, then it stays off until
 //     the account's settings change;
 //   - the server's LOGIN-DELAY, which stretches the interval;
-//   - its AccountHealth for /health, /metrics and the STATUS= line.
+//   - how long it has failed to reach its server: a failed poll is logged at
+//     warning, an hour of them once at err (OutageWatch);
+//   - its running poll's progress and its AccountHealth for /health,
+//     /metrics and the STATUS= line.
 //
 // Owns the per-account timers and state. Never opens a connection or the
 // archive itself (the runner's polls do), never blocks the loop (passwords
@@ -39,6 +42,7 @@
 #include "config/config.hpp"
 #include "daemon/backoff.hpp"
 #include "daemon/hook_runner.hpp"
+#include "daemon/outage_watch.hpp"
 #include "daemon/password_lookup.hpp"
 #include "daemon/reload_diff.hpp"
 #include "net/uv.hpp"
@@ -57,6 +61,9 @@ struct SchedulerTuning {
   // Timer durations are multiplied by this; tests shrink time with it
   // (0.001 turns a 30 s backoff into 30 ms). 1.0 in the daemon.
   double time_scale = 1.0;
+  // An account failing to reach its server (outage_watch.hpp) this long is
+  // logged at err once; scaled by time_scale like the timers.
+  Millis outage_error_after = kOutageErrorAfter;
   // Seed for the jitter; 0 picks a random one.
   std::uint64_t seed = 0;
 };
@@ -148,6 +155,7 @@ class Scheduler {
   void on_password(Slot& slot, const config::PasswordSource& source, common::Result<common::Secret> password);
   void submit(Slot& slot);
   void on_poll_done(Slot& slot, fetch::PollReport report);
+  void record_success(Slot& slot);  // the poll succeeded: failures, holds and the outage end
   void record_failure(Slot& slot, const common::Error& error, fetch::RetryHint retry);
   struct Scheduled {
     NextPollReason reason;

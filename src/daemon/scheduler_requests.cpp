@@ -185,6 +185,7 @@ void Scheduler::abandon_running() {
   for (const auto& slot : slots_) {
     if (!slot->in_runner) continue;
     slot->in_runner = false;
+    slot->progress.reset();
     slot->health.state = health::AccountHealth::State::Idle;
     common::log_warn(slot->name(), "poll closed without waiting for it to finish");
     if (slot->removing && !slot->resolving) removed.push_back(slot.get());

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/secret.hpp"
+#include "fetch/poll_progress.hpp"
 #include "daemon/scheduler.hpp"
 #include "net/tls_session_cache.hpp"
 
@@ -45,10 +46,14 @@ struct Scheduler::Slot {
   std::optional<std::uint64_t> manual_retry_at;
 
   PipeliningFallback pipelining;
+  OutageWatch outage;
   std::optional<std::uint32_t> login_delay_s;
   // The TLS session of the last good poll, resumed by the next. A settings
   // change starts a new one (a running poll keeps the old).
   std::shared_ptr<net::TlsSessionCache> tls_sessions = std::make_shared<net::TlsSessionCache>();
+  // The running poll's progress (shared with it), for /health; null when no
+  // poll runs.
+  std::shared_ptr<fetch::PollProgress> progress;
 
   bool busy() const { return in_runner || resolving; }
   const std::string& name() const { return account.name; }

@@ -55,7 +55,7 @@ void AccountPoll::start() {
   Entry entry(this);
   report_.started_at = static_cast<std::int64_t>(std::time(nullptr));
   started_ms_ = uv_now(loop_);
-  progress_logged_ms_ = started_ms_;
+  progress_ = options_.progress ? options_.progress : std::make_shared<PollProgress>();
   const config::Account& account = options_.account;
 
   auto lock = store::AccountLock::try_acquire(options_.database_path, account.name);

@@ -48,6 +48,7 @@
 #include "fetch/archive_writer.hpp"
 #include "fetch/listing_plan.hpp"
 #include "fetch/poll_deadlines.hpp"
+#include "fetch/poll_progress.hpp"
 #include "fetch/poll_report.hpp"
 #include "net/connection.hpp"
 #include "net/tls_session_cache.hpp"
@@ -91,13 +92,18 @@ struct PollOptions {
   // The account's TLS session from its last poll, to resume (the daemon keeps
   // one per account across polls); null: every poll runs a full handshake.
   std::shared_ptr<net::TlsSessionCache> tls_sessions = nullptr;
+  // Where the poll keeps its retrieval progress, for a watcher (the daemon's
+  // /health) to read while it runs; null: the poll keeps its own, for the
+  // progress log lines only.
+  std::shared_ptr<PollProgress> progress = nullptr;
 
   // The same options for another poll of the account (its own copy of the
   // password). Lists every member: -Wmissing-field-initializers catches one
   // added here and forgotten there.
   PollOptions duplicate() const {
-    return PollOptions{account,         password.duplicate(), database_path,       max_messages_per_poll,
-                       pipeline_window, pipeline_bytes,       force_pipelining_off, tls_sessions};
+    return PollOptions{account,         password.duplicate(), database_path,        max_messages_per_poll,
+                       pipeline_window, pipeline_bytes,       force_pipelining_off, tls_sessions,
+                       progress};
   }
 };
 
@@ -216,8 +222,7 @@ class AccountPoll {
   std::size_t retrieves_in_flight_ = 0;
   std::uint64_t retrieve_bytes_in_flight_ = 0;  // their LIST sizes
   std::string body_;
-  std::uint64_t progress_logged_ms_ = 0;
-  std::uint64_t retrieved_ = 0;
+  std::shared_ptr<PollProgress> progress_;  // options_.progress, or our own
 
   // delete_after's header checks: TOP sent, replies awaited in this order.
   std::deque<HeaderCheck> checks_in_flight_;

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <csignal>
-#include <cstdio>
 #include <ctime>
 #include <utility>
 
@@ -25,8 +24,6 @@ std::string message_name(std::uint32_t msgno, const std::string& uidl) {
   return "message " + std::to_string(msgno) + (uidl.empty() ? "" : " (UIDL " + uidl + ")");
 }
 
-// Progress lines for a long first import: at most one per this interval.
-constexpr std::uint64_t kProgressIntervalMs = 10'000;
 // A body buffer that grew past this is given back after the message, so one
 // big message does not pin its memory for the rest of the poll.
 constexpr std::size_t kBodyCapacityToKeep = 1u << 20;
@@ -59,14 +56,16 @@ void AccountPoll::on_listing_done(const pop3::ListingDone& done) {
   listing_.reset();
   if (!planned) return finish(planned.error());
   plan_ = std::move(*planned);
+  // Before the move below: retrieve_bytes() adds up plan_.retrieve.
+  const std::uint64_t planned_bytes = plan_.retrieve_bytes();
   retrieve_ = std::move(plan_.retrieve);
   report_.listed = plan_.listed;
   report_.skipped_oversize = plan_.skipped_oversize;
   report_.more_pending = plan_.more_pending;
   listing_done_ = true;
 
-  const std::uint64_t planned_bytes = plan_.retrieve_bytes();
   deadlines_->planned(planned_bytes, uv_now(loop_));
+  progress_->planned(retrieve_.size(), planned_bytes, uv_now(loop_));
   common::log_info(account.name,
                    std::to_string(plan_.listed) + " messages on the server, " + std::to_string(retrieve_.size()) +
                        " to fetch (" + common::format_bytes(planned_bytes) + ")" +
@@ -164,7 +163,7 @@ void AccountPoll::on_message_end(const pop3::MessageEnd& end) {
     ++report_.already_stored;
   }
   uncommitted_.push_back({std::move(message), deletable_after_retrieve(account, short_retr)});
-  ++retrieved_;
+  progress_->message_done(listed_size);
 
   if (body_.capacity() > kBodyCapacityToKeep) body_ = std::string();
   body_.clear();
@@ -172,15 +171,8 @@ void AccountPoll::on_message_end(const pop3::MessageEnd& end) {
 
   if (common::Status committed = writer_.commit_if_due(); !committed || done_) return;
 
-  const std::uint64_t now = uv_now(loop_);
-  if (now - progress_logged_ms_ >= kProgressIntervalMs) {
-    progress_logged_ms_ = now;
-    const double seconds = static_cast<double>(now - started_ms_) / 1000.0;
-    char rate[32];
-    std::snprintf(rate, sizeof rate, "%.1f MB/s",
-                  seconds > 0 ? static_cast<double>(report_.new_bytes + uncommitted_bytes_) / 1e6 / seconds : 0.0);
-    common::log_info(account.name, "progress: " + std::to_string(retrieved_) + "/" +
-                                       std::to_string(retrieve_.size()) + " messages, " + rate);
+  if (const std::uint64_t now = uv_now(loop_); progress_->log_due(now)) {
+    common::log_info(account.name, progress_->line(now));
   }
   feed_retrieves();
   maybe_quit();
@@ -207,6 +199,7 @@ void AccountPoll::on_header_check_end() {
                                                 " is not the archived message of that UIDL (its headers differ): "
                                                 "fetched as new mail, not deleted");
     retrieve_.push_back({check.msgno, std::move(check.uidl)});
+    progress_->add_planned(plan_.size_of(check.msgno));
     feed_retrieves();
   }
   maybe_quit();
@@ -224,6 +217,7 @@ void AccountPoll::on_message_failed(const pop3::MessageFailed& failed) {
   common::log_warn(options_.account.name,
                    "message " + std::to_string(failed.msgno) + " not retrieved (left on the server): " + failed.reason);
   body_.clear();
+  progress_->message_done(plan_.size_of(failed.msgno));
   retrieve_done();
   feed_retrieves();
   maybe_quit();

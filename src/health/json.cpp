@@ -41,6 +41,19 @@ std::string render_health_json(const HealthSnapshot& snapshot) {
                             {"last_error", target.last_error ? ordered_json(*target.last_error) : nullptr}});
     }
     entry["deliveries"] = std::move(deliveries);
+    if (account.progress) {
+      const ProgressHealth& p = *account.progress;
+      entry["progress"] = {
+          {"messages_done", p.messages_done},
+          {"messages_total", p.messages_total},
+          {"bytes_done", p.bytes_done},
+          {"bytes_total", p.bytes_total},
+          // Whole bytes: a rate to a fraction of a byte says nothing.
+          {"bytes_per_second", static_cast<std::uint64_t>(p.bytes_per_second)},
+          {"eta_seconds", p.eta_seconds ? ordered_json(*p.eta_seconds) : ordered_json(nullptr)}};
+    } else {
+      entry["progress"] = nullptr;
+    }
     accounts.push_back(std::move(entry));
   }
 

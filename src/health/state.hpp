@@ -57,6 +57,18 @@ struct DeliveryHealth {
   std::optional<std::string> last_error;  // untrusted text (an MDA's stderr, an LMTP reply)
 };
 
+// How far the poll running now has come (fetch::PollProgress's figures):
+// messages and bytes (by LIST size) done and planned, the rate since the
+// listing and the time left at that rate.
+struct ProgressHealth {
+  std::uint64_t messages_done = 0;
+  std::uint64_t messages_total = 0;
+  std::uint64_t bytes_done = 0;
+  std::uint64_t bytes_total = 0;
+  double bytes_per_second = 0;
+  std::optional<std::uint64_t> eta_seconds;  // none until the rate is known
+};
+
 struct AccountHealth {
   enum class State { Idle, Polling, Backoff };
 
@@ -85,6 +97,8 @@ struct AccountHealth {
   // no usable authentication mechanism): a human has to act.
   bool permanent_failure = false;
   std::vector<DeliveryHealth> deliveries;
+  // Only while a poll runs and its listing is done; else none.
+  std::optional<ProgressHealth> progress;
 };
 
 struct HealthSnapshot {
@@ -115,7 +129,8 @@ std::string_view to_string(AccountHealth::State state);  // "idle", "polling", "
 // The JSON body of `GET /health`: exactly DESIGN.md §4's keys in its order,
 // followed by extra keys (started_at, now, config_stale, config_error,
 // config_last_reload_at, config_loaded_at, the per-account counters,
-// messages_skipped, auth_failure, permanent_failure). "status" is "ok" or "degraded"; last_error
+// messages_skipped, auth_failure, permanent_failure, deliveries, progress:
+// an object while a poll retrieves, else null). "status" is "ok" or "degraded"; last_error
 // is null or a string (invalid UTF-8 replaced by U+FFFD).
 std::string render_health_json(const HealthSnapshot& snapshot);
 

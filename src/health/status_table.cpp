@@ -76,6 +76,17 @@ std::string config_line(const json& body, std::int64_t now) {
 
 using Row = std::array<std::string, 6>;
 
+// "polling 24%" while a poll retrieves (its "progress" object); the state
+// alone otherwise, and from an older daemon.
+std::string state_cell(const json& account, const std::string& state) {
+  const auto progress = account.find("progress");
+  if (progress == account.end() || !progress->is_object()) return state;
+  const auto done = integer_field(*progress, "messages_done");
+  const auto total = integer_field(*progress, "messages_total");
+  if (!done || !total || *done < 0 || *total <= 0) return state;
+  return state + " " + std::to_string(std::min(*done, *total) * 100 / *total) + "%";
+}
+
 common::Result<Row> account_row(const json& account, std::int64_t now) {
   if (!account.is_object()) return malformed("an account is not an object");
   const auto name = text_field(account, "name");
@@ -91,7 +102,7 @@ common::Result<Row> account_row(const json& account, std::int64_t now) {
         "an account lacks name, state, last_success_at, last_error, messages_stored or next_poll_at");
   }
   return Row{common::sanitize(*name, kMaxNameColumn),
-             common::sanitize(*state, kMaxNameColumn),
+             state_cell(account, common::sanitize(*state, kMaxNameColumn)),
              ago(*last_success, now),
              error->is_null() ? "-" : common::sanitize(error->get<std::string>(), kMaxErrorColumn),
              std::to_string(messages->get<std::uint64_t>()),

@@ -55,6 +55,7 @@ class SchedulerTest : public ::testing::Test {
     tuning.time_scale = 0.001;
     tuning.backoff.manual_retry_after_auth_failure = manual_retry_window;
     tuning.seed = 42;
+    tuning.outage_error_after = outage_error_after_;
     // Runs on the thread pool: only atomics and the source it is given.
     PasswordResolver resolver = [this](const config::PasswordSource& source) -> common::Result<common::Secret> {
       ++lookups_;
@@ -89,6 +90,7 @@ class SchedulerTest : public ::testing::Test {
   std::unique_ptr<Scheduler> scheduler_;
   std::vector<health::AccountHealth> health_;
   std::atomic<int> lookups_{0};
+  Millis outage_error_after_ = kOutageErrorAfter;  // set before make()
 };
 
 

@@ -5,7 +5,12 @@
 
 #include <chrono>
 #include <ctime>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/log.hpp"
 
 #include "scheduler_fixture.hpp"
 
@@ -110,6 +115,50 @@ TEST_F(SchedulerTest, ARequestDuringAPollWhosePasswordIsRejectedIsNotAnImmediate
   uv_run(&loop_, UV_RUN_NOWAIT);
   EXPECT_EQ(polls_->starts_of("a"), 1);
   EXPECT_TRUE(health("a")->auth_failure);
+}
+
+// Issue 16: an account that cannot reach its server for the outage span
+// (an hour in the daemon; 200 s here, 200 ms of the test's shrunk time) is
+// logged at err once, its other failures at warning; after a success the
+// span counts afresh.
+TEST_F(SchedulerTest, ALongNetworkOutageIsLoggedAtErrOnce) {
+  // Shared: the sink and the script may outlive the test's body (TearDown).
+  auto log = std::make_shared<std::vector<std::string>>();
+  common::set_log_sink([log](std::string_view line) { log->emplace_back(line); });
+  struct SinkReset {
+    ~SinkReset() { common::set_log_sink({}); }
+  } sink_reset;
+  const auto errors = [&] {
+    int n = 0;
+    for (const std::string& line : *log) {
+      n += line.find(" error [a] cannot reach the server for") != std::string::npos;
+    }
+    return n;
+  };
+  auto failing = std::make_shared<bool>(true);
+  polls_->script([failing](const fetch::PollOptions& options, int) {
+    if (!*failing) return FakePolls::ok_report(options.account.name);
+    return FakePolls::failed_report(options.account.name, common::ErrorKind::Io, "connection refused");
+  });
+  outage_error_after_ = Millis{200'000};
+  make();
+  scheduler_->start(config_with({account("a")}));
+  ASSERT_TRUE(until([&] { return errors() == 1; }));
+  const int starts_at_err = polls_->starts_of("a");
+  EXPECT_GE(starts_at_err, 3);  // 30 ms, 60 ms, 120 ms of backoff before 200 ms have passed
+  ASSERT_TRUE(until([&] { return polls_->starts_of("a") >= starts_at_err + 2; }));
+  EXPECT_EQ(errors(), 1) << "once per outage";
+  std::size_t warnings = 0;
+  for (const std::string& line : *log) {
+    warnings += line.find(" warn [a] poll failed (io)") != std::string::npos;
+  }
+  EXPECT_GE(warnings, 3u);
+
+  *failing = false;
+  ASSERT_TRUE(until([&] { return health("a")->consecutive_failures == 0; }));
+  *failing = true;
+  scheduler_->request_poll(std::string("a"));
+  ASSERT_TRUE(until([&] { return errors() == 2; })) << "a new outage after the success";
 }
 
 }  // namespace

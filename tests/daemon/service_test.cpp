@@ -310,6 +310,43 @@ TEST_F(ServiceTest, ASecondStopSignalClosesPollsAtOnce) {
   EXPECT_TRUE(logged("second stop signal"));
 }
 
+// Issue 16: /health shows how far a running poll is (messages, bytes, rate,
+// time left), and nothing once it ended. The fake poll stands mid-way with
+// the progress the real one shares through its options.
+TEST_F(ServiceTest, HealthShowsTheProgressOfARunningPoll) {
+  polls_->hold("a");
+  make();
+  ASSERT_TRUE(service_->start().ok());
+  ASSERT_TRUE(until([&] { return polls_->is_running("a"); }));
+  const std::shared_ptr<fetch::PollProgress> progress = polls_->starts_for("a").front().options.progress;
+  ASSERT_NE(progress, nullptr);
+  // Connected, still listing: no figures yet.
+  EXPECT_FALSE(health("a")->progress.has_value());
+  const auto listing = nlohmann::json::parse(health::render_health_json(snapshot_));
+  EXPECT_TRUE(listing["accounts"][0]["progress"].is_null());
+
+  const std::uint64_t planned_at = uv_now(&loop_) - 4'000;  // the listing ended 4 s ago
+  progress->planned(4, 4'000'000, planned_at);
+  progress->message_done(1'000'000);
+  ASSERT_NE(health("a"), nullptr);
+  ASSERT_TRUE(health("a")->progress.has_value());
+  const auto body = nlohmann::json::parse(health::render_health_json(snapshot_));
+  const auto& shown = body["accounts"][0]["progress"];
+  EXPECT_EQ(shown["messages_done"], 1);
+  EXPECT_EQ(shown["messages_total"], 4);
+  EXPECT_EQ(shown["bytes_done"], 1'000'000);
+  EXPECT_EQ(shown["bytes_total"], 4'000'000);
+  // 1 MB in at least 4 s (the loop's clock may have moved on a little).
+  EXPECT_GT(shown["bytes_per_second"].get<std::uint64_t>(), 0u);
+  EXPECT_LE(shown["bytes_per_second"].get<std::uint64_t>(), 250'000u);
+  EXPECT_GE(shown["eta_seconds"].get<std::uint64_t>(), 12u);
+  EXPECT_TRUE(body["accounts"][1]["progress"].is_null());  // b is not polling
+
+  ASSERT_TRUE(polls_->finish("a", FakePolls::ok_report("a", 4)));
+  ASSERT_TRUE(until([&] { return health("a")->polls_total == 1; }));
+  EXPECT_FALSE(health("a")->progress.has_value());
+}
+
 TEST_F(ServiceTest, HealthSocketInUseFailsTheStart) {
   const int live = health::test_support::bind_unix_socket(config_.health_socket, true);
   ASSERT_GE(live, 0);

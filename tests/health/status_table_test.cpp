@@ -51,6 +51,15 @@ TEST(StatusTable, RendersEveryColumn) {
       "carol    polling  3d ago        -                                            0         due\n");
 }
 
+// Issue 16: a poll that is retrieving shows how far it is.
+TEST(StatusTable, APollingAccountShowsItsProgress) {
+  HealthSnapshot s = snapshot();
+  s.accounts[2].progress = ProgressHealth{1200, 5000, 96'000'000, 400'000'000, 2e6, 152};
+  auto table = render_status_table(render_health_json(s), kNow);
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  EXPECT_NE(table->text.find("\ncarol    polling 24%  3d ago"), std::string::npos) << table->text;
+}
+
 TEST(StatusTable, ARejectedReloadIsALineBelowTheHeader) {
   HealthSnapshot s = snapshot();
   s.accounts.resize(1);  // alice alone: only the config makes it degraded

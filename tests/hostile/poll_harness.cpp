@@ -105,6 +105,7 @@ fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks t
   options.password = common::Secret(std::move(tweaks.password));
   options.database_path = database_path_;
   options.max_messages_per_poll = tweaks.max_messages_per_poll;
+  options.progress = tweaks.progress;
 
   net::UvLoop uv;
   uv_loop_t& loop = *uv.get();

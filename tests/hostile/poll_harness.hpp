@@ -70,6 +70,8 @@ class HostileTest : public ::testing::Test {
 
   struct PollTweaks {
     std::size_t max_messages_per_poll = fetch::kDefaultMaxMessagesPerPoll;
+    // When set, the poll keeps its progress there (as the daemon's does).
+    std::shared_ptr<fetch::PollProgress> progress = nullptr;
     std::string password = std::string(kPassword);
     // When set, the poll runs wrapped by fetch::with_token_refresh.
     fetch::TokenRefresh refresh;

@@ -68,6 +68,30 @@ TEST_F(Retrieve, StallInTheMiddleEndsInATimeoutWithNothingPartialStored) {
   EXPECT_THAT(stored_summary(), ElementsAre(summary_of(messages[0])));
 }
 
+// Issue 16: the progress /health shows is the poll's own count, by LIST
+// size. The server stalls in the middle of message 2: the poll stands there
+// until its reply deadline ends it, with one of two messages done.
+TEST_F(Retrieve, ProgressCountsTheMessagesDoneByTheirListSizes) {
+  const std::vector<Message> messages = {message("uid-1", 1), message("uid-2", 2, 20'000)};
+  FakePop3Script script;
+  login(script);
+  listing(script, messages);
+  retrieve(script, 1, messages[0])
+      .expect("RETR 2")
+      .send("+OK\r\n" + dot_stuff(messages[1].raw).substr(0, 9'000))
+      .stall();
+  PollTweaks tweaks;
+  tweaks.progress = std::make_shared<fetch::PollProgress>();
+  const ScriptedPoll outcome = poll_script(std::move(script), deleting, tweaks);
+  expect_failed(outcome.report, ErrorKind::Timeout, "no reply within 1s", *outcome.server);
+  ASSERT_TRUE(tweaks.progress->has_plan());
+  const fetch::ProgressFigures figures = tweaks.progress->figures(0);
+  EXPECT_EQ(figures.messages_done, 1u);
+  EXPECT_EQ(figures.messages_total, 2u);
+  EXPECT_EQ(figures.bytes_done, messages[0].announced_size());
+  EXPECT_EQ(figures.bytes_total, messages[0].announced_size() + messages[1].announced_size());
+}
+
 TEST_F(Retrieve, ABodyThatNeverEndsFailsAtMaxMessageSize) {
   // LIST announces 1,000 bytes; the body goes on for 300 MB. The client
   // holds at most max_message_size of it, gives up, and hangs up long before

@@ -12,7 +12,6 @@
 #include "hostile/dialogue.hpp"
 #include "hostile/poll_harness.hpp"
 #include "net/sha256.hpp"
-#include "pop3/base64.hpp"
 #include "support/test_pki.hpp"
 
 namespace hostile {
@@ -246,16 +245,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 // tls_fingerprint: the SHA-256 of the leaf certificate's DER (the first PEM
 // block of the chain).
-config::Sha256Pin pin_of(const Credential& credential) {
-  const std::string& pem = credential.chain_pem;
-  const std::string begin = "-----BEGIN CERTIFICATE-----";
-  const std::size_t from = pem.find(begin) + begin.size();
-  std::string body;
-  for (char c : pem.substr(from, pem.find("-----END", from) - from)) {
-    if (c != '\n' && c != '\r') body += c;
-  }
-  return net::sha256(pop3::base64_decode(body).value_or(""));
-}
+config::Sha256Pin pin_of(const Credential& credential) { return test_support::leaf_sha256(credential.chain_pem); }
 
 struct PinCase {
   const char* name;

@@ -16,9 +16,8 @@
 #include "integration/mailbox.hpp"
 #include "integration/poll_harness.hpp"
 #include "integration/server_suite.hpp"
-#include "net/sha256.hpp"
 #include "net/tls_session_cache.hpp"
-#include "pop3/base64.hpp"
+#include "support/test_pki.hpp"
 
 namespace {
 
@@ -41,14 +40,7 @@ config::Sha256Pin pin_of_pem_file(const std::filesystem::path& file) {
   std::ifstream in(file);
   std::stringstream text;
   text << in.rdbuf();
-  const std::string pem = text.str();
-  const std::string begin = "-----BEGIN CERTIFICATE-----";
-  const std::size_t from = pem.find(begin) + begin.size();
-  std::string body;
-  for (char c : pem.substr(from, pem.find("-----END", from) - from)) {
-    if (c != '\n' && c != '\r') body += c;
-  }
-  return net::sha256(pop3::base64_decode(body).value_or(""));
+  return test_support::leaf_sha256(text.str());
 }
 
 class TlsResumption : public ::testing::Test {

@@ -4,6 +4,7 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/md.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
@@ -233,6 +234,19 @@ ClientCertificateFiles write_client_certificate(const std::filesystem::path& dir
 const TestPki& TestPki::instance() {
   static const TestPki pki = build();
   return pki;
+}
+
+std::array<std::uint8_t, 32> leaf_sha256(std::string_view pem) {
+  std::array<std::uint8_t, 32> digest{};
+  mbedtls_x509_crt chain;
+  mbedtls_x509_crt_init(&chain);
+  // mbedtls_x509_crt_parse wants PEM NUL-terminated, length included.
+  const std::string text(pem);
+  if (mbedtls_x509_crt_parse(&chain, reinterpret_cast<const unsigned char*>(text.c_str()), text.size() + 1) == 0) {
+    mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), chain.raw.p, chain.raw.len, digest.data());
+  }
+  mbedtls_x509_crt_free(&chain);
+  return digest;
 }
 
 }  // namespace test_support

@@ -6,13 +6,19 @@
 
 #include <mbedtls/pk.h>
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace test_support {
+
+// The SHA-256 of the DER of the first certificate in `pem` (a chain, leaf
+// first): what `tls_fingerprint` pins. All zeros when `pem` holds none.
+std::array<std::uint8_t, 32> leaf_sha256(std::string_view pem);
 
 // The test process's random generator (mbedTLS CTR-DRBG), for keys and servers.
 // Thread-safe (a mutex): several fake servers may run TLS at once.

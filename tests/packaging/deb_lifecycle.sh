@@ -18,6 +18,17 @@ snapshot() {
 }
 snapshot > /tmp/before
 
+# What the removal left that is popfetchd's doing. apt may keep a dependency
+# it pulled in (Debian 13 keeps adduser and passwd, of priority important and
+# required): their files belong to them. So are the user databases' backup
+# copies and lock that adduser and the shadow tools write.
+left_by_popfetchd() {
+  dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' | awk '$1 ~ /^.i/ && $2 != "popfetchd" { print $2 }' |
+    xargs dpkg -L 2>/dev/null | sort -u > /tmp/owned
+  comm -13 /tmp/before /tmp/after | comm -23 - /tmp/owned |
+    grep -Ev '^/etc/(passwd|group|shadow|gshadow|subuid|subgid)-?$|^/etc/\.pwd\.lock$' || true
+}
+
 export DEBIAN_FRONTEND=noninteractive
 apt-get install -y -qq "$deb" >/tmp/apt.log 2>&1 || { cat /tmp/apt.log; fail "apt install $deb"; }
 popfetchd --version || fail "popfetchd --version"
@@ -35,8 +46,7 @@ mkdir -p /var/lib/popfetchd && echo archive > /var/lib/popfetchd/popfetchd.db
 
 apt-get remove --autoremove -y -qq popfetchd >/tmp/apt.log 2>&1 || { cat /tmp/apt.log; fail "apt remove"; }
 snapshot > /tmp/after
-# New paths, ignoring the account databases' backup copies that adduser/sysusers write.
-left=$(comm -13 /tmp/before /tmp/after | grep -Ev '^/etc/(passwd|group|shadow|gshadow|subuid|subgid)-?$' || true)
+left=$(left_by_popfetchd)
 expected="/etc/popfetchd
 /etc/popfetchd/popfetchd.yaml
 /var/lib/popfetchd
@@ -46,7 +56,7 @@ echo "removed: only the conffile and the archive are left"
 
 apt-get purge --autoremove -y -qq popfetchd >/tmp/apt.log 2>&1 || { cat /tmp/apt.log; fail "apt purge"; }
 snapshot > /tmp/after
-left=$(comm -13 /tmp/before /tmp/after | grep -Ev '^/etc/(passwd|group|shadow|gshadow|subuid|subgid)-?$' || true)
+left=$(left_by_popfetchd)
 expected="/var/lib/popfetchd
 /var/lib/popfetchd/popfetchd.db"
 [ "$left" = "$expected" ] || { echo "$left"; fail "purge left other files than the archive"; }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "scheduler_fixture.hpp"
+#include "support/temp_dir.hpp"
 
 namespace popfetchd::daemon {
 namespace {
@@ -38,17 +39,9 @@ constexpr const char* kScript =
 
 class HookFiles {
  public:
-  HookFiles() {
-    char pattern[] = "/tmp/popfetchd-hooks-XXXXXX";
-    dir_ = ::mkdtemp(pattern);
-    std::ofstream(script()) << kScript;
-  }
-  ~HookFiles() {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  fs::path script() const { return dir_ / "hook.sh"; }
-  fs::path out(const std::string& name) const { return dir_ / name; }
+  HookFiles() { std::ofstream(script()) << kScript; }
+  fs::path script() const { return dir_.path() / "hook.sh"; }
+  fs::path out(const std::string& name) const { return dir_.path() / name; }
   std::vector<std::string> argv(const std::string& out_name) const {
     return {"/bin/sh", script().string(), out(out_name).string()};
   }
@@ -60,7 +53,7 @@ class HookFiles {
   }
 
  private:
-  fs::path dir_;
+  ::test_support::TempDir dir_{"popfetchd-hooks-"};
 };
 
 std::size_t count_of(const std::string& text, const std::string& what) {

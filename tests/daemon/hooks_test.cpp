@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "net/uv.hpp"
 #include "scheduler_fixture.hpp"
 #include "support/temp_dir.hpp"
 
@@ -64,17 +65,16 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 
 class HookRunnerTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_EQ(uv_loop_init(&loop_), 0); }
   void TearDown() override {
     runner_.reset();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    EXPECT_EQ(uv_loop_close(&loop_), 0);
+    EXPECT_EQ(uv_.close(), 0u) << "a handle was left open: " << uv_.leaked_handles();
   }
   void make(std::chrono::milliseconds limit = kHookTimeLimit) {
     runner_ = std::make_unique<HookRunner>(&loop_, limit);
     runner_->set_on_finished([this](const HookResult& result) { results_.push_back(result); });
   }
-  uv_loop_t loop_{};
+  net::UvLoop uv_;  // TearDown fails the test on a handle left open
+  uv_loop_t& loop_ = *uv_.get();
   std::unique_ptr<HookRunner> runner_;
   std::vector<HookResult> results_;
   HookFiles files_;

@@ -24,6 +24,7 @@
 
 #include "health/client.hpp"
 #include "health/server.hpp"
+#include "net/uv.hpp"
 #include "socket_test_support.hpp"
 
 namespace health::test_support {
@@ -99,7 +100,6 @@ inline bool readable(int fd) {
 class HealthServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(uv_loop_init(&loop_), 0);
     ASSERT_FALSE(dir_.empty());
     callbacks_.snapshot = [this] { return snapshot_; };
     callbacks_.request_poll = [this](std::optional<std::string> account) {
@@ -124,8 +124,7 @@ class HealthServerTest : public ::testing::Test {
   void TearDown() override {
     server_.reset();
     uv_close(reinterpret_cast<uv_handle_t*>(&watchdog_), nullptr);
-    uv_run(&loop_, UV_RUN_DEFAULT);  // every close callback runs: nothing leaks
-    EXPECT_EQ(uv_loop_close(&loop_), 0) << "a handle was left open";
+    EXPECT_EQ(uv_.close(), 0u) << "a handle was left open: " << uv_.leaked_handles();
     EXPECT_FALSE(watchdog_fired_) << "the test hung";
   }
 
@@ -167,7 +166,8 @@ class HealthServerTest : public ::testing::Test {
     return std::move(*result);
   }
 
-  uv_loop_t loop_{};
+  net::UvLoop uv_;  // TearDown fails the test on a handle left open
+  uv_loop_t& loop_ = *uv_.get();
   uv_timer_t watchdog_{};
   bool watchdog_fired_ = false;
   test_support::TempDir temp_dir_;

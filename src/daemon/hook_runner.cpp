@@ -65,10 +65,9 @@ class HookRunner::Run {
   void opened(Handle& handle, bool& flag) {
     handle.data = this;
     flag = true;
-    ++open_;
+    latch_.hold();
   }
   void close(uv_handle_t* handle, bool& flag);
-  void closed();
   void exited(std::int64_t status, int signal);
   void output(ssize_t n, const uv_buf_t* buf);
   void timer_fired();
@@ -87,17 +86,15 @@ class HookRunner::Run {
   uv_timer_t timer_{};
   bool process_open_ = false, pipe_open_ = false, timer_open_ = false;
   bool exited_ = false, output_done_ = false, finished_ = false;
-  int open_ = 0;
+  // Frees the run once it is finished (or abandoned) and every handle it
+  // opened has called back from uv_close.
+  net::CloseLatch latch_{[this] { delete this; }};
 };
 
 void HookRunner::Run::close(uv_handle_t* handle, bool& flag) {
   if (!flag) return;
   flag = false;
-  uv_close(handle, [](uv_handle_t* h) { static_cast<Run*>(h->data)->closed(); });
-}
-
-void HookRunner::Run::closed() {
-  if (--open_ == 0 && finished_) delete this;
+  uv_close(handle, [](uv_handle_t* h) { static_cast<Run*>(h->data)->latch_.release(); });
 }
 
 void HookRunner::Run::start_timer(std::chrono::milliseconds after) {
@@ -200,6 +197,7 @@ void HookRunner::Run::finish() {
   HookRunner* owner = std::exchange(owner_, nullptr);
   std::erase(owner->runs_, this);
   if (owner->on_finished_) owner->on_finished_(result_);
+  latch_.let_go();  // last: may free the run
 }
 
 void HookRunner::Run::log() const {
@@ -231,6 +229,7 @@ void HookRunner::Run::abandon() {
   close(reinterpret_cast<uv_handle_t*>(&timer_), timer_open_);
   // A running child's handle stays open until its exit callback reaps it.
   if (!running) close(reinterpret_cast<uv_handle_t*>(&process_), process_open_);
+  latch_.let_go();  // last: may free the run
 }
 
 HookRunner::HookRunner(uv_loop_t* loop, std::chrono::milliseconds time_limit)

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "config/config.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -93,7 +93,7 @@ bool warns(const std::vector<config::Diagnostic>& warnings, const std::string& w
 }
 
 TEST(ClientCertConfig, CheckConfigWarnsAboutAKeyOthersCanReadAndUnreadableFiles) {
-  config_test::TempDir dir;
+  test_support::TempDir dir;
   const std::string cert = dir.write("me.pem", "cert", 0644);
   const std::string open_key = dir.write("open.key", "key", 0640);
   const std::string private_key = dir.write("private.key", "key", 0600);

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -118,7 +118,7 @@ TEST(Footguns, WarningsPointAtTheAccount) {
 }
 
 TEST(Footguns, LiteralPasswordInAFileOthersCanRead) {
-  config_test::TempDir dir;
+  test_support::TempDir dir;
   const std::string literal = "accounts:\n  - {name: a, server: s, username: u, password: p}\n";
   const std::string from_env = "accounts:\n  - {name: a, server: s, username: u, password_env: P}\n";
 

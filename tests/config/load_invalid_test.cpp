@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -359,7 +359,7 @@ accounts:
 }
 
 TEST(LoadInvalid, MissingFileIsOneDiagnosticWithoutAPosition) {
-  config_test::TempDir dir;
+  test_support::TempDir dir;
   const std::string path = (dir.path() / "nope.yaml").string();
   const auto result = config::load_file(path);
   ASSERT_FALSE(result.ok());
@@ -369,14 +369,14 @@ TEST(LoadInvalid, MissingFileIsOneDiagnosticWithoutAPosition) {
 }
 
 TEST(LoadInvalid, DirectoryInsteadOfFile) {
-  config_test::TempDir dir;
+  test_support::TempDir dir;
   const auto result = config::load_file(dir.path().string());
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_NE(result.errors[0].to_string().find("cannot read the config file"), std::string::npos);
 }
 
 TEST(LoadInvalid, ErrorsFromAFileNameTheFile) {
-  config_test::TempDir dir;
+  test_support::TempDir dir;
   const std::string path = dir.write("bad.yaml", with("    keep: maybe\n"));
   const auto result = config::load_file(path);
   ASSERT_EQ(result.errors.size(), 1u);

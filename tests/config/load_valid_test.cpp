@@ -6,7 +6,8 @@
 #include <string>
 
 #include "config/config.hpp"
-#include "temp_dir.hpp"
+#include "scoped_env.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -258,7 +259,7 @@ accounts:
 }
 
 TEST(LoadValid, RelativePasswordFilePrefersTheCredentialsDirectory) {
-  config_test::TempDir credentials;
+  test_support::TempDir credentials;
   const std::string in_credentials = credentials.write("alice-pop3", "secret\n");
   config_test::ScopedEnv env("CREDENTIALS_DIRECTORY", credentials.path().c_str());
   const auto config = load_ok(R"(defaults: {server: s, username: u}
@@ -273,7 +274,7 @@ accounts:
 }
 
 TEST(LoadValid, LoadFileResolvesAgainstTheFilesDirectory) {
-  config_test::TempDir dir;
+  test_support::TempDir dir;
   const std::string path = dir.write("popfetchd.yaml", R"(database: archive.db
 accounts:
   - {name: a, server: s, username: u, password_file: a.pw}

@@ -6,7 +6,8 @@
 
 #include "config/config.hpp"
 #include "config/password_command.hpp"
-#include "temp_dir.hpp"
+#include "scoped_env.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -47,35 +48,35 @@ TEST(ResolvePassword, Literal) {
 }
 
 TEST(ResolvePassword, FileGivesTheFirstLineOnly) {
-  config_test::TempDir dir;
+  test_support::TempDir dir;
   const auto result = resolve(Kind::File, dir.write("pw", std::string(kSecret) + "\nsecond line\n"));
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_EQ(*result, kSecret);
 }
 
 TEST(ResolvePassword, FileStripsCrlf) {
-  config_test::TempDir dir;
+  test_support::TempDir dir;
   const auto result = resolve(Kind::File, dir.write("pw", std::string(kSecret) + "\r\nsecond\r\n"));
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(*result, kSecret);
 }
 
 TEST(ResolvePassword, FileWithoutNewlineAndWithSpaces) {
-  config_test::TempDir dir;
+  test_support::TempDir dir;
   const auto result = resolve(Kind::File, dir.write("pw", " pass word "));
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(*result, " pass word ");  // only the line end is stripped
 }
 
 TEST(ResolvePassword, MissingFile) {
-  config_test::TempDir dir;
+  test_support::TempDir dir;
   const std::string path = (dir.path() / "missing").string();
   EXPECT_TRUE(
       fails_with(resolve(Kind::File, path), "cannot read password_file '" + path + "': No such file"));
 }
 
 TEST(ResolvePassword, EmptyFile) {
-  config_test::TempDir dir;
+  test_support::TempDir dir;
   const std::string path = dir.write("pw", "");
   EXPECT_TRUE(fails_with(resolve(Kind::File, path), "password_file '" + path + "' is empty"));
   const std::string blank_first = dir.write("pw2", "\r\n" + std::string(kSecret) + "\n");
@@ -83,7 +84,7 @@ TEST(ResolvePassword, EmptyFile) {
 }
 
 TEST(ResolvePassword, FileWithAnOverlongFirstLine) {
-  config_test::TempDir dir;
+  test_support::TempDir dir;
   const std::string path = dir.write("pw", std::string(config::kMaxPasswordLength + 1, 'x'));
   EXPECT_TRUE(fails_with(resolve(Kind::File, path), "longer than"));
   const std::string longest = dir.write("pw2", std::string(config::kMaxPasswordLength, 'y') + "\r\n");
@@ -93,7 +94,7 @@ TEST(ResolvePassword, FileWithAnOverlongFirstLine) {
 }
 
 TEST(ResolvePassword, UnreadableFile) {
-  config_test::TempDir dir;
+  test_support::TempDir dir;
   EXPECT_TRUE(fails_with(resolve(Kind::File, dir.path().string()), "cannot read password_file"));
 }
 

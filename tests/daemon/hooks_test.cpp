@@ -17,7 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "net/uv.hpp"
 #include "scheduler_fixture.hpp"
+#include "support/temp_dir.hpp"
 
 namespace popfetchd::daemon {
 namespace {
@@ -38,17 +40,9 @@ constexpr const char* kScript =
 
 class HookFiles {
  public:
-  HookFiles() {
-    char pattern[] = "/tmp/popfetchd-hooks-XXXXXX";
-    dir_ = ::mkdtemp(pattern);
-    std::ofstream(script()) << kScript;
-  }
-  ~HookFiles() {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  fs::path script() const { return dir_ / "hook.sh"; }
-  fs::path out(const std::string& name) const { return dir_ / name; }
+  HookFiles() { std::ofstream(script()) << kScript; }
+  fs::path script() const { return dir_.path() / "hook.sh"; }
+  fs::path out(const std::string& name) const { return dir_.path() / name; }
   std::vector<std::string> argv(const std::string& out_name) const {
     return {"/bin/sh", script().string(), out(out_name).string()};
   }
@@ -60,7 +54,7 @@ class HookFiles {
   }
 
  private:
-  fs::path dir_;
+  ::test_support::TempDir dir_{"popfetchd-hooks-"};
 };
 
 std::size_t count_of(const std::string& text, const std::string& what) {
@@ -71,17 +65,16 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 
 class HookRunnerTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_EQ(uv_loop_init(&loop_), 0); }
   void TearDown() override {
     runner_.reset();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    EXPECT_EQ(uv_loop_close(&loop_), 0);
+    EXPECT_EQ(uv_.close(), 0u) << "a handle was left open: " << uv_.leaked_handles();
   }
   void make(std::chrono::milliseconds limit = kHookTimeLimit) {
     runner_ = std::make_unique<HookRunner>(&loop_, limit);
     runner_->set_on_finished([this](const HookResult& result) { results_.push_back(result); });
   }
-  uv_loop_t loop_{};
+  net::UvLoop uv_;  // TearDown fails the test on a handle left open
+  uv_loop_t& loop_ = *uv_.get();
   std::unique_ptr<HookRunner> runner_;
   std::vector<HookResult> results_;
   HookFiles files_;

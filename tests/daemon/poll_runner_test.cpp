@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fake_poll.hpp"
+#include "net/uv.hpp"
 
 namespace popfetchd::daemon {
 namespace {
@@ -29,10 +30,8 @@ fetch::PollOptions options_for(const std::string& name) {
 
 class PollRunnerTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_EQ(uv_loop_init(&loop_), 0); }
   void TearDown() override {
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    EXPECT_EQ(uv_loop_close(&loop_), 0);
+    EXPECT_EQ(uv_.close(), 0u) << "a handle was left open: " << uv_.leaked_handles();
   }
 
   PollRunner::Callbacks record(const std::string& name) {
@@ -42,7 +41,8 @@ class PollRunnerTest : public ::testing::Test {
     return callbacks;
   }
 
-  uv_loop_t loop_{};
+  net::UvLoop uv_;  // TearDown fails the test on a handle left open
+  uv_loop_t& loop_ = *uv_.get();
   std::vector<std::string> started_;
   std::vector<fetch::PollReport> reports_;
 };

@@ -14,6 +14,7 @@
 
 #include "daemon/scheduler.hpp"
 #include "fake_poll.hpp"
+#include "net/uv.hpp"
 
 namespace popfetchd::daemon::test_support {
 
@@ -45,7 +46,6 @@ inline config::Config config_with(std::vector<config::Account> accounts, unsigne
 class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(uv_loop_init(&loop_), 0);
     polls_ = std::make_unique<FakePolls>(&loop_);
   }
 
@@ -71,8 +71,7 @@ class SchedulerTest : public ::testing::Test {
     scheduler_.reset();
     runner_.reset();
     polls_.reset();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    EXPECT_EQ(uv_loop_close(&loop_), 0);
+    EXPECT_EQ(uv_.close(), 0u) << "a handle was left open: " << uv_.leaked_handles();
   }
 
   const health::AccountHealth* health(const std::string& name) {
@@ -84,7 +83,8 @@ class SchedulerTest : public ::testing::Test {
   }
   bool until(const std::function<bool()>& done) { return run_until(&loop_, done); }
 
-  uv_loop_t loop_{};
+  net::UvLoop uv_;  // TearDown fails the test on a handle left open
+  uv_loop_t& loop_ = *uv_.get();
   std::unique_ptr<FakePolls> polls_;
   std::unique_ptr<PollRunner> runner_;
   std::unique_ptr<Scheduler> scheduler_;

@@ -24,6 +24,7 @@
 #include "common/log.hpp"
 #include "fake_poll.hpp"
 #include "health/socket_test_support.hpp"
+#include "net/uv.hpp"
 
 namespace popfetchd::daemon {
 namespace {
@@ -53,7 +54,6 @@ class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_FALSE(dir_.path().empty());
-    ASSERT_EQ(uv_loop_init(&loop_), 0);
     auto archive = store::Archive::open(":memory:");
     ASSERT_TRUE(archive.ok()) << archive.error().message;
     archive_.emplace(std::move(*archive));
@@ -78,8 +78,7 @@ class ServiceTest : public ::testing::Test {
 
   void TearDown() override {
     service_.reset();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    EXPECT_EQ(uv_loop_close(&loop_), 0);
+    EXPECT_EQ(uv_.close(), 0u) << "a handle was left open: " << uv_.leaked_handles();
     common::set_log_sink({});
     common::set_log_level(common::LogLevel::Info);
     ::unsetenv("NOTIFY_SOCKET");
@@ -141,7 +140,8 @@ class ServiceTest : public ::testing::Test {
   bool until(const std::function<bool()>& done) { return run_until(&loop_, done); }
 
   health::test_support::TempDir dir_;
-  uv_loop_t loop_{};
+  net::UvLoop uv_;  // TearDown fails the test on a handle left open
+  uv_loop_t& loop_ = *uv_.get();
   std::optional<store::Archive> archive_;
   NoDigests digests_;
   std::unique_ptr<FakePolls> polls_;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "net/uv.hpp"
 #include "store/archive.hpp"
 #include "support/temp_dir.hpp"
 
@@ -33,12 +34,10 @@ class ArchiveWriterTest : public ::testing::Test {
     auto archive = store::Archive::open(path_);
     ASSERT_TRUE(archive.ok()) << archive.error().message;
     archive_.emplace(std::move(*archive));
-    ASSERT_EQ(uv_loop_init(&loop_), 0);
   }
   void TearDown() override {
     writer_.reset();
-    uv_run(&loop_, UV_RUN_DEFAULT);  // frees the closed timer
-    EXPECT_EQ(uv_loop_close(&loop_), 0) << "the writer left a libuv handle open";
+    EXPECT_EQ(uv_.close(), 0u) << "the writer left a libuv handle open: " << uv_.leaked_handles();
   }
 
   fetch::ArchiveWriter& make_writer(fetch::ArchiveWriter::Limits limits = {}) {
@@ -61,7 +60,8 @@ class ArchiveWriterTest : public ::testing::Test {
   std::optional<test_support::TempDir> dir_;
   std::string path_;
   std::optional<store::Archive> archive_;
-  uv_loop_t loop_{};
+  net::UvLoop uv_;  // TearDown fails the test on a handle left open
+  uv_loop_t& loop_ = *uv_.get();
   std::unique_ptr<fetch::ArchiveWriter> writer_;
 };
 

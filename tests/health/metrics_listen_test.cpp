@@ -18,6 +18,7 @@
 
 #include "health/http_response.hpp"
 #include "health/server.hpp"
+#include "net/uv.hpp"
 #include "socket_test_support.hpp"
 
 namespace health {
@@ -83,7 +84,6 @@ class MetricsListenTest : public ::testing::Test {
       return PollRequest::Accepted;
     };
     callbacks_.request_delivery = callbacks_.request_poll;
-    ASSERT_EQ(uv_loop_init(&loop_), 0);
     server_ = std::make_unique<HealthServer>(&loop_, callbacks_);
     const common::Status started = server_->start_tcp(config::ListenAddress{"127.0.0.1", 0});
     ASSERT_TRUE(started.ok()) << started.error().message;
@@ -92,8 +92,7 @@ class MetricsListenTest : public ::testing::Test {
 
   void TearDown() override {
     server_.reset();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    EXPECT_EQ(uv_loop_close(&loop_), 0) << "a handle was left open";
+    EXPECT_EQ(uv_.close(), 0u) << "a handle was left open: " << uv_.leaked_handles();
   }
 
   // Runs `client` on a thread while the loop serves, until it returns (or a
@@ -122,7 +121,8 @@ class MetricsListenTest : public ::testing::Test {
     return raw;
   }
 
-  uv_loop_t loop_{};
+  net::UvLoop uv_;  // TearDown fails the test on a handle left open
+  uv_loop_t& loop_ = *uv_.get();
   HealthCallbacks callbacks_;
   std::unique_ptr<HealthServer> server_;
   int posts_ = 0;

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "health/server.hpp"
+#include "net/uv.hpp"
 #include "socket_test_support.hpp"
 
 namespace health {
@@ -21,11 +22,9 @@ namespace fs = std::filesystem;
 
 class SocketAccessTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_EQ(uv_loop_init(&loop_), 0); }
   void TearDown() override {
     server_.reset();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    EXPECT_EQ(uv_loop_close(&loop_), 0) << "a handle was left open";
+    EXPECT_EQ(uv_.close(), 0u) << "a handle was left open: " << uv_.leaked_handles();
   }
 
   common::Status start(const SocketAccess& access) {
@@ -33,7 +32,8 @@ class SocketAccessTest : public ::testing::Test {
     return server_->start(path_, access);
   }
 
-  uv_loop_t loop_{};
+  net::UvLoop uv_;  // TearDown fails the test on a handle left open
+  uv_loop_t& loop_ = *uv_.get();
   test_support::TempDir dir_;
   std::string path_ = (dir_.path() / "health.sock").string();
   std::unique_ptr<HealthServer> server_;

@@ -10,28 +10,12 @@
 #include <string>
 
 #include "health/unix_socket_file.hpp"
+#include "support/temp_dir.hpp"
 
 namespace health::test_support {
 
-// A fresh directory under the system's temp directory, removed with its content.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "popfetchd-daemon-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }  // empty when mkdtemp failed
-
- private:
-  std::filesystem::path path_;
-};
+// The one TempDir of the tests (tests/support), under its old name here.
+using ::test_support::TempDir;
 
 // A socket bound at `path`, listening when `listen` is true; -1 on failure.
 inline int bind_unix_socket(const std::string& path, bool listen) {

@@ -17,9 +17,6 @@
 namespace hostile {
 namespace {
 
-using common::ErrorKind;
-using test_support::FakePop3Script;
-using test_support::FakePop3Server;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 

@@ -12,8 +12,6 @@
 namespace hostile {
 namespace {
 
-using common::ErrorKind;
-using test_support::FakePop3Script;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 

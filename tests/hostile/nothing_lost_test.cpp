@@ -15,7 +15,6 @@
 namespace hostile {
 namespace {
 
-using test_support::FakePop3Script;
 using ::testing::ElementsAre;
 
 constexpr std::string_view kPipeliningCapa = "+OK\r\nUSER\r\nUIDL\r\nPIPELINING\r\n.\r\n";

@@ -37,6 +37,11 @@
 
 namespace hostile {
 
+// The names every scenario file uses.
+using common::ErrorKind;
+using test_support::FakePop3Script;
+using test_support::FakePop3Server;
+
 // Distinctive, so a leak is unmistakable in any log, error or byte stream.
 inline constexpr std::string_view kUser = "alice";
 inline constexpr std::string_view kPassword = "Hostile-Pw-5e1f-x9";

@@ -17,10 +17,8 @@
 namespace hostile {
 namespace {
 
-using common::ErrorKind;
 using config::Security;
 using test_support::Credential;
-using test_support::FakePop3Script;
 using test_support::TestPki;
 using ::testing::AnyOf;
 using ::testing::ElementsAre;

@@ -20,8 +20,6 @@
 namespace hostile {
 namespace {
 
-using test_support::FakePop3Script;
-using test_support::FakePop3Server;
 
 constexpr std::string_view kFreshToken = "Fresh-Token-2b7c";
 constexpr std::string_view kBearerCapa = "+OK\r\nSASL XOAUTH2\r\nUIDL\r\n.\r\n";

@@ -13,8 +13,6 @@
 namespace hostile {
 namespace {
 
-using common::ErrorKind;
-using test_support::FakePop3Script;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 

@@ -1,6 +1,7 @@
 // Smoke tests of the integration fixtures: a real Dovecot started by
 // DovecotServer serves what deliver() stored exactly as expected_pop3_bytes()
-// predicts, TLS works with the generated CA, and FakePop3Server runs a script.
+// predicts, TLS works with the generated CA (checked by OpenSSL's s_client
+// too, when the `openssl` program is installed), and FakePop3Server runs a script.
 // The POP3 client here is the blocking LineClient, not popfetchd's.
 
 #include <dirent.h>
@@ -17,7 +18,6 @@
 #include "support/files.hpp"
 #include "support/line_client.hpp"
 #include "support/sample_message.hpp"
-#include "support/test_certificates.hpp"
 
 namespace {
 
@@ -188,11 +188,21 @@ TEST(DovecotSmoke, TlsServerOffersStlsAndPop3sVerifiesAgainstTheTestCa) {
   EXPECT_THAT(capa, Contains("STLS"));
   EXPECT_THAT(capa, Contains("SASL PLAIN LOGIN CRAM-MD5"));
   EXPECT_THAT(*client->command("QUIT"), StartsWith("+OK"));
+}
+
+// A second opinion on the mbedTLS-made certificates: OpenSSL's own client, the
+// library Dovecot serves them with. Optional, so the suite needs no openssl.
+TEST(DovecotSmoke, OpensslVerifiesTheFixtureCertificatesOverPop3sAndStls) {
+  const std::string openssl = POPFETCHD_TEST_OPENSSL;
+  if (openssl.empty()) GTEST_SKIP() << "openssl was not found when the tests were configured";
+  DovecotServer server;
+  ASSERT_TRUE(server.add_user("bob", "pw-2").ok());
+  auto started = server.start();
+  ASSERT_TRUE(started.ok()) << started.error().message;
 
   // POP3S from the first byte, and STLS, each with full verification
   // (chain to ca_file, host name) by the openssl command line client.
   const auto out = server.dir() / "s_client.out";
-  const std::string openssl = test_support::openssl_program();
   const std::string pop3s = "127.0.0.1:" + std::to_string(server.pop3s_port());
   const std::string pop3 = "127.0.0.1:" + std::to_string(server.pop3_port());
   auto tls =

@@ -34,7 +34,7 @@
 #include "support/fake_pop3_server.hpp"
 #include "support/line_client.hpp"
 #include "support/socket_util.hpp"
-#include "support/test_certificates.hpp"
+#include "support/test_pki.hpp"
 
 namespace {
 

@@ -8,12 +8,10 @@ namespace {
 
 using migrate_test::account;
 using migrate_test::has_comment;
-
-constexpr const char* kPin = "sha256:5E:1F:2A:93:0C:44:B7:8D:61:E2:19:A0:7F:3C:D5:88:4B:06:F9:12:CE:73:A1:5D:90:2B:E4:67:38:C1:0A:F6";
+using migrate_test::kSamplePin;
 
 TEST(FetchmailImport, SampleLoadsWithEveryPop3User) {
-  const std::string yaml = migrate_test::imported_yaml(migrate::Tool::Fetchmail, migrate_test::sample("fetchmailrc"));
-  const config::Config c = migrate_test::load(yaml);
+  const auto [yaml, c] = migrate_test::import(migrate::Tool::Fetchmail, migrate_test::sample("fetchmailrc"));
   ASSERT_EQ(c.accounts.size(), 3u) << yaml;
 
   const config::Account& joe = account(c, "joe_example.com_at_pop.example.com");
@@ -25,7 +23,7 @@ TEST(FetchmailImport, SampleLoadsWithEveryPop3User) {
   EXPECT_EQ(joe.password.value, "se\"cr#et\\x");
   EXPECT_EQ(joe.ca_file, "/etc/ssl/certs/example-ca.pem");
   ASSERT_EQ(joe.tls_fingerprints.size(), 1u);
-  EXPECT_EQ(joe.tls_fingerprints[0], *config::parse_sha256_fingerprint(kPin));
+  EXPECT_EQ(joe.tls_fingerprints[0], *config::parse_sha256_fingerprint(kSamplePin));
   EXPECT_TRUE(joe.keep);
   EXPECT_EQ(joe.max_message_size, 1000000u);
   ASSERT_EQ(joe.deliver.size(), 1u);
@@ -65,8 +63,7 @@ TEST(FetchmailImport, SampleCommentsWhatItCannotCarry) {
 }
 
 TEST(FetchmailImport, WithoutUserOrPasswordTheLocalUserAndAPasswordFile) {
-  const std::string yaml = migrate_test::imported_yaml(migrate::Tool::Fetchmail, "poll pop.example.net ssl\n");
-  const config::Config c = migrate_test::load(yaml);
+  const auto [yaml, c] = migrate_test::import(migrate::Tool::Fetchmail, "poll pop.example.net ssl\n");
   const config::Account& a = account(c, "localjoe_at_pop.example.net");
   EXPECT_EQ(a.username, "localjoe");
   EXPECT_EQ(a.password.kind, config::PasswordSource::Kind::File);
@@ -76,8 +73,7 @@ TEST(FetchmailImport, WithoutUserOrPasswordTheLocalUserAndAPasswordFile) {
 }
 
 TEST(FetchmailImport, NoSslMeansOpportunisticStarttlsWithAWarning) {
-  const std::string yaml = migrate_test::imported_yaml(migrate::Tool::Fetchmail, "poll h user u pass p\n");
-  const config::Config c = migrate_test::load(yaml);
+  const auto [yaml, c] = migrate_test::import(migrate::Tool::Fetchmail, "poll h user u pass p\n");
   EXPECT_EQ(account(c, "u_at_h").security, config::Security::StartTlsIfAvailable);
   EXPECT_TRUE(has_comment(yaml, "prefer starttls or tls"));
 }

@@ -10,8 +10,7 @@ using migrate_test::account;
 using migrate_test::has_comment;
 
 TEST(GetmailImport, SslRetrieverWithPasswordCommandAndMaildir) {
-  const std::string yaml = migrate_test::imported_yaml(migrate::Tool::Getmail, migrate_test::sample("getmailrc"));
-  const config::Config c = migrate_test::load(yaml);
+  const auto [yaml, c] = migrate_test::import(migrate::Tool::Getmail, migrate_test::sample("getmailrc"));
   ASSERT_EQ(c.accounts.size(), 1u);
   const config::Account& a = account(c, "joe.smith_at_pop.work.example");
   EXPECT_EQ(a.server, "pop.work.example");
@@ -34,8 +33,7 @@ TEST(GetmailImport, SslRetrieverWithPasswordCommandAndMaildir) {
 }
 
 TEST(GetmailImport, PlainRetrieverWithMdaAndAnAwkwardPassword) {
-  const std::string yaml = migrate_test::imported_yaml(migrate::Tool::Getmail, migrate_test::sample("getmailrc-mda"));
-  const config::Config c = migrate_test::load(yaml);
+  const auto [yaml, c] = migrate_test::import(migrate::Tool::Getmail, migrate_test::sample("getmailrc-mda"));
   const config::Account& a = account(c, "archive_at_192.0.2.7");
   EXPECT_EQ(a.security, config::Security::None);
   EXPECT_EQ(a.port, 110);

@@ -46,6 +46,22 @@ inline config::Config load(const std::string& yaml) {
   return result.ok() ? *result.config : config::Config{};
 }
 
+// What import-config prints for `text` (kept for failure messages and its
+// comments) and what the loader makes of it.
+struct Imported {
+  std::string yaml;
+  config::Config config;
+};
+inline Imported import(migrate::Tool tool, const std::string& text) {
+  Imported out{imported_yaml(tool, text), {}};
+  out.config = load(out.yaml);
+  return out;
+}
+
+// The certificate pin the fetchmail and the mpop samples both carry.
+inline constexpr const char* kSamplePin =
+    "sha256:5E:1F:2A:93:0C:44:B7:8D:61:E2:19:A0:7F:3C:D5:88:4B:06:F9:12:CE:73:A1:5D:90:2B:E4:67:38:C1:0A:F6";
+
 // `name` by value (a view): GCC 14 warns of a dangling reference when a
 // temporary std::string is bound to a parameter of a function returning one.
 inline const config::Account& account(const config::Config& c, std::string_view name) {

@@ -8,12 +8,10 @@ namespace {
 
 using migrate_test::account;
 using migrate_test::has_comment;
-
-constexpr const char* kPin = "sha256:5E:1F:2A:93:0C:44:B7:8D:61:E2:19:A0:7F:3C:D5:88:4B:06:F9:12:CE:73:A1:5D:90:2B:E4:67:38:C1:0A:F6";
+using migrate_test::kSamplePin;
 
 TEST(MpopImport, SampleAccountsKeepTheirNames) {
-  const std::string yaml = migrate_test::imported_yaml(migrate::Tool::Mpop, migrate_test::sample("mpoprc"));
-  const config::Config c = migrate_test::load(yaml);
+  const auto [yaml, c] = migrate_test::import(migrate::Tool::Mpop, migrate_test::sample("mpoprc"));
   ASSERT_EQ(c.accounts.size(), 3u) << yaml;
 
   const config::Account& p = account(c, "personal");
@@ -25,7 +23,7 @@ TEST(MpopImport, SampleAccountsKeepTheirNames) {
   EXPECT_EQ(p.password.value, "pass show mail/personal | head -n 1");
   EXPECT_EQ(p.auth, config::AuthMethod::ScramSha256);
   ASSERT_EQ(p.tls_fingerprints.size(), 1u);
-  EXPECT_EQ(p.tls_fingerprints[0], *config::parse_sha256_fingerprint(kPin));
+  EXPECT_EQ(p.tls_fingerprints[0], *config::parse_sha256_fingerprint(kSamplePin));
   EXPECT_TRUE(p.keep);  // from defaults
   ASSERT_EQ(p.deliver.size(), 1u);
   EXPECT_EQ(p.deliver[0].kind, config::DeliveryTarget::Kind::Maildir);

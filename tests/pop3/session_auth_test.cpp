@@ -10,14 +10,8 @@
 #include "pop3/base64.hpp"
 #include "transcript.hpp"
 
-namespace pop3 {
+namespace pop3::testing {
 namespace {
-
-using testing::contains;
-using testing::default_options;
-using testing::FeedMode;
-using testing::Harness;
-using testing::kAllFeedModes;
 
 // base64("\0alice\0Secret-Pw1")
 constexpr std::string_view kAlicePlain = "AGFsaWNlAFNlY3JldC1QdzE=";
@@ -367,4 +361,4 @@ TEST(SessionAuth, PasswordEchoedInAnErrIsRedacted) {
 }
 
 }  // namespace
-}  // namespace pop3
+}  // namespace pop3::testing

@@ -10,14 +10,8 @@
 #include "pop3/base64.hpp"
 #include "transcript.hpp"
 
-namespace pop3 {
+namespace pop3::testing {
 namespace {
-
-using testing::contains;
-using testing::default_options;
-using testing::FeedMode;
-using testing::Harness;
-using testing::kAllFeedModes;
 
 SessionOptions bearer_options(AuthMethod method) {
   SessionOptions options = default_options();
@@ -141,4 +135,4 @@ TEST(SessionBearer, NotListedIsUnavailable) {
 }
 
 }  // namespace
-}  // namespace pop3
+}  // namespace pop3::testing

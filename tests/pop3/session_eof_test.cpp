@@ -9,26 +9,10 @@
 
 #include "transcript.hpp"
 
-namespace pop3 {
+namespace pop3::testing {
 namespace {
 
-using testing::default_options;
-using testing::FeedMode;
-using testing::Harness;
-
-const std::vector<std::string_view> kFullSession = {
-    "S: +OK ready",
-    "C: CAPA",
-    "S: +OK",
-    "S: SASL PLAIN",
-    "S: UIDL",
-    "S: .",
-    "C: AUTH PLAIN AGFsaWNlAFNlY3JldC1QdzE=",
-    "S: +OK",
-    "C: CAPA",
-    "S: +OK",
-    "S: UIDL",
-    "S: .",
+const std::vector<std::string_view> kFullSession = after_login({
     "C: LIST",
     "S: +OK",
     "S: 1 12",
@@ -49,7 +33,7 @@ const std::vector<std::string_view> kFullSession = {
     "D: quit",
     "C: QUIT",
     "S: +OK bye",
-};
+});
 
 TEST(SessionEof, AtEveryByteOfAFullSession) {
   const std::size_t total = Harness::server_bytes(kFullSession);
@@ -118,4 +102,4 @@ TEST(SessionEof, AfterClosedIsNotAnError) {
 }
 
 }  // namespace
-}  // namespace pop3
+}  // namespace pop3::testing

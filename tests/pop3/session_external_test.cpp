@@ -8,14 +8,8 @@
 #include "pop3/auth_choice.hpp"
 #include "transcript.hpp"
 
-namespace pop3 {
+namespace pop3::testing {
 namespace {
-
-using testing::contains;
-using testing::default_options;
-using testing::FeedMode;
-using testing::Harness;
-using testing::kAllFeedModes;
 
 SessionOptions external_options() {
   SessionOptions options = default_options();
@@ -102,4 +96,4 @@ TEST(SessionExternal, AutoNeverPicksExternal) {
 }
 
 }  // namespace
-}  // namespace pop3
+}  // namespace pop3::testing

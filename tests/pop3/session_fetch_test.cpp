@@ -9,17 +9,10 @@
 #include "pop3/limits.hpp"
 #include "transcript.hpp"
 
-namespace pop3 {
+namespace pop3::testing {
 namespace {
 
 using namespace std::string_literals;
-using testing::authenticate;
-using testing::default_options;
-using testing::FeedMode;
-using testing::Harness;
-using testing::kAllFeedModes;
-using testing::list_messages;
-using testing::pipelined_options;
 
 TEST(SessionFetch, FullSessionOneCommandAtATime) {
   for (FeedMode mode : kAllFeedModes) {
@@ -404,4 +397,4 @@ TEST(SessionFetch, MessageDataStaysValidUntilTheNextCall) {
 }
 
 }  // namespace
-}  // namespace pop3
+}  // namespace pop3::testing

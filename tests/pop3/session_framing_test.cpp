@@ -8,16 +8,8 @@
 
 #include "transcript.hpp"
 
-namespace pop3 {
+namespace pop3::testing {
 namespace {
-
-using testing::authenticate;
-using testing::default_options;
-using testing::FeedMode;
-using testing::Harness;
-using testing::kAllFeedModes;
-using testing::list_messages;
-using testing::pipelined_options;
 
 TEST(SessionFraming, BareLfDotLineDoesNotEndABodyFromACrlfServer) {
   // Message 1's body holds "\n.\n" and, after it, what looks like the reply
@@ -194,4 +186,4 @@ TEST(SessionFraming, AwaitingHidesTheSaslInitialResponse) {
 }
 
 }  // namespace
-}  // namespace pop3
+}  // namespace pop3::testing

@@ -10,12 +10,8 @@
 #include "pop3/limits.hpp"
 #include "transcript.hpp"
 
-namespace pop3 {
+namespace pop3::testing {
 namespace {
-
-using testing::default_options;
-using testing::FeedMode;
-using testing::Harness;
 
 // The server's side of LIST (kListed entries) and UIDL (kMessages entries),
 // produced a packet at a time so the test holds no more than the engine may.
@@ -167,4 +163,4 @@ TEST(SessionLimits, CapaRepliesAreBoundedInLines) {
 }
 
 }  // namespace
-}  // namespace pop3
+}  // namespace pop3::testing

@@ -13,14 +13,8 @@
 #include "pop3/base64.hpp"
 #include "transcript.hpp"
 
-namespace pop3 {
+namespace pop3::testing {
 namespace {
-
-using testing::contains;
-using testing::default_options;
-using testing::FeedMode;
-using testing::Harness;
-using testing::kAllFeedModes;
 
 const Digests& real_digests() {
   static const std::unique_ptr<net::MbedDigests> digests = [] {
@@ -232,4 +226,4 @@ TEST(SessionSasl, AutoPrefersScramOverEverythingElse) {
 }
 
 }  // namespace
-}  // namespace pop3
+}  // namespace pop3::testing

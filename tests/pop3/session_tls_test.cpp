@@ -6,13 +6,8 @@
 
 #include "transcript.hpp"
 
-namespace pop3 {
+namespace pop3::testing {
 namespace {
-
-using testing::default_options;
-using testing::FeedMode;
-using testing::Harness;
-using testing::kAllFeedModes;
 
 SessionOptions with_tls(TlsPolicy policy) {
   SessionOptions options = default_options();
@@ -166,4 +161,4 @@ TEST(SessionTls, TlsEstablishedAtTheWrongTimeIsMisuse) {
 }
 
 }  // namespace
-}  // namespace pop3
+}  // namespace pop3::testing

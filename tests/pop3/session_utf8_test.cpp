@@ -8,13 +8,8 @@
 
 #include "transcript.hpp"
 
-namespace pop3 {
+namespace pop3::testing {
 namespace {
-
-using testing::default_options;
-using testing::FeedMode;
-using testing::Harness;
-using testing::kAllFeedModes;
 
 TEST(SessionUtf8, SentBeforeAuthenticationWhenCapaListsIt) {
   for (FeedMode mode : kAllFeedModes) {
@@ -81,4 +76,4 @@ TEST(SessionUtf8, UnexpectedReplyToUtf8FailsTheSession) {
 }
 
 }  // namespace
-}  // namespace pop3
+}  // namespace pop3::testing

@@ -248,21 +248,29 @@ SessionOptions pipelined_options(std::size_t window) {
   return options;
 }
 
-// Greeting, CAPA, AUTH PLAIN and the CAPA after it; the session then sends LIST.
+const std::vector<std::string_view> kLoginPrefix = {
+    "S: +OK ready",
+    "C: CAPA",
+    "S: +OK",
+    "S: SASL PLAIN",
+    "S: UIDL",
+    "S: .",
+    "C: AUTH PLAIN AGFsaWNlAFNlY3JldC1QdzE=",
+    "S: +OK",
+    "C: CAPA",
+    "S: +OK",
+    "S: UIDL",
+};
+
+std::vector<std::string_view> after_login(std::initializer_list<std::string_view> rest) {
+  std::vector<std::string_view> script = kLoginPrefix;
+  script.push_back("S: .");
+  script.insert(script.end(), rest.begin(), rest.end());
+  return script;
+}
+
 void authenticate(Harness& h, bool server_pipelines) {
-  ASSERT_TRUE(h.run({
-      "S: +OK ready",
-      "C: CAPA",
-      "S: +OK",
-      "S: SASL PLAIN",
-      "S: UIDL",
-      "S: .",
-      "C: AUTH PLAIN AGFsaWNlAFNlY3JldC1QdzE=",
-      "S: +OK",
-      "C: CAPA",
-      "S: +OK",
-      "S: UIDL",
-  }));
+  ASSERT_TRUE(h.run(kLoginPrefix));
   if (server_pipelines) {
     ASSERT_TRUE(h.run({"S: PIPELINING"}));
   }

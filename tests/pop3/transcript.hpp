@@ -17,6 +17,7 @@
 // harness drains all events and takes the output, like a real driver.
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,8 +51,15 @@ SessionOptions default_options();  // user "alice", password "Secret-Pw1", plain
 class Harness;
 
 SessionOptions pipelined_options(std::size_t window = 16);  // default_options() with pipelining Auto
-// Greeting, CAPA (SASL PLAIN, UIDL), AUTH PLAIN and the CAPA after it (with
-// PIPELINING when `server_pipelines`); the session then sends LIST.
+// The plain login: greeting, CAPA (SASL PLAIN, UIDL), AUTH PLAIN and the CAPA
+// after it, up to (not including) that CAPA's final "S: .", so a server that
+// pipelines can add its "S: PIPELINING" first.
+extern const std::vector<std::string_view> kLoginPrefix;
+// kLoginPrefix, the "S: ." that ends it, then `rest`: a whole session for a
+// test that needs it as one script (e.g. to cut it at every byte).
+std::vector<std::string_view> after_login(std::initializer_list<std::string_view> rest);
+// kLoginPrefix (with PIPELINING when `server_pipelines`) and the final "S: .";
+// the session then sends LIST.
 void authenticate(Harness& h, bool server_pipelines);
 // Then LIST and UIDL: messages 1..n of 10 octets, UIDs "uid1".."uidn".
 void list_messages(Harness& h, bool pipelined, int n);

@@ -7,12 +7,13 @@
 
 #include <filesystem>
 
-#include "temp_dir.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 #include "without_root.hpp"
 
 namespace {
 
-using store_test::TempDir;
+using test_support::TempDir;
 
 TEST(AccountLock, ExclusiveWithinAProcess) {
   TempDir dir;
@@ -126,7 +127,7 @@ TEST(AccountLockOwnership, RootGivesTheLockFilesToTheDatabaseOwner) {
   TempDir dir;
   ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
   const std::string db = dir.file("archive.db");
-  store_test::write_file(db, "");
+  ASSERT_TRUE(test_support::write_file(db, "").ok());
   ASSERT_EQ(::chown(db.c_str(), kNobody, kNobody), 0);
   {
     auto as_root = store::AccountLock::try_acquire(db, "alice");
@@ -144,7 +145,7 @@ TEST(AccountLockOwnership, RootRepairsLockFilesItMadeBefore) {
   TempDir dir;
   ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
   const std::string db = dir.file("archive.db");
-  store_test::write_file(db, "");
+  ASSERT_TRUE(test_support::write_file(db, "").ok());
   { ASSERT_TRUE(store::AccountLock::try_acquire(db, "alice").ok()); }  // root-owned, 0700/0600
   ASSERT_EQ(::chown(db.c_str(), kNobody, kNobody), 0);
   EXPECT_NE(acquire_as_nobody(db), "free");
@@ -161,7 +162,7 @@ TEST(AccountLockOwnership, ALockFileWeCannotWriteIsLockedReadOnly) {
   ASSERT_EQ(::mkdir(locks.c_str(), 0755), 0);
   ASSERT_EQ(::chown(locks.c_str(), kNobody, kNobody), 0);
   const std::string lock_file = store::AccountLock::lock_path(db, "alice");
-  store_test::write_file(lock_file, "");
+  ASSERT_TRUE(test_support::write_file(lock_file, "").ok());
   ASSERT_EQ(::chmod(lock_file.c_str(), 0644), 0);  // root's, readable by all
 
   EXPECT_EQ(acquire_as_nobody(db), "free");

@@ -15,12 +15,13 @@
 #include "store/archive.hpp"
 #include "store/database.hpp"
 #include "store/schema.hpp"
-#include "temp_dir.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 #include "without_root.hpp"
 
 namespace {
 
-using store_test::TempDir;
+using test_support::TempDir;
 using store_test::without_root;
 
 store::Database raw_db(const std::string& path) {
@@ -244,7 +245,7 @@ TEST(ArchiveFile, CorruptFileIsAClearError) {
   const std::string path = dir.file("garbage.db");
   std::string garbage;
   for (int i = 0; i < 8192; ++i) garbage += static_cast<char>((i * 7919) & 0xff);
-  store_test::write_file(path, garbage);
+  ASSERT_TRUE(test_support::write_file(path, garbage).ok());
   auto archive = store::Archive::open(path);
   ASSERT_FALSE(archive.ok());
   EXPECT_EQ(archive.error().kind, common::ErrorKind::Storage);

@@ -14,11 +14,11 @@
 #include "store/header_block.hpp"
 #include "store/message_index.hpp"
 #include "store/schema.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
-using store_test::TempDir;
+using test_support::TempDir;
 
 std::int64_t query(const std::string& path, const std::string& sql) {
   auto db = store::Database::open(path, SQLITE_OPEN_READWRITE);

@@ -11,11 +11,11 @@
 
 #include "add_message.hpp"
 #include "store/archive.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
-using store_test::TempDir;
+using test_support::TempDir;
 
 mode_t mode_of(const std::string& path) {
   struct stat info {};

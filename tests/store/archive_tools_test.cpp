@@ -14,11 +14,12 @@
 #include "store/database.hpp"
 #include "store/list_sql.hpp"
 #include "store/statement.hpp"
-#include "temp_dir.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
-using store_test::TempDir;
+using test_support::TempDir;
 
 // store/ links no crypto: any deterministic digest will do for the tests.
 store::Sha256Digest fake_sha256(std::string_view data) {
@@ -198,17 +199,17 @@ TEST(ArchiveBackup, RefusesAnExistingFileAndLeavesItAlone) {
   const std::string path = dir.file("archive.db");
   { auto archive = open_archive(path); }
   const std::string existing = dir.file("precious");
-  store_test::write_file(existing, "keep me");
+  ASSERT_TRUE(test_support::write_file(existing, "keep me").ok());
   auto refused = store::backup_archive(path, existing);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("already exists"), std::string::npos) << refused.error().message;
-  EXPECT_EQ(store_test::read_file(existing), "keep me");
+  EXPECT_EQ(test_support::read_file(existing), "keep me");
 }
 
 TEST(ArchiveBackup, AFailedBackupLeavesNoPartialCopy) {
   TempDir dir;
   const std::string not_a_database = dir.file("garbage.db");
-  store_test::write_file(not_a_database, std::string(8192, 'x'));
+  ASSERT_TRUE(test_support::write_file(not_a_database, std::string(8192, 'x')).ok());
   const std::string target = dir.file("copy.db");
   auto failed = store::backup_archive(not_a_database, target);
   ASSERT_FALSE(failed.ok());

@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "add_message.hpp"
-#include "temp_dir.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
-using store_test::read_file;
-using store_test::TempDir;
+using test_support::read_file;
+using test_support::TempDir;
 
 namespace fs = std::filesystem;
 
@@ -116,7 +117,7 @@ TEST(Export, MaildirErrors) {
   auto missing_parent = store::export_maildir(archive, dir.file("no/such/Maildir"));
   ASSERT_FALSE(missing_parent.ok());
   EXPECT_EQ(missing_parent.error().kind, common::ErrorKind::Io);
-  store_test::write_file(dir.file("file"), "x");
+  ASSERT_TRUE(test_support::write_file(dir.file("file"), "x").ok());
   EXPECT_FALSE(store::export_maildir(archive, dir.file("file")).ok());
 }
 

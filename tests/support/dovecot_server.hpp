@@ -31,7 +31,7 @@
 #include "support/child_process.hpp"
 #include "support/dovecot_config.hpp"
 #include "support/temp_dir.hpp"
-#include "support/test_certificates.hpp"
+#include "support/test_pki.hpp"
 
 namespace test_support {
 

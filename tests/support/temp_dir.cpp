@@ -1,10 +1,13 @@
 #include "support/temp_dir.hpp"
 
+#include "support/files.hpp"
+
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -32,12 +35,28 @@ common::Result<TempDir> TempDir::create(std::string_view prefix) {
   if (::mkdtemp(buffer.data()) == nullptr) {
     return common::make_error(common::ErrorKind::Io, "mkdtemp " + pattern + ": " + std::strerror(errno));
   }
-  TempDir dir{std::filesystem::path(buffer.data())};
+  TempDir dir{Adopt{}, std::filesystem::path(buffer.data())};
   if (::chmod(dir.path_.c_str(), 0755) != 0) {
     return common::make_error(common::ErrorKind::Io,
                               "chmod " + dir.path_.string() + ": " + std::strerror(errno));
   }
   return dir;
+}
+
+TempDir::TempDir() : TempDir(std::string_view("popfetchd-test-")) {}
+
+TempDir::TempDir(std::string_view prefix) {
+  common::Result<TempDir> made = create(prefix);
+  if (!made) throw std::runtime_error(made.error().message);
+  *this = std::move(*made);
+}
+
+std::string TempDir::write(std::string_view name, std::string_view content, mode_t mode) const {
+  const std::string path = file(name);
+  if (common::Status written = write_file(path, content, mode); !written) {
+    throw std::runtime_error(written.error().message);
+  }
+  return path;
 }
 
 TempDir::TempDir(TempDir&& other) noexcept
@@ -57,6 +76,9 @@ TempDir::~TempDir() { remove(); }
 void TempDir::remove() {
   if (path_.empty() || keep_) return;
   std::error_code ignored;
+  // A test may have taken the owner's rights away; give them back first.
+  std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add,
+                               ignored);
   std::filesystem::remove_all(path_, ignored);
   path_.clear();
 }

@@ -18,6 +18,9 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
+
 namespace test_support {
 namespace {
 
@@ -129,21 +132,8 @@ std::string issue(const Spec& spec, Key& subject_key, Key& issuer_key, const std
   return reinterpret_cast<const char*>(pem.data());
 }
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "popfetchd-test-pki-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
-
 TestPki build() {
-  static TempDir dir;
+  static TempDir dir("popfetchd-test-pki-");
   const auto now = std::chrono::system_clock::now();
   const std::string valid_from = x509_time(now - std::chrono::hours(24));
   const std::string valid_to = x509_time(now + std::chrono::hours(24 * 30));
@@ -156,7 +146,7 @@ TestPki build() {
   pki.ca_pem = issue({ca_name, {}, {}, true, valid_from, valid_to}, *ca_key, *ca_key, ca_name);
   pki.ca_key = ca_key;
   pki.ca_name = ca_name;
-  pki.ca_file = (dir.path / "ca.pem").string();
+  pki.ca_file = (dir.path() / "ca.pem").string();
   std::ofstream(pki.ca_file) << pki.ca_pem;
 
   auto leaf = [&](Spec spec) {
@@ -183,6 +173,29 @@ TestPki build() {
                                   other_ca_pem,
                               unknown_key};
   return pki;
+}
+
+std::string key_pem(Key& key) {
+  std::array<unsigned char, 4096> pem{};
+  check(mbedtls_pk_write_key_pem(key.get(), pem.data(), pem.size()), "write key PEM");
+  return reinterpret_cast<const char*>(pem.data());
+}
+
+// "DNS:<name>" / "IP:<address>" into the spec's lists; false on anything else.
+bool add_subject_alt_names(const std::vector<std::string>& names, Spec& spec) {
+  for (const std::string& name : names) {
+    std::array<std::uint8_t, 16> buffer{};
+    if (name.rfind("DNS:", 0) == 0) {
+      spec.dns.push_back(name.substr(4));
+    } else if (name.rfind("IP:", 0) == 0 && inet_pton(AF_INET, name.c_str() + 3, buffer.data()) == 1) {
+      spec.ips.emplace_back(buffer.begin(), buffer.begin() + 4);
+    } else if (name.rfind("IP:", 0) == 0 && inet_pton(AF_INET6, name.c_str() + 3, buffer.data()) == 1) {
+      spec.ips.emplace_back(buffer.begin(), buffer.end());
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -220,14 +233,34 @@ ClientCertificateFiles write_client_certificate(const std::filesystem::path& dir
   files.credential =
       Credential{issue({"CN=" + common_name, {}, {}, false, valid_from, valid_to}, *key, *issuer_key, issuer_name),
                  key};
-  std::array<unsigned char, 4096> pem{};
-  check(mbedtls_pk_write_key_pem(key->get(), pem.data(), pem.size()), "write key PEM");
   files.cert_file = (dir / (stem + ".crt.pem")).string();
   files.key_file = (dir / (stem + ".key.pem")).string();
   std::ofstream(files.cert_file) << files.credential.chain_pem;
-  std::ofstream(files.key_file) << reinterpret_cast<const char*>(pem.data());
+  std::ofstream(files.key_file) << key_pem(*key);
   std::filesystem::permissions(files.key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                std::filesystem::perm_options::replace);
+  return files;
+}
+
+common::Result<CertificateFiles> make_test_certificates(const std::filesystem::path& dir,
+                                                        const CertificateOptions& options) {
+  const auto now = std::chrono::system_clock::now();
+  const std::string valid_from = x509_time(now - std::chrono::hours(24));
+  const std::string valid_to = x509_time(now + std::chrono::hours(24) * options.days);
+  Spec leaf{"CN=" + options.common_name, {}, {}, false, valid_from, valid_to};
+  if (!add_subject_alt_names(options.subject_alt_names, leaf)) {
+    return common::make_error(common::ErrorKind::Io, "a subject_alt_names entry is neither DNS:<name> nor IP:<address>");
+  }
+  const std::string ca_name = "CN=popfetchd test CA";
+  Key ca_key;
+  Key server_key;
+  const std::string ca_pem = issue({ca_name, {}, {}, true, valid_from, valid_to}, ca_key, ca_key, ca_name);
+  CertificateFiles files{dir / "ca.pem", dir / "server.pem", dir / "server.key"};
+  if (auto written = write_file(files.ca_file, ca_pem); !written) return written.error();
+  if (auto written = write_file(files.cert_file, issue(leaf, server_key, ca_key, ca_name)); !written) {
+    return written.error();
+  }
+  if (auto written = write_file(files.key_file, key_pem(server_key), 0600); !written) return written.error();
   return files;
 }
 

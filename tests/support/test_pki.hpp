@@ -1,8 +1,14 @@
 #pragma once
 // Test-only: a throw-away PKI generated at run time with mbedTLS's x509write
-// API (no private key is ever committed, nothing expires in the repository).
-// Built once per test process; the CA certificate is written to a temporary
-// directory that is removed at exit.
+// API (no private key is ever committed, nothing expires in the repository,
+// and no `openssl` program is needed). The one certificate maker of the tests:
+// - TestPki: built once per test process, for servers that take PEM in memory;
+//   the CA certificate is written to a temporary directory removed at exit.
+// - make_test_certificates: a fresh CA and one server certificate as files,
+//   for a server that reads PEM files (the Dovecot fixture).
+// Errors: make_test_certificates returns common::ErrorKind::Io when a file
+// cannot be written or a name is malformed; everything else throws
+// std::runtime_error when mbedTLS fails (a broken test set-up).
 
 #include <mbedtls/pk.h>
 
@@ -13,6 +19,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/result.hpp"
 
 namespace test_support {
 
@@ -69,5 +77,24 @@ enum class ClientCertIssuer { TestCa, OtherCa };
 ClientCertificateFiles write_client_certificate(const std::filesystem::path& dir, const std::string& stem,
                                                 const std::string& common_name,
                                                 ClientCertIssuer issuer = ClientCertIssuer::TestCa);
+
+struct CertificateOptions {
+  std::string common_name = "localhost";
+  // "DNS:<name>" or "IP:<address>"; a test of a host name mismatch passes other names.
+  std::vector<std::string> subject_alt_names = {"DNS:localhost", "IP:127.0.0.1"};
+  int days = 30;
+};
+
+struct CertificateFiles {
+  std::filesystem::path ca_file;    // PEM, the CA certificate clients trust
+  std::filesystem::path cert_file;  // PEM, the server certificate
+  std::filesystem::path key_file;   // PEM, the server's private key (EC P-256, mode 0600)
+};
+
+// Writes <dir>/ca.pem, <dir>/server.pem and <dir>/server.key: a CA made for
+// this call only (its key never leaves memory), so a second call gives a CA
+// the first one's clients do not trust.
+common::Result<CertificateFiles> make_test_certificates(const std::filesystem::path& dir,
+                                                        const CertificateOptions& options = {});
 
 }  // namespace test_support

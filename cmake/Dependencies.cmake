@@ -3,6 +3,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET libuv)
 find_package(yaml-cpp REQUIRED)
 find_package(SQLite3 REQUIRED)
+# libpq (libpq-dev): the PostgreSQL archive backend.
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(Threads REQUIRED)

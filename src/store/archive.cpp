@@ -96,7 +96,7 @@ common::Status Archive::Impl::prepare_all() {
                 "UPDATE messages SET short_retr = 0, listed_size = coalesce(?2, listed_size) WHERE id = ?1",
                 "storing a message");
   if (s)
-    s = prepare(copies,
+    s = prepare(copies_stmt,
                 "SELECT id, size, fetched_at, deleted_at, short_retr, listed_size FROM messages"
                 " WHERE account = ?1 AND uidl = ?2 ORDER BY generation",
                 "looking up stored copies");
@@ -110,7 +110,7 @@ common::Status Archive::Impl::prepare_all() {
                 " SELECT ?1, target, account FROM delivery_targets WHERE account = ?2 AND active = 1",
                 "queueing deliveries");
   if (s)
-    s = prepare(mark_deleted,
+    s = prepare(mark_deleted_stmt,
                 "UPDATE messages SET deleted_at = ?3 WHERE account = ?1 AND uidl = ?2 AND deleted_at IS NULL",
                 "marking a message deleted");
   if (s) s = prepare_queries();
@@ -187,70 +187,61 @@ common::Result<AddOutcome> Archive::Impl::insert_message(std::string_view accoun
 
 // ---- Batch
 
-struct Batch::State {
-  Archive::Impl* impl;
-  Transaction transaction;
+namespace {
+
+class SqliteBatch final : public BatchBackend {
+ public:
+  SqliteBatch(Archive::Impl* impl, Transaction transaction) : impl_(impl), transaction_(std::move(transaction)) {}
+  SqliteBatch(const SqliteBatch&) = delete;
+  SqliteBatch& operator=(const SqliteBatch&) = delete;
+  ~SqliteBatch() override {
+    transaction_.rollback();
+    impl_->batch_open = false;
+  }
+
+  common::Result<AddOutcome> add_message(std::string_view account, std::string_view uidl, std::string_view raw,
+                                         std::int64_t fetched_at, const AddFlags& flags) override {
+    auto outcome = impl_->insert_message(account, uidl, raw, fetched_at, flags);
+    if (!outcome) return with_read_only_hint(impl_->db, outcome.error());
+    return outcome;
+  }
+
+  common::Result<AddOutcome> add_imported(std::string_view account, std::string_view raw, std::int64_t fetched_at,
+                                          const Sha256Function& sha256) override {
+    {
+      auto& stmt = *impl_->same_bytes;
+      auto use = stmt.use();
+      if (auto s = stmt.bind_all(account, static_cast<std::int64_t>(raw.size()), Blob{raw}); !s) {
+        return s.error();
+      }
+      auto row = stmt.step();
+      if (!row) return row.error();
+      if (*row) return AddOutcome::AlreadyPresent;
+    }
+    // Imported mail came from a mailbox already: handing it to the account's
+    // delivery targets could put it back where it came from. `deliver --all`
+    // queues it on request.
+    AddFlags flags;
+    flags.queue_delivery = false;
+    return add_message(account, imported_uidl(raw, sha256), raw, fetched_at, flags);
+  }
+
+  common::Status commit() override {
+    auto status = transaction_.commit();
+    if (!status) status = with_read_only_hint(impl_->db, status.error());
+    return status;
+  }
+
+ private:
+  Archive::Impl* impl_;
+  Transaction transaction_;
 };
 
-Batch::Batch(std::unique_ptr<State> state) : state_(std::move(state)) {}
+}  // namespace
 
-Batch::Batch(Batch&& other) noexcept = default;
+// ---- Archive::Impl
 
-Batch::~Batch() {
-  if (!state_) return;
-  state_->transaction.rollback();
-  state_->impl->batch_open = false;
-}
-
-common::Result<AddOutcome> Batch::add_message(std::string_view account, std::string_view uidl,
-                                              std::string_view raw, std::int64_t fetched_at, AddFlags flags) {
-  if (!state_) return storage("storing a message: the batch is already committed");
-  auto outcome = state_->impl->insert_message(account, uidl, raw, fetched_at, flags);
-  if (!outcome) return with_read_only_hint(state_->impl->db, outcome.error());
-  return outcome;
-}
-
-common::Result<AddOutcome> Batch::add_imported(std::string_view account, std::string_view raw,
-                                               std::int64_t fetched_at, const Sha256Function& sha256) {
-  if (!state_) return storage("importing a message: the batch is already committed");
-  Archive::Impl& impl = *state_->impl;
-  {
-    auto& stmt = *impl.same_bytes;
-    auto use = stmt.use();
-    if (auto s = stmt.bind_all(account, static_cast<std::int64_t>(raw.size()), Blob{raw}); !s) {
-      return s.error();
-    }
-    auto row = stmt.step();
-    if (!row) return row.error();
-    if (*row) return AddOutcome::AlreadyPresent;
-  }
-  // Imported mail came from a mailbox already: handing it to the account's
-  // delivery targets could put it back where it came from. `deliver --all`
-  // queues it on request.
-  AddFlags flags;
-  flags.queue_delivery = false;
-  return add_message(account, imported_uidl(raw, sha256), raw, fetched_at, flags);
-}
-
-common::Status Batch::commit() {
-  if (!state_) return storage("committing: the batch is already committed");
-  auto status = state_->transaction.commit();
-  if (!status) status = with_read_only_hint(state_->impl->db, status.error());
-  state_->impl->batch_open = false;
-  state_.reset();
-  return status;
-}
-
-// ---- Archive
-
-Archive::Archive(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Archive::Archive(Archive&&) noexcept = default;
-Archive& Archive::operator=(Archive&&) noexcept = default;
-Archive::~Archive() = default;
-
-const std::string& Archive::path() const { return impl_->path; }
-
-common::Result<Archive> Archive::open(const std::string& path) {
+common::Result<std::unique_ptr<Archive::Impl>> Archive::Impl::open(const std::string& path) {
   const std::string context = "opening database " + (path.empty() ? std::string(":memory:") : path);
   if (!is_memory(path) && !is_uri(path)) {
     if (auto s = check_parent_directory(path); !s) return s.error();
@@ -296,63 +287,51 @@ common::Result<Archive> Archive::open(const std::string& path) {
 
   auto impl = std::make_unique<Impl>(path.empty() ? ":memory:" : path, std::move(*db));
   if (auto s = impl->prepare_all(); !s) return storage(context + ": " + s.error().message);
-  return Archive(std::move(impl));
+  return impl;
 }
 
-Archive::ReadTransaction Archive::read_transaction() {
-  if (impl_->batch_open || impl_->read_open || sqlite3_get_autocommit(impl_->db.handle()) == 0) {
-    return ReadTransaction(nullptr);
-  }
-  if (sqlite3_exec(impl_->db.handle(), "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return ReadTransaction(nullptr);
-  }
-  impl_->read_open = true;
-  return ReadTransaction(impl_.get());
+bool Archive::Impl::begin_read() {
+  if (batch_open || read_open || sqlite3_get_autocommit(db.handle()) == 0) return false;
+  if (sqlite3_exec(db.handle(), "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) return false;
+  read_open = true;
+  return true;
 }
 
-Archive::ReadTransaction::ReadTransaction(ReadTransaction&& other) noexcept
-    : impl_(std::exchange(other.impl_, nullptr)) {}
-
-Archive::ReadTransaction::~ReadTransaction() {
-  if (impl_ == nullptr) return;
+void Archive::Impl::end_read() {
   // Nothing was written: ending it can only release the read lock.
-  if (sqlite3_get_autocommit(impl_->db.handle()) == 0) {
-    sqlite3_exec(impl_->db.handle(), "COMMIT", nullptr, nullptr, nullptr);
-  }
-  impl_->read_open = false;
+  if (sqlite3_get_autocommit(db.handle()) == 0) sqlite3_exec(db.handle(), "COMMIT", nullptr, nullptr, nullptr);
+  read_open = false;
 }
 
-common::Result<Batch> Archive::begin_batch() {
-  if (impl_->batch_open) return storage("starting a batch: another batch is still open on this archive");
-  if (impl_->read_open) return storage("starting a batch: a read transaction is still open on this archive");
-  auto transaction = Transaction::begin(impl_->db);
-  if (!transaction) return with_read_only_hint(impl_->db, transaction.error());
-  impl_->batch_open = true;
-  return Batch(std::make_unique<Batch::State>(Batch::State{impl_.get(), std::move(*transaction)}));
+common::Result<std::unique_ptr<BatchBackend>> Archive::Impl::begin_batch() {
+  if (batch_open) return storage("starting a batch: another batch is still open on this archive");
+  if (read_open) return storage("starting a batch: a read transaction is still open on this archive");
+  auto transaction = Transaction::begin(db);
+  if (!transaction) return with_read_only_hint(db, transaction.error());
+  batch_open = true;
+  return std::unique_ptr<BatchBackend>(std::make_unique<SqliteBatch>(this, std::move(*transaction)));
 }
 
-common::Result<std::int64_t> Archive::mark_deleted(std::string_view account,
-                                                   std::span<const std::string> uidls, std::int64_t when) {
-  if (impl_->batch_open) return storage("marking messages deleted: a batch is still open on this archive");
-  if (impl_->read_open) {
-    return storage("marking messages deleted: a read transaction is still open on this archive");
-  }
-  auto transaction = Transaction::begin(impl_->db);
-  if (!transaction) return with_read_only_hint(impl_->db, transaction.error());
+common::Result<std::int64_t> Archive::Impl::mark_deleted(std::string_view account,
+                                                         std::span<const std::string> uidls, std::int64_t when) {
+  if (batch_open) return storage("marking messages deleted: a batch is still open on this archive");
+  if (read_open) return storage("marking messages deleted: a read transaction is still open on this archive");
+  auto transaction = Transaction::begin(db);
+  if (!transaction) return with_read_only_hint(db, transaction.error());
   std::int64_t marked = 0;
-  auto& stmt = *impl_->mark_deleted;
+  auto& stmt = *mark_deleted_stmt;
   for (const auto& uidl : uidls) {
     auto use = stmt.use();
     if (auto s = stmt.bind_all(account, uidl, when); !s) return s.error();
     if (auto done = stmt.step(); !done) return done.error();
-    marked += impl_->db.changes();
+    marked += db.changes();
   }
   if (auto s = transaction->commit(); !s) return s.error();
   return marked;
 }
 
-common::Result<std::vector<StoredCopy>> Archive::copies(std::string_view account, std::string_view uidl) {
-  auto& stmt = *impl_->copies;
+common::Result<std::vector<StoredCopy>> Archive::Impl::copies(std::string_view account, std::string_view uidl) {
+  auto& stmt = *copies_stmt;
   auto use = stmt.use();
   if (auto s = stmt.bind_all(account, uidl); !s) return s.error();
   std::vector<StoredCopy> out;
@@ -366,8 +345,8 @@ common::Result<std::vector<StoredCopy>> Archive::copies(std::string_view account
   }
 }
 
-common::Result<std::string> Archive::header_block(std::int64_t id) {
-  auto& stmt = *impl_->raw_of;
+common::Result<std::string> Archive::Impl::header_block(std::int64_t id) {
+  auto& stmt = *raw_of;
   auto use = stmt.use();
   if (auto s = stmt.bind_all(id); !s) return s.error();
   auto row = stmt.step();
@@ -376,8 +355,8 @@ common::Result<std::string> Archive::header_block(std::int64_t id) {
   return std::string(header_block_of(stmt.column_blob(0)));
 }
 
-common::Result<std::optional<std::string>> Archive::raw_message(std::int64_t id) {
-  auto& stmt = *impl_->raw_of;
+common::Result<std::optional<std::string>> Archive::Impl::raw_message(std::int64_t id) {
+  auto& stmt = *raw_of;
   auto use = stmt.use();
   if (auto s = stmt.bind_all(id); !s) return s.error();
   auto row = stmt.step();
@@ -386,12 +365,12 @@ common::Result<std::optional<std::string>> Archive::raw_message(std::int64_t id)
   return std::optional<std::string>(stmt.column_blob(0));
 }
 
-common::Result<bool> Archive::still_in_place() {
-  if (is_memory(impl_->path)) return true;
+common::Result<bool> Archive::Impl::still_in_place() {
+  if (is_memory(path_)) return true;
   int moved = 0;
-  const int rc = sqlite3_file_control(impl_->db.handle(), "main", SQLITE_FCNTL_HAS_MOVED, &moved);
+  const int rc = sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_HAS_MOVED, &moved);
   if (rc != SQLITE_OK) {
-    return storage("checking that database " + impl_->path + " is still in place: " + sqlite3_errstr(rc));
+    return storage("checking that database " + path_ + " is still in place: " + sqlite3_errstr(rc));
   }
   return moved == 0;
 }

@@ -1,7 +1,9 @@
 #pragma once
 // store::Archive: the popfetchd message archive (DESIGN.md §3) in one SQLite
-// database file. Owns the connection and its prepared statements; runs the
-// schema migrations at open (schema.hpp). It never talks to a POP3 server,
+// database file, or in PostgreSQL when the database is a "postgresql://" URI
+// (archive_backend.hpp: one interface, two implementations; the PostgreSQL
+// one is described in pg_archive.hpp). Owns the connection and its prepared
+// statements; runs the schema migrations at open (schema.hpp, pg_schema.cpp). It never talks to a POP3 server,
 // never hashes (see content_hash.hpp) and never creates the database's parent
 // directory: a missing directory is a clear error at open.
 //
@@ -87,6 +89,8 @@ struct AccountTotals {
 inline constexpr std::int64_t kNoLimit = -1;
 
 class Archive;
+class ArchiveBackend;
+class BatchBackend;
 
 // A write transaction holding newly fetched messages. Rolled back when
 // destroyed without commit(). Must not outlive the Archive that made it.
@@ -130,7 +134,9 @@ class Archive {
 
   // Opens or creates the database at `path` and brings its schema up to date.
   // ":memory:" gives a private in-memory archive (tests); a "file:" URI is
-  // passed to SQLite as a URI (e.g. "file:/x.db?mode=ro").
+  // passed to SQLite as a URI (e.g. "file:/x.db?mode=ro"); a
+  // "postgresql://" or "postgres://" URI connects to PostgreSQL (libpq: PG*
+  // variables and ~/.pgpass apply; the password never appears in an error).
   static common::Result<Archive> open(const std::string& path);
 
   // A moved-from Archive may only be destroyed or assigned to.
@@ -155,8 +161,8 @@ class Archive {
 
    private:
     friend class Archive;
-    explicit ReadTransaction(Impl* impl) : impl_(impl) {}
-    Impl* impl_;  // null: nothing was begun
+    explicit ReadTransaction(ArchiveBackend* backend) : backend_(backend) {}
+    ArchiveBackend* backend_;  // null: nothing was begun
   };
   ReadTransaction read_transaction();
 
@@ -220,8 +226,9 @@ class Archive {
 
  private:
   friend class DeliveryLog;  // delivery_log.hpp: the delivery tables on this connection
-  explicit Archive(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Archive(std::unique_ptr<ArchiveBackend> backend);
+  std::unique_ptr<ArchiveBackend> backend_;
+  Impl* impl_ = nullptr;  // backend_ when it is SQLite; null for PostgreSQL
 };
 
 }  // namespace store

@@ -57,7 +57,7 @@ common::Status Archive::Impl::prepare_queries() {
   common::Status s = prepare(list_all, kListAllSql, "listing messages");
   if (s) s = prepare(list_account, kListAccountSql, "listing messages");
   if (s)
-    s = prepare(search,
+    s = prepare(search_stmt,
                 "SELECT " + summary +
                     " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
                     " WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR m.account = ?2)"
@@ -69,52 +69,52 @@ common::Status Archive::Impl::prepare_queries() {
                 " WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR m.account = ?2)",
                 "counting search results");
   if (s)
-    s = prepare(totals, "SELECT account, count(*), sum(size) FROM messages GROUP BY account ORDER BY account",
+    s = prepare(totals_stmt, "SELECT account, count(*), sum(size) FROM messages GROUP BY account ORDER BY account",
                 "counting messages");
   return s;
 }
 
-common::Result<std::vector<MessageSummary>> Archive::list(std::optional<std::string_view> account,
+common::Result<std::vector<MessageSummary>> Archive::Impl::list(std::optional<std::string_view> account,
                                                           std::int64_t limit) {
   const std::int64_t sql_limit = limit <= 0 ? -1 : limit;
   if (account) {
-    auto& stmt = *impl_->list_account;
+    auto& stmt = *list_account;
     auto use = stmt.use();
     if (auto s = stmt.bind_all(*account, sql_limit); !s) return s.error();
     return collect_summaries(stmt);
   }
-  auto& stmt = *impl_->list_all;
+  auto& stmt = *list_all;
   auto use = stmt.use();
   if (auto s = stmt.bind_all(sql_limit); !s) return s.error();
   return collect_summaries(stmt);
 }
 
-common::Result<std::vector<MessageSummary>> Archive::search(std::string_view query,
+common::Result<std::vector<MessageSummary>> Archive::Impl::search(std::string_view query,
                                                             std::optional<std::string_view> account,
                                                             std::int64_t limit) {
-  auto& stmt = *impl_->search;
+  auto& stmt = *search_stmt;
   auto use = stmt.use();
   if (auto s = stmt.bind_all(query, account, limit <= 0 ? std::int64_t{-1} : limit); !s) return s.error();
   auto rows = collect_summaries(stmt);
-  if (!rows) return query_error(impl_->db, query, rows.error());
+  if (!rows) return query_error(db, query, rows.error());
   return rows;
 }
 
-common::Result<std::int64_t> Archive::count_matches(std::string_view query,
+common::Result<std::int64_t> Archive::Impl::count_matches(std::string_view query,
                                                     std::optional<std::string_view> account) {
-  auto& stmt = *impl_->count_search;
+  auto& stmt = *count_search;
   auto use = stmt.use();
   if (auto s = stmt.bind_all(query, account); !s) return s.error();
   auto row = stmt.step();
-  if (!row) return query_error(impl_->db, query, row.error());
+  if (!row) return query_error(db, query, row.error());
   if (!*row) return storage("counting search results: no result row");
   return stmt.column_int64(0);
 }
 
-common::Status Archive::for_each_message(std::optional<std::string_view> account, const Visitor& visit) {
+common::Status Archive::Impl::for_each_message(std::optional<std::string_view> account, const Archive::Visitor& visit) {
   const std::string sql = "SELECT " + std::string(kSummaryColumns) + ", m.raw FROM messages m" +
                           (account ? " WHERE m.account = ?1" : "") + " ORDER BY m.id";
-  auto stmt = impl_->db.prepare(sql, "reading messages");
+  auto stmt = db.prepare(sql, "reading messages");
   if (!stmt) return stmt.error();
   if (account) {
     if (auto s = stmt->bind_all(*account); !s) return s;
@@ -127,8 +127,8 @@ common::Status Archive::for_each_message(std::optional<std::string_view> account
   }
 }
 
-common::Result<std::vector<AccountTotals>> Archive::totals() {
-  auto& stmt = *impl_->totals;
+common::Result<std::vector<AccountTotals>> Archive::Impl::totals() {
+  auto& stmt = *totals_stmt;
   auto use = stmt.use();
   std::vector<AccountTotals> out;
   while (true) {

@@ -28,6 +28,7 @@ common::Status run(Statement& stmt) {
 
 common::Status DeliveryLog::set_targets(std::string_view account, std::span<const std::string> keys,
                                         std::int64_t now) {
+  if (archive_.impl_ == nullptr) return not_supported_on_postgres("delivering to targets");
   auto& impl = *archive_.impl_;
   return in_transaction(impl, "recording the delivery targets", [&]() -> common::Status {
     auto off = impl.db.prepare("UPDATE delivery_targets SET active = 0 WHERE account = ?1", "delivery targets");
@@ -50,6 +51,7 @@ common::Status DeliveryLog::set_targets(std::string_view account, std::span<cons
 
 common::Result<std::vector<DueDelivery>> DeliveryLog::due(std::string_view account, std::string_view target,
                                                           std::int64_t now, std::int64_t limit) {
+  if (archive_.impl_ == nullptr) return not_supported_on_postgres("delivering to targets");
   auto stmt = archive_.impl_->db.prepare(
       "SELECT message_id, attempts, in_flight FROM deliveries"
       " WHERE account = ?1 AND target = ?2 AND state = 0 AND next_attempt_at <= ?3"
@@ -68,6 +70,7 @@ common::Result<std::vector<DueDelivery>> DeliveryLog::due(std::string_view accou
 
 common::Result<std::optional<std::int64_t>> DeliveryLog::next_due(std::string_view account,
                                                                   std::string_view target) {
+  if (archive_.impl_ == nullptr) return not_supported_on_postgres("delivering to targets");
   auto stmt = archive_.impl_->db.prepare(
       "SELECT min(next_attempt_at) FROM deliveries WHERE account = ?1 AND target = ?2 AND state = 0",
       "reading the next delivery");
@@ -79,6 +82,7 @@ common::Result<std::optional<std::int64_t>> DeliveryLog::next_due(std::string_vi
 }
 
 common::Status DeliveryLog::claim(std::string_view target, std::span<const std::int64_t> message_ids) {
+  if (archive_.impl_ == nullptr) return not_supported_on_postgres("delivering to targets");
   auto& impl = *archive_.impl_;
   return in_transaction(impl, "claiming deliveries", [&]() -> common::Status {
     auto stmt = impl.db.prepare("UPDATE deliveries SET in_flight = 1 WHERE target = ?1 AND message_id = ?2",
@@ -95,6 +99,7 @@ common::Status DeliveryLog::claim(std::string_view target, std::span<const std::
 
 common::Status DeliveryLog::record(std::string_view target, std::span<const DeliveryRecord> records,
                                    std::int64_t now) {
+  if (archive_.impl_ == nullptr) return not_supported_on_postgres("delivering to targets");
   auto& impl = *archive_.impl_;
   return in_transaction(impl, "recording deliveries", [&]() -> common::Status {
     auto stmt = impl.db.prepare(
@@ -122,6 +127,7 @@ common::Status DeliveryLog::record(std::string_view target, std::span<const Deli
 
 common::Result<std::int64_t> DeliveryLog::backfill(std::string_view account, std::string_view target,
                                                    std::optional<std::int64_t> since) {
+  if (archive_.impl_ == nullptr) return not_supported_on_postgres("delivering to targets");
   auto& impl = *archive_.impl_;
   std::int64_t queued = 0;
   auto status = in_transaction(impl, "queueing a backfill", [&]() -> common::Status {
@@ -149,6 +155,7 @@ common::Result<std::int64_t> DeliveryLog::backfill(std::string_view account, std
 }
 
 common::Result<std::int64_t> DeliveryLog::retry_failed(std::string_view account) {
+  if (archive_.impl_ == nullptr) return not_supported_on_postgres("delivering to targets");
   auto& impl = *archive_.impl_;
   std::int64_t changed = 0;
   auto status = in_transaction(impl, "retrying failed deliveries", [&]() -> common::Status {
@@ -167,6 +174,7 @@ common::Result<std::int64_t> DeliveryLog::retry_failed(std::string_view account)
 }
 
 common::Result<std::vector<DeliveryTotals>> DeliveryLog::totals() {
+  if (archive_.impl_ == nullptr) return not_supported_on_postgres("delivering to targets");
   auto stmt = archive_.impl_->db.prepare(
       "SELECT t.account, t.target, t.active,"
       " (SELECT count(*) FROM deliveries d WHERE d.account = t.account AND d.target = t.target AND state = 1),"
@@ -200,6 +208,7 @@ common::Result<std::vector<DeliveryTotals>> DeliveryLog::totals() {
 }
 
 common::Result<std::optional<StoredMessage>> DeliveryLog::message(std::int64_t id) {
+  if (archive_.impl_ == nullptr) return not_supported_on_postgres("delivering to targets");
   auto stmt = archive_.impl_->db.prepare("SELECT account, uidl, fetched_at, raw FROM messages WHERE id = ?1",
                                          "reading a message to deliver");
   if (!stmt) return stmt.error();

@@ -16,6 +16,7 @@
 #include "store/backup.hpp"
 #include "store/export.hpp"
 #include "store/header_block.hpp"
+#include "store/pg/conninfo.hpp"
 
 namespace app {
 namespace {
@@ -30,7 +31,7 @@ struct OpenedArchive {
 
 OpenedArchive open_existing_archive(const config::Config& cfg) {
   struct stat st {};
-  if (stat(cfg.database.c_str(), &st) != 0) {
+  if (!store::pg::is_postgres_uri(cfg.database) && stat(cfg.database.c_str(), &st) != 0) {
     std::fprintf(stderr, "popfetchd: no archive at %s yet (nothing has been fetched)\n",
                  cfg.database.c_str());
     return {std::nullopt, kExitOk};

@@ -14,6 +14,7 @@
 #include "app/load_config.hpp"
 #include "config/service_access.hpp"
 #include "common/format.hpp"
+#include "store/pg/conninfo.hpp"
 
 namespace app {
 namespace {
@@ -130,7 +131,7 @@ int check_config(const GlobalOptions& global, bool strict) {
 
   std::printf("%s: valid, %zu account%s\n", cfg.path.c_str(), cfg.accounts.size(),
               cfg.accounts.size() == 1 ? "" : "s");
-  std::printf("database:       %s\n", cfg.database.c_str());
+  std::printf("database:       %s\n", store::pg::sanitize_conninfo(cfg.database).c_str());
   std::printf("health socket:  %s\n", cfg.health_socket.empty() ? "(disabled)" : cfg.health_socket.c_str());
   std::printf("log level:      %s\n", std::string(common::to_string(cfg.log_level)).c_str());
   std::printf("max concurrent: %u sessions\n", cfg.max_concurrent_polls);

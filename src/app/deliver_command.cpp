@@ -23,6 +23,7 @@
 #include "health/client.hpp"
 #include "net/uv.hpp"
 #include "store/account_lock.hpp"
+#include "store/pg/conninfo.hpp"
 
 namespace app {
 namespace {
@@ -85,6 +86,10 @@ int deliver_messages(const GlobalOptions& global, const std::string& account_nam
       print_error("deliver: --since must be a date like 2024-03-01 (got '" + *since + "')");
       return kExitUsage;
     }
+  }
+  if (store::pg::is_postgres_uri(cfg->database)) {
+    print_error("deliver: delivery to targets is not yet supported with a PostgreSQL archive");
+    return kExitFailed;
   }
   struct stat st {};
   if (::stat(cfg->database.c_str(), &st) != 0) {

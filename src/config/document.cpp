@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <array>
+#include <cctype>
 #include <climits>
 #include <map>
 #include <vector>
@@ -18,6 +19,20 @@ namespace {
 
 // sockaddr_un::sun_path is 108 bytes on Linux, including the terminating NUL.
 constexpr std::size_t kMaxSocketPath = 107;
+
+// libpq's URI forms select the PostgreSQL archive (store/pg/conninfo.hpp
+// decides the same way; config cannot depend on store). Kept as written:
+// it is not a path.
+bool is_postgres_uri(std::string_view text) {
+  auto starts = [&text](std::string_view prefix) {
+    if (text.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+    }
+    return true;
+  };
+  return starts("postgresql://") || starts("postgres://");
+}
 
 class DocumentBuilder {
  public:
@@ -72,19 +87,35 @@ class DocumentBuilder {
     } else {
       parse_accounts(*accounts, default_fields);
     }
+    refuse_delivery_on_postgres();
     if (sink_.count() != 0) return std::nullopt;
     return std::move(config_);
   }
 
  private:
   void parse_database(const Entry& e) {
-    const auto text = scalar_text(e, "the path of the SQLite archive", sink_);
+    const auto text = scalar_text(e, "the path of the SQLite archive or a postgresql:// URI", sink_);
     if (!text) return;
     if (text->empty()) {
-      sink_.error(e.value_location, "database must not be empty: expected the path of the SQLite archive");
+      sink_.error(e.value_location, "database must not be empty: expected the path of the SQLite archive or a postgresql:// URI");
+      return;
+    }
+    if (is_postgres_uri(*text)) {
+      config_.database = *text;
       return;
     }
     if (auto path = resolve_path(e, *text, paths_, sink_)) config_.database = *path;
+  }
+
+  // The PostgreSQL archive has no delivery tables yet.
+  void refuse_delivery_on_postgres() {
+    if (!is_postgres_uri(config_.database)) return;
+    for (const Account& account : config_.accounts) {
+      if (account.deliver.empty()) continue;
+      sink_.error(account.location, "account '" + account.name +
+                                        "': deliver: targets are not yet supported with a PostgreSQL archive;"
+                                        " use an SQLite database for this config, or remove deliver:");
+    }
   }
 
   void parse_health_socket(const Entry& e) {

@@ -12,6 +12,7 @@
 
 #include "common/log.hpp"
 #include "config/config.hpp"
+#include "store/pg/conninfo.hpp"
 
 namespace store {
 namespace {
@@ -26,7 +27,12 @@ std::set<std::string, std::less<>>& memory_locks() {
   return locks;
 }
 
-bool is_memory(const std::string& db_path) { return db_path.empty() || db_path == ":memory:"; }
+// A PostgreSQL archive has no file to put lock files next to: its accounts
+// are locked in this process only (several daemons on one PostgreSQL archive
+// are not supported yet).
+bool is_memory(const std::string& db_path) {
+  return db_path.empty() || db_path == ":memory:" || pg::is_postgres_uri(db_path);
+}
 
 // A "file:" URI names the file before any "?query".
 std::string file_of(const std::string& db_path) {

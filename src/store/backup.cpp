@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "store/database.hpp"
+#include "store/pg/conninfo.hpp"
 
 namespace store {
 namespace {
@@ -90,6 +91,10 @@ common::Status copy_pages(Database& source, Database& copy, const std::string& t
 }  // namespace
 
 common::Result<BackupStats> backup_archive(const std::string& database, const std::string& target) {
+  if (pg::is_postgres_uri(database)) {
+    return common::make_error(common::ErrorKind::Storage,
+                              "backup: not yet supported with a PostgreSQL archive (use pg_dump)");
+  }
   struct stat info {};
   if (::stat(database.c_str(), &info) != 0) {
     return io_error("backup: no archive at " + database + " (" + std::strerror(errno) + ")");

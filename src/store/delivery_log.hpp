@@ -14,7 +14,9 @@
 // Every write is its own transaction, durable when it returns (so a claim
 // is on disk before anything is delivered); it is an error while a batch or
 // a read transaction is open on the archive (the caller commits the
-// ArchiveWriter's batch first). Reads see only committed rows when no batch
+// ArchiveWriter's batch first). On a PostgreSQL archive (no delivery tables
+// yet) set_targets() with no targets and totals() (none) succeed; everything
+// else is a Storage error "not yet supported with a PostgreSQL archive". Reads see only committed rows when no batch
 // is open. Errors: Storage. Not thread-safe (the Archive's thread).
 
 #include <cstdint>

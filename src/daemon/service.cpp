@@ -11,6 +11,7 @@
 #include "daemon/reload_diff.hpp"
 #include "daemon/weak_security.hpp"
 #include "health/status_line.hpp"
+#include "store/pg/conninfo.hpp"
 #include "version.hpp"
 
 namespace popfetchd::daemon {
@@ -124,7 +125,7 @@ common::Status Service::start() {
       0, 0);
   common::log_info("", "started: " + plural(config_.accounts.size(), "account", "accounts") + ", at most " +
                            std::to_string(config_.max_concurrent_polls) + " polls at once, archive " +
-                           config_.database +
+                           store::pg::sanitize_conninfo(config_.database) +
                            (config_.health_socket.empty() ? ", no health socket"
                                                           : ", health socket " + config_.health_socket));
   return {};
@@ -283,8 +284,10 @@ void Service::reload() {
   config::Config next = std::move(*loaded.config);
   const ConfigDiff diff = diff_config(config_, next);
   if (diff.database_changed) {
-    common::log_warn("", "reload: database changed from " + config_.database + " to " + next.database +
-                             "; that needs a restart, so the daemon keeps using " + config_.database);
+    // A PostgreSQL URI may hold a password: logged masked.
+    const std::string from = store::pg::sanitize_conninfo(config_.database);
+    common::log_warn("", "reload: database changed from " + from + " to " + store::pg::sanitize_conninfo(next.database) +
+                             "; that needs a restart, so the daemon keeps using " + from);
     next.database = config_.database;
   }
   if (diff.log_level_changed) {

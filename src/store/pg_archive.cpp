@@ -98,6 +98,7 @@ class PgArchive final : public ArchiveBackend {
 
   bool begin_read() override {
     if (batch_open || read_open_) return false;
+    if (!revive()) return false;
     if (!conn_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting a read transaction")) return false;
     read_open_ = true;
     return true;
@@ -110,6 +111,7 @@ class PgArchive final : public ArchiveBackend {
   common::Result<std::unique_ptr<BatchBackend>> begin_batch() override {
     if (batch_open) return storage("starting a batch: another batch is still open on this archive");
     if (read_open_) return storage("starting a batch: a read transaction is still open on this archive");
+    if (auto s = revive(); !s) return s.error();
     auto transaction = pg::Transaction::begin(conn_);
     if (!transaction) return transaction.error();
     batch_open = true;
@@ -117,6 +119,7 @@ class PgArchive final : public ArchiveBackend {
   }
 
   common::Result<std::vector<StoredCopy>> copies(std::string_view account, std::string_view uidl) override {
+    if (auto s = revive(); !s) return s.error();
     auto r = conn_.query(
         "SELECT id, size, fetched_at, deleted_at, short_retr::int, listed_size FROM messages"
         " WHERE account = $1 AND uidl = $2 ORDER BY generation",
@@ -143,6 +146,7 @@ class PgArchive final : public ArchiveBackend {
                                             std::int64_t when) override {
     if (batch_open) return storage("marking messages deleted: a batch is still open on this archive");
     if (read_open_) return storage("marking messages deleted: a read transaction is still open on this archive");
+    if (auto s = revive(); !s) return s.error();
     auto transaction = pg::Transaction::begin(conn_);
     if (!transaction) return transaction.error();
     std::int64_t marked = 0;
@@ -159,6 +163,7 @@ class PgArchive final : public ArchiveBackend {
 
   common::Result<std::vector<MessageSummary>> list(std::optional<std::string_view> account,
                                                    std::int64_t limit) override {
+    if (auto s = revive(); !s) return s.error();
     const std::string sql = "SELECT " + std::string(kSummary) +
                             " FROM messages m WHERE ($1::text IS NULL OR m.account = $1)"
                             " ORDER BY m.fetched_at DESC, m.id DESC LIMIT $2";
@@ -169,6 +174,7 @@ class PgArchive final : public ArchiveBackend {
 
   common::Result<std::vector<MessageSummary>> search(std::string_view query, std::optional<std::string_view> account,
                                                      std::int64_t limit) override {
+    if (auto s = revive(); !s) return s.error();
     auto tsquery = pg_tsquery(query);
     if (!tsquery) return tsquery.error();
     const std::string sql = "SELECT " + std::string(kSummary) +
@@ -183,6 +189,7 @@ class PgArchive final : public ArchiveBackend {
 
   common::Result<std::int64_t> count_matches(std::string_view query,
                                              std::optional<std::string_view> account) override {
+    if (auto s = revive(); !s) return s.error();
     auto tsquery = pg_tsquery(query);
     if (!tsquery) return tsquery.error();
     auto r = conn_.query(
@@ -194,6 +201,7 @@ class PgArchive final : public ArchiveBackend {
   }
 
   common::Result<std::optional<std::string>> raw_message(std::int64_t id) override {
+    if (auto s = revive(); !s) return s.error();
     auto r = conn_.query("SELECT raw FROM messages WHERE id = $1", {id}, "reading a stored message", Format::Binary);
     if (!r) return r.error();
     if (r->rows() == 0) return std::optional<std::string>();
@@ -204,6 +212,7 @@ class PgArchive final : public ArchiveBackend {
   // than kVisitPage messages in memory.
   common::Status for_each_message(std::optional<std::string_view> account,
                                   const Archive::Visitor& visit) override {
+    if (auto s = revive(); !s) return s;
     const std::string sql = "SELECT " + std::string(kSummary) +
                             ", m.raw FROM messages m WHERE m.id > $1 AND ($2::text IS NULL OR m.account = $2)"
                             " ORDER BY m.id LIMIT $3";
@@ -221,6 +230,7 @@ class PgArchive final : public ArchiveBackend {
   }
 
   common::Result<std::vector<AccountTotals>> totals() override {
+    if (auto s = revive(); !s) return s.error();
     auto r = conn_.query("SELECT account, count(*), sum(size) FROM messages GROUP BY account ORDER BY account", {},
                          "counting messages");
     if (!r) return r.error();
@@ -230,6 +240,13 @@ class PgArchive final : public ArchiveBackend {
   }
 
  private:
+  // A connection the server dropped (restart, failover) is made again, but
+  // only between transactions: inside a batch or a read the error stands.
+  common::Status revive() {
+    if (batch_open || read_open_) return {};
+    return conn_.revive();
+  }
+
   pg::Connection conn_;
   bool read_open_ = false;
 };

@@ -13,7 +13,10 @@
 //     UIDL that is not valid UTF-8 is a Storage error;
 //   - no delivery tables yet: messages are never queued for delivery targets
 //     (the config refuses deliver: targets with a PostgreSQL archive);
-//   - still_in_place() is always true (nothing on disk can move away).
+//   - still_in_place() is always true (nothing on disk can move away);
+//   - a connection the server dropped is made again at the next call made
+//     outside a batch or read transaction (a restarted PostgreSQL costs the
+//     polls that were running, not the daemon).
 // Not thread-safe: one PgArchive per thread.
 
 #include <memory>

@@ -128,4 +128,20 @@ TEST(PgArchive, ImportFindsTheSameBytesUnderAnyUidl) {
   EXPECT_EQ(archive->list("alice")->size(), 2u);
 }
 
+TEST(PgArchive, ARestartedServerCostsOneCallNotTheArchive) {
+  auto own = test_support::PostgresServer::start();
+  ASSERT_TRUE(own) << own.error().message;
+  auto uri = own->create_database("restarted");
+  ASSERT_TRUE(uri) << uri.error().message;
+  auto archive = store::Archive::open(*uri);
+  ASSERT_TRUE(archive) << archive.error().message;
+  ASSERT_TRUE(store_test::add_message(*archive, "alice", "1", "a", 1));
+  ASSERT_TRUE(own->stop());
+  EXPECT_FALSE(store_test::add_message(*archive, "alice", "2", "b", 2)) << "stored with the server stopped";
+  ASSERT_TRUE(own->start_again());
+  auto stored = store_test::add_message(*archive, "alice", "2", "b", 2);
+  ASSERT_TRUE(stored) << stored.error().message;
+  EXPECT_EQ(archive->list("alice")->size(), 2u);
+}
+
 }  // namespace

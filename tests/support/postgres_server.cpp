@@ -109,6 +109,18 @@ common::Status PostgresServer::stop() {
                       "pg_ctl stop");
 }
 
+common::Status PostgresServer::start_again() {
+  if (running_) return {};
+  if (auto s = run_as_owner({(bin_ / "pg_ctl").string(), "-D", (dir_->path() / "data").string(), "-l",
+                             (dir_->path() / "server.log").string(), "-w", "start"},
+                            "pg_ctl start");
+      !s) {
+    return s;
+  }
+  running_ = true;
+  return {};
+}
+
 fs::path PostgresServer::socket_dir() const { return dir_->path(); }
 
 std::string PostgresServer::uri(std::string_view name) const {

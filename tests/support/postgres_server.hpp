@@ -42,6 +42,8 @@ class PostgresServer {
   // pg_ctl stop -m fast; idempotent. The directory stays until destruction.
   common::Status stop();
   bool running() const { return running_; }
+  // pg_ctl start again after stop(), same data and socket.
+  common::Status start_again();
 
   // The directory holding the socket (the "host" of a connection string).
   std::filesystem::path socket_dir() const;

@@ -86,6 +86,15 @@ common::Result<Connection> Connection::connect(const std::string& conninfo) {
   return conn;
 }
 
+common::Status Connection::revive() {
+  if (PQstatus(conn_.get()) == CONNECTION_OK) return {};
+  PQreset(conn_.get());
+  if (PQstatus(conn_.get()) != CONNECTION_OK) {
+    return storage("reconnecting to " + shown_ + ": " + one_line(PQerrorMessage(conn_.get())));
+  }
+  return exec("SET synchronous_commit = on; SET client_encoding = 'UTF8'", "setting up the connection to " + shown_);
+}
+
 common::Result<QueryResult> Connection::query(std::string_view sql, std::initializer_list<Param> params,
                                               std::string_view what, Format results) {
   return query(sql, std::vector<Param>(params), what, results);

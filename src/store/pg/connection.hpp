@@ -83,6 +83,12 @@ class Connection {
   // Runs statements without parameters (may be several, separated by ';').
   common::Status exec(std::string_view sql, std::string_view what);
 
+  // When the server closed the connection (a restart, a failover, a network
+  // cut), reconnects once, blocking, and sets the session up again. Call it
+  // only outside a transaction: a transaction does not survive its
+  // connection, and carrying on in a new session would commit piecemeal.
+  common::Status revive();
+
   // The connection string with any password masked.
   const std::string& shown() const { return shown_; }
   PGconn* handle() const { return conn_.get(); }

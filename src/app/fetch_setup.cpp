@@ -6,10 +6,14 @@
 #include <system_error>
 
 #include "common/log.hpp"
+#include "store/pg/conninfo.hpp"
 
 namespace app {
 
 common::Result<store::Archive> open_archive_for_writing(const std::string& path) {
+  // A PostgreSQL URI is no path: its "parent" would become directories named
+  // after the URI in the working directory.
+  if (store::pg::is_postgres_uri(path)) return store::Archive::open(path);
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   std::error_code error;
   if (!parent.empty() && !std::filesystem::exists(parent, error)) {

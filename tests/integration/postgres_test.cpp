@@ -8,15 +8,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "integration/mailbox.hpp"
 #include "integration/poll_harness.hpp"
+#include "integration/popfetchd_cli.hpp"
 #include "integration/server_suite.hpp"
 #include "store/archive.hpp"
 #include "support/postgres_server.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -151,6 +154,44 @@ TEST_F(PostgresArchive, AFailedCommitDeletesNothing) {
   EXPECT_EQ(outcome->report.deleted, 0U);
   EXPECT_EQ(*server().mailbox_size(mailbox->user), mailbox->delivered.size());
   EXPECT_TRUE(archived(*uri, mailbox->user).empty());
+}
+
+// The real binary, as a user runs it: `poll-once` then `list` on a config
+// whose database is a postgresql:// URI. The URI is no path: nothing named
+// after it may appear in the working directory (the SQLite branch creates
+// the database's parent directory).
+TEST_F(PostgresArchive, PollOnceAndListWithAPostgresqlDatabaseCreateNoDirectory) {
+  auto mailbox = integration::create_mailbox(server(), "pgcli", "pw-pgcli", integration::plain_messages(990, 3));
+  ASSERT_TRUE(mailbox.ok()) << mailbox.error().message;
+  auto uri = test_support::fresh_postgres_database();
+  ASSERT_TRUE(uri) << uri.error().message;
+  auto dir = test_support::TempDir::create("popfetchd-pgcli-");
+  ASSERT_TRUE(dir.ok()) << dir.error().message;
+  const std::filesystem::path config = dir->path() / "pg.yaml";
+  integration::ConfigAccount account;
+  account.name = mailbox->user;
+  account.server = server().host();
+  account.port = server().pop3_port();
+  account.password = mailbox->password;
+  ASSERT_TRUE(integration::write_config(config, *uri, {account}).ok());
+  // popfetchd runs in a directory of its own, which must stay empty.
+  const std::filesystem::path cwd = dir->path() / "cwd";
+  std::filesystem::create_directory(cwd);
+  const std::vector<std::string> in_cwd = {"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", cwd.string()};
+
+  auto poll = integration::run_popfetchd({"poll-once", "-c", config.string()}, dir->path(), {}, in_cwd);
+  ASSERT_TRUE(poll) << poll.error().message;
+  EXPECT_EQ(poll->exit_code(), 0) << poll->out << poll->err;
+  EXPECT_TRUE(integration::sanitizer_clean(poll->err)) << poll->err;
+  EXPECT_THAT(poll->out, HasSubstr(mailbox->user + ": 3 new"));
+  EXPECT_EQ(archived(*uri, mailbox->user).size(), 3U);
+
+  auto list =
+      integration::run_popfetchd({"list", "-c", config.string(), "--account", mailbox->user}, dir->path(), {}, in_cwd);
+  ASSERT_TRUE(list) << list.error().message;
+  EXPECT_EQ(list->exit_code(), 0) << list->out << list->err;
+
+  EXPECT_TRUE(std::filesystem::is_empty(cwd)) << "popfetchd created files in its working directory";
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "store/pg_archive.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "mail/charset.hpp"

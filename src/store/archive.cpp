@@ -87,9 +87,12 @@ common::Status Archive::Impl::prepare_all() {
     s = prepare(
         insert,
         "INSERT INTO messages (account, uidl, generation, size, fetched_at, raw, short_retr, listed_size,"
-        " message_id, from_addr, to_addr, subject, date)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        " message_id, from_addr, to_addr, subject, date, deleted_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         "storing a message");
+  if (s)
+    s = prepare(row_at, "SELECT size, raw FROM messages WHERE account = ?1 AND uidl = ?2 AND generation = ?3",
+                "looking up a copied message");
   if (s) s = prepare(insert_fts, kInsertFtsSql, "indexing a message");
   if (s)
     s = prepare(clear_short,
@@ -156,6 +159,20 @@ common::Result<AddOutcome> Archive::Impl::insert_message(std::string_view accoun
     }
     return AddOutcome::AlreadyPresent;
   }
+  ArchivedRow row{std::string(account), std::string(uidl), existing->next_generation, fetched_at,
+                  std::nullopt,           flags.short_retr,   listed_size};
+  auto id = store_row(row, raw);
+  if (!id) return id.error();
+  if (!flags.queue_delivery) return AddOutcome::Stored;
+  // In the same transaction as the message: committed together or not at all.
+  auto use = queue_deliveries->use();
+  if (auto s = queue_deliveries->bind_all(*id, account); !s) return s.error();
+  if (auto done = queue_deliveries->step(); !done) return done.error();
+  return AddOutcome::Stored;
+}
+
+// The row and its search index; header fields derived from `raw`.
+common::Result<std::int64_t> Archive::Impl::store_row(const ArchivedRow& row, std::string_view raw) {
   DerivedFields fields;
   try {
     fields = derive_fields(raw);
@@ -166,9 +183,9 @@ common::Result<AddOutcome> Archive::Impl::insert_message(std::string_view accoun
   {
     auto use = insert->use();
     const auto& h = fields.headers;
-    if (auto s = insert->bind_all(
-            account, uidl, existing->next_generation, static_cast<std::int64_t>(raw.size()), fetched_at,
-            Blob{raw}, flags.short_retr ? 1 : 0, listed_size, h.message_id, h.from, h.to, h.subject, h.date);
+    if (auto s = insert->bind_all(row.account, row.uidl, row.generation, static_cast<std::int64_t>(raw.size()),
+                                  row.fetched_at, Blob{raw}, row.short_retr ? 1 : 0, row.listed_size,
+                                  h.message_id, h.from, h.to, h.subject, h.date, row.deleted_at);
         !s) {
       return s.error();
     }
@@ -177,11 +194,26 @@ common::Result<AddOutcome> Archive::Impl::insert_message(std::string_view accoun
   }
   const std::int64_t id = db.last_insert_rowid();
   if (auto s = store::insert_fts(*insert_fts, id, fields); !s) return s.error();
-  if (!flags.queue_delivery) return AddOutcome::Stored;
-  // In the same transaction as the message: committed together or not at all.
-  auto use = queue_deliveries->use();
-  if (auto s = queue_deliveries->bind_all(id, account); !s) return s.error();
-  if (auto done = queue_deliveries->step(); !done) return done.error();
+  return id;
+}
+
+common::Result<AddOutcome> Archive::Impl::insert_copy(const ArchivedRow& row, std::string_view raw) {
+  if (row.account.empty() || row.uidl.empty()) return storage("copying a message: empty account name or UIDL");
+  {
+    auto& stmt = *row_at;
+    auto use = stmt.use();
+    if (auto s = stmt.bind_all(row.account, row.uidl, row.generation); !s) return s.error();
+    auto found = stmt.step();
+    if (!found) return found.error();
+    if (*found) {
+      if (stmt.column_int64(0) == static_cast<std::int64_t>(raw.size()) && stmt.column_blob(1) == raw) {
+        return AddOutcome::AlreadyPresent;
+      }
+      return storage(copy_conflict(row));
+    }
+  }
+  auto id = store_row(row, raw);
+  if (!id) return id.error();
   return AddOutcome::Stored;
 }
 
@@ -224,6 +256,13 @@ class SqliteBatch final : public BatchBackend {
     AddFlags flags;
     flags.queue_delivery = false;
     return add_message(account, imported_uidl(raw, sha256), raw, fetched_at, flags);
+  }
+
+  common::Result<AddOutcome> add_copy(const ArchivedRow& row, std::string_view raw,
+                                      const Sha256Function& /*sha256: the bytes are local*/) override {
+    auto outcome = impl_->insert_copy(row, raw);
+    if (!outcome) return with_read_only_hint(impl_->db, outcome.error());
+    return outcome;
   }
 
   common::Status commit() override {

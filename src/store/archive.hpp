@@ -79,6 +79,18 @@ struct MessageSummary {
   std::optional<std::int64_t> deleted_at;
 };
 
+// One stored row with everything that makes it what it is but its id (which
+// each archive assigns): what `popfetchd migrate --to` copies.
+struct ArchivedRow {
+  std::string account;
+  std::string uidl;
+  std::int64_t generation = 0;
+  std::int64_t fetched_at = 0;
+  std::optional<std::int64_t> deleted_at;
+  bool short_retr = false;
+  std::optional<std::int64_t> listed_size;
+};
+
 struct AccountTotals {
   std::string account;
   std::int64_t messages = 0;
@@ -118,6 +130,14 @@ class Batch {
   // (AlreadyPresent). Errors as add_message.
   common::Result<AddOutcome> add_imported(std::string_view account, std::string_view raw,
                                           std::int64_t fetched_at, const Sha256Function& sha256);
+  // A row copied from another archive (`migrate --to`), stored as it was:
+  // same generation, fetched_at, deleted_at, short_retr and listed_size;
+  // header fields and the search index are derived again. AlreadyPresent
+  // when (account, uidl, generation) already holds these bytes (a resumed
+  // copy); a Storage error naming the row when it holds other bytes.
+  // `sha256` lets a remote archive compare digests instead of resending bytes.
+  // Never queues deliveries.
+  common::Result<AddOutcome> add_copy(const ArchivedRow& row, std::string_view raw, const Sha256Function& sha256);
   // Durable when this returns OK; only then may the messages be DELEted.
   common::Status commit();
 
@@ -220,6 +240,13 @@ class Archive {
   // Archive.
   using Visitor = std::function<common::Status(const MessageSummary& message, std::string_view raw)>;
   common::Status for_each_message(std::optional<std::string_view> account, const Visitor& visit);
+
+  // Calls `visit` for every stored row, ordered by account, then uidl (both
+  // byte by byte), then generation: the same order on every backend, so two
+  // archives can be compared row by row. Raw valid only during the call;
+  // stops at the first error `visit` returns; `visit` must not write here.
+  using RowVisitor = std::function<common::Status(const ArchivedRow& row, std::string_view raw)>;
+  common::Status for_each_row(const RowVisitor& visit);
 
   // Messages and bytes stored per account (for /metrics), by account name.
   common::Result<std::vector<AccountTotals>> totals();

@@ -32,6 +32,8 @@ class BatchBackend {
                                                  const AddFlags& flags) = 0;
   virtual common::Result<AddOutcome> add_imported(std::string_view account, std::string_view raw,
                                                   std::int64_t fetched_at, const Sha256Function& sha256) = 0;
+  virtual common::Result<AddOutcome> add_copy(const ArchivedRow& row, std::string_view raw,
+                                              const Sha256Function& sha256) = 0;
   virtual common::Status commit() = 0;
 };
 
@@ -58,8 +60,15 @@ class ArchiveBackend {
   virtual common::Result<std::optional<std::string>> raw_message(std::int64_t id) = 0;
   virtual common::Status for_each_message(std::optional<std::string_view> account,
                                           const Archive::Visitor& visit) = 0;
+  virtual common::Status for_each_row(const Archive::RowVisitor& visit) = 0;
   virtual common::Result<std::vector<AccountTotals>> totals() = 0;
 };
+
+// What add_copy says when (account, uidl, generation) holds other bytes.
+inline std::string copy_conflict(const ArchivedRow& row) {
+  return "copying a message: account '" + row.account + "', uidl '" + row.uidl + "', generation " +
+         std::to_string(row.generation) + " already holds different bytes in the target archive";
+}
 
 // Opens the PostgreSQL archive at `uri` (pg_archive.cpp).
 common::Result<std::unique_ptr<ArchiveBackend>> open_postgres_archive(const std::string& uri);

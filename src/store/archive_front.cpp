@@ -32,6 +32,12 @@ common::Result<AddOutcome> Batch::add_imported(std::string_view account, std::st
   return state_->backend->add_imported(account, raw, fetched_at, sha256);
 }
 
+common::Result<AddOutcome> Batch::add_copy(const ArchivedRow& row, std::string_view raw,
+                                           const Sha256Function& sha256) {
+  if (!state_) return storage("copying a message: the batch is already committed");
+  return state_->backend->add_copy(row, raw, sha256);
+}
+
 common::Status Batch::commit() {
   if (!state_) return storage("committing: the batch is already committed");
   auto status = state_->backend->commit();
@@ -118,6 +124,8 @@ common::Result<std::optional<std::string>> Archive::raw_message(std::int64_t id)
 common::Status Archive::for_each_message(std::optional<std::string_view> account, const Visitor& visit) {
   return backend_->for_each_message(account, visit);
 }
+
+common::Status Archive::for_each_row(const RowVisitor& visit) { return backend_->for_each_row(visit); }
 
 common::Result<std::vector<AccountTotals>> Archive::totals() { return backend_->totals(); }
 

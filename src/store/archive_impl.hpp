@@ -22,6 +22,7 @@ struct Archive::Impl final : ArchiveBackend {
   std::optional<Statement> rows_of_uidl;  // for add: same bytes? next generation?
   std::optional<Statement> insert;
   std::optional<Statement> insert_fts;
+  std::optional<Statement> row_at;  // for add_copy: the row of (account, uidl, generation)
   std::optional<Statement> clear_short;
   std::optional<Statement> copies_stmt;
   std::optional<Statement> raw_of;
@@ -60,6 +61,7 @@ struct Archive::Impl final : ArchiveBackend {
   common::Result<std::optional<std::string>> raw_message(std::int64_t id) override;
   common::Status for_each_message(std::optional<std::string_view> account,
                                   const Archive::Visitor& visit) override;
+  common::Status for_each_row(const Archive::RowVisitor& visit) override;
   common::Result<std::vector<AccountTotals>> totals() override;
 
   common::Status prepare(std::optional<Statement>& slot, std::string_view sql, std::string_view what);
@@ -69,8 +71,10 @@ struct Archive::Impl final : ArchiveBackend {
   common::Result<AddOutcome> insert_message(std::string_view account, std::string_view uidl,
                                             std::string_view raw, std::int64_t fetched_at,
                                             const AddFlags& flags);
+  common::Result<AddOutcome> insert_copy(const ArchivedRow& row, std::string_view raw);
 
  private:
+  common::Result<std::int64_t> store_row(const ArchivedRow& row, std::string_view raw);
   struct Existing {
     std::int64_t next_generation = 0;
     std::optional<std::int64_t> same_id;  // the row holding these exact bytes

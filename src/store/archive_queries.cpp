@@ -127,6 +127,24 @@ common::Status Archive::Impl::for_each_message(std::optional<std::string_view> a
   }
 }
 
+common::Status Archive::Impl::for_each_row(const Archive::RowVisitor& visit) {
+  // BINARY collation: byte order, as PostgreSQL's COLLATE "C".
+  auto stmt = db.prepare(
+      "SELECT account, uidl, generation, fetched_at, deleted_at, short_retr, listed_size, raw FROM messages"
+      " ORDER BY account, uidl, generation",
+      "reading messages");
+  if (!stmt) return stmt.error();
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) return {};
+    const ArchivedRow r{stmt->column_text(0),          stmt->column_text(1),         stmt->column_int64(2),
+                        stmt->column_int64(3),         stmt->column_optional_int64(4), stmt->column_int64(5) != 0,
+                        stmt->column_optional_int64(6)};
+    if (auto s = visit(r, stmt->column_blob(7)); !s) return s;
+  }
+}
+
 common::Result<std::vector<AccountTotals>> Archive::Impl::totals() {
   auto& stmt = *totals_stmt;
   auto use = stmt.use();

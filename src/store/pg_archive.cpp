@@ -68,6 +68,36 @@ std::vector<MessageSummary> summaries_of(const pg::QueryResult& r) {
   return out;
 }
 
+// The row with its header columns and search vector derived from `raw`.
+common::Status insert_row(pg::Connection& conn, const ArchivedRow& row, std::string_view raw) {
+  DerivedFields fields;
+  try {
+    fields = derive_fields(raw);
+  } catch (...) {
+    // Parsing is best effort; the raw message is what must never be lost.
+    fields = DerivedFields{};
+  }
+  const auto& h = fields.headers;
+  const auto message_id = text_column(h.message_id), from = text_column(h.from), to = text_column(h.to),
+             subject = text_column(h.subject);
+  const std::string s_from = pg_index_text(h.from.value_or("")), s_to = pg_index_text(h.to.value_or("")),
+                    s_subject = pg_index_text(h.subject.value_or("")), s_body = pg_index_text(fields.body);
+  const std::string sql =
+      "INSERT INTO messages (account, uidl, generation, size, fetched_at, raw, short_retr, listed_size,"
+      " message_id, from_addr, to_addr, subject, date, search, deleted_at)"
+      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, " +
+      std::string(kSearchVector) + ", $18)";
+  const std::vector<Param> params = {std::string_view(row.account), std::string_view(row.uidl), row.generation,
+                                     static_cast<std::int64_t>(raw.size()), row.fetched_at, Bytes{raw},
+                                     std::string_view(row.short_retr ? "t" : "f"), pg::opt_param(row.listed_size),
+                                     pg::opt_param(message_id), pg::opt_param(from), pg::opt_param(to),
+                                     pg::opt_param(subject), pg::opt_param(h.date), std::string_view(s_from),
+                                     std::string_view(s_to), std::string_view(s_subject), std::string_view(s_body),
+                                     pg::opt_param(row.deleted_at)};
+  if (auto r = conn.query(sql, params, "storing a message"); !r) return r.error();
+  return {};
+}
+
 class PgArchive;
 
 class PgBatch final : public BatchBackend {
@@ -81,6 +111,8 @@ class PgBatch final : public BatchBackend {
                                          std::int64_t fetched_at, const AddFlags& flags) override;
   common::Result<AddOutcome> add_imported(std::string_view account, std::string_view raw, std::int64_t fetched_at,
                                           const Sha256Function& sha256) override;
+  common::Result<AddOutcome> add_copy(const ArchivedRow& row, std::string_view raw,
+                                      const Sha256Function& sha256) override;
   common::Status commit() override;
 
  private:
@@ -230,6 +262,34 @@ class PgArchive final : public ArchiveBackend {
     }
   }
 
+  common::Status for_each_row(const Archive::RowVisitor& visit) override {
+    if (batch_open || read_open_) return storage("reading messages: a transaction is still open on this archive");
+    if (auto s = revive(); !s) return s;
+    // One cursor in one snapshot: a single sort, however large the archive.
+    // COLLATE "C" sorts byte by byte, as SQLite's BINARY does.
+    auto transaction = pg::Transaction::begin(conn_);
+    if (!transaction) return transaction.error();
+    if (auto s = conn_.exec(
+            "DECLARE archived_rows NO SCROLL CURSOR FOR SELECT account, uidl, generation::int8, fetched_at,"
+            " deleted_at, short_retr::int::int8, listed_size, raw FROM messages"
+            " ORDER BY account COLLATE \"C\", uidl COLLATE \"C\", generation",
+            "reading messages");
+        !s) {
+      return s;
+    }
+    const std::string fetch = "FETCH " + std::to_string(kVisitPage) + " FROM archived_rows";
+    while (true) {
+      auto r = conn_.query(fetch, {}, "reading messages", Format::Binary);
+      if (!r) return r.error();
+      for (int i = 0; i < r->rows(); ++i) {
+        const ArchivedRow row{r->text(i, 0),          r->text(i, 1),         r->int64(i, 2), r->int64(i, 3),
+                              r->optional_int64(i, 4), r->int64(i, 5) != 0, r->optional_int64(i, 6)};
+        if (auto s = visit(row, r->bytes(i, 7)); !s) return s;
+      }
+      if (r->rows() < kVisitPage) return transaction->commit();
+    }
+  }
+
   common::Result<std::vector<AccountTotals>> totals() override {
     if (auto s = revive(); !s) return s.error();
     auto r = conn_.query("SELECT account, count(*), sum(size) FROM messages GROUP BY account ORDER BY account", {},
@@ -286,30 +346,9 @@ common::Result<AddOutcome> PgBatch::add_message(std::string_view account, std::s
     }
     return AddOutcome::AlreadyPresent;
   }
-  DerivedFields fields;
-  try {
-    fields = derive_fields(raw);
-  } catch (...) {
-    // Parsing is best effort; the raw message is what must never be lost.
-    fields = DerivedFields{};
-  }
-  const auto& h = fields.headers;
-  const auto message_id = text_column(h.message_id), from = text_column(h.from), to = text_column(h.to),
-             subject = text_column(h.subject);
-  const std::string s_from = pg_index_text(h.from.value_or("")), s_to = pg_index_text(h.to.value_or("")),
-                    s_subject = pg_index_text(h.subject.value_or("")), s_body = pg_index_text(fields.body);
-  const std::string sql =
-      "INSERT INTO messages (account, uidl, generation, size, fetched_at, raw, short_retr, listed_size,"
-      " message_id, from_addr, to_addr, subject, date, search)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, " +
-      std::string(kSearchVector) + ")";
-  const std::vector<Param> params = {account, uidl, next_generation, static_cast<std::int64_t>(raw.size()),
-                                     fetched_at, Bytes{raw}, std::string_view(flags.short_retr ? "t" : "f"),
-                                     pg::opt_param(listed), pg::opt_param(message_id), pg::opt_param(from),
-                                     pg::opt_param(to), pg::opt_param(subject), pg::opt_param(h.date),
-                                     std::string_view(s_from), std::string_view(s_to), std::string_view(s_subject),
-                                     std::string_view(s_body)};
-  if (auto r = conn.query(sql, params, "storing a message"); !r) return r.error();
+  const ArchivedRow row{std::string(account), std::string(uidl), next_generation, fetched_at,
+                        std::nullopt,           flags.short_retr,   listed};
+  if (auto s = insert_row(conn, row, raw); !s) return s.error();
   return AddOutcome::Stored;
 }
 
@@ -324,6 +363,32 @@ common::Result<AddOutcome> PgBatch::add_imported(std::string_view account, std::
   AddFlags flags;
   flags.queue_delivery = false;
   return add_message(account, imported_uidl(raw, sha256), raw, fetched_at, flags);
+}
+
+common::Result<AddOutcome> PgBatch::add_copy(const ArchivedRow& row, std::string_view raw,
+                                             const Sha256Function& sha256) {
+  if (!transaction_.active()) return storage("copying a message: the batch is already committed");
+  if (row.account.empty() || row.uidl.empty()) return storage("copying a message: empty account name or UIDL");
+  if (auto s = check_key("account name", row.account); !s) return s.error();
+  if (auto s = check_key("UIDL", row.uidl); !s) return s.error();
+  pg::Connection& conn = archive_->conn();
+  // A resumed copy finds most rows there already: compare digests, so the
+  // bytes cross the wire once, not twice.
+  auto found = conn.query(
+      "SELECT size, sha256(raw) FROM messages WHERE account = $1 AND uidl = $2 AND generation = $3",
+      {std::string_view(row.account), std::string_view(row.uidl), row.generation}, "looking up a copied message",
+      Format::Binary);
+  if (!found) return found.error();
+  if (found->rows() > 0) {
+    const Sha256Digest digest = sha256(raw);
+    const std::string_view want(reinterpret_cast<const char*>(digest.data()), digest.size());
+    if (found->int64(0, 0) == static_cast<std::int64_t>(raw.size()) && found->bytes(0, 1) == want) {
+      return AddOutcome::AlreadyPresent;
+    }
+    return storage(copy_conflict(row));
+  }
+  if (auto id = insert_row(conn, row, raw); !id) return id.error();
+  return AddOutcome::Stored;
 }
 
 common::Status PgBatch::commit() {

@@ -30,7 +30,7 @@ _popfetchd() {
   local cur prev command="" i
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local commands="run check-config poll-once probe status list search show export import import-config backup deliver"
+  local commands="run check-config poll-once probe status list search show export import import-config backup migrate deliver"
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
       -c | --config) ((i++)) ;;
@@ -40,7 +40,7 @@ _popfetchd() {
   done
 
   case $prev in
-    -c | --config | --mbox | --socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    -c | --config | --mbox | --socket | --to) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --from) COMPREPLY=($(compgen -W "fetchmail getmail mpop" -- "$cur")); return ;;
     --maildir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --account) COMPREPLY=($(compgen -W "$(_popfetchd_accounts)" -- "$cur")); return ;;
@@ -59,6 +59,7 @@ _popfetchd() {
     export) options="--maildir --mbox --account" ;;
     import) options="--maildir --mbox --account" ;;
     backup) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    migrate) options="--to" ;;
     import-config)
       [[ $cur == -* ]] || { COMPREPLY=($(compgen -f -- "$cur")); return; }
       options="--from" ;;

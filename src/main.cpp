@@ -34,6 +34,7 @@ struct CommandLine {
   std::int64_t show_id = 0;
   bool show_headers = false;
   std::string backup_file;
+  std::string migrate_target;
   std::string deliver_account;
   std::optional<std::string> deliver_since;
   bool deliver_all = false;
@@ -51,6 +52,7 @@ struct CommandLine {
   CLI::App* exporter = nullptr;
   CLI::App* importer = nullptr;
   CLI::App* backup = nullptr;
+  CLI::App* migrate = nullptr;
   CLI::App* deliver = nullptr;
   CLI::App* import_config = nullptr;
 };
@@ -125,6 +127,10 @@ void add_archive_commands(CLI::App& cli, CommandLine& c) {
   c.backup =
       cli.add_subcommand("backup", "Write a consistent copy of the archive (safe while the daemon runs)");
   c.backup->add_option("FILE", c.backup_file, "The copy to create (0600); never overwritten")->required();
+
+  c.migrate = cli.add_subcommand(
+      "migrate", "Copy the archive into another database (PostgreSQL or SQLite) and verify the copy; resumable");
+  c.migrate->add_option("--to", c.migrate_target, "postgresql://user@host/db, or an SQLite file path")->required();
 }
 
 // Each subcommand's --help ends with the global -c and its exit statuses.
@@ -158,6 +164,7 @@ int dispatch(const CommandLine& c) {
     return app::export_archive(c.global, c.export_maildir, c.export_mbox, c.export_account);
   if (c.importer->parsed()) return app::import_mail(c.global, c.import);
   if (c.backup->parsed()) return app::backup_archive(c.global, c.backup_file);
+  if (c.migrate->parsed()) return app::migrate_archive(c.global, c.migrate_target);
   if (c.import_config->parsed()) return app::import_config(c.import_from, c.import_file);
   if (c.deliver->parsed()) return app::deliver_messages(c.global, c.deliver_account, c.deliver_since, c.deliver_all);
   // `run` and no command at all both start the daemon

@@ -33,6 +33,8 @@ constexpr ExitCodes kExitCodes[] = {
     {"import", "  0  imported\n  1  failed (what was committed stays)\n"
                "  2  invalid config, unknown account or not a Maildir / mbox file\n"},
     {"backup", "  0  copied\n  1  failed (no partial copy is left)\n  2  invalid config or FILE exists\n"},
+    {"migrate", "  0  copied and verified\n  1  copying or verifying failed (what was copied stays; run again to resume)\n"
+                "  2  invalid config, no archive to copy, or --to names it\n"},
 };
 
 }  // namespace

@@ -78,6 +78,13 @@ int import_mail(const GlobalOptions& global, const ImportOptions& options);
 // done, 1 failed (no partial copy is left), 2 `file` exists.
 int backup_archive(const GlobalOptions& global, const std::string& file);
 
+// Copies the config's archive into `target` (a postgresql:// URI or an
+// SQLite path; store/archive_copy.hpp), then compares both per account
+// (rows, bytes, SHA-256). Exit 0 copied and verified, 1 copying or
+// verification failed (what was committed stays; run again to resume),
+// 2 invalid config, no source archive, or `target` is the source.
+int migrate_archive(const GlobalOptions& global, const std::string& target);
+
 // Prints popfetchd YAML for the accounts of another fetcher's config FILE
 // (`from`: fetchmail, getmail or mpop) to stdout. Exit 0 done, 2 unknown
 // `from`, an unreadable FILE, or one that does not parse (the message names

@@ -28,8 +28,8 @@ std::set<std::string, std::less<>>& memory_locks() {
 }
 
 // A PostgreSQL archive has no file to put lock files next to: its accounts
-// are locked in this process only (several daemons on one PostgreSQL archive
-// are not supported yet).
+// are locked in this process only. Daemons sharing one PostgreSQL archive
+// keep apart through its lease tables and advisory locks (pg_leases.hpp).
 bool is_memory(const std::string& db_path) {
   return db_path.empty() || db_path == ":memory:" || pg::is_postgres_uri(db_path);
 }

@@ -8,7 +8,9 @@
 // Version 1 is SQLite's version 5 less the delivery tables: messages with
 // UNIQUE (account, uidl, generation), raw as bytea, the header columns,
 // short_retr and listed_size, the same indexes, and a tsvector column
-// `search` with a GIN index in place of the FTS5 table.
+// `search` with a GIN index in place of the FTS5 table. Version 2 adds the
+// tables of several daemons sharing the archive (pg_leases.hpp): instances
+// and account_leases.
 // Errors: Storage.
 
 #include "common/result.hpp"
@@ -16,7 +18,7 @@
 
 namespace store {
 
-inline constexpr int kPgSchemaVersion = 1;
+inline constexpr int kPgSchemaVersion = 2;
 
 common::Status pg_migrate(pg::Connection& conn);
 

@@ -8,6 +8,7 @@
 #include "add_message.hpp"
 #include "store/archive.hpp"
 #include "store/delivery_log.hpp"
+#include "store/pg_schema.hpp"
 #include "store/pg_search.hpp"
 #include "support/postgres_server.hpp"
 
@@ -72,7 +73,7 @@ TEST(PgArchive, RecordsItsSchemaVersionOnce) {
   ASSERT_TRUE(store::Archive::open(db.uri)) << "opening again migrates nothing";
   auto version = test_support::shared_postgres()->psql(db.name, "SELECT version FROM schema_version");
   ASSERT_TRUE(version);
-  EXPECT_EQ(*version, "1\n");
+  EXPECT_EQ(*version, std::to_string(store::kPgSchemaVersion) + "\n");
 }
 
 TEST(PgArchive, HeadersWithNulAndBadUtf8AreStoredWithTheirRawExact) {

@@ -162,6 +162,7 @@ void Scheduler::attempt(Slot& slot) {
     return;
   }
   disarm(slot);
+  if (!pass_gate(slot)) return;
   // Access tokens expire within the hour: a token helper is asked before
   // every poll (it hands out its cached token while that is still good).
   if (fetch::refreshes_token(slot.account)) slot.password_stale = true;

@@ -44,6 +44,7 @@
 #include "daemon/hook_runner.hpp"
 #include "daemon/outage_watch.hpp"
 #include "daemon/password_lookup.hpp"
+#include "daemon/poll_gate.hpp"
 #include "daemon/reload_diff.hpp"
 #include "net/uv.hpp"
 #include "fetch/poll_runner.hpp"
@@ -125,6 +126,11 @@ class Scheduler {
   // messages (a failed poll too, for what it stored before failing).
   void set_hooks(HookRunner* hooks) { hooks_ = hooks; }
 
+  // Asked before each poll (nullptr, the default: every poll goes ahead). An
+  // account the gate says another daemon polls is not polled and not failed:
+  // it is looked at again at its next due time (scheduler_gate.cpp).
+  void set_poll_gate(PollGate* gate) { gate_ = gate; }
+
   // The accounts' health, in config order (removed accounts still finishing
   // a poll last).
   std::vector<health::AccountHealth> health() const;
@@ -151,6 +157,8 @@ class Scheduler {
   // lifts an authentication hold); false, with a warning, when rate-limited.
   bool take_manual_retry(Slot& slot);
   void attempt(Slot& slot);  // the timer fired or a poll was requested
+  // False when the gate keeps `slot` from polling now (rescheduled, or failed).
+  bool pass_gate(Slot& slot);
   void read_password(Slot& slot);
   void on_password(Slot& slot, const config::PasswordSource& source, common::Result<common::Secret> password);
   void submit(Slot& slot);
@@ -183,6 +191,7 @@ class Scheduler {
   std::function<void()> on_finished_;
   std::function<void()> on_change_;
   HookRunner* hooks_ = nullptr;
+  PollGate* gate_ = nullptr;
   std::vector<std::string> withheld_env_;  // Config::password_env_names
   // Lookups answering after the scheduler is gone see this expired.
   std::shared_ptr<Scheduler*> alive_;

@@ -59,6 +59,7 @@ Service::Service(uv_loop_t* loop, config::Config config, store::Archive& archive
                                         pool_token_refresh(loop, options_.resolve_password)),
               config_.max_concurrent_polls),
       hooks_(std::make_unique<HookRunner>(loop, options_.hook_time_limit)),
+      claims_(make_poll_claims(loop, config_)),
       scheduler_(loop, runner_, options_.resolve_password, options_.tuning),
       queue_(loop, writer_, config_.database, deliver::Queue::Options{}),
       signals_(loop) {}
@@ -108,6 +109,10 @@ common::Status Service::start() {
   for (const config::Account& account : config_.accounts) warn_about_weak_security(account);
   scheduler_.set_on_change([this] { on_scheduler_change(); });
   scheduler_.set_hooks(hooks_.get());
+  if (claims_) {
+    claims_->start();
+    scheduler_.set_poll_gate(claims_.get());
+  }
   scheduler_.start(config_);
   configure_deliveries({});
   refresh_archive_totals();  // after start(): the totals go to the accounts' slots
@@ -227,6 +232,7 @@ health::HealthSnapshot Service::snapshot() {
   snapshot.config_last_reload_success_timestamp_seconds = config_loaded_at_;
   snapshot.config_error = reload_error_;
   add_delivery_health(snapshot);
+  if (claims_) claims_->fill(snapshot);
   return snapshot;
 }
 
@@ -307,6 +313,7 @@ void Service::reload() {
     if (const config::Account* account = next.find_account(name)) warn_about_weak_security(*account);
   }
   scheduler_.apply(next, diff.accounts);
+  if (claims_) claims_->reloaded(next.accounts.size(), diff.accounts.removed);
   config_ = std::move(next);
   configure_deliveries(diff.accounts.removed);
   // A reload is how a user says "the target is fixed": failed deliveries go again.
@@ -398,6 +405,8 @@ void Service::finish_shutdown() {
         "", "the final commit failed: " + committed.error().message +
                 " (those messages were not deleted on any server; the next run fetches them again)");
   }
+  // No poll runs now: the other daemons may take these accounts at once.
+  if (claims_) claims_->shutdown();
   health_.reset();
   metrics_.reset();
   scheduler_.set_hooks(nullptr);

@@ -27,7 +27,8 @@
 //                    READY=1 around a reload; STOPPING=1; WATCHDOG=1 at half
 //                    of WATCHDOG_USEC when set.
 //
-// Owns the ArchiveWriter, the PollRunner, the Scheduler, the accounts' hooks
+// Owns the ArchiveWriter, the PollRunner, the PollClaims (a PostgreSQL
+// archive shared with other daemons: poll_claims.hpp), the Scheduler, the accounts' hooks
 // (daemon/hook_runner.hpp), the delivery
 // Queue (deliver/queue.hpp: new messages reach their targets after each
 // commit), the HealthServer and the metrics listener (a second HealthServer
@@ -49,6 +50,7 @@
 #include "common/result.hpp"
 #include "config/config.hpp"
 #include "daemon/password_lookup.hpp"
+#include "daemon/poll_claims.hpp"
 #include "deliver/queue.hpp"
 #include "deliver/targets.hpp"
 #include "daemon/scheduler.hpp"
@@ -135,6 +137,9 @@ class Service {
   // Outlives the scheduler, which starts the hooks; reset when the daemon
   // stops, so that a hook still running does not keep it waiting.
   std::unique_ptr<HookRunner> hooks_;
+  // Several daemons on one PostgreSQL archive: which accounts this one polls.
+  // Null with SQLite. Released once the polls have stopped.
+  std::unique_ptr<PollClaims> claims_;
   Scheduler scheduler_;
   deliver::Queue queue_;
   SystemdNotifier notifier_;

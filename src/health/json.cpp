@@ -54,6 +54,7 @@ std::string render_health_json(const HealthSnapshot& snapshot) {
     } else {
       entry["progress"] = nullptr;
     }
+    entry["held_here"] = account.held_here ? ordered_json(*account.held_here) : ordered_json(nullptr);
     accounts.push_back(std::move(entry));
   }
 
@@ -69,6 +70,18 @@ std::string render_health_json(const HealthSnapshot& snapshot) {
   body["config_error"] = snapshot.config_error ? ordered_json(*snapshot.config_error) : ordered_json(nullptr);
   body["config_last_reload_at"] = snapshot.config_last_reload_timestamp_seconds;
   body["config_loaded_at"] = snapshot.config_last_reload_success_timestamp_seconds;
+  if (snapshot.leases) {
+    const LeaseHealth& l = *snapshot.leases;
+    body["leases"] = {{"instance", l.instance},
+                      {"hostname", l.hostname},
+                      {"live_instances", l.live_instances},
+                      {"share", l.share},
+                      {"lease_seconds", l.lease_seconds},
+                      {"held", l.held},
+                      {"last_error", l.last_error ? ordered_json(*l.last_error) : ordered_json(nullptr)}};
+  } else {
+    body["leases"] = nullptr;
+  }
   // last_error is server text: it may hold any bytes. The replace handler turns
   // invalid UTF-8 into U+FFFD instead of throwing from dump().
   return body.dump(-1, ' ', false, ordered_json::error_handler_t::replace);

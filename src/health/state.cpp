@@ -5,6 +5,7 @@
 namespace health {
 
 bool HealthSnapshot::healthy() const {
+  if (leases && leases->last_error) return false;
   return config_last_reload_successful && std::all_of(accounts.begin(), accounts.end(), [](const AccountHealth& account) {
     return account.consecutive_failures == 0 &&
            std::none_of(account.deliveries.begin(), account.deliveries.end(),

@@ -99,6 +99,22 @@ struct AccountHealth {
   std::vector<DeliveryHealth> deliveries;
   // Only while a poll runs and its listing is done; else none.
   std::optional<ProgressHealth> progress;
+  // Several daemons on one PostgreSQL archive: whether this daemon holds the
+  // account's lease now (it polls it; false: another daemon does, or nobody
+  // yet). None with an SQLite archive, where every account is this daemon's.
+  std::optional<bool> held_here;
+};
+
+// This daemon among the others sharing a PostgreSQL archive (daemon/poll_claims.hpp).
+struct LeaseHealth {
+  std::string instance;  // random per process start
+  std::string hostname;
+  std::uint64_t live_instances = 0;  // heartbeats within one lease time, this one included
+  std::uint64_t share = 0;           // the most accounts this daemon takes: ceil(accounts / live)
+  double lease_seconds = 0;
+  std::vector<std::string> held;  // the accounts whose lease this daemon holds, sorted
+  // The database cannot be reached (claims fail, reconnects back off): degraded.
+  std::optional<std::string> last_error;
 };
 
 struct HealthSnapshot {
@@ -117,10 +133,13 @@ struct HealthSnapshot {
   std::int64_t config_last_reload_timestamp_seconds = 0;  // the last reload, either way; 0 = none yet
   std::int64_t config_last_reload_success_timestamp_seconds = 0;  // when the running config was read
   std::optional<std::string> config_error;  // the rejected file's first diagnostic
+  // With a PostgreSQL archive; none with SQLite.
+  std::optional<LeaseHealth> leases;
 
   // True when every account's last poll succeeded or none has run yet, i.e.
   // no account has a failure since its last success, no delivery target is
-  // failing and the last reload was not rejected.
+  // failing, the last reload was not rejected and the PostgreSQL archive (if
+  // any) answers the lease claims.
   bool healthy() const;
 };
 
@@ -130,7 +149,10 @@ std::string_view to_string(AccountHealth::State state);  // "idle", "polling", "
 // followed by extra keys (started_at, now, config_stale, config_error,
 // config_last_reload_at, config_loaded_at, the per-account counters,
 // messages_skipped, auth_failure, permanent_failure, deliveries, progress:
-// an object while a poll retrieves, else null). "status" is "ok" or "degraded"; last_error
+// an object while a poll retrieves, else null; held_here: true/false with a
+// PostgreSQL archive, else null; at the top, leases: an object with a
+// PostgreSQL archive (instance, hostname, live_instances, share,
+// lease_seconds, held, last_error), else null). "status" is "ok" or "degraded"; last_error
 // is null or a string (invalid UTF-8 replaced by U+FFFD).
 std::string render_health_json(const HealthSnapshot& snapshot);
 

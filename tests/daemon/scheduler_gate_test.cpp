@@ -68,8 +68,9 @@ TEST_F(SchedulerTest, AGateThatCannotDecideIsAFailedAttemptWithBackoff) {
   EXPECT_EQ(health("a")->state, health::AccountHealth::State::Backoff);
   ASSERT_TRUE(health("a")->last_error);
   EXPECT_NE(health("a")->last_error->find("connection refused"), std::string::npos);
-  EXPECT_EQ(health("a")->poll_failures_by_reason[static_cast<std::size_t>(health::FailureReason::Storage)],
-            health("a")->poll_failures_total);
+  const health::AccountHealth a = *health("a");  // one snapshot: health() replaces the last
+  EXPECT_EQ(a.poll_failures_by_reason[static_cast<std::size_t>(health::FailureReason::Storage)],
+            a.poll_failures_total);
 
   gate.answers["a"] = ScriptedGate::Answer::Poll;  // the database is back
   ASSERT_TRUE(until([&] { return health("a")->last_success_at > 0; }));

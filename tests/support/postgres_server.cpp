@@ -109,6 +109,14 @@ common::Status PostgresServer::stop() {
                       "pg_ctl stop");
 }
 
+common::Status PostgresServer::stop_immediately() {
+  if (!running_) return {};
+  running_ = false;
+  return run_as_owner({(bin_ / "pg_ctl").string(), "-D", (dir_->path() / "data").string(), "-m", "immediate", "-w",
+                       "stop"},
+                      "pg_ctl stop -m immediate");
+}
+
 common::Status PostgresServer::start_again() {
   if (running_) return {};
   if (auto s = run_as_owner({(bin_ / "pg_ctl").string(), "-D", (dir_->path() / "data").string(), "-l",

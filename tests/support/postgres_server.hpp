@@ -41,6 +41,9 @@ class PostgresServer {
 
   // pg_ctl stop -m fast; idempotent. The directory stays until destruction.
   common::Status stop();
+  // pg_ctl stop -m immediate: the server quits without a checkpoint, as in a
+  // crash (sessions cut, crash recovery at the next start). Idempotent.
+  common::Status stop_immediately();
   bool running() const { return running_; }
   // pg_ctl start again after stop(), same data and socket.
   common::Status start_again();

@@ -58,13 +58,6 @@ class ThroughSocks5 : public ::testing::Test {
     return account;
   }
 
-  static integration::Mailbox mailbox(const std::string& user, std::uint64_t seed) {
-    auto mailbox =
-        integration::create_mailbox(server(), user, "pw-" + user, integration::varied_messages(seed));
-    EXPECT_TRUE(mailbox.ok()) << mailbox.error().message;
-    return std::move(*mailbox);
-  }
-
   static integration::ServerSuite suite_;
 };
 integration::ServerSuite ThroughSocks5::suite_;
@@ -76,7 +69,7 @@ TEST_F(ThroughSocks5, FetchesByteExactWithoutProxyAuth) {
   for (Security security : {Security::Tls, Security::StartTls, Security::None}) {
     const std::string user = "socks-" + std::string(config::to_string(security));
     SCOPED_TRACE(user);
-    const integration::Mailbox box = mailbox(user, static_cast<std::uint64_t>(seed++));
+    const integration::Mailbox box = suite_.mailbox(user, static_cast<std::uint64_t>(seed++));
     const std::string db = suite_.database(user);
     auto outcome = integration::run_poll(account_for(user, security, proxy->port()), box.password, db);
     ASSERT_TRUE(outcome.ok()) << outcome.error().message;
@@ -92,7 +85,7 @@ TEST_F(ThroughSocks5, FetchesByteExactWithProxyAuth) {
   auto proxy = test_support::Socks5Proxy::start("proxyuser", "proxy-Secret-77");
   ASSERT_TRUE(proxy) << proxy.error().message;
   const std::string user = "socks-auth";
-  const integration::Mailbox box = mailbox(user, 11);
+  const integration::Mailbox box = suite_.mailbox(user, 11);
   const std::string db = suite_.database(user);
   auto outcome = integration::run_poll(
       account_for(user, Security::Tls, proxy->port(), "proxyuser", "proxy-Secret-77"), box.password, db);
@@ -106,7 +99,7 @@ TEST_F(ThroughSocks5, WrongProxyPasswordFailsClearly) {
   auto proxy = test_support::Socks5Proxy::start("proxyuser", "proxy-Secret-77");
   ASSERT_TRUE(proxy) << proxy.error().message;
   const std::string user = "socks-wrong";
-  const integration::Mailbox box = mailbox(user, 12);
+  const integration::Mailbox box = suite_.mailbox(user, 12);
   for (const char* password : {"not-the-Secret", ""}) {
     const std::string proxy_user = *password == '\0' ? "" : "proxyuser";
     auto outcome =

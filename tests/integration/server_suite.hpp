@@ -9,6 +9,7 @@
 // the server and removes the directory (kept with POPFETCHD_KEEP_FIXTURES=1).
 // Errors: start() keeps the fixture's error; tests check ready() in SetUp().
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "integration/mailbox.hpp"
 #include "support/dovecot_server.hpp"
 #include "support/temp_dir.hpp"
 
@@ -43,6 +45,9 @@ class ServerSuite {
   const std::filesystem::path& work_dir() const { return work_->path(); }
   // A fresh archive path in the work directory ("<name>.db").
   std::string database(const std::string& name) const { return (work_->path() / (name + ".db")).string(); }
+  // A new Dovecot user `user` (password "pw-<user>") holding varied_messages(seed);
+  // a failure to create it fails the calling test (and returns an empty mailbox).
+  Mailbox mailbox(const std::string& user, std::uint64_t seed);
 
  private:
   std::unique_ptr<test_support::DovecotServer> server_;

@@ -40,16 +40,8 @@ std::string tagged_message(const std::string& word, int n) {
          "@example.org>\r\n\r\nBody of message " + std::to_string(n) + " about " + word + ".\r\n";
 }
 
-class CliAgainstDovecot : public Cli {
+class CliAgainstDovecot : public integration::DovecotSuite<CliAgainstDovecot, Cli> {
  protected:
-  static void SetUpTestSuite() { suite_.start({}); }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override {
-    ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message;
-    Cli::SetUp();
-  }
-  static test_support::DovecotServer& server() { return suite_.server(); }
-
   // Two users with mail: alice (3 messages, reached with tls and the
   // fixture's CA: certificate checked) and bob (2 messages, clear text).
   void make_users(const std::string& tag) {
@@ -90,11 +82,9 @@ class CliAgainstDovecot : public Cli {
     return config;
   }
 
-  static integration::ServerSuite suite_;
   integration::Mailbox alice_;
   integration::Mailbox bob_;
 };
-integration::ServerSuite CliAgainstDovecot::suite_;
 
 // Issue 16: probe reports the TLS session, the certificate and the mailbox,
 // and leaves the mailbox alone, even with keep: false.

@@ -41,28 +41,22 @@ constexpr const char* kNssWrapper = POPFETCHD_TEST_NSS_WRAPPER;
 
 using integration::ipv6_loopback;
 
-class OverIpv6 : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (!ipv6_loopback()) return;
+class OverIpv6 : public integration::DovecotSuite<OverIpv6> {
+ public:
+  static std::string skip_reason() {
+    return ipv6_loopback() ? "" : "no IPv6 loopback on this machine (cannot bind ::1)";
+  }
+  static test_support::DovecotOptions options() {
     test_support::DovecotOptions options;
     integration::listen_on_both_loopbacks(options);
-    suite_.start(options);
+    return options;
   }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override {
-    if (!ipv6_loopback()) GTEST_SKIP() << "no IPv6 loopback on this machine (cannot bind ::1)";
-    ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message;
-  }
-  static test_support::DovecotServer& server() { return suite_.server(); }
 
+ protected:
   static std::uint16_t port_for(Security security) {
     return security == Security::Tls ? server().pop3s_port() : server().pop3_port();
   }
-
-  static integration::ServerSuite suite_;
 };
-integration::ServerSuite OverIpv6::suite_;
 
 TEST_F(OverIpv6, FetchesByteExactFromAnIpv6LiteralWithOrWithoutBrackets) {
   std::uint64_t seed = 40;

@@ -25,23 +25,20 @@ using config::Security;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class ThroughSocks5 : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (test_support::Socks5Proxy::program().empty()) return;
-    // The proxy resolves "localhost" and connects to its first address only
-    // (microsocks): ::1 where /etc/hosts names it (Debian's default hosts file).
+class ThroughSocks5 : public integration::DovecotSuite<ThroughSocks5> {
+ public:
+  static std::string skip_reason() {
+    return test_support::Socks5Proxy::program().empty() ? "microsocks is not installed" : "";
+  }
+  // The proxy resolves "localhost" and connects to its first address only
+  // (microsocks): ::1 where /etc/hosts names it (Debian's default hosts file).
+  static test_support::DovecotOptions options() {
     test_support::DovecotOptions options;
     integration::listen_on_both_loopbacks(options);
-    suite_.start(options);
+    return options;
   }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override {
-    if (test_support::Socks5Proxy::program().empty()) GTEST_SKIP() << "microsocks is not installed";
-    ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message;
-  }
-  static test_support::DovecotServer& server() { return suite_.server(); }
 
+ protected:
   // "localhost" on purpose: the proxy resolves it, and the certificate names it.
   static config::Account account_for(const std::string& user, Security security, std::uint16_t proxy_port,
                                      const std::string& proxy_user = {},
@@ -57,10 +54,7 @@ class ThroughSocks5 : public ::testing::Test {
     account.proxy = proxy;
     return account;
   }
-
-  static integration::ServerSuite suite_;
 };
-integration::ServerSuite ThroughSocks5::suite_;
 
 TEST_F(ThroughSocks5, FetchesByteExactWithoutProxyAuth) {
   auto proxy = test_support::Socks5Proxy::start();

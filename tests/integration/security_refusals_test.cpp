@@ -36,15 +36,10 @@ using ::testing::Not;
 // ---------------------------------------------------------------------------
 // Dovecot with ssl = no: no POP3S listener, no STLS in CAPA.
 
-class ClearTextServer : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { suite_.start(test_support::DovecotOptions::without_ssl()); }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override { ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message; }
-  static test_support::DovecotServer& server() { return suite_.server(); }
-  static integration::ServerSuite suite_;
+class ClearTextServer : public integration::DovecotSuite<ClearTextServer> {
+ public:
+  static test_support::DovecotOptions options() { return test_support::DovecotOptions::without_ssl(); }
 };
-integration::ServerSuite ClearTextServer::suite_;
 
 TEST_F(ClearTextServer, StartTlsIfAvailableFallsBackToClearText) {
   for (AuthMethod auth : kAuths) {
@@ -144,29 +139,24 @@ TEST_F(ClearTextServer, StartTlsRefusesWithoutSendingCredentials) {
 // fixture's CA, so only the name is wrong), and whose auth_mechanisms lack
 // CRAM-MD5 (one server for both, to save a start).
 
-class WrongNameNoCramServer : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class WrongNameNoCramServer : public integration::DovecotSuite<WrongNameNoCramServer> {
+ public:
+  static test_support::DovecotOptions options() {
     test_support::DovecotOptions options;
     options.certificate.common_name = "mail.example.org";
     options.certificate.subject_alt_names = {"DNS:mail.example.org"};
     options.auth_mechanisms = "plain login";
-    suite_.start(options);
+    return options;
   }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override { ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message; }
-  static test_support::DovecotServer& server() { return suite_.server(); }
 
+ protected:
   config::Account account_for(const std::string& user, Security security, AuthMethod auth) {
     config::Account account =
         integration::make_account(user, server().host(), port_for(server(), security), security, auth);
     if (config::verifies_certificate(security)) account.ca_file = server().ca_file().string();
     return account;
   }
-
-  static integration::ServerSuite suite_;
 };
-integration::ServerSuite WrongNameNoCramServer::suite_;
 
 TEST_F(WrongNameNoCramServer, VerifyingModesRefuseACertificateForAnotherHost) {
   for (Security security : {Security::Tls, Security::StartTls}) {

@@ -43,14 +43,8 @@ using ::testing::Not;
 // Dovecot with ssl = yes and a certificate for localhost / 127.0.0.1 from the
 // fixture's CA; PLAIN, LOGIN and CRAM-MD5 offered.
 
-class GoodCertificateServer : public ::testing::Test {
+class GoodCertificateServer : public integration::DovecotSuite<GoodCertificateServer> {
  protected:
-  static void SetUpTestSuite() { suite_.start({}); }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override { ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message; }
-
-  static test_support::DovecotServer& server() { return suite_.server(); }
-
   config::Account account_for(const Mailbox& mailbox, Security security, AuthMethod auth) {
     // tls verifies the DNS name "localhost" (which may resolve to ::1 first,
     // where nothing listens: the client must go on to 127.0.0.1); starttls
@@ -61,10 +55,7 @@ class GoodCertificateServer : public ::testing::Test {
     if (config::verifies_certificate(security)) account.ca_file = server().ca_file().string();
     return account;
   }
-
-  static integration::ServerSuite suite_;
 };
-integration::ServerSuite GoodCertificateServer::suite_;
 
 // The matrix's parameter; a struct of ours so that GoogleTest prints it by name.
 struct Mode {

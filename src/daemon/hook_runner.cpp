@@ -61,12 +61,6 @@ class HookRunner::Run {
   void abandon();
 
  private:
-  template <class Handle>
-  void opened(Handle& handle, bool& flag) {
-    handle.data = this;
-    flag = true;
-    latch_.hold();
-  }
   void close(uv_handle_t* handle, bool& flag);
   void exited(std::int64_t status, int signal);
   void output(ssize_t n, const uv_buf_t* buf);
@@ -106,7 +100,7 @@ void HookRunner::Run::start_timer(std::chrono::milliseconds after) {
 void HookRunner::Run::start(const std::vector<std::string>& withheld_env) {
   uv_loop_t* loop = owner_->loop_;
   uv_timer_init(loop, &timer_);
-  opened(timer_, timer_open_);
+  latch_.opened(timer_, this, timer_open_);
   uv_file fds[2] = {-1, -1};
   int rc = uv_pipe(fds, 0, 0);  // both ends close-on-exec; the child gets its ends by dup2
   if (rc == 0) {
@@ -126,7 +120,7 @@ void HookRunner::Run::start(const std::vector<std::string>& withheld_env) {
       static_cast<Run*>(p->data)->exited(status, signal);
     };
     rc = common::spawn_child(loop, &process_, spec);
-    opened(process_, process_open_);  // initialised even when the spawn failed
+    latch_.opened(process_, this, process_open_);  // initialised even when the spawn failed
     ::close(fds[1]);
   }
   if (rc != 0) {
@@ -138,7 +132,7 @@ void HookRunner::Run::start(const std::vector<std::string>& withheld_env) {
   }
   result_.started = true;
   uv_pipe_init(loop, &pipe_, 0);
-  opened(pipe_, pipe_open_);
+  latch_.opened(pipe_, this, pipe_open_);
   uv_pipe_open(&pipe_, fds[0]);
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(&pipe_),

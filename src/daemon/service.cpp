@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <ctime>
+#include <memory>
+#include <stdexcept>
 #include <utility>
 
 #include "common/log.hpp"
@@ -420,24 +422,27 @@ void Service::finish_shutdown() {
 
 common::Status run_service(config::Config config, store::Archive& archive, const pop3::Digests& digests,
                            ServiceOptions options) {
-  uv_loop_t loop;
-  if (const int failed = uv_loop_init(&loop); failed != 0) {
-    return common::make_error(common::ErrorKind::Io,
-                              std::string("cannot create the event loop: ") + uv_strerror(failed));
+  std::unique_ptr<net::UvLoop> loop;
+  try {
+    loop = std::make_unique<net::UvLoop>();
+  } catch (const std::runtime_error& error) {
+    return common::make_error(common::ErrorKind::Io, error.what());
   }
   common::Status outcome;
   bool abandoned = false;
   {
-    Service service(&loop, std::move(config), archive, digests, std::move(options));
+    Service service(loop->get(), std::move(config), archive, digests, std::move(options));
     outcome = service.start();
-    if (outcome) uv_run(&loop, UV_RUN_DEFAULT);
+    if (outcome) uv_run(loop->get(), UV_RUN_DEFAULT);
     abandoned = service.loop_abandoned();
   }
-  // A lookup stuck on the thread pool still refers to the loop: leave it be;
-  // the process is about to exit.
-  if (abandoned) return outcome;
-  uv_run(&loop, UV_RUN_DEFAULT);  // the handles closed by the destructors
-  uv_loop_close(&loop);
+  // A lookup stuck on the thread pool still refers to the loop: leave it be,
+  // never run, closed or freed again; the process is about to exit.
+  if (abandoned) {
+    (void)loop.release();
+    return outcome;
+  }
+  loop.reset();  // runs the loop for the handles closed by the destructors, then closes it
   return outcome;
 }
 

@@ -45,12 +45,6 @@ class MdaTarget::Run {
   void abandon();
 
  private:
-  template <class Handle>
-  void opened(Handle& handle, bool& flag) {
-    handle.data = this;
-    flag = true;
-    latch_.hold();
-  }
   void close(uv_handle_t* handle, bool& flag);
   void close_all(bool keep_process);
 
@@ -97,11 +91,11 @@ void MdaTarget::Run::start() {
   net::CloseLatch::Busy busy(latch_);
   uv_loop_t* loop = owner_->loop_;
   uv_timer_init(loop, &timer_);
-  opened(timer_, timer_open_);
+  latch_.opened(timer_, this, timer_open_);
   uv_pipe_init(loop, &stdin_, 0);
-  opened(stdin_, stdin_open_);
+  latch_.opened(stdin_, this, stdin_open_);
   uv_pipe_init(loop, &stderr_pipe_, 0);
-  opened(stderr_pipe_, stderr_open_);
+  latch_.opened(stderr_pipe_, this, stderr_open_);
   if (owner_->argv_.empty()) {
     early_ = Outcome{Verdict::Permanent, "the mda has no program to run"};
     uv_timer_start(
@@ -124,7 +118,7 @@ void MdaTarget::Run::start() {
     static_cast<Run*>(p->data)->exited(status, signal);
   };
   const int rc = common::spawn_child(loop, &process_, spec);
-  opened(process_, process_open_);  // initialised even when the spawn failed
+  latch_.opened(process_, this, process_open_);  // initialised even when the spawn failed
   if (rc != 0) return spawn_failed(rc);
   spawned_ = true;
 

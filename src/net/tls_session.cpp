@@ -144,14 +144,17 @@ common::Status check_pins(const TlsSession::State& state) {
                                         format_sha256_fingerprint(digest));
 }
 
+// The certificate is looked at (verified, or compared with the pins): the
+// verify callback is installed, and a handshake that never ran it was resumed.
+bool checks_certificate(const TlsOptions& options) { return options.verify || !options.sha256_pins.empty(); }
+
 bool is_tls13(const State& state) { return std::strcmp(mbedtls_ssl_get_version(&state.ssl), "TLSv1.3") == 0; }
 
 // A resumed handshake (TLS 1.2 abbreviated, TLS 1.3 PSK) carries no server
 // certificate, so the verify callback never ran. Without verification (the
 // if-available modes) nothing tells; such a handshake is reported as full.
 bool was_resumed(const State& state) {
-  const bool callback_set = state.options.verify || !state.options.sha256_pins.empty();
-  return state.session_offered && callback_set && !state.certificate_checked;
+  return state.session_offered && checks_certificate(state.options) && !state.certificate_checked;
 }
 
 // Everything a resumed session skips checking again, and the client
@@ -219,7 +222,7 @@ common::Status configure(State& state) {
   if (ret != 0) return config_error("cannot use the host name for TLS", ret);
   // Also with pins: the callback is how a full handshake is told from a
   // resumed one (which sends no certificate), in TLS 1.2 and 1.3 alike.
-  if (state.options.verify || !state.options.sha256_pins.empty()) {
+  if (checks_certificate(state.options)) {
     mbedtls_ssl_set_verify(&state.ssl, verify_callback, &state);
   }
   mbedtls_ssl_set_bio(&state.ssl, &state, bio_send, bio_recv, nullptr);

@@ -106,6 +106,18 @@ class CloseLatch {
   bool owner_let_go() const { return let_go_; }
   int held() const { return held_; }
 
+  // For a handle that lives inside the owner, right after its uv_*_init
+  // succeeded: points handle.data at `owner` (where its callbacks, the close
+  // callback among them, find it), sets `open` (the owner closes the handle
+  // only while it is set) and holds the latch until the close callback
+  // release()s it.
+  template <class Handle>
+  void opened(Handle& handle, void* owner, bool& open) noexcept {
+    handle.data = owner;
+    open = true;
+    hold();
+  }
+
   // Put one on the stack for the duration of each entry point from libuv.
   class Busy {
    public:

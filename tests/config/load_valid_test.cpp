@@ -26,6 +26,41 @@ config::Config load_ok(const std::string& yaml, const std::string& file = "/etc/
   return result.ok() ? *result.config : config::Config{};
 }
 
+// Field by field, so that a failure names the field; then the whole value
+// (Account's operator==), so that a field added later cannot differ unseen.
+void expect_account(const config::Account& actual, const config::Account& expected) {
+  EXPECT_EQ(actual.name, expected.name);
+  EXPECT_EQ(actual.email, expected.email);
+  EXPECT_EQ(actual.server, expected.server);
+  EXPECT_EQ(actual.security, expected.security);
+  EXPECT_EQ(actual.port, expected.port);
+  EXPECT_EQ(actual.username, expected.username);
+  EXPECT_EQ(actual.username_from_email, expected.username_from_email);
+  EXPECT_EQ(actual.auth, expected.auth);
+  EXPECT_EQ(actual.password.kind, expected.password.kind);
+  EXPECT_EQ(actual.password.value, expected.password.value);
+  EXPECT_EQ(actual.password.withheld_env, expected.password.withheld_env);
+  EXPECT_EQ(actual.ca_file, expected.ca_file);
+  EXPECT_EQ(actual.tls_fingerprints, expected.tls_fingerprints);
+  EXPECT_EQ(actual.tls_min_version, expected.tls_min_version);
+  EXPECT_EQ(actual.tls_client_cert, expected.tls_client_cert);
+  EXPECT_EQ(actual.tls_client_key, expected.tls_client_key);
+  EXPECT_EQ(actual.poll_interval, expected.poll_interval);
+  EXPECT_EQ(actual.timeout, expected.timeout);
+  EXPECT_EQ(actual.keep, expected.keep);
+  EXPECT_EQ(actual.delete_after, expected.delete_after);
+  EXPECT_EQ(actual.max_message_size, expected.max_message_size);
+  EXPECT_EQ(actual.pipelining, expected.pipelining);
+  EXPECT_EQ(actual.proxy.has_value(), expected.proxy.has_value());
+  EXPECT_EQ(actual.deliver.size(), expected.deliver.size());
+  EXPECT_EQ(actual.on_failure, expected.on_failure);
+  EXPECT_EQ(actual.on_new_mail, expected.on_new_mail);
+  EXPECT_EQ(actual.location.file, expected.location.file);
+  EXPECT_EQ(actual.location.line, expected.location.line);
+  EXPECT_EQ(actual.location.column, expected.location.column);
+  EXPECT_TRUE(actual == expected) << "the accounts differ";
+}
+
 TEST(LoadValid, MinimalFileGetsEveryDefault) {
   const auto config = load_ok(R"(accounts:
   - name: a
@@ -39,26 +74,24 @@ TEST(LoadValid, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(config.log_level, common::LogLevel::Info);
   EXPECT_EQ(config.max_concurrent_polls, 16u);
   ASSERT_EQ(config.accounts.size(), 1u);
-  const config::Account& a = config.accounts[0];
-  EXPECT_EQ(a.name, "a");
-  EXPECT_EQ(a.email, "");
-  EXPECT_EQ(a.server, "pop.example.com");
-  EXPECT_EQ(a.security, config::Security::Tls);
-  EXPECT_EQ(a.port, 995);
-  EXPECT_EQ(a.username, "u");
-  EXPECT_EQ(a.auth, config::AuthMethod::Plain);
-  EXPECT_EQ(a.password.kind, config::PasswordSource::Kind::Literal);
-  EXPECT_EQ(a.password.value, "p");
-  EXPECT_EQ(a.ca_file, "");
-  EXPECT_EQ(a.poll_interval, seconds(300));
-  EXPECT_EQ(a.timeout, seconds(60));
-  EXPECT_TRUE(a.keep);
-  EXPECT_EQ(a.delete_after, std::nullopt);
-  EXPECT_EQ(a.max_message_size, 50'000'000u);
-  EXPECT_EQ(a.pipelining, config::Pipelining::Auto);
-  EXPECT_EQ(a.location.file, "/etc/popfetchd/popfetchd.yaml");
-  EXPECT_EQ(a.location.line, 2);
-  EXPECT_EQ(a.location.column, 5);
+  // Every other field keeps config::Account's default.
+  config::Account expected;
+  expected.name = "a";
+  expected.server = "pop.example.com";
+  expected.username = "u";
+  expected.password = {config::PasswordSource::Kind::Literal, "p", {}};
+  expected.location = {"/etc/popfetchd/popfetchd.yaml", 2, 5};
+  expect_account(config.accounts[0], expected);
+  // The defaults as the documentation states them.
+  EXPECT_EQ(expected.security, config::Security::Tls);
+  EXPECT_EQ(expected.port, 995);
+  EXPECT_EQ(expected.auth, config::AuthMethod::Plain);
+  EXPECT_EQ(expected.poll_interval, seconds(300));
+  EXPECT_EQ(expected.timeout, seconds(60));
+  EXPECT_TRUE(expected.keep);
+  EXPECT_EQ(expected.delete_after, std::nullopt);
+  EXPECT_EQ(expected.max_message_size, 50'000'000u);
+  EXPECT_EQ(expected.pipelining, config::Pipelining::Auto);
 }
 
 TEST(LoadValid, FullFileSetsEveryKey) {
@@ -90,23 +123,24 @@ accounts:
   EXPECT_EQ(config.log_level, common::LogLevel::Debug);
   EXPECT_EQ(config.max_concurrent_polls, 3u);
   ASSERT_EQ(config.accounts.size(), 1u);
-  const config::Account& a = config.accounts[0];
-  EXPECT_EQ(a.name, "full_1.x-y");
-  EXPECT_EQ(a.email, "someone@example.org");
-  EXPECT_EQ(a.server, "2001:db8::1");
-  EXPECT_EQ(a.security, config::Security::StartTls);
-  EXPECT_EQ(a.port, 1110);
-  EXPECT_EQ(a.username, "other");
-  EXPECT_EQ(a.auth, config::AuthMethod::CramMd5);
-  EXPECT_EQ(a.password.kind, config::PasswordSource::Kind::Command);
-  EXPECT_EQ(a.password.value, "echo hi");
-  EXPECT_EQ(a.ca_file, "/etc/ssl/my-ca.pem");
-  EXPECT_EQ(a.poll_interval, seconds(90));
-  EXPECT_EQ(a.timeout, seconds(120));
-  EXPECT_TRUE(a.keep);
-  EXPECT_EQ(a.delete_after, seconds(30 * 86400));
-  EXPECT_EQ(a.max_message_size, 1024ull * 1024 * 1024);
-  EXPECT_EQ(a.pipelining, config::Pipelining::Off);
+  config::Account expected;
+  expected.name = "full_1.x-y";
+  expected.email = "someone@example.org";
+  expected.server = "2001:db8::1";
+  expected.security = config::Security::StartTls;
+  expected.port = 1110;
+  expected.username = "other";
+  expected.auth = config::AuthMethod::CramMd5;
+  expected.password = {config::PasswordSource::Kind::Command, "echo hi", {}};
+  expected.ca_file = "/etc/ssl/my-ca.pem";
+  expected.poll_interval = seconds(90);
+  expected.timeout = seconds(120);
+  expected.keep = true;
+  expected.delete_after = seconds(30 * 86400);
+  expected.max_message_size = 1024ull * 1024 * 1024;
+  expected.pipelining = config::Pipelining::Off;
+  expected.location = {"/etc/popfetchd/popfetchd.yaml", 8, 5};
+  expect_account(config.accounts[0], expected);
 }
 
 TEST(LoadValid, DefaultsApplyAndAccountsOverride) {

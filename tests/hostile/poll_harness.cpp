@@ -1,14 +1,11 @@
 #include "hostile/poll_harness.hpp"
 
 #include <sys/resource.h>
-#include <uv.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
 
-#include "common/log.hpp"
-#include "net/uv.hpp"
 #include "pop3/auth.hpp"
 #include "pop3/base64.hpp"
 #include "support/test_pki.hpp"
@@ -62,8 +59,7 @@ void HostileTest::SetUp() {
   ASSERT_TRUE(digests.ok()) << digests.error().message;
   digests_ = std::move(*digests);
 
-  common::set_log_level(common::LogLevel::Debug);
-  common::set_log_sink([this](std::string_view line) { log_.emplace_back(line); });
+  log_capture_.emplace(log_);
 }
 
 void HostileTest::TearDown() {
@@ -71,8 +67,7 @@ void HostileTest::TearDown() {
   if (HasFailure() || std::getenv("POPFETCHD_HOSTILE_SHOW_LOG") != nullptr) {
     for (const std::string& line : log_) std::fprintf(stderr, "  log: %s\n", line.c_str());
   }
-  common::set_log_sink({});
-  common::set_log_level(common::LogLevel::Info);
+  log_capture_.reset();
   archive_.reset();
   dir_.reset();
 }
@@ -107,37 +102,11 @@ fetch::PollReport HostileTest::poll(const config::Account& account, PollTweaks t
   options.max_messages_per_poll = tweaks.max_messages_per_poll;
   options.progress = tweaks.progress;
 
-  net::UvLoop uv;
-  uv_loop_t& loop = *uv.get();
-  uv_timer_t watchdog;
-  uv_timer_init(&loop, &watchdog);
-  auto writer = std::make_unique<fetch::ArchiveWriter>(&loop, *archive_, fetch::ArchiveWriter::Limits{});
-
-  std::optional<fetch::PollReport> report;
-  fetch::PollFactory factory = fetch::account_poll_factory(&loop, *writer,
-                                                               tweaks.digests != nullptr ? *tweaks.digests : *digests_);
-  if (tweaks.refresh) factory = fetch::with_token_refresh(std::move(factory), std::move(tweaks.refresh));
-  std::unique_ptr<fetch::Poll> poll = factory(std::move(options), [&](fetch::PollReport done) {
-    report = std::move(done);
-    uv_timer_stop(&watchdog);
-  });
-  watchdog.data = poll.get();
-  uv_timer_start(
-      &watchdog,
-      [](uv_timer_t* timer) {
-        ADD_FAILURE() << "the poll did not end within " << watchdog_limit().count() << " ms; stopping it";
-        static_cast<fetch::Poll*>(timer->data)->stop();
-      },
-      static_cast<std::uint64_t>(watchdog_limit().count()), 0);
-  poll->start();
-  uv_run(&loop, UV_RUN_DEFAULT);
-  poll.reset();
-  // Whatever the poll stored is committed: nothing half-written is left behind.
-  EXPECT_FALSE(writer->has_uncommitted());
-  writer.reset();
-  uv_close(reinterpret_cast<uv_handle_t*>(&watchdog), nullptr);
-  EXPECT_EQ(uv.close(), 0u) << "the poll left libuv handles open: " << uv.leaked_handles();
-
+  test_support::PollHarnessOptions extras;
+  extras.refresh = std::move(tweaks.refresh);
+  extras.watchdog = watchdog_limit();
+  const std::optional<fetch::PollReport> report = test_support::run_one_poll(
+      std::move(options), *archive_, tweaks.digests != nullptr ? *tweaks.digests : *digests_, std::move(extras));
   EXPECT_TRUE(report.has_value()) << "the poll never reported";
   return report.value_or(fetch::PollReport{});
 }

@@ -1,12 +1,13 @@
 #pragma once
 // HostileTest: a GoogleTest fixture that runs one fetch::AccountPoll — the
 // real client, end to end: net::Connection, pop3::Session, ArchiveWriter —
-// against a FakePop3Server on its own libuv loop, and lets the test look at
-// what came of it: the PollReport, the archive, the complete debug log.
+// against a FakePop3Server on its own libuv loop (test_support::run_one_poll),
+// and lets the test look at what came of it: the PollReport, the archive, the
+// complete debug log.
 //
 // Owns a temporary directory with the archive (SQLite, WAL) and its lock
-// files, the digests, each poll's ArchiveWriter (on that poll's loop) and, while a test runs, the log sink
-// (every line at debug level). It never talks to a server other than the one
+// files, the digests and, while a test runs, the log sink (every line at
+// debug level). It never talks to a server other than the one
 // the test hands it. A poll that does not end within the watchdog (kWatchdog,
 // or $POPFETCHD_HOSTILE_WATCHDOG seconds: scripts/valgrind raises it) is
 // stopped and the test fails (that only bounds a broken test; no test relies on it).
@@ -33,6 +34,7 @@
 #include "net/mbed_digests.hpp"
 #include "store/archive.hpp"
 #include "support/fake_pop3_server.hpp"
+#include "support/poll_harness.hpp"
 #include "support/temp_dir.hpp"
 
 namespace hostile {
@@ -121,6 +123,7 @@ class HostileTest : public ::testing::Test {
   std::optional<store::Archive> archive_;
   std::unique_ptr<net::MbedDigests> digests_;
   std::vector<std::string> log_;
+  std::optional<test_support::LogCapture> log_capture_;  // into log_, from SetUp to TearDown
 };
 
 // No form of the password in any line the server received (for polls that

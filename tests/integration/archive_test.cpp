@@ -44,13 +44,11 @@ std::size_t commands_sent(const integration::PollOutcome& outcome, const std::st
       [&](const std::string& line) { return line.find("] > " + command) != std::string::npos; }));
 }
 
-class ArchiveSemantics : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { suite_.start(test_support::DovecotOptions::without_ssl()); }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override { ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message; }
-  static test_support::DovecotServer& server() { return suite_.server(); }
+class ArchiveSemantics : public integration::DovecotSuite<ArchiveSemantics> {
+ public:
+  static test_support::DovecotOptions options() { return test_support::DovecotOptions::without_ssl(); }
 
+ protected:
   config::Account account_for(const Mailbox& mailbox) {
     return integration::make_account(mailbox.user, server().host(), server().pop3_port(),
                                      config::Security::None, config::AuthMethod::Plain);
@@ -96,10 +94,7 @@ class ArchiveSemantics : public ::testing::Test {
   }
 
   void expect_delete_mode_moves_everything(const std::string& user, config::Pipelining pipelining);
-
-  static integration::ServerSuite suite_;
 };
-integration::ServerSuite ArchiveSemantics::suite_;
 
 TEST_F(ArchiveSemantics, KeepModeFetchesEachMessageOnceAcrossThreePolls) {
   auto mailbox =

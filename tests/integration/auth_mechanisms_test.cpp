@@ -27,17 +27,15 @@ using config::Security;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class AllMechanismsServer : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class AllMechanismsServer : public integration::DovecotSuite<AllMechanismsServer> {
+ public:
+  static test_support::DovecotOptions options() {
     test_support::DovecotOptions options;
     options.auth_mechanisms = "plain login cram-md5 scram-sha-1 scram-sha-256";
-    suite_.start(options);
+    return options;
   }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override { ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message; }
-  static test_support::DovecotServer& server() { return suite_.server(); }
 
+ protected:
   static config::Account account_for(const integration::Mailbox& mailbox, Security security,
                                      AuthMethod auth) {
     const std::uint16_t port = security == Security::Tls ? server().pop3s_port() : server().pop3_port();
@@ -45,10 +43,7 @@ class AllMechanismsServer : public ::testing::Test {
     if (security == Security::Tls) account.ca_file = server().ca_file().string();
     return account;
   }
-
-  static integration::ServerSuite suite_;
 };
-integration::ServerSuite AllMechanismsServer::suite_;
 
 struct Case {
   AuthMethod auth;
@@ -119,18 +114,14 @@ TEST_F(AllMechanismsServer, WrongPasswordUnderScramIsAnAuthFailure) {
 }
 
 // No SSL, and only clear-text mechanisms: auto must not send the password.
-class ClearTextOnlyServer : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class ClearTextOnlyServer : public integration::DovecotSuite<ClearTextOnlyServer> {
+ public:
+  static test_support::DovecotOptions options() {
     test_support::DovecotOptions options = test_support::DovecotOptions::without_ssl();
     options.auth_mechanisms = "plain login";
-    suite_.start(options);
+    return options;
   }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override { ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message; }
-  static integration::ServerSuite suite_;
 };
-integration::ServerSuite ClearTextOnlyServer::suite_;
 
 TEST_F(ClearTextOnlyServer, AutoRefusesToSendAClearTextPassword) {
   test_support::DovecotServer& server = suite_.server();

@@ -142,14 +142,10 @@ KilledRun run_and_kill_after(const std::vector<std::string>& argv, const std::fi
   return result;
 }
 
-class CrashTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { suite_.start(test_support::DovecotOptions::without_ssl()); }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override { ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message; }
-  static integration::ServerSuite suite_;
+class CrashTest : public integration::DovecotSuite<CrashTest> {
+ public:
+  static test_support::DovecotOptions options() { return test_support::DovecotOptions::without_ssl(); }
 };
-integration::ServerSuite CrashTest::suite_;
 
 // Nothing lost, nothing twice: every message is on the server or in the
 // archive (or both), each archived one byte-exact and stored once.

@@ -39,16 +39,15 @@ std::multiset<std::string> maildir_messages(const fs::path& maildir) {
   return out;
 }
 
-class DeliveryTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class DeliveryTest : public integration::DovecotSuite<DeliveryTest> {
+ public:
+  static test_support::DovecotOptions options() {
     auto options = test_support::DovecotOptions::without_ssl();
     options.lmtp = true;
-    suite_.start(options);
+    return options;
   }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override { ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message; }
 
+ protected:
   test_support::DovecotServer& server() { return suite_.server(); }
   fs::path dir(const std::string& name) {
     const fs::path path = suite_.work_dir() / name;
@@ -102,10 +101,7 @@ class DeliveryTest : public ::testing::Test {
     (void)client->command("QUIT");
     return messages;
   }
-
-  static integration::ServerSuite suite_;
 };
-integration::ServerSuite DeliveryTest::suite_;
 
 TEST_F(DeliveryTest, PollOnceDeliversEachMessageOnceToAMaildirAndByLmtp) {
   const auto mailbox = source("carol", 5);

@@ -41,35 +41,22 @@ constexpr const char* kNssWrapper = POPFETCHD_TEST_NSS_WRAPPER;
 
 using integration::ipv6_loopback;
 
-class OverIpv6 : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (!ipv6_loopback()) return;
+class OverIpv6 : public integration::DovecotSuite<OverIpv6> {
+ public:
+  static std::string skip_reason() {
+    return ipv6_loopback() ? "" : "no IPv6 loopback on this machine (cannot bind ::1)";
+  }
+  static test_support::DovecotOptions options() {
     test_support::DovecotOptions options;
     integration::listen_on_both_loopbacks(options);
-    suite_.start(options);
+    return options;
   }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override {
-    if (!ipv6_loopback()) GTEST_SKIP() << "no IPv6 loopback on this machine (cannot bind ::1)";
-    ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message;
-  }
-  static test_support::DovecotServer& server() { return suite_.server(); }
 
+ protected:
   static std::uint16_t port_for(Security security) {
     return security == Security::Tls ? server().pop3s_port() : server().pop3_port();
   }
-
-  static integration::Mailbox mailbox(const std::string& user, std::uint64_t seed) {
-    auto mailbox =
-        integration::create_mailbox(server(), user, "pw-" + user, integration::varied_messages(seed));
-    EXPECT_TRUE(mailbox.ok()) << mailbox.error().message;
-    return std::move(*mailbox);
-  }
-
-  static integration::ServerSuite suite_;
 };
-integration::ServerSuite OverIpv6::suite_;
 
 TEST_F(OverIpv6, FetchesByteExactFromAnIpv6LiteralWithOrWithoutBrackets) {
   std::uint64_t seed = 40;
@@ -77,7 +64,7 @@ TEST_F(OverIpv6, FetchesByteExactFromAnIpv6LiteralWithOrWithoutBrackets) {
     for (Security security : {Security::Tls, Security::StartTls, Security::None}) {
       const std::string user = std::string(host[0] == '[' ? "v6b-" : "v6-") + std::string(config::to_string(security));
       SCOPED_TRACE(user);
-      const integration::Mailbox box = mailbox(user, seed++);
+      const integration::Mailbox box = suite_.mailbox(user, seed++);
       config::Account account = integration::make_account(user, host, port_for(security), security,
                                                            AuthMethod::Plain);
       account.ca_file = server().ca_file().string();
@@ -180,7 +167,7 @@ TEST_F(ThroughAHostsFile, AFirstAddressThatRefusesIsSkippedForTheNext) {
       << "nss_wrapper did not give the hosts file's addresses in its order";
 
   const std::string user = "v6-fallback";
-  const integration::Mailbox box = mailbox(user, 60);
+  const integration::Mailbox box = suite_.mailbox(user, 60);
   const Run run = poll_once(user, box.password, "localhost", hosts);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, HasSubstr("connected to [::1]:" + std::to_string(server().pop3s_port())));
@@ -194,7 +181,7 @@ TEST_F(ThroughAHostsFile, AFirstAddressThatRefusesIsSkippedForTheNext) {
 // alone, it fails in words naming it; ahead of 127.0.0.1, it is skipped.
 TEST_F(ThroughAHostsFile, AnIpv4AddressIsTriedAfterAnIpv6OneThatRefuses) {
   const std::string user = "v4-fallback";
-  const integration::Mailbox box = mailbox(user, 61);
+  const integration::Mailbox box = suite_.mailbox(user, 61);
   const std::string port = std::to_string(server().pop3s_port());
 
   const auto alone = write_hosts("refused-alone", {"127.0.0.2 localhost"});

@@ -1,9 +1,9 @@
 #pragma once
 // Runs fetch::AccountPoll in-process, the way `poll-once` wires it
-// (src/app/poll_once.cpp): one uv loop, a real store::Archive on a file, one
-// ArchiveWriter, net::MbedDigests. For the integration tests against Dovecot,
-// which check what a poll did from outside (the archive's rows, the server's
-// mailbox and log).
+// (src/app/poll_once.cpp), through test_support::run_one_poll: one uv loop, a
+// real store::Archive on a file, one ArchiveWriter, net::MbedDigests. For the
+// integration tests against Dovecot, which check what a poll did from outside
+// (the archive's rows, the server's mailbox and log).
 //
 // Owns: nothing between calls; each run_poll() opens the archive, runs its own
 // loop to the end and closes both. Never touches the server.

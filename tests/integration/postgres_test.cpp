@@ -53,23 +53,18 @@ std::map<std::string, std::string> archived(const std::string& uri, const std::s
   return out;
 }
 
-class PostgresArchive : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { suite_.start(test_support::DovecotOptions::without_ssl()); }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override { ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message; }
-  static test_support::DovecotServer& server() { return suite_.server(); }
+class PostgresArchive : public integration::DovecotSuite<PostgresArchive> {
+ public:
+  static test_support::DovecotOptions options() { return test_support::DovecotOptions::without_ssl(); }
 
+ protected:
   config::Account account_for(const Mailbox& mailbox) {
     config::Account account = integration::make_account(mailbox.user, server().host(), server().pop3_port(),
                                                         config::Security::None, config::AuthMethod::Plain);
     account.keep = false;
     return account;
   }
-
-  static integration::ServerSuite suite_;
 };
-integration::ServerSuite PostgresArchive::suite_;
 
 TEST_F(PostgresArchive, DeleteModeMovesEverythingByteExact) {
   std::vector<std::string> messages = integration::varied_messages(5);

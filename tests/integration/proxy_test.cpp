@@ -25,23 +25,20 @@ using config::Security;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class ThroughSocks5 : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (test_support::Socks5Proxy::program().empty()) return;
-    // The proxy resolves "localhost" and connects to its first address only
-    // (microsocks): ::1 where /etc/hosts names it (Debian's default hosts file).
+class ThroughSocks5 : public integration::DovecotSuite<ThroughSocks5> {
+ public:
+  static std::string skip_reason() {
+    return test_support::Socks5Proxy::program().empty() ? "microsocks is not installed" : "";
+  }
+  // The proxy resolves "localhost" and connects to its first address only
+  // (microsocks): ::1 where /etc/hosts names it (Debian's default hosts file).
+  static test_support::DovecotOptions options() {
     test_support::DovecotOptions options;
     integration::listen_on_both_loopbacks(options);
-    suite_.start(options);
+    return options;
   }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override {
-    if (test_support::Socks5Proxy::program().empty()) GTEST_SKIP() << "microsocks is not installed";
-    ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message;
-  }
-  static test_support::DovecotServer& server() { return suite_.server(); }
 
+ protected:
   // "localhost" on purpose: the proxy resolves it, and the certificate names it.
   static config::Account account_for(const std::string& user, Security security, std::uint16_t proxy_port,
                                      const std::string& proxy_user = {},
@@ -57,17 +54,7 @@ class ThroughSocks5 : public ::testing::Test {
     account.proxy = proxy;
     return account;
   }
-
-  static integration::Mailbox mailbox(const std::string& user, std::uint64_t seed) {
-    auto mailbox =
-        integration::create_mailbox(server(), user, "pw-" + user, integration::varied_messages(seed));
-    EXPECT_TRUE(mailbox.ok()) << mailbox.error().message;
-    return std::move(*mailbox);
-  }
-
-  static integration::ServerSuite suite_;
 };
-integration::ServerSuite ThroughSocks5::suite_;
 
 TEST_F(ThroughSocks5, FetchesByteExactWithoutProxyAuth) {
   auto proxy = test_support::Socks5Proxy::start();
@@ -76,7 +63,7 @@ TEST_F(ThroughSocks5, FetchesByteExactWithoutProxyAuth) {
   for (Security security : {Security::Tls, Security::StartTls, Security::None}) {
     const std::string user = "socks-" + std::string(config::to_string(security));
     SCOPED_TRACE(user);
-    const integration::Mailbox box = mailbox(user, static_cast<std::uint64_t>(seed++));
+    const integration::Mailbox box = suite_.mailbox(user, static_cast<std::uint64_t>(seed++));
     const std::string db = suite_.database(user);
     auto outcome = integration::run_poll(account_for(user, security, proxy->port()), box.password, db);
     ASSERT_TRUE(outcome.ok()) << outcome.error().message;
@@ -92,7 +79,7 @@ TEST_F(ThroughSocks5, FetchesByteExactWithProxyAuth) {
   auto proxy = test_support::Socks5Proxy::start("proxyuser", "proxy-Secret-77");
   ASSERT_TRUE(proxy) << proxy.error().message;
   const std::string user = "socks-auth";
-  const integration::Mailbox box = mailbox(user, 11);
+  const integration::Mailbox box = suite_.mailbox(user, 11);
   const std::string db = suite_.database(user);
   auto outcome = integration::run_poll(
       account_for(user, Security::Tls, proxy->port(), "proxyuser", "proxy-Secret-77"), box.password, db);
@@ -106,7 +93,7 @@ TEST_F(ThroughSocks5, WrongProxyPasswordFailsClearly) {
   auto proxy = test_support::Socks5Proxy::start("proxyuser", "proxy-Secret-77");
   ASSERT_TRUE(proxy) << proxy.error().message;
   const std::string user = "socks-wrong";
-  const integration::Mailbox box = mailbox(user, 12);
+  const integration::Mailbox box = suite_.mailbox(user, 12);
   for (const char* password : {"not-the-Secret", ""}) {
     const std::string proxy_user = *password == '\0' ? "" : "proxyuser";
     auto outcome =

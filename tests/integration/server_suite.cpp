@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 
 namespace integration {
@@ -44,6 +46,12 @@ void ServerSuite::start(const test_support::DovecotOptions& options) {
   }
   server_ = std::make_unique<test_support::DovecotServer>();
   status_ = server_->start(options);
+}
+
+Mailbox ServerSuite::mailbox(const std::string& user, std::uint64_t seed) {
+  auto mailbox = create_mailbox(server(), user, "pw-" + user, varied_messages(seed));
+  EXPECT_TRUE(mailbox.ok()) << mailbox.error().message;
+  return mailbox.ok() ? std::move(*mailbox) : Mailbox{};
 }
 
 void ServerSuite::stop() {

@@ -7,8 +7,12 @@
 //
 // Owns: the DovecotServer and the TempDir; stop() (and the destructor) stops
 // the server and removes the directory (kept with POPFETCHD_KEEP_FIXTURES=1).
-// Errors: start() keeps the fixture's error; tests check ready() in SetUp().
+// Errors: start() keeps the fixture's error; tests check status() in SetUp()
+// (DovecotSuite below does).
 
+#include <gtest/gtest.h>
+
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -16,6 +20,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "integration/mailbox.hpp"
 #include "support/dovecot_server.hpp"
 #include "support/temp_dir.hpp"
 
@@ -43,11 +48,45 @@ class ServerSuite {
   const std::filesystem::path& work_dir() const { return work_->path(); }
   // A fresh archive path in the work directory ("<name>.db").
   std::string database(const std::string& name) const { return (work_->path() / (name + ".db")).string(); }
+  // A new Dovecot user `user` (password "pw-<user>") holding varied_messages(seed);
+  // a failure to create it fails the calling test (and returns an empty mailbox).
+  Mailbox mailbox(const std::string& user, std::uint64_t seed);
 
  private:
   std::unique_ptr<test_support::DovecotServer> server_;
   std::optional<test_support::TempDir> work_;
   common::Status status_ = common::make_error(common::ErrorKind::Io, "the suite's server was not started");
+};
+
+// The fixture of a GoogleTest suite whose tests share one ServerSuite:
+// started in SetUpTestSuite with Derived::options(), stopped in
+// TearDownTestSuite; SetUp fails the test when it did not start, then runs
+// Base's. Derived may declare (public, static) its own options() (default:
+// DovecotOptions{}) and skip_reason() (default: none; when it says why the
+// machine cannot run the suite, no server starts and every test skips).
+// Each Derived has its own suite_ (CRTP).
+template <class Derived, class Base = ::testing::Test>
+class DovecotSuite : public Base {
+ public:
+  static test_support::DovecotOptions options() {
+    test_support::DovecotOptions defaults;  // not `return {};`: GCC 12 crashes on it here
+    return defaults;
+  }
+  static std::string skip_reason() { return {}; }
+
+ protected:
+  static void SetUpTestSuite() {
+    if (Derived::skip_reason().empty()) suite_.start(Derived::options());
+  }
+  static void TearDownTestSuite() { suite_.stop(); }
+  void SetUp() override {
+    if (const std::string why = Derived::skip_reason(); !why.empty()) GTEST_SKIP() << why;
+    ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message;
+    Base::SetUp();
+  }
+  static test_support::DovecotServer& server() { return suite_.server(); }
+
+  static inline ServerSuite suite_;
 };
 
 }  // namespace integration

@@ -43,13 +43,8 @@ config::Sha256Pin pin_of_pem_file(const std::filesystem::path& file) {
   return test_support::leaf_sha256(text.str());
 }
 
-class TlsResumption : public ::testing::Test {
+class TlsResumption : public integration::DovecotSuite<TlsResumption> {
  protected:
-  static void SetUpTestSuite() { suite_.start(test_support::DovecotOptions{}); }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override { ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message; }
-  static test_support::DovecotServer& server() { return suite_.server(); }
-
   static config::Account account_for(const std::string& user, Security security) {
     const std::uint16_t port = security == Security::Tls ? server().pop3s_port() : server().pop3_port();
     config::Account account = integration::make_account(user, server().host(), port, security, AuthMethod::Plain);
@@ -67,10 +62,7 @@ class TlsResumption : public ::testing::Test {
         << (outcome->report.error ? outcome->report.error->message : "") << dump(outcome->log);
     return handshake_line(*outcome);
   }
-
-  static integration::ServerSuite suite_;
 };
-integration::ServerSuite TlsResumption::suite_;
 
 TEST_F(TlsResumption, TheSecondPollResumes) {
   for (Security security : {Security::Tls, Security::StartTls}) {

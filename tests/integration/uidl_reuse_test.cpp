@@ -44,20 +44,14 @@ std::vector<std::pair<std::string, std::string>> rows_of(const std::string& data
   return rows;
 }
 
-class UidlReuse : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class UidlReuse : public integration::DovecotSuite<UidlReuse> {
+ public:
+  static test_support::DovecotOptions options() {
     test_support::DovecotOptions options = test_support::DovecotOptions::without_ssl();
     options.bare_uid_uidls = true;
-    suite_.start(options);
+    return options;
   }
-  static void TearDownTestSuite() { suite_.stop(); }
-  void SetUp() override { ASSERT_TRUE(suite_.status().ok()) << suite_.status().error().message; }
-  static test_support::DovecotServer& server() { return suite_.server(); }
-
-  static integration::ServerSuite suite_;
 };
-integration::ServerSuite UidlReuse::suite_;
 
 TEST_F(UidlReuse, AnAccountPointedAtAnotherUserFetchesItsMessagesBeforeDeletingThem) {
   auto first = integration::create_mailbox(server(), "first-user", "pw-1", integration::plain_messages(100, 2));

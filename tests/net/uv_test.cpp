@@ -115,4 +115,25 @@ TEST(CloseLatch, FreesAnObjectAfterAllItsCloseCallbacks) {
   EXPECT_TRUE(freed);
 }
 
+TEST(CloseLatch, OpenedPointsTheHandleAtItsOwnerAndHoldsUntilTheCloseCallback) {
+  UvLoop loop;
+  bool freed = false;
+  auto* owner = new Tracked(freed);
+  uv_timer_t* timer = new uv_timer_t;
+  uv_timer_init(loop.get(), timer);
+  bool open = false;
+  owner->latch.opened(*timer, owner, open);
+  EXPECT_EQ(timer->data, owner);
+  EXPECT_TRUE(open);
+  EXPECT_EQ(owner->latch.held(), 1);
+  owner->latch.let_go();
+  EXPECT_FALSE(freed) << "the timer is still open";
+  uv_close(reinterpret_cast<uv_handle_t*>(timer), [](uv_handle_t* h) {
+    static_cast<Tracked*>(h->data)->latch.release();
+    delete reinterpret_cast<uv_timer_t*>(h);
+  });
+  EXPECT_EQ(loop.close(), 0u);
+  EXPECT_TRUE(freed);
+}
+
 }  // namespace

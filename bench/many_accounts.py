@@ -146,16 +146,21 @@ def proc_memory(pid):
     return out
 
 
-def timed(sock_path, path, samples):
+def timed(sock_path, path, samples, pid):
+    """Client-side wall time per request, and the daemon's CPU per request
+    (/proc, 10 ms ticks, so over all samples): wall time on a loaded machine
+    includes waiting for a core, CPU time does not."""
     times, sizes = [], []
+    cpu_before = proc_cpu(pid)
     for _ in range(samples):
         elapsed, status, size = http_get(sock_path, path)
         if status not in (200, 503):
             raise RuntimeError(f"GET {path}: HTTP {status}")
         times.append(elapsed * 1000)
         sizes.append(size)
+    cpu_ms = (proc_cpu(pid) - cpu_before) / samples * 1000
     return {"median_ms": round(statistics.median(times), 2), "max_ms": round(max(times), 2),
-            "samples": samples, "bytes": sizes[-1]}
+            "daemon_cpu_ms": round(cpu_ms, 1), "samples": samples, "bytes": sizes[-1]}
 
 
 class Notifications:
@@ -257,8 +262,8 @@ def run(args):
         cpu_ready = proc_cpu(daemon.pid)
         mem_ready = proc_memory(daemon.pid)
         log(f"READY after {ready_s:.2f}s, /health answered after {health_s:.2f}s")
-        idle = {"metrics": timed(sock_path, "/metrics", args.samples),
-                "health": timed(sock_path, "/health", args.samples)}
+        idle = {"metrics": timed(sock_path, "/metrics", args.samples, daemon.pid),
+                "health": timed(sock_path, "/health", args.samples, daemon.pid)}
         run_for = args.run_for if args.run_for else args.interval * (1.02 if args.smoke else 1.25) + 5
         next_note = time.monotonic() + 30
         while time.monotonic() - t0 < run_for:
@@ -271,8 +276,8 @@ def run(args):
                     f"{polls.total()} polls, RSS {proc_memory(daemon.pid).get('VmRSS', 0) // 1024} MB")
                 next_note += 30
             time.sleep(0.2)
-        busy = {"metrics": timed(sock_path, "/metrics", args.samples),
-                "health": timed(sock_path, "/health", args.samples)}
+        busy = {"metrics": timed(sock_path, "/metrics", args.samples, daemon.pid),
+                "health": timed(sock_path, "/health", args.samples, daemon.pid)}
         cpu_end = proc_cpu(daemon.pid)
         mem_end = proc_memory(daemon.pid)
         elapsed = time.monotonic() - t0

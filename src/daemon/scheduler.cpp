@@ -13,6 +13,7 @@
 #include "common/log.hpp"
 #include "common/sanitize.hpp"
 #include "daemon/scheduler_slot.hpp"
+#include "daemon/start_spread.hpp"
 #include "fetch/token_refresh.hpp"
 
 namespace popfetchd::daemon {
@@ -89,7 +90,7 @@ void Scheduler::start(const config::Config& config) {
   database_path_ = config.database;
   withheld_env_ = config.password_env_names;
   for (const config::Account& account : config.accounts) add_slot(account);
-  for (const auto& slot : slots_) arm_first_poll(*slot);
+  for (const auto& slot : slots_) arm_first_poll(*slot, slots_.size());
   changed();
 }
 
@@ -136,9 +137,10 @@ void Scheduler::arm(Slot& slot, Millis delay) {
   slot.health.next_poll_at = wall_now() + (delay.count() + 999) / 1000;
 }
 
-void Scheduler::arm_first_poll(Slot& slot) {
-  const Millis delay = first_poll_delay(slots_.size(), interval_of(slot), tuning_.start_spread_per_account,
-                                        tuning_.max_start_spread, random_fraction());
+void Scheduler::arm_first_poll(Slot& slot, std::size_t batch) {
+  const StartSpread spread(batch, runner_.max_concurrent(),
+                           {tuning_.start_spread_per_account, tuning_.max_start_spread, tuning_.start_wave});
+  const Millis delay = spread.delay(slot.name(), interval_of(slot), random_fraction());
   common::log_debug(slot.name(), "next poll " + describe_delay(delay));
   arm(slot, delay);
 }

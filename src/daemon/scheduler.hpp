@@ -1,8 +1,9 @@
 #pragma once
 // Scheduler: when each account polls. One libuv timer per account; each
 // account polls on its poll_interval with +-10 % jitter, its first poll soon
-// after start (spread over a short window so 100 accounts do not connect in
-// the same millisecond), and backs off after failures by the rules in
+// after start (spread by StartSpread, start_spread.hpp: a short window when
+// the batch can start at once, over up to the first interval when it is
+// larger than the runner's cap), and backs off after failures by the rules in
 // backoff.hpp. Polls go through the shared PollRunner, which caps how many
 // run at once; an account is never polled twice at the same time (a request
 // that arrives while it is busy becomes one more poll right after).
@@ -56,9 +57,12 @@ namespace popfetchd::daemon {
 
 struct SchedulerTuning {
   BackoffPolicy backoff;
-  // First polls: spread over min(per_account * accounts, max, interval / 10).
+  // First polls (StartSpread): a batch that can start at once spreads over
+  // min(per_account * accounts, max, interval / 10); a larger one over
+  // min(interval, waves * start_wave).
   Millis start_spread_per_account{20};
   Millis max_start_spread{10'000};
+  Millis start_wave{2'000};
   // Timer durations are multiplied by this; tests shrink time with it
   // (0.001 turns a 30 s backoff into 30 ms). 1.0 in the daemon.
   double time_scale = 1.0;
@@ -148,7 +152,8 @@ class Scheduler {
   void reorder(const std::vector<config::Account>& accounts);
 
   void arm(Slot& slot, Millis delay);
-  void arm_first_poll(Slot& slot);
+  // `batch`: how many accounts get their first poll together (StartSpread).
+  void arm_first_poll(Slot& slot, std::size_t batch);
   void disarm(Slot& slot);
   static void on_timer(uv_timer_t* timer);
 

@@ -33,6 +33,8 @@ void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
   const std::unordered_set<std::string> added(diff.added.begin(), diff.added.end());
   const std::unordered_set<std::string> changed_names(diff.changed.begin(), diff.changed.end());
   for (const std::string& name : diff.removed) retire(name);
+  // The accounts whose first poll this reload may schedule together.
+  const std::size_t batch = std::max<std::size_t>(1, diff.added.size() + diff.changed.size());
 
   for (const config::Account& account : config.accounts) {
     Slot* slot = find(account.name);
@@ -47,7 +49,7 @@ void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
         slot->pipelining.reset();
       }
       common::log_info(account.name, "added");
-      if (!slot->busy()) arm_first_poll(*slot);
+      if (!slot->busy()) arm_first_poll(*slot, batch);
       continue;
     }
     const bool was_held = slot->held;
@@ -71,7 +73,7 @@ void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
                                          : "settings changed; the next poll uses them");
       if (slot->busy()) continue;
       if (backing_off) {
-        arm_first_poll(*slot);  // perhaps the change fixed it: try again soon
+        arm_first_poll(*slot, batch);  // perhaps the change fixed it: try again soon
       } else if (old.poll_interval != account.poll_interval) {
         const Millis next = apply_jitter(interval_of(*slot), tuning_.backoff.jitter, random_unit());
         const std::uint64_t due = uv_timer_get_due_in(slot->timer.get());
@@ -94,7 +96,7 @@ void Scheduler::apply(const config::Config& config, const AccountsDiff& diff) {
       slot->held = false;
       if (was_held && !slot->busy()) {
         common::log_info(account.name, "reload: retrying the account held after its last failure");
-        arm_first_poll(*slot);
+        arm_first_poll(*slot, batch);
       }
     }
   }
@@ -154,7 +156,7 @@ health::PollRequest Scheduler::request_poll(const std::optional<std::string>& ac
     if (slot->busy()) {
       slot->poll_again = true;
     } else {
-      arm_first_poll(*slot);
+      arm_first_poll(*slot, slots_.size());
     }
   }
   changed();

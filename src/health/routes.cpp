@@ -145,7 +145,7 @@ HttpAnswer error_answer(int status, std::string_view reason) {
   return json_answer(status, nlohmann::ordered_json{{"error", reason}});
 }
 
-std::string serialize(const HttpAnswer& answer) {
+std::string serialize_head(const HttpAnswer& answer) {
   std::string out = "HTTP/1.1 " + std::to_string(answer.status) + " " +
                     http_status_str(static_cast<http_status>(answer.status)) + "\r\n";
   if (!answer.content_type.empty()) out += "Content-Type: " + answer.content_type + "\r\n";
@@ -154,6 +154,11 @@ std::string serialize(const HttpAnswer& answer) {
   out += "Cache-Control: no-store\r\n";
   for (const auto& [name, value] : answer.extra_headers) out += name + ": " + value + "\r\n";
   out += "Connection: close\r\n\r\n";
+  return out;
+}
+
+std::string serialize(const HttpAnswer& answer) {
+  std::string out = serialize_head(answer);
   if (!answer.head) out += answer.body;
   return out;
 }

@@ -67,5 +67,8 @@ HttpAnswer answer_request(const HttpRequest& request, const HealthCallbacks& cal
 HttpAnswer error_answer(int status, std::string_view reason);
 // The complete response: status line, headers, blank line, body.
 std::string serialize(const HttpAnswer& answer);
+// Only the status line, the headers and the blank line (the server sends
+// the body from the answer itself: a 22 MB /metrics is not copied).
+std::string serialize_head(const HttpAnswer& answer);
 
 }  // namespace health

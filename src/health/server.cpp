@@ -134,13 +134,18 @@ class HealthServer::Client {
     }
   }
 
-  void respond(const HttpAnswer& answer) {
+  void respond(HttpAnswer answer) {
     // The request is complete or hopeless: whatever else the client sends is
     // not read (and not buffered).
     uv_read_stop(stream());
-    response_ = serialize(answer);
-    uv_buf_t buffer = uv_buf_init(response_.data(), static_cast<unsigned>(response_.size()));
-    if (uv_write(&write_, stream(), &buffer, 1, &Client::on_write) != 0) close();
+    // Head and body as two buffers: the body (22 MB of /metrics for 10,000
+    // accounts) is sent from where it was rendered, never copied.
+    response_ = serialize_head(answer);
+    if (!answer.head) body_ = std::move(answer.body);
+    std::array<uv_buf_t, 2> buffers{uv_buf_init(response_.data(), static_cast<unsigned>(response_.size())),
+                                    uv_buf_init(body_.data(), static_cast<unsigned>(body_.size()))};
+    const unsigned count = body_.empty() ? 1 : 2;
+    if (uv_write(&write_, stream(), buffers.data(), count, &Client::on_write) != 0) close();
   }
 
   static void on_write(uv_write_t* request, int) { static_cast<Client*>(request->data)->close(); }
@@ -168,7 +173,8 @@ class HealthServer::Client {
   bool closing_ = false;
   HttpRequestParser parser_;
   std::array<char, kReadBufferSize> buffer_{};
-  std::string response_;  // must outlive the write
+  std::string response_;  // the head; must outlive the write
+  std::string body_;      // likewise
 };
 
 HealthServer::HealthServer(uv_loop_t* loop, HealthCallbacks callbacks, HealthServerLimits limits)

@@ -72,7 +72,7 @@ TEST(LoadValid, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(config.database, "/var/lib/popfetchd/popfetchd.db");
   EXPECT_EQ(config.health_socket, "/run/popfetchd/health.sock");
   EXPECT_EQ(config.log_level, common::LogLevel::Info);
-  EXPECT_EQ(config.max_concurrent_polls, 16u);
+  EXPECT_EQ(config.max_concurrent_polls, 64u);
   ASSERT_EQ(config.accounts.size(), 1u);
   // Every other field keeps config::Account's default.
   config::Account expected;

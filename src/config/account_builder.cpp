@@ -76,28 +76,9 @@ void apply_client_cert(const AccountFields& own, const AccountFields& defaults, 
   }
 }
 
-}  // namespace
-
-void check_keep_conflict(const AccountFields& fields, DiagnosticSink& sink) {
-  if (fields.keep && !fields.keep->value && fields.delete_after) {
-    sink.error(fields.delete_after->location, keep_conflict_message(true, fields.keep->location.line));
-  }
-}
-
-std::optional<Account> build_account(const AccountFields& defaults, const AccountFields& own,
-                                     DiagnosticSink& sink) {
-  const std::size_t errors_before = sink.count();
-  Account account;
-  account.location = own.entry;
-
-  if (own.name) {
-    account.name = own.name->value;
-  } else if (!own.gives("name")) {
-    sink.error(own.entry, "account has no name: add 'name:' (letters, digits, '.', '_' and '-')");
-  }
-  // Without a valid name the location alone says which account it is.
-  const std::string label = own.name ? "account '" + account.name + "'" : std::string("account");
-
+// server, security, port, email and username (derived from email when absent).
+void apply_endpoint(const AccountFields& own, const AccountFields& defaults, const std::string& label,
+                    Account& account, DiagnosticSink& sink) {
   if (const auto server = pick(own, defaults, &AccountFields::server, "server"); server.setting) {
     account.server = server.setting->value;
   } else if (!server.given) {
@@ -125,7 +106,11 @@ std::optional<Account> build_account(const AccountFields& defaults, const Accoun
     sink.error(own.entry,
                label + " has no username and no email to derive it from: add 'username:' or 'email:'");
   }
+}
 
+// auth and the one password source.
+void apply_credentials(const AccountFields& own, const AccountFields& defaults, const std::string& label,
+                       Account& account, DiagnosticSink& sink) {
   if (const auto auth = pick(own, defaults, &AccountFields::auth, "auth"); auth.setting)
     account.auth = auth.setting->value;
 
@@ -141,7 +126,11 @@ std::optional<Account> build_account(const AccountFields& defaults, const Accoun
                               " has no password source: give exactly one of password, password_file, "
                               "password_command, password_env");
   }
+}
 
+// The settings that need no check beyond their own parsing: taken from the
+// account, else from defaults.
+void apply_plain_settings(const AccountFields& own, const AccountFields& defaults, Account& account) {
   if (const auto ca_file = pick(own, defaults, &AccountFields::ca_file, "ca_file"); ca_file.setting) {
     account.ca_file = ca_file.setting->value;
   }
@@ -163,38 +152,73 @@ std::optional<Account> build_account(const AccountFields& defaults, const Accoun
   if (const auto value = pick(own, defaults, &AccountFields::pipelining, "pipelining"); value.setting) {
     account.pipelining = value.setting->value;
   }
-
-  apply_proxy(own, defaults, label, account, sink);
-  apply_client_cert(own, defaults, label, account, sink);
-
-  if (const auto value = pick(own, defaults, &AccountFields::deliver, "deliver"); value.setting) {
-    account.deliver = value.setting->value;
-    for (auto& target : account.deliver) {
-      if (target.kind == DeliveryTarget::Kind::Lmtp && target.recipient.empty()) {
-        target.recipient = account.email.empty() ? account.username : account.email;
-      }
-    }
-  }
-
   if (const auto value = pick(own, defaults, &AccountFields::on_failure, "on_failure"); value.setting)
     account.on_failure = value.setting->value;
   if (const auto value = pick(own, defaults, &AccountFields::on_new_mail, "on_new_mail"); value.setting)
     account.on_new_mail = value.setting->value;
+}
 
+// deliver: targets; an LMTP target without a recipient delivers to the
+// account's address (its username when it has no email).
+void apply_delivery(const AccountFields& own, const AccountFields& defaults, Account& account) {
+  const auto value = pick(own, defaults, &AccountFields::deliver, "deliver");
+  if (!value.setting) return;
+  account.deliver = value.setting->value;
+  for (auto& target : account.deliver) {
+    if (target.kind == DeliveryTarget::Kind::Lmtp && target.recipient.empty()) {
+      target.recipient = account.email.empty() ? account.username : account.email;
+    }
+  }
+}
+
+// keep and delete_after, and their conflict when they meet across the
+// account and defaults.
+void apply_keep(const AccountFields& own, const AccountFields& defaults, const std::string& label,
+                Account& account, DiagnosticSink& sink) {
   const auto keep = pick(own, defaults, &AccountFields::keep, "keep");
   const auto delete_after = pick(own, defaults, &AccountFields::delete_after, "delete_after");
   if (keep.setting) account.keep = keep.setting->value;
   if (delete_after.setting) account.delete_after = delete_after.setting->value;
   // Both from defaults: check_keep_conflict reported it once already.
-  if (!account.keep && delete_after.setting && !(keep.from_defaults && delete_after.from_defaults)) {
-    if (delete_after.from_defaults) {
-      sink.error(keep.setting->location,
-                 label + ": " + keep_conflict_message(false, delete_after.setting->location.line));
-    } else {
-      sink.error(delete_after.setting->location,
-                 label + ": " + keep_conflict_message(true, keep.setting->location.line));
-    }
+  if (account.keep || !delete_after.setting || (keep.from_defaults && delete_after.from_defaults)) return;
+  if (delete_after.from_defaults) {
+    sink.error(keep.setting->location,
+               label + ": " + keep_conflict_message(false, delete_after.setting->location.line));
+  } else {
+    sink.error(delete_after.setting->location,
+               label + ": " + keep_conflict_message(true, keep.setting->location.line));
   }
+}
+
+}  // namespace
+
+void check_keep_conflict(const AccountFields& fields, DiagnosticSink& sink) {
+  if (fields.keep && !fields.keep->value && fields.delete_after) {
+    sink.error(fields.delete_after->location, keep_conflict_message(true, fields.keep->location.line));
+  }
+}
+
+std::optional<Account> build_account(const AccountFields& defaults, const AccountFields& own,
+                                     DiagnosticSink& sink) {
+  const std::size_t errors_before = sink.count();
+  Account account;
+  account.location = own.entry;
+
+  if (own.name) {
+    account.name = own.name->value;
+  } else if (!own.gives("name")) {
+    sink.error(own.entry, "account has no name: add 'name:' (letters, digits, '.', '_' and '-')");
+  }
+  // Without a valid name the location alone says which account it is.
+  const std::string label = own.name ? "account '" + account.name + "'" : std::string("account");
+
+  apply_endpoint(own, defaults, label, account, sink);
+  apply_credentials(own, defaults, label, account, sink);
+  apply_plain_settings(own, defaults, account);
+  apply_proxy(own, defaults, label, account, sink);
+  apply_client_cert(own, defaults, label, account, sink);
+  apply_delivery(own, defaults, account);
+  apply_keep(own, defaults, label, account, sink);
 
   if (sink.count() != errors_before || !own.name) return std::nullopt;
   return account;

@@ -67,8 +67,17 @@ common::Error failed(const std::string& why) { return common::make_error(common:
 
 // The recorded version; 0 for a database without schema_version (new or foreign).
 common::Result<int> read_version(pg::Connection& conn) {
-  auto has = conn.query("SELECT to_regclass('schema_version') IS NOT NULL, to_regclass('messages') IS NOT NULL",
-                        {}, "reading the schema version");
+  // pg_tables, read with the statement's snapshot, and not to_regclass():
+  // that looks the name up in the backend's catalog cache, which keeps "no
+  // such table" from an earlier lookup until the backend next takes a
+  // relation lock. After waiting for the migration lock it would still say
+  // "no schema" although another popfetchd has just created it, and the
+  // step would fail on "relation messages already exists".
+  auto has = conn.query(
+      "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+      " AND tablename = 'schema_version'),"
+      " EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'messages')",
+      {}, "reading the schema version");
   if (!has) return has.error();
   if (has->text(0, 0) != "t") {
     if (has->text(0, 1) == "t") {
@@ -91,33 +100,43 @@ common::Status check_supported(const pg::Connection& conn, int version) {
 
 }  // namespace
 
+namespace {
+
+// One step in its own transaction under the migration lock; nothing when
+// the schema has it already (another popfetchd got there first).
+common::Status run_step(pg::Connection& conn, const PgMigration& step) {
+  auto transaction = pg::Transaction::begin(conn);
+  if (!transaction) return transaction.error();
+  if (auto s = conn.query("SELECT pg_advisory_xact_lock($1)", {kMigrationLock}, "locking the schema"); !s) {
+    return s.error();
+  }
+  // Read again under the lock: another popfetchd may have migrated meanwhile.
+  auto current = read_version(conn);
+  if (!current) return current.error();
+  if (auto s = check_supported(conn, *current); !s) return s;
+  if (*current >= step.version) return {};
+  const std::string what = "upgrading the database schema to version " + std::to_string(step.version);
+  if (auto s = conn.exec("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)", what); !s) {
+    return s;
+  }
+  if (auto s = conn.exec(step.sql, what); !s) return s;
+  if (auto s = conn.query("DELETE FROM schema_version", {}, what); !s) return s.error();
+  if (auto s = conn.query("INSERT INTO schema_version (version) VALUES ($1)", {std::int64_t{step.version}}, what);
+      !s) {
+    return s.error();
+  }
+  return transaction->commit();
+}
+
+}  // namespace
+
 common::Status pg_migrate(pg::Connection& conn) {
   auto version = read_version(conn);
   if (!version) return version.error();
   if (auto s = check_supported(conn, *version); !s) return s;
   for (const auto& step : kPgMigrations) {
     if (step.version <= *version) continue;
-    auto transaction = pg::Transaction::begin(conn);
-    if (!transaction) return transaction.error();
-    if (auto s = conn.query("SELECT pg_advisory_xact_lock($1)", {kMigrationLock}, "locking the schema"); !s) {
-      return s.error();
-    }
-    // Read again under the lock: another popfetchd may have migrated meanwhile.
-    auto current = read_version(conn);
-    if (!current) return current.error();
-    if (auto s = check_supported(conn, *current); !s) return s;
-    if (*current >= step.version) continue;
-    const std::string what = "upgrading the database schema to version " + std::to_string(step.version);
-    if (auto s = conn.exec("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)", what); !s) {
-      return s;
-    }
-    if (auto s = conn.exec(step.sql, what); !s) return s;
-    if (auto s = conn.query("DELETE FROM schema_version", {}, what); !s) return s.error();
-    if (auto s = conn.query("INSERT INTO schema_version (version) VALUES ($1)", {std::int64_t{step.version}}, what);
-        !s) {
-      return s.error();
-    }
-    if (auto s = transaction->commit(); !s) return s;
+    if (auto s = run_step(conn, step); !s) return s;
   }
   return {};
 }

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "add_message.hpp"
 #include "store/archive.hpp"
@@ -74,6 +76,26 @@ TEST(PgArchive, RecordsItsSchemaVersionOnce) {
   auto version = test_support::shared_postgres()->psql(db.name, "SELECT version FROM schema_version");
   ASSERT_TRUE(version);
   EXPECT_EQ(*version, std::to_string(store::kPgSchemaVersion) + "\n");
+}
+
+// Several daemons started together on a new database each migrate it: every
+// one must open it, whichever creates the tables (a daemon once failed on
+// "relation messages already exists").
+TEST(PgArchive, DaemonsOpeningANewDatabaseTogetherAllOpenIt) {
+  for (int round = 0; round < 8; ++round) {
+    auto uri = test_support::fresh_postgres_database();
+    ASSERT_TRUE(uri) << uri.error().message;
+    std::vector<std::string> errors(4);
+    std::vector<std::thread> openers;
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+      openers.emplace_back([&, i] {
+        auto archive = store::Archive::open(*uri);
+        if (!archive) errors[i] = archive.error().message;
+      });
+    }
+    for (auto& opener : openers) opener.join();
+    for (const std::string& error : errors) EXPECT_EQ(error, "") << "round " << round;
+  }
 }
 
 TEST(PgArchive, HeadersWithNulAndBadUtf8AreStoredWithTheirRawExact) {

@@ -192,8 +192,9 @@ TEST_F(MultiDaemon, TwoDaemonsOnFiftyAccountsArchiveEveryMessageExactlyOnce) {
   auto health = a->health();
   ASSERT_TRUE(health);
   for (const auto& account : (*health)["accounts"]) {
-    const bool listed = std::find(held_a.begin(), held_a.end(), account["name"]) != held_a.end();
-    EXPECT_EQ(account["held_here"].get<bool>(), listed) << account["name"];
+    const auto name = account["name"].get<std::string>();
+    const bool listed = std::find(held_a.begin(), held_a.end(), name) != held_a.end();
+    EXPECT_EQ(account["held_here"].get<bool>(), listed) << name;
   }
 
   ASSERT_TRUE(a->stop());

@@ -6,17 +6,6 @@
 namespace store {
 namespace {
 
-std::string hex(const Sha256Digest& digest) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(digest.size() * 2);
-  for (const std::uint8_t byte : digest) {
-    out.push_back(kDigits[byte >> 4]);
-    out.push_back(kDigits[byte & 0x0f]);
-  }
-  return out;
-}
-
 void append_field(std::string& out, std::string_view value) {
   out.append(std::to_string(value.size())).push_back(':');
   out.append(value);
@@ -104,7 +93,7 @@ common::Result<std::vector<AccountFingerprint>> fingerprint_archive(Archive& arc
   std::vector<AccountFingerprint> out;
   Sha256Digest chain{};
   auto finish = [&] {
-    if (!out.empty()) out.back().sha256_hex = hex(chain);
+    if (!out.empty()) out.back().sha256_hex = sha256_hex(chain);
   };
   auto status = archive.for_each_row([&](const ArchivedRow& row, std::string_view raw) -> common::Status {
     if (out.empty() || out.back().account != row.account) {

@@ -2,15 +2,19 @@
 
 namespace store {
 
-std::string content_hash_uidl(std::string_view raw, const Sha256Function& sha256) {
+std::string sha256_hex(const Sha256Digest& digest) {
   static constexpr char kHex[] = "0123456789abcdef";
-  const Sha256Digest digest = sha256(raw);
-  std::string out = "sha256:";
+  std::string out;
+  out.reserve(digest.size() * 2);
   for (std::uint8_t byte : digest) {
     out += kHex[byte >> 4];
     out += kHex[byte & 0x0f];
   }
   return out;
+}
+
+std::string content_hash_uidl(std::string_view raw, const Sha256Function& sha256) {
+  return "sha256:" + sha256_hex(sha256(raw));
 }
 
 std::string imported_uidl(std::string_view raw, const Sha256Function& sha256) {

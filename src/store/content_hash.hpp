@@ -21,6 +21,9 @@ namespace store {
 using Sha256Digest = std::array<std::uint8_t, 32>;
 using Sha256Function = std::function<Sha256Digest(std::string_view data)>;
 
+// The digest as 64 lower-case hex digits.
+std::string sha256_hex(const Sha256Digest& digest);
+
 std::string content_hash_uidl(std::string_view raw, const Sha256Function& sha256);
 
 inline constexpr std::string_view kImportedUidlPrefix = "imported ";

@@ -1,4 +1,5 @@
-// render_metrics(): the Prometheus text exposition format, version 0.0.4.
+// render_metrics() and MetricsStream: the Prometheus text exposition format,
+// version 0.0.4.
 //
 //   # HELP <name> <docstring>
 //   # TYPE <name> counter|gauge|histogram
@@ -16,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "health/metrics_stream.hpp"
 #include "health/state.hpp"
 
 namespace health {
@@ -46,7 +48,9 @@ void sample(std::string& out, std::string_view name, std::string_view labels, Nu
   out.append(name);
   if (!labels.empty() || !more.empty()) out.append("{").append(labels).append(more).append("}");
   out.append(" ");
-  if constexpr (std::is_integral_v<Number>) {
+  if constexpr (std::is_same_v<Number, bool>) {
+    out.append(value ? "1" : "0");
+  } else if constexpr (std::is_integral_v<Number>) {
     char text[24];
     out.append(text, std::to_chars(text, text + sizeof text, value).ptr);
   } else {
@@ -55,80 +59,129 @@ void sample(std::string& out, std::string_view name, std::string_view labels, Nu
   out.append("\n");
 }
 
-std::string account_label(const AccountHealth& account) {
-  return "account=\"" + escape_label_value(account.name) + "\"";
-}
+// Each per-account family is one row of kAccountFamilies: its HELP and TYPE,
+// and the function that writes one account's samples of it (`name` is the
+// family's, `label` the account's escaped account="..." text).
+using AccountSamples = void (*)(std::string& out, std::string_view name, const AccountHealth& account,
+                                std::string_view label);
 
-// The accounts' labels, escaped once per scrape instead of once per sample.
-std::vector<std::string> account_labels(const HealthSnapshot& snapshot) {
-  std::vector<std::string> labels;
-  labels.reserve(snapshot.accounts.size());
-  for (const AccountHealth& account : snapshot.accounts) labels.push_back(account_label(account));
-  return labels;
-}
+struct AccountFamily {
+  std::string_view name;
+  Type type;
+  std::string_view help;
+  AccountSamples samples;
+};
 
-// A per-account family: one sample per account, read by `field`.
-template <class Field>
-void per_account(std::string& out, const HealthSnapshot& snapshot, const std::vector<std::string>& labels,
-                 std::string_view name, Type type, std::string_view help, Field field) {
-  family(out, name, type, help);
-  for (std::size_t i = 0; i < snapshot.accounts.size(); ++i) {
-    sample(out, name, labels[i], field(snapshot.accounts[i]));
-  }
-}
-
-// A per-target family: one sample per delivery target of every account.
-template <class Field>
-void per_target(std::string& out, const HealthSnapshot& snapshot, std::string_view name, std::string_view help,
-                Field field) {
-  family(out, name, Type::Gauge, help);
-  for (const AccountHealth& account : snapshot.accounts) {
-    for (const DeliveryHealth& target : account.deliveries) {
-      sample(out, name, account_label(account) + ",target=\"" + escape_label_value(target.target) + "\"",
-             field(target));
-    }
-  }
-}
-
-// One sample per account and reason, zeros included: a series that appears
-// only with the first failure would hide that failure from rate().
-void poll_failures(std::string& out, const HealthSnapshot& snapshot, const std::vector<std::string>& labels) {
-  constexpr std::string_view kName = "popfetchd_poll_failures_total";
-  family(out, kName, Type::Counter, "Polls that failed since the daemon started, by reason.");
+// The label suffixes that depend on constants only, escaped once per process.
+struct Suffixes {
   std::array<std::string, kFailureReasonCount> reasons;
-  for (std::size_t i = 0; i < kFailureReasonCount; ++i) {
-    reasons[i] = ",reason=\"" + std::string(to_string(kFailureReasons[i])) + "\"";
-  }
-  for (std::size_t a = 0; a < snapshot.accounts.size(); ++a) {
+  std::array<std::string, kPollDurationBounds.size()> bounds;
+  std::array<std::string, 3> states;
+};
+
+constexpr std::array kStates{AccountHealth::State::Idle, AccountHealth::State::Polling,
+                             AccountHealth::State::Backoff};
+
+const Suffixes& suffixes() {
+  static const Suffixes built = [] {
+    Suffixes s;
     for (std::size_t i = 0; i < kFailureReasonCount; ++i) {
-      sample(out, kName, labels[a], snapshot.accounts[a].poll_failures_by_reason[i], reasons[i]);
+      s.reasons[i] = ",reason=\"" + std::string(to_string(kFailureReasons[i])) + "\"";
     }
+    for (std::size_t i = 0; i < kPollDurationBounds.size(); ++i) {
+      s.bounds[i] = ",le=\"" + format_number(kPollDurationBounds[i]) + "\"";
+    }
+    for (std::size_t i = 0; i < kStates.size(); ++i) {
+      s.states[i] = ",state=\"" + std::string(to_string(kStates[i])) + "\"";
+    }
+    return s;
+  }();
+  return built;
+}
+
+// One sample per account, read from a member.
+template <auto Member>
+void field(std::string& out, std::string_view name, const AccountHealth& account, std::string_view label) {
+  sample(out, name, label, account.*Member);
+}
+
+// One sample per delivery target of the account, read from a member.
+template <auto Member>
+void per_target(std::string& out, std::string_view name, const AccountHealth& account, std::string_view label) {
+  for (const DeliveryHealth& target : account.deliveries) {
+    sample(out, name, label, target.*Member, ",target=\"" + escape_label_value(target.target) + "\"");
   }
 }
 
-// popfetchd_poll_duration_seconds: cumulative buckets, +Inf, _sum and _count
-// per account, every series present from the start.
-void poll_durations(std::string& out, const HealthSnapshot& snapshot, const std::vector<std::string>& labels) {
-  constexpr std::string_view kName = "popfetchd_poll_duration_seconds";
-  family(out, kName, Type::Histogram, "How long polls took, failed ones included.");
-  std::array<std::string, kPollDurationBounds.size()> bounds;
-  for (std::size_t i = 0; i < kPollDurationBounds.size(); ++i) {
-    bounds[i] = ",le=\"" + format_number(kPollDurationBounds[i]) + "\"";
-  }
-  for (std::size_t a = 0; a < snapshot.accounts.size(); ++a) {
-    const DurationHistogram& h = snapshot.accounts[a].poll_durations;
-    const std::string& label = labels[a];
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < kPollDurationBounds.size(); ++i) {
-      cumulative += h.in_bucket[i];
-      sample(out, "popfetchd_poll_duration_seconds_bucket", label, cumulative, bounds[i]);
-    }
-    sample(out, "popfetchd_poll_duration_seconds_bucket", label, h.count, ",le=\"+Inf\"");
-    out.append("popfetchd_poll_duration_seconds_sum{").append(label).append("} ");
-    out.append(format_number(h.sum_seconds)).append("\n");
-    sample(out, "popfetchd_poll_duration_seconds_count", label, h.count);
+// One sample per reason, zeros included: a series that appears only with the
+// first failure would hide that failure from rate().
+void poll_failures(std::string& out, std::string_view name, const AccountHealth& account, std::string_view label) {
+  for (std::size_t i = 0; i < kFailureReasonCount; ++i) {
+    sample(out, name, label, account.poll_failures_by_reason[i], suffixes().reasons[i]);
   }
 }
+
+// Cumulative buckets, +Inf, _sum and _count, every series present from the start.
+void poll_durations(std::string& out, std::string_view, const AccountHealth& account, std::string_view label) {
+  const DurationHistogram& h = account.poll_durations;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kPollDurationBounds.size(); ++i) {
+    cumulative += h.in_bucket[i];
+    sample(out, "popfetchd_poll_duration_seconds_bucket", label, cumulative, suffixes().bounds[i]);
+  }
+  sample(out, "popfetchd_poll_duration_seconds_bucket", label, h.count, ",le=\"+Inf\"");
+  out.append("popfetchd_poll_duration_seconds_sum{").append(label).append("} ");
+  out.append(format_number(h.sum_seconds)).append("\n");
+  sample(out, "popfetchd_poll_duration_seconds_count", label, h.count);
+}
+
+// 1 for the state the account is in, 0 for the others.
+void account_state(std::string& out, std::string_view name, const AccountHealth& account, std::string_view label) {
+  for (std::size_t i = 0; i < kStates.size(); ++i) {
+    sample(out, name, label, account.state == kStates[i], suffixes().states[i]);
+  }
+}
+
+using A = AccountHealth;
+using D = DeliveryHealth;
+constexpr auto kAccountFamilies = std::to_array<AccountFamily>({
+    {"popfetchd_polls_total", Type::Counter, "Polls finished since the daemon started.", field<&A::polls_total>},
+    {"popfetchd_poll_failures_total", Type::Counter, "Polls that failed since the daemon started, by reason.",
+     poll_failures},
+    {"popfetchd_poll_duration_seconds", Type::Histogram, "How long polls took, failed ones included.",
+     poll_durations},
+    {"popfetchd_fetched_messages_total", Type::Counter, "Messages retrieved and stored since the daemon started.",
+     field<&A::messages_fetched_total>},
+    {"popfetchd_fetched_bytes_total", Type::Counter,
+     "Bytes of messages retrieved and stored since the daemon started.", field<&A::bytes_fetched_total>},
+    {"popfetchd_archive_messages", Type::Gauge, "Messages in the archive for the account.",
+     field<&A::messages_stored>},
+    {"popfetchd_archive_bytes", Type::Gauge, "Bytes of messages in the archive for the account.",
+     field<&A::bytes_stored>},
+    {"popfetchd_last_poll_timestamp_seconds", Type::Gauge, "When the last poll ended, unix seconds; 0 = never.",
+     field<&A::last_poll_at>},
+    {"popfetchd_last_success_timestamp_seconds", Type::Gauge,
+     "When the last successful poll ended, unix seconds; 0 = never.", field<&A::last_success_at>},
+    {"popfetchd_next_poll_timestamp_seconds", Type::Gauge,
+     "When the next poll is due, unix seconds; 0 = not scheduled.", field<&A::next_poll_at>},
+    {"popfetchd_account_consecutive_failures", Type::Gauge, "Failed polls since the last success.",
+     field<&A::consecutive_failures>},
+    {"popfetchd_account_auth_failure", Type::Gauge, "1 while the account backs off after an authentication failure.",
+     field<&A::auth_failure>},
+    {"popfetchd_messages_skipped", Type::Gauge, "Messages over max_message_size skipped by the last poll.",
+     field<&A::messages_skipped>},
+    {"popfetchd_account_state", Type::Gauge, "1 for the state the account is in, 0 for the others.",
+     account_state},
+    {"popfetchd_delivery_delivered_messages", Type::Gauge,
+     "Messages the archive records as delivered to the target.", per_target<&D::delivered>},
+    {"popfetchd_delivery_pending_messages", Type::Gauge,
+     "Messages waiting to be delivered to the target (new, or for a retry).", per_target<&D::pending>},
+    {"popfetchd_delivery_failed_messages", Type::Gauge,
+     "Messages the target refused for good (retried after a reload or POST /deliver).", per_target<&D::failed>},
+    {"popfetchd_delivery_failing", Type::Gauge,
+     "1 while the target's last attempt failed or a message waits for a retry or has failed.",
+     per_target<&D::failing>},
+});
 
 // The client libraries' standard process_* families; a figure that could not
 // be read leaves its family out.
@@ -150,21 +203,6 @@ void process_families(std::string& out, const ProcessStats& process) {
            "Start time of the process since unix epoch in seconds.");
     sample(out, "process_start_time_seconds", "", *process.start_time_seconds);
   }
-}
-
-void delivery_families(std::string& out, const HealthSnapshot& snapshot) {
-  using T = const DeliveryHealth&;
-  per_target(out, snapshot, "popfetchd_delivery_delivered_messages",
-             "Messages the archive records as delivered to the target.", [](T t) { return t.delivered; });
-  per_target(out, snapshot, "popfetchd_delivery_pending_messages",
-             "Messages waiting to be delivered to the target (new, or for a retry).",
-             [](T t) { return t.pending; });
-  per_target(out, snapshot, "popfetchd_delivery_failed_messages",
-             "Messages the target refused for good (retried after a reload or POST /deliver).",
-             [](T t) { return t.failed; });
-  per_target(out, snapshot, "popfetchd_delivery_failing",
-             "1 while the target's last attempt failed or a message waits for a retry or has failed.",
-             [](T t) { return t.failing ? 1 : 0; });
 }
 
 }  // namespace
@@ -205,69 +243,65 @@ std::size_t expected_metrics_size(const HealthSnapshot& snapshot) {
   return size;
 }
 
-std::string render_metrics(const HealthSnapshot& snapshot) {
-  using A = const AccountHealth&;
-  std::string out;
-  out.reserve(expected_metrics_size(snapshot));
-  const std::vector<std::string> labels = account_labels(snapshot);
-
+// The families without an account label: the daemon's and the process's.
+void preamble(std::string& out, const HealthSnapshot& snapshot) {
   family(out, "popfetchd_build_info", Type::Gauge, "The running version, as a label; always 1.");
   sample(out, "popfetchd_build_info", "version=\"" + escape_label_value(snapshot.version) + "\"", 1);
   family(out, "popfetchd_start_time_seconds", Type::Gauge, "When the daemon started, unix seconds.");
   sample(out, "popfetchd_start_time_seconds", "", snapshot.started_at);
   family(out, "popfetchd_healthy", Type::Gauge,
          "1 when every account's last poll succeeded and no delivery target is failing, else 0.");
-  sample(out, "popfetchd_healthy", "", snapshot.healthy() ? 1 : 0);
+  sample(out, "popfetchd_healthy", "", snapshot.healthy());
   family(out, "popfetchd_config_last_reload_successful", Type::Gauge,
          "1 when the last config reload succeeded (or none was tried), 0 when it was rejected.");
-  sample(out, "popfetchd_config_last_reload_successful", "", snapshot.config_last_reload_successful ? 1 : 0);
+  sample(out, "popfetchd_config_last_reload_successful", "", snapshot.config_last_reload_successful);
   family(out, "popfetchd_config_last_reload_success_timestamp_seconds", Type::Gauge,
          "When the running config was read (start or last successful reload), unix seconds.");
   sample(out, "popfetchd_config_last_reload_success_timestamp_seconds", "",
          snapshot.config_last_reload_success_timestamp_seconds);
   if (snapshot.process) process_families(out, *snapshot.process);
+}
 
-  per_account(out, snapshot, labels, "popfetchd_polls_total", Type::Counter,
-              "Polls finished since the daemon started.", [](A a) { return a.polls_total; });
-  poll_failures(out, snapshot, labels);
-  poll_durations(out, snapshot, labels);
-  per_account(out, snapshot, labels, "popfetchd_fetched_messages_total", Type::Counter,
-              "Messages retrieved and stored since the daemon started.",
-              [](A a) { return a.messages_fetched_total; });
-  per_account(out, snapshot, labels, "popfetchd_fetched_bytes_total", Type::Counter,
-              "Bytes of messages retrieved and stored since the daemon started.",
-              [](A a) { return a.bytes_fetched_total; });
-  per_account(out, snapshot, labels, "popfetchd_archive_messages", Type::Gauge,
-              "Messages in the archive for the account.", [](A a) { return a.messages_stored; });
-  per_account(out, snapshot, labels, "popfetchd_archive_bytes", Type::Gauge,
-              "Bytes of messages in the archive for the account.", [](A a) { return a.bytes_stored; });
-  per_account(out, snapshot, labels, "popfetchd_last_poll_timestamp_seconds", Type::Gauge,
-              "When the last poll ended, unix seconds; 0 = never.", [](A a) { return a.last_poll_at; });
-  per_account(out, snapshot, labels, "popfetchd_last_success_timestamp_seconds", Type::Gauge,
-              "When the last successful poll ended, unix seconds; 0 = never.",
-              [](A a) { return a.last_success_at; });
-  per_account(out, snapshot, labels, "popfetchd_next_poll_timestamp_seconds", Type::Gauge,
-              "When the next poll is due, unix seconds; 0 = not scheduled.",
-              [](A a) { return a.next_poll_at; });
-  per_account(out, snapshot, labels, "popfetchd_account_consecutive_failures", Type::Gauge,
-              "Failed polls since the last success.", [](A a) { return a.consecutive_failures; });
-  per_account(out, snapshot, labels, "popfetchd_account_auth_failure", Type::Gauge,
-              "1 while the account backs off after an authentication failure.",
-              [](A a) { return a.auth_failure ? 1 : 0; });
-  per_account(out, snapshot, labels, "popfetchd_messages_skipped", Type::Gauge,
-              "Messages over max_message_size skipped by the last poll.",
-              [](A a) { return a.messages_skipped; });
-  constexpr std::array kStates{AccountHealth::State::Idle, AccountHealth::State::Polling,
-                               AccountHealth::State::Backoff};
-  family(out, "popfetchd_account_state", Type::Gauge, "1 for the state the account is in, 0 for the others.");
-  std::array<std::string, kStates.size()> states;
-  for (std::size_t i = 0; i < kStates.size(); ++i) states[i] = ",state=\"" + std::string(to_string(kStates[i])) + "\"";
-  for (std::size_t a = 0; a < snapshot.accounts.size(); ++a) {
-    for (std::size_t i = 0; i < kStates.size(); ++i) {
-      sample(out, "popfetchd_account_state", labels[a], snapshot.accounts[a].state == kStates[i] ? 1 : 0, states[i]);
+MetricsStream::MetricsStream(const HealthSnapshot& snapshot) : snapshot_(snapshot) {
+  // Escaped once per scrape, not once per sample.
+  labels_.reserve(snapshot.accounts.size());
+  for (const AccountHealth& account : snapshot.accounts) {
+    labels_.push_back("account=\"" + escape_label_value(account.name) + "\"");
+  }
+}
+
+bool MetricsStream::next(std::string& out, std::size_t at_least) {
+  const std::size_t start = out.size();
+  const auto wants_more = [&] { return out.size() - start < at_least; };
+  if (!preamble_done_) {
+    preamble(out, snapshot_);
+    preamble_done_ = true;
+  }
+  const std::vector<AccountHealth>& accounts = snapshot_.accounts;
+  while (family_ < kAccountFamilies.size() && wants_more()) {
+    const AccountFamily& f = kAccountFamilies[family_];
+    if (!family_head_done_) {
+      family(out, f.name, f.type, f.help);
+      family_head_done_ = true;
+    }
+    for (; account_ < accounts.size() && wants_more(); ++account_) {
+      f.samples(out, f.name, accounts[account_], labels_[account_]);
+    }
+    if (account_ == accounts.size()) {
+      ++family_;
+      family_head_done_ = false;
+      account_ = 0;
     }
   }
-  delivery_families(out, snapshot);
+  return out.size() > start;
+}
+
+std::string render_metrics(const HealthSnapshot& snapshot) {
+  std::string out;
+  out.reserve(expected_metrics_size(snapshot));
+  MetricsStream stream(snapshot);
+  while (stream.next(out, SIZE_MAX)) {
+  }
   return out;
 }
 

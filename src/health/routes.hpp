@@ -52,6 +52,11 @@ struct HttpAnswer {
   int status = 200;
   std::string content_type;
   std::string body;
+  // A body too large to build at once (/metrics of many accounts): when set,
+  // it replaces `body` and is called until it returns false, each call
+  // appending the next piece. The head then has no Content-Length; closing
+  // the connection ends the body.
+  std::function<bool(std::string& out)> body_stream;
   std::vector<std::pair<std::string, std::string>> extra_headers;  // e.g. Allow
   bool head = false;  // answer to HEAD: headers as for GET, no body
 };
@@ -68,7 +73,7 @@ HttpAnswer error_answer(int status, std::string_view reason);
 // The complete response: status line, headers, blank line, body.
 std::string serialize(const HttpAnswer& answer);
 // Only the status line, the headers and the blank line (the server sends
-// the body from the answer itself: a 22 MB /metrics is not copied).
+// the body from the answer itself, a body_stream piece by piece).
 std::string serialize_head(const HttpAnswer& answer);
 
 }  // namespace health

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <functional>
 #include <utility>
 
 #include "common/log.hpp"
@@ -138,17 +139,35 @@ class HealthServer::Client {
     // The request is complete or hopeless: whatever else the client sends is
     // not read (and not buffered).
     uv_read_stop(stream());
-    // Head and body as two buffers: the body (22 MB of /metrics for 10,000
-    // accounts) is sent from where it was rendered, never copied.
+    // Head and body as two buffers: the body is sent from where it was
+    // rendered, never copied.
     response_ = serialize_head(answer);
-    if (!answer.head) body_ = std::move(answer.body);
+    if (!answer.head) {
+      body_ = std::move(answer.body);
+      body_stream_ = std::move(answer.body_stream);
+    }
     std::array<uv_buf_t, 2> buffers{uv_buf_init(response_.data(), static_cast<unsigned>(response_.size())),
                                     uv_buf_init(body_.data(), static_cast<unsigned>(body_.size()))};
     const unsigned count = body_.empty() ? 1 : 2;
     if (uv_write(&write_, stream(), buffers.data(), count, &Client::on_write) != 0) close();
   }
 
-  static void on_write(uv_write_t* request, int) { static_cast<Client*>(request->data)->close(); }
+  // A streamed body goes out one piece at a time, each rendered into the same
+  // buffer once the previous one is written; the last written, the door.
+  static void on_write(uv_write_t* request, int status) {
+    auto* self = static_cast<Client*>(request->data);
+    if (status < 0 || !self->body_stream_ || self->closing_) {
+      self->close();
+      return;
+    }
+    self->body_.clear();
+    if (!self->body_stream_(self->body_)) {
+      self->close();
+      return;
+    }
+    uv_buf_t piece = uv_buf_init(self->body_.data(), static_cast<unsigned>(self->body_.size()));
+    if (uv_write(&self->write_, self->stream(), &piece, 1, &Client::on_write) != 0) self->close();
+  }
 
   static void on_timeout(uv_timer_t* timer) {
     common::log_debug("", "health socket: dropping a client that took too long");
@@ -174,7 +193,8 @@ class HealthServer::Client {
   HttpRequestParser parser_;
   std::array<char, kReadBufferSize> buffer_{};
   std::string response_;  // the head; must outlive the write
-  std::string body_;      // likewise
+  std::string body_;      // likewise (for a streamed body: the piece being written)
+  std::function<bool(std::string&)> body_stream_;  // the rest of a streamed body
 };
 
 HealthServer::HealthServer(uv_loop_t* loop, HealthCallbacks callbacks, HealthServerLimits limits)

@@ -255,7 +255,25 @@ void Service::on_scheduler_change() {
     if (scheduler_.pending_password_lookups() == 0) shutdown_timer_.reset();
     return;
   }
-  notifier_.status(health::status_line(snapshot()));
+  schedule_status();
+}
+
+// A poll's start and end each change the status; with 10,000 accounts,
+// building the whole snapshot for each of them costs more than the polls.
+// The line shown by `systemctl status` may lag by a second instead.
+constexpr Millis kStatusLineDelay{1000};
+
+void Service::schedule_status() {
+  if (!notifier_.listening() || status_timer_) return;
+  status_timer_ = make_timer(loop_, this);
+  uv_timer_start(
+      status_timer_.get(),
+      [](uv_timer_t* timer) {
+        auto* self = static_cast<Service*>(timer->data);
+        self->status_timer_.reset();
+        self->notifier_.status(health::status_line(self->snapshot()));
+      },
+      to_uv_ms(kStatusLineDelay), 0);
 }
 
 // --- signals
@@ -416,6 +434,7 @@ void Service::finish_shutdown() {
   signals_.close();
   ready_timer_.reset();
   watchdog_timer_.reset();
+  status_timer_.reset();
   if (scheduler_.pending_password_lookups() == 0) shutdown_timer_.reset();
   common::log_info("", "stopped");
 }

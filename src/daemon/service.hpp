@@ -122,6 +122,8 @@ class Service {
   void switch_metrics_listener(config::Config& next);
   void refresh_archive_totals();
   void on_scheduler_change();
+  // STATUS= for systemd, at most once per kStatusLineDelay.
+  void schedule_status();
   void on_shutdown_deadline();
   void finish_shutdown();
   void configure_deliveries(const std::vector<std::string>& removed);
@@ -149,6 +151,7 @@ class Service {
   net::UvHandlePtr<uv_timer_t> ready_timer_;
   net::UvHandlePtr<uv_timer_t> watchdog_timer_;
   net::UvHandlePtr<uv_timer_t> shutdown_timer_;
+  net::UvHandlePtr<uv_timer_t> status_timer_;  // a STATUS= update is due; null otherwise
   std::int64_t started_at_ = 0;
   // The last SIGHUP's outcome, for the snapshot.
   bool last_reload_ok_ = true;

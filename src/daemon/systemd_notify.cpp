@@ -4,6 +4,7 @@
 #include <systemd/sd-daemon.h>
 
 #include <cstdint>
+#include <cstdlib>
 
 #include "common/log.hpp"
 #include "common/sanitize.hpp"
@@ -29,6 +30,11 @@ void SystemdNotifier::ready() { send("READY=1"); }
 void SystemdNotifier::reloading() { send("RELOADING=1"); }
 void SystemdNotifier::stopping() { send("STOPPING=1"); }
 void SystemdNotifier::watchdog() { send("WATCHDOG=1"); }
+
+bool SystemdNotifier::listening() {
+  const char* socket = std::getenv("NOTIFY_SOCKET");
+  return socket != nullptr && *socket != '\0';
+}
 
 void SystemdNotifier::status(std::string_view line) {
   const std::string text = common::sanitize(line, kMaxStatusLength);

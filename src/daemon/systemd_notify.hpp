@@ -22,6 +22,9 @@ class SystemdNotifier {
   void reloading();
   void stopping();
   void watchdog();
+  // Whether anyone listens ($NOTIFY_SOCKET is set): a caller can skip
+  // building a STATUS= line nobody reads.
+  static bool listening();
   // Sends STATUS=<line> unless it is the line sent last.
   void status(std::string_view line);
 

@@ -70,6 +70,7 @@ struct AccountFamily {
   Type type;
   std::string_view help;
   AccountSamples samples;
+  bool leases_only = false;  // rendered only with a PostgreSQL archive (snapshot.leases)
 };
 
 // The label suffixes that depend on constants only, escaped once per process.
@@ -142,6 +143,11 @@ void account_state(std::string& out, std::string_view name, const AccountHealth&
   }
 }
 
+// With a PostgreSQL archive: 1 when this daemon holds the account's lease.
+void held_here(std::string& out, std::string_view name, const AccountHealth& account, std::string_view label) {
+  sample(out, name, label, account.held_here.value_or(false));
+}
+
 using A = AccountHealth;
 using D = DeliveryHealth;
 constexpr auto kAccountFamilies = std::to_array<AccountFamily>({
@@ -181,6 +187,8 @@ constexpr auto kAccountFamilies = std::to_array<AccountFamily>({
     {"popfetchd_delivery_failing", Type::Gauge,
      "1 while the target's last attempt failed or a message waits for a retry or has failed.",
      per_target<&D::failing>},
+    {"popfetchd_account_held_here", Type::Gauge,
+     "1 when this daemon holds the account's lease and polls it, 0 when another daemon does.", held_here, true},
 });
 
 // The client libraries' standard process_* families; a figure that could not
@@ -243,6 +251,24 @@ std::size_t expected_metrics_size(const HealthSnapshot& snapshot) {
   return size;
 }
 
+// Several daemons on one PostgreSQL archive: this one among them.
+void lease_families(std::string& out, const LeaseHealth& leases) {
+  family(out, "popfetchd_lease_live_instances", Type::Gauge,
+         "Daemons on this archive whose heartbeat is within one lease time, this one included.");
+  sample(out, "popfetchd_lease_live_instances", "", leases.live_instances);
+  family(out, "popfetchd_lease_share", Type::Gauge,
+         "The most accounts this daemon takes: the accounts divided by the live daemons, rounded up.");
+  sample(out, "popfetchd_lease_share", "", leases.share);
+  family(out, "popfetchd_lease_held_accounts", Type::Gauge, "Accounts whose lease this daemon holds now.");
+  sample(out, "popfetchd_lease_held_accounts", "", leases.held.size());
+  family(out, "popfetchd_lease_duration_seconds", Type::Gauge,
+         "How long a lease lasts without a heartbeat before another daemon may take the account.");
+  out.append("popfetchd_lease_duration_seconds ").append(format_number(leases.lease_seconds)).append("\n");
+  family(out, "popfetchd_lease_database_up", Type::Gauge,
+         "1 while lease claims reach the PostgreSQL archive, 0 while it cannot be reached.");
+  sample(out, "popfetchd_lease_database_up", "", !leases.last_error.has_value());
+}
+
 // The families without an account label: the daemon's and the process's.
 void preamble(std::string& out, const HealthSnapshot& snapshot) {
   family(out, "popfetchd_build_info", Type::Gauge, "The running version, as a label; always 1.");
@@ -260,6 +286,7 @@ void preamble(std::string& out, const HealthSnapshot& snapshot) {
   sample(out, "popfetchd_config_last_reload_success_timestamp_seconds", "",
          snapshot.config_last_reload_success_timestamp_seconds);
   if (snapshot.process) process_families(out, *snapshot.process);
+  if (snapshot.leases) lease_families(out, *snapshot.leases);
 }
 
 MetricsStream::MetricsStream(const HealthSnapshot& snapshot) : snapshot_(snapshot) {
@@ -280,6 +307,10 @@ bool MetricsStream::next(std::string& out, std::size_t at_least) {
   const std::vector<AccountHealth>& accounts = snapshot_.accounts;
   while (family_ < kAccountFamilies.size() && wants_more()) {
     const AccountFamily& f = kAccountFamilies[family_];
+    if (f.leases_only && !snapshot_.leases) {
+      ++family_;
+      continue;
+    }
     if (!family_head_done_) {
       family(out, f.name, f.type, f.help);
       family_head_done_ = true;

@@ -1,6 +1,7 @@
 // /health with a PostgreSQL archive shared by several daemons: which accounts
 // this daemon holds (per account held_here, and the leases object), and a
-// database that does not answer the claims makes the daemon degraded.
+// database that does not answer the claims makes the daemon degraded; the
+// same figures in /metrics, and none of them with SQLite.
 
 #include <gtest/gtest.h>
 
@@ -65,6 +66,38 @@ TEST(LeasesJson, AnSqliteArchiveHasNeither) {
   const auto body = nlohmann::json::parse(render_health_json(s));
   EXPECT_TRUE(body["leases"].is_null());
   EXPECT_TRUE(body["accounts"][0]["held_here"].is_null());
+}
+
+TEST(LeasesMetrics, SayWhichAccountsThisDaemonHoldsAndHowManyDaemonsLive) {
+  const std::string text = render_metrics(shared_archive());
+  for (const char* line : {
+           "popfetchd_account_held_here{account=\"alice\"} 1\n",
+           "popfetchd_account_held_here{account=\"bob\"} 0\n",
+           "popfetchd_lease_live_instances 2\n",
+           "popfetchd_lease_share 1\n",
+           "popfetchd_lease_held_accounts 1\n",
+           "popfetchd_lease_duration_seconds 120\n",
+           "popfetchd_lease_database_up 1\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  }
+}
+
+TEST(LeasesMetrics, AnUnreachableDatabaseIsDown) {
+  HealthSnapshot s = shared_archive();
+  s.leases->last_error = "connection refused";
+  EXPECT_NE(render_metrics(s).find("popfetchd_lease_database_up 0\n"), std::string::npos);
+}
+
+TEST(LeasesMetrics, AnSqliteArchiveHasNone) {
+  HealthSnapshot s;
+  AccountHealth alice;
+  alice.name = "alice";
+  s.accounts = {alice};
+  const std::string text = render_metrics(s);
+  EXPECT_EQ(text.find("popfetchd_lease_"), std::string::npos);
+  EXPECT_EQ(text.find("popfetchd_account_held_here"), std::string::npos);
+  EXPECT_NE(text.find("popfetchd_polls_total{account=\"alice\"}"), std::string::npos);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ namespace health {
 namespace {
 
 // A snapshot that makes every family appear: an account with a delivery
-// target, and the process's own figures.
+// target, the process's own figures and a PostgreSQL archive's leases.
 HealthSnapshot full_snapshot() {
   HealthSnapshot s;
   s.version = "1.0";
@@ -28,7 +28,15 @@ HealthSnapshot full_snapshot() {
   AccountHealth a;
   a.name = "alice";
   a.deliveries.push_back(DeliveryHealth{"maildir:/srv/mail/alice", 1, 0, 0, false, std::nullopt});
+  a.held_here = true;
   s.accounts.push_back(a);
+  LeaseHealth leases;
+  leases.instance = "a1b2";
+  leases.live_instances = 2;
+  leases.share = 1;
+  leases.lease_seconds = 120;
+  leases.held = {"alice"};
+  s.leases = leases;
   ProcessStats process;
   process.cpu_seconds = 1;
   process.resident_bytes = 4096;

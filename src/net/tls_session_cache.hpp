@@ -12,7 +12,7 @@
 // passed every check (verification and pins) stores a session, so a failed
 // verification never leaves one behind.
 //
-// Owns: at most one saved session (freed with mbedtls_ssl_session_free).
+// Owns: at most one saved session, serialized (zeroized when dropped).
 // Owned by whoever outlives a poll (the daemon's per-account slot) and shared
 // with each TlsSession through TlsOptions::session_cache. Loop thread only.
 // Errors: none; a session mbedTLS will not save or take is simply not resumed.

@@ -336,12 +336,17 @@ common::Result<TlsSession::Handshake> TlsSession::handshake() {
   if (s.done) return Handshake::Done;
   const int ret = mbedtls_ssl_handshake(&s.ssl);
   if (ret == 0) {
-    if (auto pinned = check_pins(s); !pinned) {
+    // A resumed session carries no certificate to compare (mbedTLS 3.6 does
+    // not even keep a TLS 1.3 session's), and needs none: it was stored only
+    // after a handshake that passed the pins, under a key naming them
+    // (session_cache_key()), as mbedTLS does not verify it again either.
+    const bool resumed = was_resumed(s);
+    if (auto pinned = resumed ? common::Status{} : check_pins(s); !pinned) {
       if (s.options.session_cache) s.options.session_cache->clear();
       return s.fail(ErrorKind::Tls, pinned.error().message);
     }
     s.done = true;
-    s.resumed = was_resumed(s);
+    s.resumed = resumed;
     // Only now, every check passed: a session worth resuming. A TLS 1.3
     // session is the ticket that follows (read_plaintext()); the one offered
     // is spent (RFC 8446 C.4: a ticket is not reused).

@@ -83,11 +83,12 @@ int poll_once(const GlobalOptions& global, const std::vector<std::string>& names
   std::map<std::string, Outcome> outcomes;
   DeliveryRun deliveries(&loop, writer, *cfg, *selected);
   std::size_t polls_left = 0;
-  // The daemon's runner: at most max_concurrent_polls sessions at a time.
+  // The daemon's runner: at most max_concurrent_polls sessions at a time,
+  // max_polls_per_server of them against one server.
   fetch::PollRunner runner(
       fetch::with_token_refresh(fetch::account_poll_factory(&loop, writer, *setup->digests),
                                 popfetchd::daemon::pool_token_refresh(&loop, &config::resolve_password)),
-      cfg->max_concurrent_polls);
+      cfg->max_concurrent_polls, cfg->max_polls_per_server);
   std::vector<fetch::PollOptions> ready;
   for (const config::Account* account : *selected) {
     popfetchd::daemon::warn_about_weak_security(*account);

@@ -178,6 +178,10 @@ struct Config {
   // (bench/RESULTS.md, scenario D), and one server still sees fewer sessions
   // than Dovecot's default_process_limit of 100.
   unsigned max_concurrent_polls = 64;
+  // At most this many of those sessions against one server (its host name,
+  // lower-cased, and port): for providers that limit the connections per
+  // client address. 0 (the default): no cap of its own.
+  unsigned max_polls_per_server = 0;
   std::vector<Account> accounts;
   // Every password_env of the file, sorted: withheld from the environment of
   // the child processes popfetchd starts (password commands, MDAs).

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <climits>
+#include <cstdint>
 #include <map>
 #include <vector>
 
@@ -19,6 +20,9 @@ namespace {
 
 // sockaddr_un::sun_path is 108 bytes on Linux, including the terminating NUL.
 constexpr std::size_t kMaxSocketPath = 107;
+
+// Far above any provider's limit; a larger number is a typo, not a setting.
+constexpr std::int64_t kMaxPollsPerServer = 100'000;
 
 // libpq's URI forms select the PostgreSQL archive (store/pg/conninfo.hpp
 // decides the same way; config cannot depend on store). Kept as written:
@@ -72,6 +76,8 @@ class DocumentBuilder {
         if (const auto level = read_enum(entry, kLogLevelNames, sink_)) config_.log_level = *level;
       } else if (entry.key == "max_concurrent_polls") {
         parse_max_concurrent_polls(entry);
+      } else if (entry.key == "max_polls_per_server") {
+        parse_max_polls_per_server(entry);
       } else if (entry.key == "defaults") {
         defaults = &entry;
       } else if (entry.key == "accounts") {
@@ -181,6 +187,19 @@ class DocumentBuilder {
       return;
     }
     config_.max_concurrent_polls = static_cast<unsigned>(*value);
+  }
+
+  void parse_max_polls_per_server(const Entry& e) {
+    constexpr std::string_view kExpected = "an integer from 0 (no cap per server) to 100000";
+    const auto text = scalar_text(e, kExpected, sink_);
+    if (!text) return;
+    const auto value = parse_integer(*text);
+    if (!value || *value < 0 || *value > kMaxPollsPerServer) {
+      sink_.error(e.value_location, "max_polls_per_server must be " + std::string(kExpected) + " (got " +
+                                        quote_value(*text) + ")");
+      return;
+    }
+    config_.max_polls_per_server = static_cast<unsigned>(*value);
   }
 
   AccountFields parse_defaults(const Entry* e) {

@@ -96,9 +96,9 @@ inline constexpr std::array<EnumName<common::LogLevel>, 4> kLogLevelNames = {{
 static_assert(kLogLevelNames.size() == static_cast<std::size_t>(common::LogLevel::Debug) + 1);
 static_assert(in_enum_order(kLogLevelNames));
 
-inline constexpr std::array<std::string_view, 9> kTopLevelKeys = {
-    "database",  "health_socket",        "health_socket_group", "health_socket_mode", "metrics_listen",
-    "log_level", "max_concurrent_polls", "defaults",            "accounts",
+inline constexpr std::array<std::string_view, 10> kTopLevelKeys = {
+    "database",  "health_socket",        "health_socket_group",  "health_socket_mode", "metrics_listen",
+    "log_level", "max_concurrent_polls", "max_polls_per_server", "defaults",           "accounts",
 };
 
 inline constexpr std::array<std::string_view, 26> kAccountKeys = {

@@ -39,7 +39,8 @@ AccountsDiff diff_accounts(const std::vector<config::Account>& old_accounts,
 
 bool ConfigDiff::empty() const {
   return accounts.added.empty() && accounts.removed.empty() && accounts.changed.empty() &&
-         !database_changed && !health_socket_changed && !metrics_listen_changed && !log_level_changed && !max_concurrent_polls_changed;
+         !database_changed && !health_socket_changed && !metrics_listen_changed && !log_level_changed && !max_concurrent_polls_changed &&
+         !max_polls_per_server_changed;
 }
 
 ConfigDiff diff_config(const config::Config& old_config, const config::Config& new_config) {
@@ -52,6 +53,7 @@ ConfigDiff diff_config(const config::Config& old_config, const config::Config& n
   diff.metrics_listen_changed = old_config.metrics_listen != new_config.metrics_listen;
   diff.log_level_changed = old_config.log_level != new_config.log_level;
   diff.max_concurrent_polls_changed = old_config.max_concurrent_polls != new_config.max_concurrent_polls;
+  diff.max_polls_per_server_changed = old_config.max_polls_per_server != new_config.max_polls_per_server;
   return diff;
 }
 

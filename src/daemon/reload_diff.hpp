@@ -30,6 +30,7 @@ struct ConfigDiff {
   bool metrics_listen_changed = false;
   bool log_level_changed = false;
   bool max_concurrent_polls_changed = false;
+  bool max_polls_per_server_changed = false;
   bool empty() const;  // nothing at all differs
 };
 

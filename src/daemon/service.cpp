@@ -59,7 +59,7 @@ Service::Service(uv_loop_t* loop, config::Config config, store::Archive& archive
       writer_(loop, archive, fetch::ArchiveWriter::Limits{}),
       runner_(fetch::with_token_refresh(options_.poll_factory(loop, writer_, digests),
                                         pool_token_refresh(loop, options_.resolve_password)),
-              config_.max_concurrent_polls),
+              config_.max_concurrent_polls, config_.max_polls_per_server),
       hooks_(std::make_unique<HookRunner>(loop, options_.hook_time_limit)),
       claims_(make_poll_claims(loop, config_)),
       scheduler_(loop, runner_, options_.resolve_password, options_.tuning),
@@ -325,6 +325,11 @@ void Service::reload() {
   if (diff.max_concurrent_polls_changed) {
     runner_.set_max_concurrent(next.max_concurrent_polls);
     common::log_info("", "reload: at most " + std::to_string(next.max_concurrent_polls) + " polls at once");
+  }
+  if (diff.max_polls_per_server_changed) {
+    runner_.set_max_per_server(next.max_polls_per_server);
+    common::log_info("", "reload: at most " + std::to_string(next.max_polls_per_server) +
+                             " polls per server (0: no cap per server)");
   }
   for (const std::string& name : diff.accounts.added) {
     if (const config::Account* account = next.find_account(name)) warn_about_weak_security(*account);

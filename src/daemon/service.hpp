@@ -18,7 +18,8 @@
 //                    (config_last_reload_successful, config_error: /health,
 //                    /metrics and `status` show it) until a reload succeeds; a new `database` is refused with a
 //                    warning (needs a restart); health_socket,
-//                    metrics_listen, log_level and max_concurrent_polls apply
+//                    metrics_listen, log_level, max_concurrent_polls and
+//                    max_polls_per_server apply
 //                    at once; delivery targets
 //                    are set anew and failed deliveries are retried.
 //   SIGUSR1          poll every account now.

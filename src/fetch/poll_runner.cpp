@@ -30,15 +30,18 @@ PollFactory account_poll_factory(uv_loop_t* loop, ArchiveWriter& writer, const p
   };
 }
 
-PollRunner::PollRunner(PollFactory factory, std::size_t max_concurrent)
-    : factory_(std::move(factory)), max_concurrent_(std::max<std::size_t>(1, max_concurrent)) {}
+PollRunner::PollRunner(PollFactory factory, std::size_t max_concurrent, std::size_t max_per_server)
+    : factory_(std::move(factory)),
+      max_concurrent_(std::max<std::size_t>(1, max_concurrent)),
+      servers_(max_per_server) {}
 
 PollRunner::~PollRunner() { abandon(); }
 
 bool PollRunner::submit(PollOptions options, Callbacks callbacks) {
   const std::string& name = options.account.name;
   if (stopped_ || queued(name) || running(name)) return false;
-  queue_.push_back(Queued{std::move(options), std::move(callbacks)});
+  std::string server = server_key(options.account);
+  queue_.push_back(Queued{std::move(options), std::move(callbacks), std::move(server)});
   start_more();
   return true;
 }
@@ -53,6 +56,11 @@ bool PollRunner::cancel(std::string_view account) {
 
 void PollRunner::set_max_concurrent(std::size_t max_concurrent) {
   max_concurrent_ = std::max<std::size_t>(1, max_concurrent);
+  start_more();
+}
+
+void PollRunner::set_max_per_server(std::size_t max_per_server) {
+  servers_.set_max_per_server(max_per_server);
   start_more();
 }
 
@@ -74,15 +82,22 @@ void PollRunner::start_more() {
   starting_ = true;
   do {
     start_again_ = false;
-    while (!stopped_ && !queue_.empty() && running_.size() < max_concurrent_) {
-      Queued next = std::move(queue_.front());
-      queue_.pop_front();
+    while (!stopped_ && running_.size() < max_concurrent_) {
+      // Without a cap per server this is always the front. With one, a
+      // provider at its cap is passed over, not reordered: its polls start
+      // in their turn as its own polls finish.
+      auto it = std::find_if(queue_.begin(), queue_.end(),
+                             [this](const Queued& queued) { return servers_.has_room(queued.server); });
+      if (it == queue_.end()) break;
+      Queued next = std::move(*it);
+      queue_.erase(it);
       const std::string name = next.options.account.name;
       std::unique_ptr<Poll> poll = factory_(
           std::move(next.options), [this, name](PollReport report) { finished(name, std::move(report)); });
       Poll* raw = poll.get();
       std::function<void()> on_started = next.callbacks.on_started;
-      running_.emplace(name, Running{std::move(poll), std::move(next.callbacks)});
+      servers_.take(next.server);
+      running_.emplace(name, Running{std::move(poll), std::move(next.callbacks), std::move(next.server)});
       peak_running_ = std::max(peak_running_, running_.size());
       if (on_started) on_started();
       // Last use of `raw`: the poll may finish, and be destroyed, inside start().
@@ -99,6 +114,7 @@ void PollRunner::finished(const std::string& account, PollReport report) {
   // the Poll contract, and keeps the finished session's memory from lingering.
   Running done = std::move(it->second);
   running_.erase(it);
+  servers_.release(done.server);
   // Gone before its report is passed on, so a follow-up poll that on_done
   // submits never meets this one (its account lock, its connection).
   done.poll.reset();
@@ -124,6 +140,7 @@ void PollRunner::abandon() {
   queue_.clear();
   std::map<std::string, Running, std::less<>> running = std::move(running_);
   running_.clear();
+  servers_.clear();
   running.clear();
 }
 

@@ -1,11 +1,15 @@
 #pragma once
 // PollRunner: runs polls on one libuv loop, at most `max_concurrent` at a
-// time, the rest waiting in a FIFO queue. Shared by the daemon's scheduler
-// and `popfetchd poll-once` ("poll each selected account once, then exit").
+// time and at most `max_per_server` (0: no such cap) against one server (see
+// server_slots.hpp), the rest waiting in a FIFO queue. Shared by the daemon's
+// scheduler and `popfetchd poll-once` ("poll each selected account once, then
+// exit").
 //
 // Rules it enforces: one account is never queued or running twice (submit()
-// refuses); a finished poll frees its slot for the next one in the queue;
-// after stop_all() nothing new starts.
+// refuses); the first queued poll whose server has room starts next (the
+// polls it passes keep their places, so a provider at its cap never holds up
+// the accounts on other servers); a finished poll frees its slot and its
+// server's; after stop_all() nothing new starts.
 //
 // Owns the running polls and the queue (each queued poll's options, which
 // hold its resolved password until it starts). Never touches the archive, the
@@ -29,6 +33,7 @@
 #include "fetch/account_poll.hpp"
 #include "fetch/archive_writer.hpp"
 #include "fetch/poll_report.hpp"
+#include "fetch/server_slots.hpp"
 #include "pop3/digests.hpp"
 
 namespace fetch {
@@ -59,7 +64,7 @@ class PollRunner {
     PollDone on_done;                  // the poll's report; not called for cancel() or abandon()
   };
 
-  PollRunner(PollFactory factory, std::size_t max_concurrent);
+  PollRunner(PollFactory factory, std::size_t max_concurrent, std::size_t max_per_server = 0);
   PollRunner(const PollRunner&) = delete;
   PollRunner& operator=(const PollRunner&) = delete;
   // Destroys running polls without their reports (their connections close
@@ -76,6 +81,9 @@ class PollRunner {
   // At least 1. Raising it starts queued polls at once; lowering it lets the
   // running ones finish.
   void set_max_concurrent(std::size_t max_concurrent);
+  // 0: no cap per server. Raising it (or lifting it) starts queued polls at
+  // once; lowering it lets the running ones finish.
+  void set_max_per_server(std::size_t max_per_server);
 
   // Shutdown: drops the queue, stop()s every running poll (their reports
   // follow) and refuses new submissions.
@@ -88,6 +96,9 @@ class PollRunner {
   std::size_t running_count() const { return running_.size(); }
   std::size_t queued_count() const { return queue_.size(); }
   std::size_t max_concurrent() const { return max_concurrent_; }
+  std::size_t max_per_server() const { return servers_.max_per_server(); }
+  // Polls running now against `server`, a server_key().
+  std::size_t running_on(std::string_view server) const { return servers_.running_on(server); }
   // The most polls that ever ran at the same time (for reports and tests).
   std::size_t peak_running() const { return peak_running_; }
   bool stopped() const { return stopped_; }
@@ -96,10 +107,12 @@ class PollRunner {
   struct Queued {
     PollOptions options;
     Callbacks callbacks;
+    std::string server;  // server_key(options.account), computed once
   };
   struct Running {
     std::unique_ptr<Poll> poll;
     Callbacks callbacks;
+    std::string server;
   };
 
   void start_more();
@@ -107,6 +120,7 @@ class PollRunner {
 
   PollFactory factory_;
   std::size_t max_concurrent_;
+  ServerSlots servers_;
   std::deque<Queued> queue_;
   std::map<std::string, Running, std::less<>> running_;
   std::size_t peak_running_ = 0;

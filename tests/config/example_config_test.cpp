@@ -21,6 +21,7 @@ TEST(ExampleConfig, LoadsWithoutErrors) {
   EXPECT_EQ(config.health_socket, "/run/popfetchd/health.sock");
   EXPECT_EQ(config.log_level, common::LogLevel::Info);
   EXPECT_EQ(config.max_concurrent_polls, 64u);
+  EXPECT_EQ(config.max_polls_per_server, 0u);
   ASSERT_EQ(config.accounts.size(), 3u);
 
   const config::Account* alice = config.find_account("alice");

@@ -262,6 +262,14 @@ TEST(LoadInvalid, TopLevelValues) {
   EXPECT_TRUE(one_error("max_concurrent_polls: 0\n" + kValid, 1, 23,
                         {"max_concurrent_polls must be a positive integer"}));
   EXPECT_TRUE(one_error("max_concurrent_polls: -3\n" + kValid, 1, 23, {"positive integer"}));
+  EXPECT_TRUE(one_error("max_polls_per_server: -1\n" + kValid, 1, 23,
+                        {"max_polls_per_server must be an integer from 0 (no cap per server) to 100000",
+                         "(got '-1')"}));
+  EXPECT_TRUE(one_error("max_polls_per_server: two\n" + kValid, 1, 23, {"max_polls_per_server must be"}));
+  EXPECT_TRUE(one_error("max_polls_per_server: 1.5\n" + kValid, 1, 23, {"max_polls_per_server must be"}));
+  EXPECT_TRUE(one_error("max_polls_per_server: 100001\n" + kValid, 1, 23, {"to 100000"}));
+  EXPECT_TRUE(one_error("max_polls_per_server: [2]\n" + kValid, 1, 23, {"max_polls_per_server"}));
+  EXPECT_TRUE(config::load_string("max_polls_per_server: 100000\n" + kValid, "t.yaml").ok());
   EXPECT_TRUE(one_error("database: \"\"\n" + kValid, 1, 11, {"database must not be empty"}));
   EXPECT_TRUE(one_error("health_socket: /" + std::string(120, 'x') + "\n" + kValid, 1, 16,
                         {"a Unix socket path can have at most 107"}));

@@ -73,6 +73,7 @@ TEST(LoadValid, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(config.health_socket, "/run/popfetchd/health.sock");
   EXPECT_EQ(config.log_level, common::LogLevel::Info);
   EXPECT_EQ(config.max_concurrent_polls, 64u);
+  EXPECT_EQ(config.max_polls_per_server, 0u);  // no cap per server
   ASSERT_EQ(config.accounts.size(), 1u);
   // Every other field keeps config::Account's default.
   config::Account expected;
@@ -99,6 +100,7 @@ TEST(LoadValid, FullFileSetsEveryKey) {
 health_socket: ""
 log_level: debug
 max_concurrent_polls: 3
+max_polls_per_server: 8
 defaults:
   timeout: 20s
 accounts:
@@ -122,6 +124,7 @@ accounts:
   EXPECT_EQ(config.health_socket, "");
   EXPECT_EQ(config.log_level, common::LogLevel::Debug);
   EXPECT_EQ(config.max_concurrent_polls, 3u);
+  EXPECT_EQ(config.max_polls_per_server, 8u);
   ASSERT_EQ(config.accounts.size(), 1u);
   config::Account expected;
   expected.name = "full_1.x-y";
@@ -139,7 +142,7 @@ accounts:
   expected.delete_after = seconds(30 * 86400);
   expected.max_message_size = 1024ull * 1024 * 1024;
   expected.pipelining = config::Pipelining::Off;
-  expected.location = {"/etc/popfetchd/popfetchd.yaml", 8, 5};
+  expected.location = {"/etc/popfetchd/popfetchd.yaml", 9, 5};
   expect_account(config.accounts[0], expected);
 }
 
@@ -243,6 +246,7 @@ accounts: [{name: one}, {name: two}]
 
 TEST(LoadValid, ScalarsMayBeQuotedOrPlain) {
   const auto config = load_ok(R"(max_concurrent_polls: "4"
+max_polls_per_server: "0"
 accounts:
   - name: "123"
     server: 10.0.0.1
@@ -257,6 +261,7 @@ accounts:
   ASSERT_EQ(config.accounts.size(), 1u);
   const config::Account& a = config.accounts[0];
   EXPECT_EQ(config.max_concurrent_polls, 4u);
+  EXPECT_EQ(config.max_polls_per_server, 0u);
   EXPECT_EQ(a.name, "123");
   EXPECT_EQ(a.port, 1995);
   EXPECT_EQ(a.username, "42");

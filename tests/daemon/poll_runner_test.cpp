@@ -1,11 +1,15 @@
-// PollRunner: the concurrency cap, the FIFO queue, one poll per account,
-// stop_all() and abandon(), with fake polls on a real uv loop.
+// PollRunner: the concurrency cap, the cap per server, the FIFO queue, one
+// poll per account, stop_all() and abandon(), with fake polls on a real uv
+// loop.
 
 #include "fetch/poll_runner.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fake_poll.hpp"
@@ -27,6 +31,16 @@ fetch::PollOptions options_for(const std::string& name) {
   options.password = common::Secret("pw-" + name);
   return options;
 }
+
+fetch::PollOptions options_on(const std::string& name, const std::string& server, std::uint16_t port = 995) {
+  fetch::PollOptions options = options_for(name);
+  options.account.server = server;
+  options.account.port = port;
+  return options;
+}
+
+constexpr const char* kServerA = "pop.a.example:995";
+constexpr const char* kServerB = "pop.b.example:995";
 
 class PollRunnerTest : public ::testing::Test {
  protected:
@@ -115,6 +129,129 @@ TEST_F(PollRunnerTest, RaisingTheCapStartsQueuedPolls) {
   ASSERT_TRUE(run_until(&loop_, [&] { return reports_.size() == 3; }));
 }
 
+// Providers that limit sessions per client address: five accounts on A with
+// a cap of 2 never run more than two at once there, and B's accounts, queued
+// behind them, start at once instead of waiting for A's queue.
+TEST_F(PollRunnerTest, CapsPollsPerServerWithoutHoldingUpOtherServers) {
+  FakePolls polls(&loop_);
+  const std::vector<std::string> on_a = {"a1", "a2", "a3", "a4", "a5"};
+  for (const std::string& name : on_a) polls.hold(name);
+  for (const char* name : {"b1", "b2"}) polls.hold(name);
+  PollRunner runner(polls.factory(), 64, 2);
+  std::size_t most_on_a = 0;
+  auto watch = [&](const std::string& name) {
+    PollRunner::Callbacks callbacks = record(name);
+    callbacks.on_started = [&, name] {
+      started_.push_back(name);
+      most_on_a = std::max(most_on_a, runner.running_on(kServerA));
+    };
+    return callbacks;
+  };
+  // Upper case in one of them: the same provider.
+  for (const std::string& name : on_a) {
+    ASSERT_TRUE(runner.submit(options_on(name, name == "a4" ? "POP.A.Example" : "pop.a.example"), watch(name)));
+  }
+  for (const char* name : {"b1", "b2"}) ASSERT_TRUE(runner.submit(options_on(name, "pop.b.example"), watch(name)));
+  EXPECT_EQ(started_, (std::vector<std::string>{"a1", "a2", "b1", "b2"}));
+  EXPECT_EQ(runner.running_on(kServerA), 2u);
+  EXPECT_EQ(runner.running_on(kServerB), 2u);
+  EXPECT_EQ(runner.queued_count(), 3u);
+
+  // A finished poll on A frees A's slot: the next queued A starts.
+  ASSERT_TRUE(polls.finish("a1", FakePolls::ok_report("a1")));
+  EXPECT_EQ(started_.back(), "a3");
+  // A finished poll on B frees nothing on A.
+  ASSERT_TRUE(polls.finish("b1", FakePolls::ok_report("b1")));
+  EXPECT_EQ(started_.size(), 5u);
+  EXPECT_TRUE(runner.queued("a4"));
+
+  for (const std::string& name : on_a) polls.release(name);
+  for (const char* name : {"a2", "a3", "b2"}) ASSERT_TRUE(polls.finish(name, FakePolls::ok_report(name)));
+  ASSERT_TRUE(run_until(&loop_, [&] { return reports_.size() == 7; }));
+  EXPECT_EQ(most_on_a, 2u);
+  EXPECT_EQ(runner.running_on(kServerA), 0u);
+  EXPECT_EQ(started_, (std::vector<std::string>{"a1", "a2", "b1", "b2", "a3", "a4", "a5"}));
+}
+
+TEST_F(PollRunnerTest, ZeroMeansNoCapPerServer) {
+  FakePolls polls(&loop_);
+  for (int i = 0; i < 5; ++i) polls.hold("a" + std::to_string(i));
+  PollRunner runner(polls.factory(), 64, 2);
+  for (int i = 0; i < 5; ++i) {
+    const std::string name = "a" + std::to_string(i);
+    ASSERT_TRUE(runner.submit(options_on(name, "pop.a.example"), record(name)));
+  }
+  EXPECT_EQ(runner.running_count(), 2u);
+  runner.set_max_per_server(0);  // only max_concurrent applies
+  EXPECT_EQ(runner.max_per_server(), 0u);
+  EXPECT_EQ(runner.running_count(), 5u);
+  EXPECT_EQ(runner.running_on(kServerA), 5u);
+  runner.stop_all();
+  ASSERT_TRUE(run_until(&loop_, [&] { return reports_.size() == 5; }));
+}
+
+// Lowering the cap stops nothing: the running polls finish and no new one
+// starts on that server until it is below the new cap; raising it starts
+// queued ones at once.
+TEST_F(PollRunnerTest, LoweringAndRaisingThePerServerCap) {
+  FakePolls polls(&loop_);
+  for (int i = 1; i <= 5; ++i) polls.hold("a" + std::to_string(i));
+  PollRunner runner(polls.factory(), 64, 3);
+  for (int i = 1; i <= 5; ++i) {
+    const std::string name = "a" + std::to_string(i);
+    ASSERT_TRUE(runner.submit(options_on(name, "pop.a.example"), record(name)));
+  }
+  EXPECT_EQ(runner.running_count(), 3u);
+  runner.set_max_per_server(1);
+  EXPECT_EQ(runner.running_count(), 3u);
+  EXPECT_EQ(polls.stops(), 0);
+  ASSERT_TRUE(polls.finish("a1", FakePolls::ok_report("a1")));
+  ASSERT_TRUE(polls.finish("a2", FakePolls::ok_report("a2")));
+  EXPECT_EQ(runner.running_count(), 1u);  // a3 alone: at the new cap
+  ASSERT_TRUE(polls.finish("a3", FakePolls::ok_report("a3")));
+  EXPECT_EQ(started_, (std::vector<std::string>{"a1", "a2", "a3", "a4"}));
+  runner.set_max_per_server(2);
+  EXPECT_EQ(started_.back(), "a5");
+  EXPECT_EQ(runner.running_on(kServerA), 2u);
+  runner.stop_all();
+  ASSERT_TRUE(run_until(&loop_, [&] { return reports_.size() == 5; }));
+}
+
+// The global cap still binds: the first polls in the queue whose servers
+// have room take the global slots.
+TEST_F(PollRunnerTest, TheGlobalCapStillAppliesWithACapPerServer) {
+  FakePolls polls(&loop_);
+  const std::vector<std::pair<std::string, std::string>> accounts = {
+      {"a1", "pop.a.example"}, {"a2", "pop.a.example"}, {"a3", "pop.a.example"},
+      {"b1", "pop.b.example"}, {"b2", "pop.b.example"}};
+  for (const auto& [name, server] : accounts) polls.hold(name);
+  PollRunner runner(polls.factory(), 3, 2);
+  for (const auto& [name, server] : accounts) ASSERT_TRUE(runner.submit(options_on(name, server), record(name)));
+  EXPECT_EQ(started_, (std::vector<std::string>{"a1", "a2", "b1"}));
+  ASSERT_TRUE(polls.finish("b1", FakePolls::ok_report("b1")));
+  EXPECT_EQ(started_.back(), "b2");  // a3 is passed over: A is at its cap
+  runner.stop_all();
+  ASSERT_TRUE(run_until(&loop_, [&] { return runner.running_count() == 0; }));
+}
+
+// The same host on another port is another server (another listener, maybe
+// another service); nothing resolves names.
+TEST_F(PollRunnerTest, AServerIsTheLowerCasedHostAndItsPort) {
+  config::Account account;
+  account.server = "POP.Example.COM";
+  account.port = 995;
+  EXPECT_EQ(fetch::server_key(account), "pop.example.com:995");
+  FakePolls polls(&loop_);
+  polls.hold("tls");
+  polls.hold("plain");
+  PollRunner runner(polls.factory(), 64, 1);
+  ASSERT_TRUE(runner.submit(options_on("tls", "pop.example.com", 995), record("tls")));
+  ASSERT_TRUE(runner.submit(options_on("plain", "pop.example.com", 110), record("plain")));
+  EXPECT_EQ(runner.running_count(), 2u);
+  runner.stop_all();
+  ASSERT_TRUE(run_until(&loop_, [&] { return reports_.size() == 2; }));
+}
+
 TEST_F(PollRunnerTest, StopAllStopsRunningDropsQueuedAndRefusesNew) {
   FakePolls polls(&loop_);
   polls.hold("a");
@@ -150,7 +287,8 @@ TEST_F(PollRunnerTest, AbandonDestroysRunningPollsWithoutReports) {
 
 TEST_F(PollRunnerTest, APollFinishingInsideStartDoesNotRecurse) {
   // Polls that end inside start() (e.g. the account lock is taken): the
-  // queue drains in one pass and every report arrives.
+  // queue drains in one pass and every report arrives. All on one server
+  // with a cap of 1: each one frees the server's slot for the next.
   std::vector<fetch::PollReport> reports;
   class Instant final : public Poll {
    public:
@@ -169,11 +307,11 @@ TEST_F(PollRunnerTest, APollFinishingInsideStartDoesNotRecurse) {
       [](fetch::PollOptions options, PollDone done) -> std::unique_ptr<Poll> {
         return std::make_unique<Instant>(options.account.name, std::move(done));
       },
-      2);
+      2, 1);
   for (int i = 0; i < 200; ++i) {
     PollRunner::Callbacks callbacks;
     callbacks.on_done = [&](fetch::PollReport report) { reports.push_back(std::move(report)); };
-    ASSERT_TRUE(runner.submit(options_for("x" + std::to_string(i)), std::move(callbacks)));
+    ASSERT_TRUE(runner.submit(options_on("x" + std::to_string(i), "pop.one.example"), std::move(callbacks)));
   }
   EXPECT_EQ(reports.size(), 200u);
   EXPECT_EQ(runner.running_count(), 0u);

@@ -85,6 +85,7 @@ TEST(ReloadDiff, GlobalSettings) {
   after.metrics_listen = config::ListenAddress{"127.0.0.1", 9423};
   after.log_level = common::LogLevel::Debug;
   after.max_concurrent_polls = 3;
+  after.max_polls_per_server = 4;
   const ConfigDiff diff = diff_config(before, after);
   EXPECT_FALSE(diff.empty());
   EXPECT_TRUE(diff.database_changed);
@@ -92,7 +93,15 @@ TEST(ReloadDiff, GlobalSettings) {
   EXPECT_TRUE(diff.metrics_listen_changed);
   EXPECT_TRUE(diff.log_level_changed);
   EXPECT_TRUE(diff.max_concurrent_polls_changed);
+  EXPECT_TRUE(diff.max_polls_per_server_changed);
   EXPECT_EQ(diff.accounts.unchanged, Names{"a"});
+
+  // Alone, it is a change too (a reload with nothing else new applies it).
+  after = before;
+  after.max_polls_per_server = 2;
+  EXPECT_FALSE(diff_config(before, after).empty());
+  EXPECT_TRUE(diff_config(before, after).max_polls_per_server_changed);
+  EXPECT_FALSE(diff_config(before, after).max_concurrent_polls_changed);
 
   after = before;
   after.accounts.clear();

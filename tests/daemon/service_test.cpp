@@ -268,6 +268,7 @@ TEST_F(ServiceTest, ReloadAppliesAccountsSocketAndLogLevelButNotTheDatabase) {
   next.health_socket = (dir_.path() / "health2.sock").string();
   next.log_level = common::LogLevel::Debug;
   next.max_concurrent_polls = 1;
+  next.max_polls_per_server = 2;
   next.accounts = {account("b"), account("c")};
   next_load_.config = next;
   service_->reload();
@@ -275,6 +276,7 @@ TEST_F(ServiceTest, ReloadAppliesAccountsSocketAndLogLevelButNotTheDatabase) {
   EXPECT_EQ(service_->config().database, config_.database);  // refused: needs a restart
   EXPECT_TRUE(logged("needs a restart"));
   EXPECT_EQ(common::log_level(), common::LogLevel::Debug);
+  EXPECT_TRUE(logged("reload: at most 2 polls per server"));
   EXPECT_EQ(service_->config().health_socket, next.health_socket);
   EXPECT_TRUE(fs::exists(next.health_socket));
   EXPECT_FALSE(fs::exists(config_.health_socket));

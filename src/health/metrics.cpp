@@ -213,44 +213,6 @@ void process_families(std::string& out, const ProcessStats& process) {
   }
 }
 
-}  // namespace
-
-std::string escape_label_value(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-// A little more than render_metrics() writes: about 35 lines per account,
-// each with its name, and 4 per delivery target. Reserving it once keeps a
-// 10,000-account scrape (22 MB) from growing by doubling, which would hold
-// the old and the new buffer at once: 1.5 times the text at its peak.
-std::size_t expected_metrics_size(const HealthSnapshot& snapshot) {
-  std::size_t size = 4096;
-  for (const AccountHealth& account : snapshot.accounts) {
-    size += 2300 + 40 * account.name.size();
-    for (const DeliveryHealth& target : account.deliveries) {
-      size += 4 * (160 + account.name.size() + target.target.size());
-    }
-  }
-  return size;
-}
-
 // Several daemons on one PostgreSQL archive: this one among them.
 void lease_families(std::string& out, const LeaseHealth& leases) {
   family(out, "popfetchd_lease_live_instances", Type::Gauge,
@@ -287,6 +249,29 @@ void preamble(std::string& out, const HealthSnapshot& snapshot) {
          snapshot.config_last_reload_success_timestamp_seconds);
   if (snapshot.process) process_families(out, *snapshot.process);
   if (snapshot.leases) lease_families(out, *snapshot.leases);
+}
+
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 MetricsStream::MetricsStream(const HealthSnapshot& snapshot) : snapshot_(snapshot) {
@@ -327,9 +312,10 @@ bool MetricsStream::next(std::string& out, std::size_t at_least) {
   return out.size() > start;
 }
 
+// The whole text at once (tests, and anything that wants it as one string);
+// the daemon streams it instead (routes.cpp).
 std::string render_metrics(const HealthSnapshot& snapshot) {
   std::string out;
-  out.reserve(expected_metrics_size(snapshot));
   MetricsStream stream(snapshot);
   while (stream.next(out, SIZE_MAX)) {
   }

@@ -4,6 +4,7 @@
 
 #include <exception>
 #include <memory>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
@@ -63,13 +64,21 @@ HttpAnswer health(const HealthCallbacks& callbacks) {
 // as one buffer would be fresh memory (and page faults) on every scrape.
 constexpr std::size_t kMetricsPieceBytes = 64 * 1024;
 
+// One scrape: the snapshot and the stream that renders it, kept together
+// (the stream refers to the snapshot) until the last piece is sent.
+struct Scrape {
+  explicit Scrape(HealthSnapshot taken) : snapshot(std::move(taken)) {}
+  HealthSnapshot snapshot;
+  MetricsStream stream{snapshot};
+};
+
 HttpAnswer metrics(const HealthCallbacks& callbacks) {
   HttpAnswer answer;
   answer.content_type = kMetricsContentType;
-  auto snapshot = std::make_shared<HealthSnapshot>(callbacks.snapshot());
-  snapshot->process = read_process_stats();
-  auto stream = std::make_shared<MetricsStream>(*snapshot);
-  answer.body_stream = [snapshot, stream](std::string& out) { return stream->next(out, kMetricsPieceBytes); };
+  HealthSnapshot snapshot = callbacks.snapshot();
+  snapshot.process = read_process_stats();
+  auto scrape = std::make_shared<Scrape>(std::move(snapshot));
+  answer.body_stream = [scrape](std::string& out) { return scrape->stream.next(out, kMetricsPieceBytes); };
   return answer;
 }
 

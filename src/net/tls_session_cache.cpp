@@ -23,9 +23,9 @@ struct SessionHolder {
 }  // namespace
 
 // The session serialized (mbedtls_ssl_session_save), not the live struct: the
-// live one keeps the server's certificate parsed, about 2 KB of small heap
-// blocks per account, which at 10,000 accounts was a fifth of the daemon's
-// memory; serialized it is the certificate's DER, the ticket and the secrets.
+// live one keeps the server's certificate parsed in many small heap blocks.
+// Serialized it is the certificate's DER, the ticket and the secrets: about
+// 1.2 KB less per account (10,000 accounts: peak RSS 97.6 -> 85.2 MB).
 struct TlsSessionCache::Saved {
   std::vector<unsigned char> bytes;
   ~Saved() { mbedtls_platform_zeroize(bytes.data(), bytes.size()); }  // the master secret

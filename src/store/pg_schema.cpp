@@ -98,10 +98,6 @@ common::Status check_supported(const pg::Connection& conn, int version) {
                 "); upgrade popfetchd");
 }
 
-}  // namespace
-
-namespace {
-
 // One step in its own transaction under the migration lock; nothing when
 // the schema has it already (another popfetchd got there first).
 common::Status run_step(pg::Connection& conn, const PgMigration& step) {
